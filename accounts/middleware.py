@@ -1,0 +1,41 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .policies import must_use_second_factor
+
+# Paths a person without a second factor can still reach: enrolling one, signing out,
+# the probes and static files.
+_EXEMPT_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/logout/",
+    "/accounts/reauthenticate/",
+    "/healthz",
+    "/readyz",
+    "/static/",
+)
+
+
+class RequireStaffMFAMiddleware:
+    """Send staff and instructors to TOTP enrolment until they have a second factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED_FOR_STAFF and self._needs_enrolment(request):
+            messages.warning(
+                request, "Your role requires two-factor authentication. Set up an authenticator app to continue."
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    def _needs_enrolment(self, request) -> bool:
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(_EXEMPT_PREFIXES):
+            return False
+        if not must_use_second_factor(user):
+            return False
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,14 @@
+"""Who may do what with accounts."""
+
+from .models import User
+
+
+def must_use_second_factor(user: User) -> bool:
+    """Staff and instructors hold other people's data; they sign in with two factors."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    from cohorts.models import Membership
+
+    return Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()

@@ -1,0 +1,55 @@
+import zoneinfo
+
+from django import forms
+
+from accounts.models import User
+from curriculum.models import Week
+
+from .models import Membership
+
+
+class MembershipAddForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="The person must already have an account.")
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"]
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError("No account uses this e-mail address. Ask them to sign up first.")
+        return user
+
+
+class MentorAssignForm(forms.Form):
+    mentor = forms.ModelChoiceField(label="Mentor", queryset=User.objects.none())
+    student = forms.ModelChoiceField(label="Student", queryset=User.objects.none())
+
+    def __init__(self, *args, memberships: list[Membership], **kwargs):
+        super().__init__(*args, **kwargs)
+        by_role = {role: [m.user_id for m in memberships if m.role == role] for role in Membership.Role.values}
+        self.fields["mentor"].queryset = User.objects.filter(pk__in=by_role[Membership.Role.MENTOR])
+        self.fields["student"].queryset = User.objects.filter(pk__in=by_role[Membership.Role.STUDENT])
+
+
+class ExtensionGrantForm(forms.Form):
+    student = forms.ModelChoiceField(label="Student", queryset=User.objects.none())
+    week = forms.ModelChoiceField(label="Week", queryset=Week.objects.none())
+    due_at = forms.DateTimeField(
+        label="New due date and time",
+        help_text="In the cohort's time zone.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def __init__(self, *args, cohort, memberships: list[Membership], **kwargs):
+        self.cohort = cohort
+        super().__init__(*args, **kwargs)
+        students = [m.user_id for m in memberships if m.role == Membership.Role.STUDENT]
+        self.fields["student"].queryset = User.objects.filter(pk__in=students)
+        self.fields["week"].queryset = Week.objects.for_course(cohort.course)
+
+    def clean_due_at(self):
+        # The person types a wall-clock time in the cohort's zone, not their own.
+        value = self.cleaned_data["due_at"]
+        return value.replace(tzinfo=zoneinfo.ZoneInfo(self.cohort.time_zone))

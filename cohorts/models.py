@@ -1,0 +1,103 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from accounts.models import validate_time_zone
+from curriculum.models import Course, Week
+
+
+class Cohort(models.Model):
+    """One run of a course version, with its own calendar and review settings."""
+
+    class LatePolicy(models.TextChoices):
+        MARK_LATE = "mark_late", "Accept late work and mark it late"
+        REFUSE = "refuse", "Refuse submissions after the due date"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    start_date = models.DateField(help_text="Week 1 opens at midnight of this day in the cohort's time zone.")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    due_time = models.TimeField(
+        default=datetime.time(23, 59),
+        help_text="Each week is due at this local time on its seventh day.",
+    )
+    late_policy = models.CharField(max_length=20, choices=LatePolicy.choices, default=LatePolicy.MARK_LATE)
+    review_deadline_hours = models.PositiveSmallIntegerField(
+        default=72, help_text="A submission waiting longer than this for its mentor review is flagged."
+    )
+    peer_reviewers_per_submission = models.PositiveSmallIntegerField(default=2)
+    peer_review_window_days = models.PositiveSmallIntegerField(default=7)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        STUDENT = "student", "Student"
+        MENTOR = "mentor", "Mentor"
+        INSTRUCTOR = "instructor", "Instructor"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cohort", "role", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="membership_one_role_per_cohort")]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.cohort}"
+
+
+class MentorAssignment(models.Model):
+    """A mentor looks after a student within one cohort."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="mentor_assignments")
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentees")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentors")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cohort", "mentor__email", "student__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "mentor", "student"], name="mentor_assignment_unique"),
+            models.CheckConstraint(condition=~models.Q(mentor=models.F("student")), name="mentor_is_not_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} mentors {self.student} in {self.cohort}"
+
+
+class Extension(models.Model):
+    """A later due date for one student and one week (and anything else due that week)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="extensions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions")
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="extensions")
+    due_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cohort", "week__number"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "student", "week"], name="extension_unique")]
+
+    def __str__(self) -> str:
+        return f"Extension for {self.student}, week {self.week.number}"

@@ -1,0 +1,44 @@
+"""Who may do what with cohorts. Views, the API and other apps ask these functions."""
+
+from accounts.models import User
+
+from .models import Cohort, Membership, MentorAssignment
+
+
+def _role(user: User, cohort: Cohort) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, cohort=cohort).values_list("role", flat=True).first()
+
+
+def is_platform_admin(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
+def can_view_cohort(user: User, cohort: Cohort) -> bool:
+    return is_platform_admin(user) or _role(user, cohort) is not None
+
+
+def can_manage_cohort(user: User, cohort: Cohort) -> bool:
+    """Instructors manage their own cohorts (members, mentors, extensions); admins all."""
+    return is_platform_admin(user) or _role(user, cohort) == Membership.Role.INSTRUCTOR
+
+
+def can_view_roster(user: User, cohort: Cohort) -> bool:
+    """The full member list is for the cohort's mentors and instructors; students see
+    only who teaches the cohort (peer review stays anonymous)."""
+    return is_platform_admin(user) or _role(user, cohort) in (Membership.Role.MENTOR, Membership.Role.INSTRUCTOR)
+
+
+def can_view_student(user: User, cohort: Cohort, student: User) -> bool:
+    """A student's own record, their assigned mentors, and the cohort's instructors."""
+    if not user.is_authenticated:
+        return False
+    if user.pk == student.pk or is_platform_admin(user):
+        return True
+    role = _role(user, cohort)
+    if role == Membership.Role.INSTRUCTOR:
+        return True
+    if role == Membership.Role.MENTOR:
+        return MentorAssignment.objects.filter(cohort=cohort, mentor=user, student=student).exists()
+    return False

@@ -1,0 +1,77 @@
+"""Cohort reads shared by pages, the API and other apps."""
+
+import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from curriculum.models import Week
+
+from . import policies
+from .models import Cohort, Extension, Membership, MentorAssignment
+from .schedule import WeekWindow, week_window
+
+
+def roles_for_user(user: User) -> set[str]:
+    """Every role the user holds in any cohort (one query)."""
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True).distinct())
+
+
+def cohorts_for_user(user: User) -> QuerySet[Cohort]:
+    if policies.is_platform_admin(user):
+        return Cohort.objects.select_related("course").order_by("-start_date")
+    return Cohort.objects.filter(memberships__user=user).select_related("course").order_by("-start_date").distinct()
+
+
+def cohort_get_for_user(user: User, slug: str) -> Cohort:
+    """Fetch a cohort the user may see; 404 both when missing and when not allowed."""
+    cohort = Cohort.objects.select_related("course").filter(slug=slug).first()
+    if cohort is None or not policies.can_view_cohort(user, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def cohort_memberships(cohort: Cohort) -> list[Membership]:
+    return list(Membership.objects.filter(cohort=cohort).select_related("user").order_by("role", "user__email"))
+
+
+def cohort_mentor_assignments(cohort: Cohort) -> list[MentorAssignment]:
+    return list(
+        MentorAssignment.objects.filter(cohort=cohort).select_related("mentor", "student").order_by("mentor__email")
+    )
+
+
+def cohort_extensions(cohort: Cohort) -> list[Extension]:
+    return list(
+        Extension.objects.filter(cohort=cohort).select_related("student", "week", "granted_by").order_by("week__number")
+    )
+
+
+def cohort_schedule(cohort: Cohort, student: User | None = None) -> list[tuple[Week, WeekWindow]]:
+    """Each week of the cohort's course with its open and due instants, extensions applied
+    when a student is given (two queries)."""
+    extended: dict[int, datetime.datetime] = {}
+    if student is not None:
+        extended = dict(Extension.objects.filter(cohort=cohort, student=student).values_list("week_id", "due_at"))
+    weeks = Week.objects.for_course(cohort.course)
+    return [(week, week_window(cohort, week.number, extended.get(week.pk))) for week in weeks]
+
+
+def student_membership(cohort: Cohort, student: User) -> Membership | None:
+    return Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).first()
+
+
+def cohorts_with_member_counts(user: User) -> list[Cohort]:
+    from django.db.models import Count, Q
+
+    return list(
+        cohorts_for_user(user)
+        .annotate(
+            student_count=Count("memberships", filter=Q(memberships__role=Membership.Role.STUDENT), distinct=True),
+            mentor_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MENTOR), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.filter(user=user), to_attr="my_memberships")
+        )
+    )

@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import policies, selectors, services
+from .forms import ExtensionGrantForm, MembershipAddForm, MentorAssignForm
+from .models import Cohort, Extension, Membership, MentorAssignment
+
+
+def _managed_cohort(request: HttpRequest, slug: str) -> Cohort:
+    cohort = selectors.cohort_get_for_user(request.user, slug)
+    if not policies.can_manage_cohort(request.user, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def _form_errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+def cohort_list(request: HttpRequest) -> HttpResponse:
+    cohorts = selectors.cohorts_with_member_counts(request.user)
+    return render(request, "cohorts/cohort_list.html", {"cohorts": cohorts})
+
+
+@login_required
+def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = selectors.cohort_get_for_user(request.user, slug)
+    can_manage = policies.can_manage_cohort(request.user, cohort)
+    memberships = selectors.cohort_memberships(cohort)
+    my_role = next((m.role for m in memberships if m.user_id == request.user.pk), None)
+    student = request.user if my_role == Membership.Role.STUDENT else None
+    context = {
+        "cohort": cohort,
+        "my_role": my_role,
+        "can_manage": can_manage,
+        "schedule": selectors.cohort_schedule(cohort, student=student),
+        "show_roster": policies.can_view_roster(request.user, cohort),
+        "teachers": [m for m in memberships if m.role != Membership.Role.STUDENT],
+        "memberships": memberships,
+        "assignments": selectors.cohort_mentor_assignments(cohort),
+    }
+    if can_manage:
+        context.update(
+            extensions=selectors.cohort_extensions(cohort),
+            add_form=MembershipAddForm(),
+            assign_form=MentorAssignForm(memberships=memberships),
+            extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships),
+        )
+    return render(request, "cohorts/cohort_detail.html", context)
+
+
+@login_required
+@require_POST
+def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    form = MembershipAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.membership_add(
+                cohort=cohort, user=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            messages.error(request, _form_errors(exc))
+        else:
+            messages.success(request, f"Added {membership.user.email} as {membership.get_role_display().lower()}.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
+@login_required
+@require_POST
+def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    membership = get_object_or_404(Membership, pk=pk, cohort=cohort)
+    services.membership_remove(membership=membership)
+    messages.success(request, f"Removed {membership.user.email} from {cohort}.")
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
+@login_required
+@require_POST
+def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    form = MentorAssignForm(request.POST, memberships=selectors.cohort_memberships(cohort))
+    if form.is_valid():
+        try:
+            services.mentor_assign(cohort=cohort, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _form_errors(exc))
+        else:
+            messages.success(request, f"{form.cleaned_data['mentor']} now mentors {form.cleaned_data['student']}.")
+    else:
+        messages.error(request, "Choose a mentor and a student of this cohort.")
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
+@login_required
+@require_POST
+def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    services.mentor_unassign(assignment=get_object_or_404(MentorAssignment, pk=pk, cohort=cohort))
+    messages.success(request, "Mentor assignment removed.")
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
+@login_required
+@require_POST
+def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    form = ExtensionGrantForm(request.POST, cohort=cohort, memberships=selectors.cohort_memberships(cohort))
+    if form.is_valid():
+        try:
+            extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _form_errors(exc))
+        else:
+            messages.success(request, f"Extended week {extension.week.number} for {extension.student}.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
+@login_required
+@require_POST
+def extension_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    services.extension_revoke(extension=get_object_or_404(Extension, pk=pk, cohort=cohort))
+    messages.success(request, "Extension withdrawn.")
+    return redirect("cohorts:detail", slug=cohort.slug)

@@ -1,0 +1,28 @@
+"""Shared pieces of the demo that `seed_demo` builds.
+
+Each app that adds something to the demo has a `demo.py` with `seed(demo: DemoContext)`,
+and `seed_demo` runs them in order (see DEMO_STEPS there). Every step is idempotent:
+running the command twice leaves the same demo.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from accounts.models import User
+from cohorts.models import Cohort
+from curriculum.models import Course
+
+
+@dataclass
+class DemoContext:
+    course: Course
+    now: datetime
+    write: Callable[[str], None]
+    reset_passwords: bool = False
+    cohort: Cohort | None = None
+    admin: User | None = None
+    instructor: User | None = None
+    mentors: list[User] = field(default_factory=list)
+    students: list[User] = field(default_factory=list)
+    other_cohort: Cohort | None = None

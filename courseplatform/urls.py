@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from core import views as core_views
+
+# The admin has no sign-in page of its own: it sends people through allauth, whose rate
+# limits and second factor then protect it too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Course platform administration"
+admin.site.site_title = "Course platform admin"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("cohorts/", include("cohorts.urls")),
+    path("", include("curriculum.urls")),
+]

@@ -1,0 +1,51 @@
+"""One timeline of curriculum edits across every curriculum model."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from heapq import nlargest
+
+from .models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
+
+TRACKED_MODELS = [Course, Week, Objective, Lab, QualityGate, CapstoneProject, CapstoneDeliverable, BloomVerb]
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass
+class CurriculumChange:
+    when: datetime
+    who: str
+    action: str
+    kind: str
+    subject: str
+    reason: str
+    changed_fields: list[str]
+
+
+def recent_curriculum_changes(limit: int = 200) -> list[CurriculumChange]:
+    """The newest `limit` edits, newest first, with who made them and which fields moved.
+
+    Each model contributes at most `limit` rows (one query each, plus one for the previous
+    version of each changed row), so the page costs the same however long the history is.
+    """
+    records = []
+    for model in TRACKED_MODELS:
+        records.extend(model.history.select_related("history_user").order_by("-history_date")[:limit])
+    changes = []
+    for record in nlargest(limit, records, key=lambda r: r.history_date):
+        fields: list[str] = []
+        if record.history_type == "~":
+            previous = record.prev_record
+            if previous is not None:
+                fields = [change.field for change in record.diff_against(previous).changes]
+        changes.append(
+            CurriculumChange(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "import / system",
+                action=_ACTIONS.get(record.history_type, record.history_type),
+                kind=record.instance_type._meta.verbose_name.capitalize(),
+                subject=str(record.instance)[:120],
+                reason=record.history_change_reason or "",
+                changed_fields=fields,
+            )
+        )
+    return changes

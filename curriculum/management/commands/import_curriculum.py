@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from curriculum.parsing import CurriculumFormatError
+from curriculum.services import CurriculumImportError, curriculum_import, load_overlay
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a curriculum document (default: the bundled customer curriculum). Idempotent: "
+        "importing the same file again changes nothing; an edited file updates what changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", default=str(settings.CURRICULUM_DEFAULT_PATH))
+        parser.add_argument(
+            "--overlay",
+            default=str(settings.CURRICULUM_OVERLAY_PATH),
+            help="JSON file with default labs and capstone due weeks, applied where none exist yet.",
+        )
+        parser.add_argument("--no-overlay", action="store_true", help="Import the document alone.")
+        parser.add_argument(
+            "--new-version",
+            action="store_true",
+            help="Import as a new course version; cohorts pinned to the current version keep it.",
+        )
+
+    def handle(self, *args, path: str, overlay: str, no_overlay: bool, new_version: bool, **options):
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise CommandError(f"{source}: no such file") from exc
+        except UnicodeDecodeError as exc:
+            line = source.read_bytes()[: exc.start].count(b"\n") + 1
+            raise CommandError(f"{source}:{line}: not UTF-8 text ({exc.reason})") from exc
+        try:
+            overlay_data = {} if no_overlay else load_overlay(Path(overlay))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"overlay {overlay}: {exc}") from exc
+        try:
+            report = curriculum_import(
+                text=text, source_name=source.name, overlay=overlay_data, as_new_version=new_version
+            )
+        except CurriculumFormatError as exc:
+            raise CommandError(f"{source}:{exc.line}: {exc.message}. Nothing was imported.") from exc
+        except CurriculumImportError as exc:
+            raise CommandError(f"{source}: {exc}. Nothing was imported.") from exc
+
+        course = report.course
+        weeks = course.weeks.count()
+        verb = "Created" if report.created else ("Updated" if report.changed else "Unchanged:")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {course} from {source.name}: {weeks} weeks, "
+                f"{course.capstone_projects.count()} capstone projects."
+            )
+        )
+        if report.changed and not report.created:
+            for change in report.changes:
+                self.stdout.write(f"  {change}")
+        elif report.created:
+            self.stdout.write(f"  {len(report.changes)} records created.")
+        for note in report.notes:
+            self.stdout.write(self.style.WARNING(f"  {note}"))

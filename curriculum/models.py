@@ -1,0 +1,213 @@
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class BloomLevel(models.Model):
+    """A level of the revised Bloom taxonomy; rank 1 (remember) to 6 (create)."""
+
+    key = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField(unique=True)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BloomVerbQuerySet(models.QuerySet):
+    def as_mapping(self) -> dict[str, "BloomLevel"]:
+        return {row.verb.lower(): row.level for row in self.select_related("level")}
+
+
+class BloomVerb(models.Model):
+    """The editable verb → level table that classifies objectives on import."""
+
+    verb = models.CharField(max_length=40, unique=True, help_text="Stored in lower case, e.g. “justify”.")
+    level = models.ForeignKey(BloomLevel, on_delete=models.PROTECT, related_name="verbs")
+    history = HistoricalRecords()
+
+    objects = BloomVerbQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level__rank", "verb"]
+
+    def __str__(self) -> str:
+        return f"{self.verb.capitalize()} → {self.level.name}"
+
+    def save(self, *args, **kwargs):
+        self.verb = self.verb.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class CourseQuerySet(models.QuerySet):
+    def latest_versions(self) -> "CourseQuerySet":
+        """The newest version of each course."""
+        newest = Course.objects.filter(slug=models.OuterRef("slug")).order_by("-version").values("pk")[:1]
+        return self.filter(pk=models.Subquery(newest))
+
+
+class Course(models.Model):
+    """One version of a course. Cohorts are pinned to a version, so later edits made
+    as a new version never change what a running cohort is held to."""
+
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    source_name = models.CharField(max_length=200, blank=True, help_text="The document this version was imported from.")
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [models.UniqueConstraint(fields=["slug", "version"], name="course_slug_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class WeekQuerySet(models.QuerySet):
+    def for_course(self, course: Course) -> "WeekQuerySet":
+        return self.filter(course=course).order_by("number")
+
+
+class Week(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="weeks")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    progression_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why this week deliberately steps down in Bloom level; the lint then accepts it.",
+    )
+    history = HistoricalRecords()
+
+    objects = WeekQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="week_course_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="week_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Week {self.number}: {self.title}"
+
+    @property
+    def phase(self) -> int:
+        """The course's three phases of eight weeks each (1–3), used to group pages."""
+        return min(3, (self.number - 1) // 8 + 1)
+
+
+class Objective(models.Model):
+    class Kind(models.TextChoices):
+        OUTCOME = "outcome", "Outcome"
+        ROUTINE = "routine", "Routine"
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="objectives")
+    order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    verb = models.CharField(max_length=40, help_text="The leading verb, e.g. “Analyze”.")
+    text = models.TextField(help_text="The whole objective as the learner reads it.")
+    bloom_level = models.ForeignKey(
+        BloomLevel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="objectives",
+        help_text="Set from the verb mapping on import; routines have none.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["week", "order"]
+        constraints = [models.UniqueConstraint(fields=["week", "order"], name="objective_week_order_unique")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Lab(models.Model):
+    """The week's guided scenario."""
+
+    week = models.OneToOneField(Week, on_delete=models.CASCADE, related_name="lab")
+    title = models.CharField(max_length=200)
+    scenario = models.TextField()
+    tools = models.TextField(help_text="One tool per line.")
+    constraints = models.TextField(help_text="One constraint per line.")
+    expected_evidence = models.TextField(blank=True, help_text="One expected piece of evidence per line.")
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def tool_list(self) -> list[str]:
+        return [line.strip() for line in self.tools.splitlines() if line.strip()]
+
+    @property
+    def constraint_list(self) -> list[str]:
+        return [line.strip() for line in self.constraints.splitlines() if line.strip()]
+
+    @property
+    def evidence_list(self) -> list[str]:
+        return [line.strip() for line in self.expected_evidence.splitlines() if line.strip()]
+
+
+class QualityGate(models.Model):
+    """A measurable pass/fail condition of a lab, e.g. “p95 under 50 ms at 200 req/s”."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="quality_gates")
+    order = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lab", "order"]
+        constraints = [models.UniqueConstraint(fields=["lab", "order"], name="quality_gate_lab_order_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CapstoneProject(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="capstone_projects")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [models.UniqueConstraint(fields=["course", "number"], name="capstone_course_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Project {self.number}: {self.title}"
+
+
+class CapstoneDeliverable(models.Model):
+    project = models.ForeignKey(CapstoneProject, on_delete=models.CASCADE, related_name="deliverables")
+    order = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    due_week = models.ForeignKey(
+        Week,
+        on_delete=models.PROTECT,
+        related_name="capstone_deliverables_due",
+        help_text="The week whose due date this deliverable shares.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "order"]
+        constraints = [models.UniqueConstraint(fields=["project", "order"], name="deliverable_project_order_unique")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,74 @@
+"""Shared fixtures. The bundled curriculum is imported once per test database; tests that
+flush the database (transactional ones) get it back through the `course` fixture."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from cohorts.models import Membership
+from curriculum.bloom import ensure_bloom_taxonomy
+from curriculum.models import BloomLevel, BloomVerb, Course
+from curriculum.selectors import course_default
+from curriculum.services import curriculum_import, load_overlay
+from tests.factories import CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
+
+
+def import_bundled_curriculum() -> Course:
+    ensure_bloom_taxonomy(BloomLevel, BloomVerb)
+    text = settings.CURRICULUM_DEFAULT_PATH.read_text(encoding="utf-8")
+    report = curriculum_import(
+        text=text,
+        source_name=settings.CURRICULUM_DEFAULT_PATH.name,
+        overlay=load_overlay(settings.CURRICULUM_OVERLAY_PATH),
+    )
+    return report.course
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        import_bundled_curriculum()
+
+
+@pytest.fixture
+def course(db) -> Course:
+    return course_default() or import_bundled_curriculum()
+
+
+@pytest.fixture
+def people(course) -> SimpleNamespace:
+    """A cohort with one person in every role, plus the outsiders a permission test needs:
+    another student of the same cohort, a mentor not assigned to the student, and a mentor
+    and a student of another cohort."""
+    cohort = CohortFactory(course=course)
+    other_cohort = CohortFactory(course=course)
+    ns = SimpleNamespace(cohort=cohort, other_cohort=other_cohort)
+    ns.admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    ns.instructor = MembershipFactory(cohort=cohort, role=Membership.Role.INSTRUCTOR).user
+    ns.mentor = MembershipFactory(cohort=cohort, role=Membership.Role.MENTOR).user
+    ns.unassigned_mentor = MembershipFactory(cohort=cohort, role=Membership.Role.MENTOR).user
+    ns.student = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT).user
+    ns.other_student = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT).user
+    ns.foreign_mentor = MembershipFactory(cohort=other_cohort, role=Membership.Role.MENTOR).user
+    ns.foreign_student = MembershipFactory(cohort=other_cohort, role=Membership.Role.STUDENT).user
+    ns.foreign_instructor = MembershipFactory(cohort=other_cohort, role=Membership.Role.INSTRUCTOR).user
+    ns.stranger = UserFactory()
+    MentorAssignmentFactory(cohort=cohort, mentor=ns.mentor, student=ns.student)
+    MentorAssignmentFactory(cohort=cohort, mentor=ns.mentor, student=ns.other_student)
+    MentorAssignmentFactory(cohort=other_cohort, mentor=ns.foreign_mentor, student=ns.foreign_student)
+    return ns
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as the given user (or anonymous for None)."""
+
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

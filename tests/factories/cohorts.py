@@ -1,0 +1,49 @@
+import datetime
+
+import factory
+
+from cohorts.models import Cohort, Extension, Membership, MentorAssignment
+from curriculum.selectors import course_default
+
+from .accounts import UserFactory
+
+__all__ = ["CohortFactory", "MembershipFactory", "MentorAssignmentFactory", "ExtensionFactory"]
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    course = factory.LazyFunction(course_default)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    start_date = datetime.date(2026, 9, 7)
+    time_zone = "Europe/Berlin"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    cohort = factory.SubFactory(CohortFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.STUDENT
+
+
+class MentorAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MentorAssignment
+
+    cohort = factory.SubFactory(CohortFactory)
+    mentor = factory.SubFactory(UserFactory)
+    student = factory.SubFactory(UserFactory)
+
+
+class ExtensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Extension
+
+    cohort = factory.SubFactory(CohortFactory)
+    student = factory.SubFactory(UserFactory)
+    week = factory.LazyAttribute(lambda o: o.cohort.course.weeks.get(number=1))
+    due_at = factory.LazyAttribute(lambda o: datetime.datetime(2026, 9, 20, 23, 59, tzinfo=datetime.UTC))

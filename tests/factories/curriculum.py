@@ -1,0 +1,110 @@
+import factory
+
+from curriculum.models import (
+    BloomLevel,
+    BloomVerb,
+    CapstoneDeliverable,
+    CapstoneProject,
+    Course,
+    Lab,
+    Objective,
+    QualityGate,
+    Week,
+)
+
+__all__ = [
+    "CourseFactory",
+    "WeekFactory",
+    "ObjectiveFactory",
+    "LabFactory",
+    "QualityGateFactory",
+    "CapstoneProjectFactory",
+    "CapstoneDeliverableFactory",
+    "BloomVerbFactory",
+    "bloom_level",
+]
+
+
+def bloom_level(key: str) -> BloomLevel:
+    return BloomLevel.objects.get(key=key)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    version = 1
+    title = factory.Sequence(lambda n: f"Course {n}")
+    introduction = "An introduction."
+
+
+class WeekFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Week
+
+    course = factory.SubFactory(CourseFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    week = factory.SubFactory(WeekFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    kind = Objective.Kind.OUTCOME
+    verb = "Analyze"
+    text = factory.LazyAttribute(lambda o: f"{o.verb} the principles of {o.week.title}.")
+    bloom_level = factory.LazyFunction(lambda: bloom_level("analyze"))
+
+
+class LabFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lab
+
+    week = factory.SubFactory(WeekFactory)
+    title = "Measure the request path"
+    scenario = "A checkout service misses its latency target."
+    tools = "k6\nPostgreSQL"
+    constraints = "No downtime"
+    expected_evidence = "Load-test report"
+
+
+class QualityGateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QualityGate
+
+    lab = factory.SubFactory(LabFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = "p95 under 50 ms at 200 requests/s"
+
+
+class CapstoneProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CapstoneProject
+
+    course = factory.SubFactory(CourseFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Capstone {n}")
+    description = "Build it."
+
+
+class CapstoneDeliverableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CapstoneDeliverable
+
+    project = factory.SubFactory(CapstoneProjectFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = "Decision memo"
+    due_week = factory.SubFactory(WeekFactory, course=factory.SelfAttribute("..project.course"))
+
+
+class BloomVerbFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BloomVerb
+        django_get_or_create = ["verb"]
+
+    verb = factory.Sequence(lambda n: f"verb{n}")
+    level = factory.LazyFunction(lambda: bloom_level("apply"))
