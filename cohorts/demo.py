@@ -28,6 +28,13 @@ DEMO_PEOPLE = [
 DEMO_COHORT_SLUG = "demo-cohort"
 
 
+OTHER_COHORT_PEOPLE = [
+    ("mentor.kai@demo.example", "Kai Mentor", "America/New_York", Membership.Role.MENTOR),
+    ("noor@demo.example", "Noor Student", "America/Chicago", Membership.Role.STUDENT),
+    ("tomas@demo.example", "Tomás Student", "America/Sao_Paulo", Membership.Role.STUDENT),
+]
+
+
 def _account(demo: DemoContext, email: str, name: str, time_zone: str, is_admin: bool) -> User:
     user = User.objects.filter(email=email).first()
     password = None
@@ -47,7 +54,11 @@ def _account(demo: DemoContext, email: str, name: str, time_zone: str, is_admin:
 
 
 def seed(demo: DemoContext) -> None:
-    demo.write("Demo accounts (e-mail, password; shown only when created or reset):")
+    fresh = demo.reset_passwords or not User.objects.filter(email=DEMO_PEOPLE[0][0]).exists()
+    if fresh:
+        demo.write("Demo accounts (e-mail and password, shown only now; every address ends in @demo.example):")
+    else:
+        demo.write("Demo accounts exist already; `python manage.py seed_demo --reset-passwords` prints new passwords.")
     people = {}
     for email, name, time_zone, role in DEMO_PEOPLE:
         people[email] = (_account(demo, email, name, time_zone, role == "admin"), role)
@@ -99,3 +110,9 @@ def seed(demo: DemoContext) -> None:
         time_zone="America/New_York",
     )
     demo.other_cohort = other
+    other_people = [(_account(demo, e, n, tz, False), role) for e, n, tz, role in OTHER_COHORT_PEOPLE]
+    for user, role in other_people:
+        membership_add(cohort=other, user=user, role=role)
+    mentor = other_people[0][0]
+    for user, _ in other_people[1:]:
+        mentor_assign(cohort=other, mentor=mentor, student=user)

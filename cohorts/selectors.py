@@ -15,7 +15,7 @@ from .schedule import WeekWindow, week_window
 
 def roles_for_user(user: User) -> set[str]:
     """Every role the user holds in any cohort (one query)."""
-    return set(Membership.objects.filter(user=user).values_list("role", flat=True).distinct())
+    return set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True).distinct())
 
 
 def cohorts_for_user(user: User) -> QuerySet[Cohort]:

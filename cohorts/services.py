@@ -81,12 +81,14 @@ def extension_grant(
         raise ValidationError(
             {"due_at": f"An extension must end after the regular due date ({regular_due:%Y-%m-%d %H:%M %Z})."}
         )
-    extension, _ = Extension.objects.update_or_create(
-        cohort=cohort,
-        student=student,
-        week=week,
-        defaults={"due_at": due_at, "reason": reason, "granted_by": granted_by},
-    )
+    extension = Extension.objects.select_for_update().filter(cohort=cohort, student=student, week=week).first()
+    if extension is None:
+        extension = Extension(cohort=cohort, student=student, week=week)
+    elif (extension.due_at, extension.reason) == (due_at, reason):
+        return extension  # granting the same extension twice changes nothing
+    extension.due_at, extension.reason, extension.granted_by = due_at, reason, granted_by
+    extension.full_clean(validate_constraints=False)
+    extension.save()
     return extension
 
 

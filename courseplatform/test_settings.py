@@ -13,6 +13,7 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-static-")
 SECURE_SSL_REDIRECT = False
 MFA_REQUIRED_FOR_STAFF = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -197,9 +197,11 @@ class CapstoneDeliverable(models.Model):
     project = models.ForeignKey(CapstoneProject, on_delete=models.CASCADE, related_name="deliverables")
     order = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
+    # RESTRICT, not PROTECT: a week can't vanish under a deliverable, but deleting the whole
+    # course (which removes both) is allowed.
     due_week = models.ForeignKey(
         Week,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="capstone_deliverables_due",
         help_text="The week whose due date this deliverable shares.",
     )

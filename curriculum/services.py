@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -66,7 +66,7 @@ class _Applier:
     def delete(self, instance: models.Model, label: str) -> None:
         try:
             instance.delete()
-        except ProtectedError as exc:
+        except (ProtectedError, RestrictedError) as exc:
             raise CurriculumImportError(f"{label} cannot be removed because other records still use it") from exc
         self.changes.append(f"{label}: removed")
 

@@ -1,0 +1,77 @@
+import pytest
+from django.urls import reverse
+
+from curriculum.models import Objective, Week
+
+pytestmark = pytest.mark.django_db
+
+
+def _week_change_data(week: Week) -> dict:
+    objectives = list(week.objectives.order_by("order"))
+    lab = week.lab
+    data = {
+        "course": week.course_id, "number": week.number, "title": week.title, "progression_note": "",
+        "objectives-TOTAL_FORMS": len(objectives), "objectives-INITIAL_FORMS": len(objectives),
+        "objectives-MIN_NUM_FORMS": 0, "objectives-MAX_NUM_FORMS": 1000,
+        "lab-TOTAL_FORMS": 1, "lab-INITIAL_FORMS": 1, "lab-MIN_NUM_FORMS": 0, "lab-MAX_NUM_FORMS": 1,
+        "lab-0-id": lab.pk, "lab-0-week": week.pk, "lab-0-title": lab.title, "lab-0-scenario": lab.scenario,
+        "lab-0-tools": lab.tools, "lab-0-constraints": lab.constraints, "lab-0-expected_evidence": lab.expected_evidence,
+    }
+    for index, objective in enumerate(objectives):
+        data.update({
+            f"objectives-{index}-id": objective.pk, f"objectives-{index}-week": week.pk,
+            f"objectives-{index}-order": objective.order, f"objectives-{index}-kind": objective.kind,
+            f"objectives-{index}-verb": objective.verb, f"objectives-{index}-text": objective.text,
+            f"objectives-{index}-bloom_level": objective.bloom_level_id or "",
+        })
+    return data
+
+
+def test_admin_edit_of_an_objective_is_recorded_with_who_and_what(course, people, client_for):
+    week = course.weeks.get(number=3)
+    client = client_for(people.admin)
+    data = _week_change_data(week)
+    data["objectives-1-text"] = "Evaluate REST error contracts against RFC 9457 in a guided scenario."
+    response = client.post(reverse("admin:curriculum_week_change", args=[week.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    objective = week.objectives.get(order=2)
+    assert objective.text.startswith("Evaluate REST error contracts")
+    record = objective.history.first()
+    assert record.history_user == people.admin
+    assert record.history_type == "~"
+
+    page = client.get(reverse("admin:curriculum_history")).content.decode()
+    assert "Evaluate REST error contracts" in page
+    assert people.admin.email in page or people.admin.display_name in page
+    assert "Objective changed" in page
+    assert "text" in page
+
+    assert "Evaluate REST error contracts" in client.get(reverse("curriculum:home")).content.decode()
+
+
+def test_course_admin_shows_lint_findings(course, people, client_for):
+    page = client_for(people.admin).get(reverse("admin:curriculum_course_change", args=[course.pk])).content.decode()
+    assert "Curriculum lint" in page
+    assert "[repeated-sentence]" in page
+
+
+@pytest.mark.parametrize("role", ["student", "mentor", "instructor", "stranger"])
+def test_curriculum_admin_is_closed_to_non_staff(role, people, client_for):
+    response = client_for(getattr(people, role)).get(reverse("admin:curriculum_history"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_anonymous_admin_login_goes_through_allauth(client, db):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_history_page_query_count_is_bounded(course, people, client_for, django_assert_max_num_queries):
+    for objective in Objective.objects.filter(week__course=course)[:30]:
+        objective.text += " (edited)"
+        objective.save()
+    client = client_for(people.admin)
+    with django_assert_max_num_queries(130):
+        assert client.get(reverse("admin:curriculum_history")).status_code == 200
