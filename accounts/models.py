@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -72,3 +73,35 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+
+class PersonalAccessToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the secret is stored; the secret is
+    shown once, when the token is created. Tokens always expire and can be revoked."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “grading script”.")
+    prefix = models.CharField(max_length=16, unique=True, help_text="The public start of the token, shown in lists.")
+    secret_hash = models.CharField(max_length=64, help_text="SHA-256 of the whole token, hex.")
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == self.Scope.READ
+
+    def is_usable_at(self, moment: datetime.datetime) -> bool:
+        return self.revoked_at is None and moment < self.expires_at

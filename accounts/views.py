@@ -1,11 +1,16 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from .forms import ProfileForm
-from .services import user_update_profile
+from .forms import ProfileForm, TokenCreateForm
+from .models import PersonalAccessToken
+from .services import token_create, token_revoke, user_update_profile
 
 
 @login_required
@@ -20,3 +25,42 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+# --- Personal access tokens ----------------------------------------------------------------
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """List the person's tokens and create one; a new token's secret is shown on this
+    response only (never stored, never shown again)."""
+    form = TokenCreateForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, plaintext = token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=timezone.now() + datetime.timedelta(days=form.cleaned_data["expires_in_days"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            created = {"token": token, "plaintext": plaintext}
+            form = TokenCreateForm()
+    tokens = PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    response = render(
+        request, "accounts/tokens.html", {"form": form, "tokens": tokens, "created": created, "now": timezone.now()}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(PersonalAccessToken, pk=pk, user=request.user)
+    token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked; clients using it are refused from now on.")
+    return redirect("accounts:tokens")

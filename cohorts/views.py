@@ -49,7 +49,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
             extensions=selectors.cohort_extensions(cohort),
             add_form=MembershipAddForm(),
             assign_form=MentorAssignForm(memberships=memberships),
-            extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships),
+            extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships, prefix="extension"),
         )
     return render(request, "cohorts/cohort_detail.html", context)
 
@@ -113,7 +113,9 @@ def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    form = ExtensionGrantForm(request.POST, cohort=cohort, memberships=selectors.cohort_memberships(cohort))
+    form = ExtensionGrantForm(
+        request.POST, cohort=cohort, memberships=selectors.cohort_memberships(cohort), prefix="extension"
+    )
     if form.is_valid():
         try:
             extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)

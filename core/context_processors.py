@@ -1,20 +1,29 @@
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 
 def navigation(request: HttpRequest) -> dict:
-    """What the shared navigation needs to know about the signed-in person."""
+    """What the shared navigation needs to know about the signed-in person: their roles and
+    unread notifications, in one query."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {"signed_in": False}}
-    from cohorts.selectors import roles_for_user
+    from cohorts.models import Membership
+    from notifications.selectors import unread_count_subquery
 
-    roles = roles_for_user(user)
-    return {
-        "nav": {
-            "signed_in": True,
-            "is_student": "student" in roles,
-            "is_mentor": "mentor" in roles,
-            "is_instructor": "instructor" in roles,
-            "is_staff": user.is_staff,
-        }
-    }
+    def has_role(role: str) -> Exists:
+        return Exists(Membership.objects.filter(user=OuterRef("pk"), role=role))
+
+    row = (
+        user._meta.model.objects.filter(pk=user.pk)
+        .annotate(
+            is_student=has_role(Membership.Role.STUDENT),
+            is_mentor=has_role(Membership.Role.MENTOR),
+            is_instructor=has_role(Membership.Role.INSTRUCTOR),
+            unread_notifications=unread_count_subquery(OuterRef("pk")),
+        )
+        .values("is_student", "is_mentor", "is_instructor", "unread_notifications")
+        .order_by()
+        .first()
+    ) or {"is_student": False, "is_mentor": False, "is_instructor": False, "unread_notifications": 0}
+    return {"nav": {"signed_in": True, "is_staff": user.is_staff, **row}}

@@ -1,4 +1,12 @@
-"""The Celery application. Configuration comes from Django settings (CELERY_* names)."""
+"""The Celery application. Configuration comes from Django settings (the CELERY_* names in
+courseplatform/settings.py); see docs/background-jobs.md.
+
+    celery -A courseplatform worker --loglevel=INFO    # `make worker`
+    celery -A courseplatform beat --loglevel=INFO      # `make beat` (schedule editable in the admin)
+
+Tasks are defined with `core.tasks.durable_task` and started with `core.queue.enqueue`,
+never with `.delay()`: see those modules for why.
+"""
 
 import os
 

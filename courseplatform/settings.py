@@ -6,6 +6,7 @@ sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS (see docs/configurati
 A malformed value fails at start-up rather than at the first request that needs it.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -56,6 +57,12 @@ INSTALLED_APPS = [
     "accounts",
     "curriculum",
     "cohorts",
+    "submissions",
+    "rubrics",
+    "portfolios",
+    "notifications",
+    "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +129,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ------------------------------------------------------------------------------
+# See docs/background-jobs.md. Tasks are acknowledged only after they finish (acks_late), so a
+# worker that dies mid-task leaves its message on the broker for another worker; Redis gives
+# such a message out again once the visibility timeout has passed, so that timeout must be
+# longer than the longest task (a report) or a slow task would run twice at the same time.
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
@@ -136,6 +147,46 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Task state lives in our own tables (core.TaskRun, report runs), never in the result backend:
+# asking the backend for a result on every publish is what makes .delay() hang with Redis down.
+CELERY_TASK_IGNORE_RESULT = True
+# The longest task may run this long; the hard limit kills it a little later.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=50 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT, or a long task is delivered twice."
+    )
+# Publishing gives up quickly when the broker is unreachable; core.queue then keeps the task
+# in the database outbox and dispatch_outbox sends it when the broker is back.
+CELERY_ENQUEUE_TIMEOUT = env.float("CELERY_ENQUEUE_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_ENQUEUE_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_ENQUEUE_TIMEOUT,
+    "socket_timeout": 10,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    # One quick retry when publishing, all within CELERY_ENQUEUE_TIMEOUT (the worker's own
+    # reconnection after a broker outage is not limited by this).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    # How often a worker looks for messages whose worker died (about interval × throttle
+    # seconds; Kombu's default is every 100 s, which is plenty next to a 2 h timeout).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_ENQUEUE_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_TASK_PUBLISH_RETRY = False
+# A task whose worker is lost this many times in a row (killed, out of memory) is marked failed
+# instead of being delivered again forever.
+CELERY_TASK_MAX_LOST_DELIVERIES = env.int("CELERY_TASK_MAX_LOST_DELIVERIES", default=3)
 
 # --- Authentication ----------------------------------------------------------------------
 
@@ -255,14 +306,48 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API ----------------------------------------------------------------------------
 
+# Requests per user (signed in or by token) and per anonymous client address, e.g. "2000/hour".
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="2000/hour")
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="200/hour")
+for _name, _rate in (("API_THROTTLE_USER", API_THROTTLE_USER), ("API_THROTTLE_ANON", API_THROTTLE_ANON)):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"{_name} must look like 2000/hour (a number, a slash, second|minute|hour|day).")
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.PersonalAccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAuthenticatedWithScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle", "api.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": API_THROTTLE_USER, "anon": API_THROTTLE_ANON},
+    "EXCEPTION_HANDLER": "api.exceptions.problem_details_handler",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Course platform API",
+    "DESCRIPTION": (
+        "REST API v1 of the course platform. Authenticate with the browser session (send the CSRF token on "
+        "writes) or a personal access token (`Authorization: Bearer …`). Errors are RFC 9457 problem details. "
+        "See docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MembershipRole": "cohorts.models.Membership.Role"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -283,3 +368,9 @@ LOGGING = {
 
 CURRICULUM_DEFAULT_PATH = BASE_DIR / "curriculum" / "data" / "backend-engineering-scalable-architectures.txt"
 CURRICULUM_OVERLAY_PATH = BASE_DIR / "curriculum" / "data" / "course_overlay.json"
+
+# Evidence uploads (submissions): size limit in bytes; the allowed types are detected from
+# the content (see submissions/uploads.py), never trusted from the file name.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+if UPLOAD_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("UPLOAD_MAX_BYTES must be a positive number of bytes.")

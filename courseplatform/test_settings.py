@@ -17,3 +17,6 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-static-")
 SECURE_SSL_REDIRECT = False
 MFA_REQUIRED_FOR_STAFF = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Tasks run in-process so a test sees their effect; the tests of the real worker, the
+# broker outage and the outbox start their own worker and Redis and set the mode they need.
+CELERY_TASK_ALWAYS_EAGER = True

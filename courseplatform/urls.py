@@ -17,5 +17,14 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("cohorts/", include("cohorts.urls")),
+    path("review/", include("rubrics.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
+    path("", include("portfolios.urls")),
+    path("", include("submissions.urls")),
     path("", include("curriculum.urls")),
 ]
+
+# /api/ paths answer errors with problem+json; other paths get the normal 500 page.
+handler500 = "api.views.server_error"

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -19,6 +21,18 @@ from .models import (
 )
 
 
+class LineEndingNormalisedField(forms.CharField):
+    """Browsers post textarea line breaks as CRLF; comparing and saving LF means an
+    untouched textarea is not "changed", so the edit history records no phantom edits."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+TEXT_AS_LF = {models.TextField: {"form_class": LineEndingNormalisedField, "widget": forms.Textarea}}
+
+
 class WeekInline(admin.TabularInline):
     model = Week
     fields = ["number", "title"]
@@ -35,6 +49,7 @@ class CapstoneProjectInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(SimpleHistoryAdmin):
+    formfield_overrides = TEXT_AS_LF
     list_display = ["title", "version", "slug", "imported_at"]
     readonly_fields = ["source_name", "source_sha256", "imported_at", "lint_findings"]
     fields = [
@@ -75,6 +90,7 @@ class CourseAdmin(SimpleHistoryAdmin):
 
 
 class ObjectiveInline(admin.TabularInline):
+    formfield_overrides = TEXT_AS_LF
     model = Objective
     fields = ["order", "kind", "verb", "text", "bloom_level"]
     extra = 0
@@ -82,6 +98,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 class LabInline(admin.StackedInline):
+    formfield_overrides = TEXT_AS_LF
     model = Lab
     fields = ["title", "scenario", "tools", "constraints", "expected_evidence", "quality_gates_link"]
     readonly_fields = ["quality_gates_link"]
@@ -109,6 +126,7 @@ class WeekAdmin(SimpleHistoryAdmin):
 
 @admin.register(Objective)
 class ObjectiveAdmin(SimpleHistoryAdmin):
+    formfield_overrides = TEXT_AS_LF
     list_display = ["__str__", "week", "order", "kind", "verb", "bloom_level"]
     list_filter = ["kind", "bloom_level", "week__course"]
     search_fields = ["text"]
@@ -123,6 +141,7 @@ class QualityGateInline(admin.TabularInline):
 
 @admin.register(Lab)
 class LabAdmin(SimpleHistoryAdmin):
+    formfield_overrides = TEXT_AS_LF
     list_display = ["title", "week"]
     search_fields = ["title", "scenario"]
     ordering = ["week__number"]
@@ -142,6 +161,7 @@ class DeliverableInline(admin.TabularInline):
 
 @admin.register(CapstoneProject)
 class CapstoneProjectAdmin(SimpleHistoryAdmin):
+    formfield_overrides = TEXT_AS_LF
     list_display = ["number", "title", "course"]
     list_display_links = ["number", "title"]
     inlines = [DeliverableInline]

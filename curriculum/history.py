@@ -21,6 +21,10 @@ class CurriculumChange:
     changed_fields: list[str]
 
 
+def _author(user) -> str:
+    return f"{user} <{user.email}>" if user else "import / system"
+
+
 def recent_curriculum_changes(limit: int = 200) -> list[CurriculumChange]:
     """The newest `limit` edits, newest first, with who made them and which fields moved.
 
@@ -40,7 +44,7 @@ def recent_curriculum_changes(limit: int = 200) -> list[CurriculumChange]:
         changes.append(
             CurriculumChange(
                 when=record.history_date,
-                who=str(record.history_user) if record.history_user else "import / system",
+                who=_author(record.history_user),
                 action=_ACTIONS.get(record.history_type, record.history_type),
                 kind=record.instance_type._meta.verbose_name.capitalize(),
                 subject=str(record.instance)[:120],

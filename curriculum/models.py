@@ -149,6 +149,12 @@ class Lab(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        # Browsers send textarea line breaks as CRLF; store LF so an unchanged form saves
+        # nothing new and the edit history records no phantom change.
+        for name in ("scenario", "tools", "constraints", "expected_evidence"):
+            setattr(self, name, getattr(self, name).replace("\r\n", "\n"))
+
     @property
     def tool_list(self) -> list[str]:
         return [line.strip() for line in self.tools.splitlines() if line.strip()]

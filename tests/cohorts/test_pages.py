@@ -92,7 +92,7 @@ def test_instructor_assigns_a_mentor_and_grants_an_extension(people, client_for,
     week = course.weeks.get(number=4)
     response = client.post(
         reverse("cohorts:extension_grant", args=[people.cohort.slug]),
-        {"student": people.student.pk, "week": week.pk, "due_at": "2026-10-08T12:00", "reason": "Family"},
+        {"extension-student": people.student.pk, "extension-week": week.pk, "extension-due_at": "2026-10-08T12:00", "extension-reason": "Family"},
         follow=True,
     )
     extension = Extension.objects.get(student=people.student, week=week)
@@ -106,7 +106,7 @@ def test_instructor_assigns_a_mentor_and_grants_an_extension(people, client_for,
 def test_an_extension_before_the_due_date_is_refused_with_a_message(people, client_for, course):
     response = client_for(people.instructor).post(
         reverse("cohorts:extension_grant", args=[people.cohort.slug]),
-        {"student": people.student.pk, "week": course.weeks.get(number=4).pk, "due_at": "2026-09-01T12:00"},
+        {"extension-student": people.student.pk, "extension-week": course.weeks.get(number=4).pk, "extension-due_at": "2026-09-01T12:00"},
         follow=True,
     )
     assert "must end after the regular due date" in response.content.decode()

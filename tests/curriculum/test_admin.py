@@ -75,3 +75,16 @@ def test_history_page_query_count_is_bounded(course, people, client_for, django_
     client = client_for(people.admin)
     with django_assert_max_num_queries(130):
         assert client.get(reverse("admin:curriculum_history")).status_code == 200
+
+
+def test_saving_an_untouched_week_form_with_crlf_textareas_records_no_lab_change(course, people, client_for):
+    week = course.weeks.get(number=5)
+    data = _week_change_data(week)
+    for field in ("lab-0-tools", "lab-0-constraints", "lab-0-expected_evidence", "lab-0-scenario"):
+        data[field] = data[field].replace("\n", "\r\n")  # what a browser sends
+    lab_history = week.lab.history.count()
+    response = client_for(people.admin).post(reverse("admin:curriculum_week_change", args=[week.pk]), data)
+    assert response.status_code == 302
+    week.lab.refresh_from_db()
+    assert "\r" not in week.lab.tools
+    assert week.lab.history.count() == lab_history

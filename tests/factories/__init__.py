@@ -3,3 +3,8 @@
 from .accounts import *  # noqa: F403
 from .cohorts import *  # noqa: F403
 from .curriculum import *  # noqa: F403
+from .notifications import *  # noqa: F403
+from .portfolios import *  # noqa: F403
+from .reports import *  # noqa: F403
+from .rubrics import *  # noqa: F403
+from .submissions import *  # noqa: F403

@@ -1,9 +1,13 @@
+import datetime
+import hashlib
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
 
-__all__ = ["UserFactory", "EmailAddressFactory", "DEFAULT_PASSWORD"]
+__all__ = ["UserFactory", "EmailAddressFactory", "PersonalAccessTokenFactory", "DEFAULT_PASSWORD"]
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -35,3 +39,26 @@ class EmailAddressFactory(factory.django.DjangoModelFactory):
     email = factory.SelfAttribute("user.email")
     verified = True
     primary = True
+
+
+class PersonalAccessTokenFactory(factory.django.DjangoModelFactory):
+    """A token whose plaintext is on `.plaintext` (only the digest is stored)."""
+
+    class Meta:
+        model = PersonalAccessToken
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Script {n}")
+    scope = PersonalAccessToken.Scope.READ_WRITE
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    prefix = factory.Sequence(lambda n: f"{n:08x}")
+    plaintext = factory.LazyAttribute(lambda o: f"cpat_{o.prefix}_secret-{o.prefix}-{'x' * 20}")
+    secret_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.plaintext.encode()).hexdigest())
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        plaintext = kwargs.pop("plaintext")
+        token = super()._create(model_class, *args, **kwargs)
+        token.plaintext = plaintext
+        return token

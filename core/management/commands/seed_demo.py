@@ -11,6 +11,11 @@ from curriculum.selectors import course_default
 # Each app's demo step, in dependency order. A step receives the shared DemoContext.
 DEMO_STEPS = [
     "cohorts.demo",
+    "submissions.demo",
+    "rubrics.demo",
+    "portfolios.demo",
+    "notifications.demo",
+    "reports.demo",
 ]
 
 

@@ -1,0 +1,174 @@
+"""The signed-in person (`/api/v1/me/`) and their personal access tokens."""
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.exceptions import validation_error_from_django
+from cohorts.selectors import roles_for_user
+
+from .models import PersonalAccessToken, User, validate_time_zone
+from .services import TOKEN_MAX_LIFETIME_DAYS, TOKEN_PREFIX, token_create, token_revoke, user_update_profile
+
+# --- The signed-in person ------------------------------------------------------------------
+
+
+class MeOutput(serializers.ModelSerializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=["student", "mentor", "instructor"]),
+        help_text="Every role the person holds in any cohort.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "display_name", "time_zone", "is_staff", "roles"]
+
+
+class MeUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, validators=[validate_time_zone])
+
+
+def _me_data(user: User) -> dict:
+    user.roles = sorted(roles_for_user(user))
+    return MeOutput(user).data
+
+
+class MeView(APIView):
+    @extend_schema(summary="The signed-in person", tags=["accounts"], responses=MeOutput)
+    def get(self, request: Request) -> Response:
+        return Response(_me_data(request.user))
+
+    @extend_schema(
+        summary="Change your name or time zone", tags=["accounts"], request=MeUpdateInput, responses=MeOutput
+    )
+    def patch(self, request: Request) -> Response:
+        given = MeUpdateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = request.user
+        try:
+            user_update_profile(
+                user=user,
+                name=given.validated_data.get("name", user.name),
+                time_zone=given.validated_data.get("time_zone", user.time_zone),
+            )
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(_me_data(user))
+
+
+# --- Personal access tokens ----------------------------------------------------------------
+
+
+class TokenOutput(serializers.ModelSerializer):
+    display_prefix = serializers.SerializerMethodField(help_text="The start of the token, to recognise it.")
+    is_active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonalAccessToken
+        fields = [
+            "id",
+            "name",
+            "display_prefix",
+            "scope",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+
+    def get_display_prefix(self, token) -> str:
+        return f"{TOKEN_PREFIX}{token.prefix}"
+
+    def get_is_active(self, token) -> bool:
+        return token.is_usable_at(timezone.now())
+
+
+class TokenCreatedOutput(TokenOutput):
+    token = serializers.CharField(
+        source="plaintext", help_text="The secret. Shown in this response only; store it now."
+    )
+
+    class Meta(TokenOutput.Meta):
+        fields = [*TokenOutput.Meta.fields, "token"]
+
+
+class TokenCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices, default=PersonalAccessToken.Scope.READ)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=TOKEN_MAX_LIFETIME_DAYS, default=30)
+
+
+class TokenListQuery(serializers.Serializer):
+    active = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="Only usable tokens.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your access tokens", tags=["accounts"], parameters=[TokenListQuery]),
+    create=extend_schema(
+        summary="Create an access token (signed-in browser session only)",
+        description="Returns the secret once. Not available to token-authenticated clients, so a token can never "
+        "mint another. Deliberately not idempotent: the secret must never be stored for a replay.",
+        tags=["accounts"],
+        request=TokenCreateInput,
+        responses={201: TokenCreatedOutput},
+    ),
+    destroy=extend_schema(
+        summary="Revoke an access token",
+        tags=["accounts"],
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    ),
+)
+class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TokenOutput
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return PersonalAccessToken.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+
+    def list(self, request: Request) -> Response:
+        query = TokenListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tokens = self.get_queryset()
+        active = query.validated_data.get("active")
+        if active is True:
+            tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        elif active is False:
+            from django.db.models import Q
+
+            tokens = tokens.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
+        page = self.paginate_queryset(tokens)
+        return self.get_paginated_response(TokenOutput(page, many=True).data)
+
+    def create(self, request: Request) -> Response:
+        if isinstance(request.auth, PersonalAccessToken):
+            raise exceptions.PermissionDenied("Create tokens from a signed-in browser session, not with a token.")
+        given = TokenCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        try:
+            token, plaintext = token_create(
+                user=request.user,
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=timezone.now() + datetime.timedelta(days=data["expires_in_days"]),
+            )
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc, {"expires_at": "expires_in_days"}) from exc
+        token.plaintext = plaintext
+        return Response(
+            TokenCreatedOutput(token).data, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"}
+        )
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        token_revoke(token=get_object_or_404(self.get_queryset(), pk=int(pk)))
+        return Response(status=status.HTTP_204_NO_CONTENT)

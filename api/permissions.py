@@ -1,0 +1,42 @@
+from rest_framework import exceptions, permissions
+
+from accounts.models import PersonalAccessToken
+
+
+class TokenScopeAllowsMethod(permissions.BasePermission):
+    """A read-only personal access token may only read; session users are not limited here."""
+
+    message = "This access token is read-only; create a read-write token to change data."
+    code = "token_read_only"
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if isinstance(token, PersonalAccessToken) and token.is_read_only:
+            return request.method in permissions.SAFE_METHODS
+        return True
+
+    @classmethod
+    def check(cls, request, view) -> None:
+        """Raise the 403 with its own code (`token_read_only`), whichever permission asks."""
+        if not cls().has_permission(request, view):
+            raise exceptions.PermissionDenied(cls.message, code=cls.code)
+
+
+class IsAuthenticatedWithScope(permissions.IsAuthenticated):
+    """The default for every endpoint: signed in, and the token's scope allows the method."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        TokenScopeAllowsMethod.check(request, view)
+        return True
+
+
+class ReadableByAnyoneWithScope(permissions.BasePermission):
+    """Public reads (the curriculum pages need no account); writes still follow the scope."""
+
+    allows_anonymous = True
+
+    def has_permission(self, request, view) -> bool:
+        TokenScopeAllowsMethod.check(request, view)
+        return True

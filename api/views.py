@@ -1,0 +1,29 @@
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .exceptions import problem_response
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Unknown /api/ paths answer with a problem document instead of the HTML 404 page."""
+    detail = "No API endpoint at this path."
+    if not request.path.endswith("/"):
+        detail += " API paths end with a slash."
+    return problem_response(request, status_code=404, detail=detail, code="not_found")
+
+
+def server_error(request: HttpRequest, template_name: str = "500.html"):
+    """Django's handler500 for the whole site: a problem document for /api/ paths (errors
+    that escape DRF, e.g. in middleware), the usual HTML page everywhere else.
+    Wire it up in courseplatform/urls.py with `handler500 = "api.views.server_error"`."""
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        return problem_response(
+            request,
+            status_code=500,
+            detail="The server could not complete the request. The error has been logged.",
+            code="server_error",
+        )
+    return html_server_error(request, template_name=template_name)

@@ -1,0 +1,411 @@
+"""Cohorts, memberships, mentor assignments and extensions, with the pages' visibility:
+members see their cohort; only mentors, instructors and admins see the roster (students
+see who teaches); only instructors and admins manage (cohorts.policies)."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from api.exceptions import validation_error_from_django
+from api.idempotency import idempotent
+from api.pagination import CursorPagination
+from curriculum.models import Week
+
+from . import policies, selectors, services
+from .models import Cohort, Extension, Membership, MentorAssignment
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class PersonOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.SerializerMethodField(help_text="Only for people who may see the cohort's roster.")
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_email(self, user) -> str | None:
+        return user.email if self.context.get("show_email") else None
+
+
+class CourseRefOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class CohortOutput(serializers.ModelSerializer):
+    course = CourseRefOutput()
+    my_role = serializers.SerializerMethodField(help_text="Your role in this cohort; null for admins who hold none.")
+    student_count = serializers.IntegerField()
+    mentor_count = serializers.IntegerField()
+
+    class Meta:
+        model = Cohort
+        fields = ["slug", "name", "course", "start_date", "time_zone", "my_role", "student_count", "mentor_count"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices, allow_null=True))
+    def get_my_role(self, cohort) -> str | None:
+        mine = getattr(cohort, "my_memberships", None)
+        return mine[0].role if mine else None
+
+
+class TeacherOutput(serializers.Serializer):
+    user = PersonOutput()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class CohortDetailOutput(serializers.ModelSerializer):
+    course = CourseRefOutput()
+    my_role = serializers.ChoiceField(choices=Membership.Role.choices, allow_null=True)
+    can_manage = serializers.BooleanField()
+    can_view_roster = serializers.BooleanField()
+    teachers = TeacherOutput(many=True)
+    due_time = serializers.SerializerMethodField(
+        help_text="The local wall-clock time (HH:MM, in the cohort's time zone) each week is due."
+    )
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "slug",
+            "name",
+            "course",
+            "start_date",
+            "time_zone",
+            "due_time",
+            "late_policy",
+            "review_deadline_hours",
+            "peer_reviewers_per_submission",
+            "peer_review_window_days",
+            "my_role",
+            "can_manage",
+            "can_view_roster",
+            "teachers",
+        ]
+
+    @extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "23:59"})
+    def get_due_time(self, cohort) -> str:
+        return cohort.due_time.strftime("%H:%M")
+
+
+class ScheduleWeekOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    opens_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    extended_due_at = serializers.DateTimeField(allow_null=True)
+    effective_due_at = serializers.DateTimeField()
+
+
+class MembershipOutput(serializers.ModelSerializer):
+    user = PersonOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class MembershipCreateInput(serializers.Serializer):
+    email = serializers.EmailField(help_text="The person must already have an account.")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class MentorAssignmentOutput(serializers.ModelSerializer):
+    mentor = PersonOutput()
+    student = PersonOutput()
+
+    class Meta:
+        model = MentorAssignment
+        fields = ["id", "mentor", "student", "created_at"]
+
+
+class MentorAssignmentCreateInput(serializers.Serializer):
+    mentor = serializers.IntegerField(min_value=1, help_text="The mentor's user id.")
+    student = serializers.IntegerField(min_value=1, help_text="The student's user id.")
+
+
+class ExtensionOutput(serializers.ModelSerializer):
+    student = PersonOutput()
+    week = serializers.IntegerField(source="week.number")
+    granted_by = PersonOutput(allow_null=True)
+
+    class Meta:
+        model = Extension
+        fields = ["id", "student", "week", "due_at", "reason", "granted_by", "created_at"]
+
+
+class ExtensionCreateInput(serializers.Serializer):
+    student = serializers.IntegerField(min_value=1, help_text="The student's user id.")
+    week = serializers.IntegerField(min_value=1, max_value=32767, help_text="The week number.")
+    due_at = serializers.DateTimeField(help_text="The new due instant; without an offset, the cohort's time zone.")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CohortListQuery(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices, required=False, help_text="Only cohorts where you hold this role."
+    )
+
+
+class MembershipListQuery(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+COHORT_SLUG = OpenApiParameter("cohort_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The cohort slug.")
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _managed(request: Request, cohort: Cohort) -> Cohort:
+    if not policies.can_manage_cohort(request.user, cohort):
+        raise exceptions.PermissionDenied("Only the cohort's instructors and admins manage it.")
+    return cohort
+
+
+def _user_in_cohort(cohort: Cohort, user_id: int, field: str) -> User:
+    user = User.objects.filter(pk=user_id, memberships__cohort=cohort).first()
+    if user is None:
+        raise exceptions.ValidationError({field: ["No member of this cohort has this id."]})
+    return user
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your cohorts", tags=["cohorts"], parameters=[CohortListQuery]),
+    retrieve=extend_schema(summary="A cohort", tags=["cohorts"], responses=CohortDetailOutput),
+    schedule=extend_schema(
+        summary="When each week opens and is due (your extensions applied)",
+        tags=["cohorts"],
+        responses=ScheduleWeekOutput(many=True),
+    ),
+)
+class CohortViewSet(viewsets.GenericViewSet):
+    serializer_class = CohortOutput
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    queryset = Cohort.objects.none()  # every read goes through cohorts.selectors
+
+    def list(self, request: Request) -> Response:
+        query = CohortListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cohorts = selectors.cohorts_with_member_counts(request.user)
+        role = query.validated_data.get("role")
+        if role:
+            cohorts = [c for c in cohorts if any(m.role == role for m in c.my_memberships)]
+        page = self.paginate_queryset(cohorts)
+        return self.get_paginated_response(CohortOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, slug: str) -> Response:
+        cohort = selectors.cohort_get_for_user(request.user, slug)
+        memberships = selectors.cohort_memberships(cohort)
+        cohort.my_role = next((m.role for m in memberships if m.user_id == request.user.pk), None)
+        cohort.can_manage = policies.can_manage_cohort(request.user, cohort)
+        cohort.can_view_roster = policies.can_view_roster(request.user, cohort)
+        cohort.teachers = [m for m in memberships if m.role != Membership.Role.STUDENT]
+        context = {"show_email": cohort.can_view_roster}
+        return Response(CohortDetailOutput(cohort, context=context).data)
+
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def schedule(self, request: Request, slug: str) -> Response:
+        cohort = selectors.cohort_get_for_user(request.user, slug)
+        student = request.user if selectors.student_membership(cohort, request.user) else None
+        rows = [
+            {
+                "number": week.number,
+                "title": week.title,
+                "opens_at": window.opens_at,
+                "due_at": window.due_at,
+                "extended_due_at": window.extended_due_at,
+                "effective_due_at": window.effective_due_at,
+            }
+            for week, window in selectors.cohort_schedule(cohort, student=student)
+        ]
+        return Response(ScheduleWeekOutput(rows, many=True).data)
+
+
+class _InCohort(viewsets.GenericViewSet):
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def cohort(self) -> Cohort:
+        if not hasattr(self, "_cohort"):
+            self._cohort = selectors.cohort_get_for_user(self.request.user, self.kwargs["cohort_slug"])
+        return self._cohort
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Members of a cohort (students see only who teaches)",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG, MembershipListQuery],
+    ),
+    create=extend_schema(
+        summary="Add a person to the cohort (instructors, admins)",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG],
+        request=MembershipCreateInput,
+        responses={201: MembershipOutput, 200: MembershipOutput},
+    ),
+    destroy=extend_schema(
+        summary="Remove a member and their mentor assignments (instructors, admins)",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG, ID],
+    ),
+)
+class MembershipViewSet(_InCohort):
+    serializer_class = MembershipOutput
+    pagination_class = CursorPagination
+
+    def get_queryset(self):
+        return Membership.objects.filter(cohort=self.cohort()).select_related("user").order_by("-pk")
+
+    def list(self, request: Request, cohort_slug: str) -> Response:
+        query = MembershipListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cohort = self.cohort()
+        show_roster = policies.can_view_roster(request.user, cohort)
+        members = self.get_queryset()
+        if not show_roster:
+            members = members.exclude(role=Membership.Role.STUDENT)
+        if query.validated_data.get("role"):
+            members = members.filter(role=query.validated_data["role"])
+        page = self.paginate_queryset(members)
+        data = MembershipOutput(page, many=True, context={"show_email": show_roster}).data
+        return self.get_paginated_response(data)
+
+    @idempotent
+    def create(self, request: Request, cohort_slug: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        given = MembershipCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = User.objects.filter(email__iexact=given.validated_data["email"]).first()
+        if user is None:
+            raise exceptions.ValidationError({"email": ["No account uses this e-mail address."]})
+        existed = Membership.objects.filter(cohort=cohort, user=user).exists()
+        try:
+            membership = services.membership_add(cohort=cohort, user=user, role=given.validated_data["role"])
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc, {"user": "email"}) from exc
+        return Response(
+            MembershipOutput(membership, context={"show_email": True}).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        services.membership_remove(membership=get_object_or_404(Membership, pk=int(pk), cohort=cohort))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Who mentors whom (mentors, instructors, admins)", tags=["cohorts"], parameters=[COHORT_SLUG]
+    ),
+    create=extend_schema(
+        summary="Assign a mentor to a student (instructors, admins)",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG],
+        request=MentorAssignmentCreateInput,
+        responses={201: MentorAssignmentOutput},
+    ),
+    destroy=extend_schema(summary="Remove a mentor assignment", tags=["cohorts"], parameters=[COHORT_SLUG, ID]),
+)
+class MentorAssignmentViewSet(_InCohort):
+    serializer_class = MentorAssignmentOutput
+
+    def list(self, request: Request, cohort_slug: str) -> Response:
+        cohort = self.cohort()
+        if not policies.can_view_roster(request.user, cohort):
+            raise exceptions.PermissionDenied("Only the cohort's mentors, instructors and admins see its roster.")
+        assignments = (
+            MentorAssignment.objects.filter(cohort=cohort)
+            .select_related("mentor", "student")
+            .order_by("mentor__email", "pk")
+        )
+        page = self.paginate_queryset(assignments)
+        return self.get_paginated_response(MentorAssignmentOutput(page, many=True, context={"show_email": True}).data)
+
+    @idempotent
+    def create(self, request: Request, cohort_slug: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        given = MentorAssignmentCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        mentor = _user_in_cohort(cohort, given.validated_data["mentor"], "mentor")
+        student = _user_in_cohort(cohort, given.validated_data["student"], "student")
+        if mentor.pk == student.pk:
+            raise exceptions.ValidationError({"student": ["A mentor cannot mentor themselves."]})
+        try:
+            assignment = services.mentor_assign(cohort=cohort, mentor=mentor, student=student)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        data = MentorAssignmentOutput(assignment, context={"show_email": True}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        services.mentor_unassign(assignment=get_object_or_404(MentorAssignment, pk=int(pk), cohort=cohort))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Extensions granted in a cohort (instructors, admins)", tags=["cohorts"], parameters=[COHORT_SLUG]
+    ),
+    create=extend_schema(
+        summary="Grant (or move) an extension for one student and week",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG],
+        request=ExtensionCreateInput,
+        responses={201: ExtensionOutput},
+    ),
+    destroy=extend_schema(summary="Withdraw an extension", tags=["cohorts"], parameters=[COHORT_SLUG, ID]),
+)
+class ExtensionViewSet(_InCohort):
+    serializer_class = ExtensionOutput
+
+    def list(self, request: Request, cohort_slug: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        extensions = (
+            Extension.objects.filter(cohort=cohort)
+            .select_related("student", "week", "granted_by")
+            .order_by("week__number", "pk")
+        )
+        page = self.paginate_queryset(extensions)
+        return self.get_paginated_response(ExtensionOutput(page, many=True, context={"show_email": True}).data)
+
+    @idempotent
+    def create(self, request: Request, cohort_slug: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        given = ExtensionCreateInput(data=request.data)
+        with timezone.override(zoneinfo.ZoneInfo(cohort.time_zone)):  # a time without offset is the cohort's
+            given.is_valid(raise_exception=True)
+        data = given.validated_data
+        student = _user_in_cohort(cohort, data["student"], "student")
+        week = Week.objects.filter(course=cohort.course, number=data["week"]).first()
+        if week is None:
+            raise exceptions.ValidationError({"week": ["The cohort's course has no such week."]})
+        try:
+            extension = services.extension_grant(
+                cohort=cohort,
+                student=student,
+                week=week,
+                due_at=data["due_at"],
+                reason=data["reason"],
+                granted_by=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(ExtensionOutput(extension, context={"show_email": True}).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
+        cohort = _managed(request, self.cohort())
+        services.extension_revoke(extension=get_object_or_404(Extension, pk=int(pk), cohort=cohort))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,70 @@
+"""Create the periodic tasks beat runs (django-celery-beat's DatabaseScheduler), so admins
+see and edit them under Admin → Periodic tasks. Idempotent: an existing task keeps the
+schedule an admin gave it."""
+
+import importlib
+import importlib.util
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+# (name, task, every N minutes or a daily "HH:MM" UTC, description)
+SCHEDULES = [
+    (
+        "Reminder sweep",
+        "notifications.sweep_reminders",
+        15,
+        "Finds due reminders (deadlines, overdue work, reviews waiting, digests) and sends each once.",
+    ),
+    (
+        "Dispatch outbox",
+        "core.dispatch_outbox",
+        1,
+        "Sends tasks that could not reach the broker when they were asked for.",
+    ),
+    (
+        "Clean up task records",
+        "core.cleanup_task_records",
+        "03:15",
+        "Forgets finished task runs and dispatched outbox rows older than two weeks.",
+    ),
+]
+
+
+def _optional_schedules() -> list[tuple]:
+    """The API's idempotency-record purge, when that app provides the task."""
+    if importlib.util.find_spec("api.tasks") is None:
+        return []
+    task = getattr(importlib.import_module("api.tasks"), "purge_idempotency_records", None)
+    if task is None:
+        return []
+    return [("Purge idempotency records", task.name, 60, "Forgets API idempotency keys past their lifetime.")]
+
+
+class Command(BaseCommand):
+    help = "Create the periodic tasks (reminder sweep, outbox dispatch, cleanup) if they do not exist."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for name, task, every, description in SCHEDULES + _optional_schedules():
+            if PeriodicTask.objects.filter(name=name).exists():
+                self.stdout.write(f"Kept “{name}” as it is.")
+                continue
+            schedule_fields = {}
+            if isinstance(every, int):
+                schedule_fields["interval"], _ = IntervalSchedule.objects.get_or_create(
+                    every=every, period=IntervalSchedule.MINUTES
+                )
+            else:
+                hour, minute = every.split(":")
+                schedule_fields["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                    minute=str(int(minute)),
+                    hour=str(int(hour)),
+                    day_of_week="*",
+                    day_of_month="*",
+                    month_of_year="*",
+                    timezone="UTC",
+                )
+            PeriodicTask.objects.create(name=name, task=task, description=description, **schedule_fields)
+            self.stdout.write(f"Created “{name}”.")

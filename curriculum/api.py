@@ -1,0 +1,229 @@
+"""Curriculum API: read-only and public, like the course pages. Bodies carry ETags."""
+
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.etag import ETagMixin
+from api.permissions import ReadableByAnyoneWithScope
+
+from . import selectors
+from .models import BloomLevel, CapstoneDeliverable, CapstoneProject, Course, Objective, Week
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class BloomLevelOutput(serializers.ModelSerializer):
+    class Meta:
+        model = BloomLevel
+        fields = ["key", "name", "rank", "description"]
+
+
+class ObjectiveOutput(serializers.ModelSerializer):
+    bloom_level = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, allow_null=True, help_text="The Bloom level's key; null for routines."
+    )
+
+    class Meta:
+        model = Objective
+        fields = ["order", "kind", "verb", "text", "bloom_level"]
+
+
+class WeekSummaryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Week
+        fields = ["number", "title", "phase"]
+
+
+class WeekOutput(serializers.ModelSerializer):
+    objectives = ObjectiveOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Week
+        fields = ["number", "title", "phase", "progression_note", "objectives"]
+
+
+class LabOutput(serializers.Serializer):
+    title = serializers.CharField()
+    scenario = serializers.CharField()
+    tools = serializers.ListField(child=serializers.CharField(), source="tool_list")
+    constraints = serializers.ListField(child=serializers.CharField(), source="constraint_list")
+    expected_evidence = serializers.ListField(child=serializers.CharField(), source="evidence_list")
+    quality_gates = serializers.SerializerMethodField()
+
+    def get_quality_gates(self, lab) -> list[str]:
+        return [gate.text for gate in lab.quality_gates.all()]
+
+
+class DeliverableDueOutput(serializers.Serializer):
+    project_number = serializers.IntegerField(source="project.number")
+    project_title = serializers.CharField(source="project.title")
+    order = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class WeekDetailOutput(WeekOutput):
+    lab = serializers.SerializerMethodField()
+    capstone_deliverables_due = DeliverableDueOutput(many=True, read_only=True)
+
+    class Meta(WeekOutput.Meta):
+        fields = [*WeekOutput.Meta.fields, "lab", "capstone_deliverables_due"]
+
+    @extend_schema_field(LabOutput(allow_null=True))
+    def get_lab(self, week):
+        lab = getattr(week, "lab", None)
+        return LabOutput(lab).data if lab is not None else None
+
+
+class CourseOutput(serializers.ModelSerializer):
+    week_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ["slug", "version", "title", "imported_at", "week_count"]
+
+
+class CourseDetailOutput(CourseOutput):
+    introduction = serializers.CharField(help_text="Markdown.")
+    weeks = WeekSummaryOutput(many=True, read_only=True, source="week_list")
+
+    class Meta(CourseOutput.Meta):
+        fields = [*CourseOutput.Meta.fields, "introduction", "source_name", "source_sha256", "weeks"]
+
+
+class DeliverableOutput(serializers.ModelSerializer):
+    due_week = serializers.IntegerField(source="due_week.number", help_text="The week number it is due with.")
+
+    class Meta:
+        model = CapstoneDeliverable
+        fields = ["order", "title", "due_week"]
+
+
+class CapstoneOutput(serializers.ModelSerializer):
+    deliverables = DeliverableOutput(many=True, read_only=True)
+
+    class Meta:
+        model = CapstoneProject
+        fields = ["number", "title", "description", "deliverables"]
+
+
+class VersionQuery(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A course version; the newest when omitted."
+    )
+
+
+class WeekFilterQuery(VersionQuery):
+    number_min = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    number_max = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    phase = serializers.IntegerField(required=False, min_value=1, max_value=3, help_text="1, 2 or 3 (8 weeks each).")
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+COURSE_SLUG = OpenApiParameter("course_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The course slug.")
+
+
+def course_for_request(request: Request, slug: str) -> Course:
+    query = VersionQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    version = query.validated_data.get("version")
+    if version is None:
+        return selectors.course_get_latest(slug)
+    course = Course.objects.filter(slug=slug, version=version).first()
+    if course is None:
+        raise Http404("No such course version.")
+    return course
+
+
+class _Public:
+    permission_classes = [ReadableByAnyoneWithScope]
+
+
+@extend_schema_view(list=extend_schema(summary="The six Bloom levels, lowest first", tags=["curriculum"]))
+class BloomLevelViewSet(_Public, ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = BloomLevelOutput
+    pagination_class = None
+    queryset = BloomLevel.objects.order_by("rank")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Courses (newest version of each)", tags=["curriculum"]),
+    retrieve=extend_schema(
+        summary="A course with its weeks", tags=["curriculum"], parameters=[VersionQuery], responses=CourseDetailOutput
+    ),
+)
+class CourseViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
+    serializer_class = CourseOutput
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_queryset(self):
+        return Course.objects.latest_versions().annotate(week_count=Count("weeks")).order_by("slug")
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CourseOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, slug: str) -> Response:
+        course = course_for_request(request, slug)
+        course.week_list = list(Week.objects.for_course(course))
+        course.week_count = len(course.week_list)
+        return Response(CourseDetailOutput(course).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Weeks of a course with objectives", tags=["curriculum"], parameters=[COURSE_SLUG, WeekFilterQuery]
+    ),
+    retrieve=extend_schema(
+        summary="One week: objectives, lab, quality gates, capstone deliverables due",
+        tags=["curriculum"],
+        parameters=[COURSE_SLUG, VersionQuery, OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses=WeekDetailOutput,
+    ),
+)
+class WeekViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
+    serializer_class = WeekOutput
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9]{1,5}"
+
+    def list(self, request: Request, course_slug: str) -> Response:
+        query = WeekFilterQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        course = course_for_request(request, course_slug)
+        weeks = Week.objects.for_course(course).prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.select_related("bloom_level").order_by("order"))
+        )
+        filters = query.validated_data
+        if "number_min" in filters:
+            weeks = weeks.filter(number__gte=filters["number_min"])
+        if "number_max" in filters:
+            weeks = weeks.filter(number__lte=filters["number_max"])
+        if "phase" in filters:
+            weeks = weeks.filter(number__gte=(filters["phase"] - 1) * 8 + 1, number__lte=filters["phase"] * 8)
+        page = self.paginate_queryset(weeks)
+        return self.get_paginated_response(WeekOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, course_slug: str, number: str) -> Response:
+        course = course_for_request(request, course_slug)
+        week = selectors.week_get_detail(course, int(number))
+        return Response(WeekDetailOutput(week).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Capstone projects and their deliverables", tags=["curriculum"], parameters=[COURSE_SLUG, VersionQuery]
+    )
+)
+class CapstoneViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
+    serializer_class = CapstoneOutput
+    pagination_class = None
+
+    def list(self, request: Request, course_slug: str) -> Response:
+        course = course_for_request(request, course_slug)
+        return Response(CapstoneOutput(selectors.course_capstones(course), many=True).data)

@@ -1,0 +1,472 @@
+"""The reminder kinds: a registry of finder functions.
+
+A finder takes the sweep's `SweepData` (everything loaded once, with a fixed number of
+queries however large the cohorts are) and yields `Reminder`s: who, what kind, about which
+subject, for which period, and what to say. The sweep (services.reminders_sweep) records
+them in the reminder log, whose unique constraint makes each go out exactly once.
+
+Add a kind: write a finder and decorate it with `@register(Kind.X)`.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import User
+from cohorts.models import Cohort, Extension, Membership, MentorAssignment
+from cohorts.schedule import WeekWindow, current_week_number, week_window
+from curriculum.models import Objective, Week
+from rubrics.models import PeerAssignment
+from submissions.models import Retrospective, WeeklyWork
+
+from .models import Kind
+
+APPROACHING_WINDOWS = (("24h", datetime.timedelta(hours=24)), ("48h", datetime.timedelta(hours=48)))
+OVERDUE_LOOKBACK = datetime.timedelta(days=7)
+PEER_REVIEW_NOTICE = datetime.timedelta(hours=24)
+MAX_COURSE_WEEKS = 60  # cohorts that started longer ago than this are finished
+
+
+@dataclass(frozen=True)
+class Reminder:
+    recipient: User
+    kind: str
+    subject_key: str
+    period_key: str
+    title: str
+    body: str
+    url: str = ""
+    context: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    kind: str
+    find: Callable[["SweepData"], Iterable[Reminder]]
+
+    @property
+    def label(self) -> str:
+        return Kind(self.kind).label
+
+
+REGISTRY: dict[str, ReminderKind] = {}
+
+
+def register(kind: str) -> Callable:
+    def decorator(find: Callable[["SweepData"], Iterable[Reminder]]) -> Callable:
+        REGISTRY[kind] = ReminderKind(kind=kind, find=find)
+        return find
+
+    return decorator
+
+
+def registered_kinds() -> list[ReminderKind]:
+    return list(REGISTRY.values())
+
+
+def _format_instant(moment: datetime.datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()} ({zone})"
+
+
+def _path(name: str, fallback: str = "/", **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return fallback
+
+
+def _week_path(cohort: Cohort, number: int) -> str:
+    return _path(
+        "submissions:open_week",
+        fallback=_path("curriculum:week", slug=cohort.course.slug, number=number),
+        slug=cohort.slug,
+        number=number,
+    )
+
+
+class SweepData:
+    """Everything the finders read, loaded lazily and once per sweep."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+
+    @cached_property
+    def cohorts(self) -> list[Cohort]:
+        """Cohorts running now, or that started up to a week ago (for overdue work). One query."""
+        today = self.now.date()
+        candidates = (
+            Cohort.objects.select_related("course")
+            .annotate(week_count=Count("course__weeks"))
+            .filter(
+                start_date__lte=today + datetime.timedelta(days=2),
+                start_date__gte=today - datetime.timedelta(weeks=MAX_COURSE_WEEKS + 2),
+            )
+        )
+        running = []
+        for cohort in candidates:
+            if cohort.week_count == 0:
+                continue
+            last_due = week_window(cohort, cohort.week_count).due_at
+            if last_due + OVERDUE_LOOKBACK >= self.now:
+                running.append(cohort)
+        return running
+
+    @cached_property
+    def cohort_ids(self) -> list[int]:
+        return [cohort.pk for cohort in self.cohorts]
+
+    @cached_property
+    def students(self) -> dict[int, list[User]]:
+        """Students per cohort id. One query."""
+        result: dict[int, list[User]] = defaultdict(list)
+        memberships = Membership.objects.filter(cohort_id__in=self.cohort_ids, role=Membership.Role.STUDENT)
+        for membership in memberships.select_related("user").filter(user__is_active=True).order_by("user__email"):
+            result[membership.cohort_id].append(membership.user)
+        return result
+
+    @cached_property
+    def student_by_id(self) -> dict[tuple[int, int], User]:
+        return {(cohort_id, user.pk): user for cohort_id, users in self.students.items() for user in users}
+
+    @cached_property
+    def works_by_student(self) -> dict[tuple[int, int], list[tuple[int, WeeklyWork]]]:
+        result: dict[tuple[int, int], list[tuple[int, WeeklyWork]]] = defaultdict(list)
+        for (cohort_id, student_id, number), work in sorted(self.works.items()):
+            result[(cohort_id, student_id)].append((number, work))
+        return result
+
+    @cached_property
+    def assignments(self) -> list[MentorAssignment]:
+        """Mentor assignments in the running cohorts. One query."""
+        return list(
+            MentorAssignment.objects.filter(cohort_id__in=self.cohort_ids, mentor__is_active=True)
+            .select_related("mentor", "student")
+            .order_by("mentor__email", "student__email")
+        )
+
+    @cached_property
+    def mentors_of(self) -> dict[tuple[int, int], list[User]]:
+        result: dict[tuple[int, int], list[User]] = defaultdict(list)
+        for assignment in self.assignments:
+            result[(assignment.cohort_id, assignment.student_id)].append(assignment.mentor)
+        return result
+
+    @cached_property
+    def extensions(self) -> dict[tuple[int, int, int], datetime.datetime]:
+        """(cohort id, student id, week number) → extended due instant. One query."""
+        rows = Extension.objects.filter(cohort_id__in=self.cohort_ids).values_list(
+            "cohort_id", "student_id", "week__number", "due_at"
+        )
+        return {(cohort_id, student_id, number): due_at for cohort_id, student_id, number, due_at in rows}
+
+    @cached_property
+    def weeks(self) -> dict[tuple[int, int], Week]:
+        """(course id, number) → week with its objectives. Two queries."""
+        course_ids = {cohort.course_id for cohort in self.cohorts}
+        objectives = Objective.objects.select_related("bloom_level").order_by("order")
+        weeks = Week.objects.filter(course_id__in=course_ids).prefetch_related(
+            Prefetch("objectives", queryset=objectives)
+        )
+        return {(week.course_id, week.number): week for week in weeks}
+
+    @cached_property
+    def works(self) -> dict[tuple[int, int, int], WeeklyWork]:
+        """(cohort id, student id, week number) → weekly work. One query."""
+        works = (
+            WeeklyWork.objects.filter(cohort_id__in=self.cohort_ids, week__isnull=False)
+            .select_related("week", "latest_revision")
+            .order_by()
+        )
+        return {(work.cohort_id, work.student_id, work.week.number): work for work in works}
+
+    @cached_property
+    def retrospectives_written(self) -> set[tuple[int, int, int]]:
+        """(cohort id, student id, week id) of retrospectives with something written. One query."""
+        rows = (
+            Retrospective.objects.filter(cohort_id__in=self.cohort_ids)
+            .exclude(retain="", improve="", scale="")
+            .values_list("cohort_id", "student_id", "week_id")
+        )
+        return set(rows)
+
+    @cached_property
+    def open_peer_assignments(self) -> list[PeerAssignment]:
+        """Peer reviews not done yet, due within a day or overdue by up to a week. One query."""
+        return list(
+            PeerAssignment.objects.filter(
+                assessment__isnull=True,
+                reviewer__is_active=True,
+                revision__work__cohort_id__in=self.cohort_ids,
+                due_at__gt=self.now - OVERDUE_LOOKBACK,
+                due_at__lte=self.now + PEER_REVIEW_NOTICE,
+            )
+            .select_related("reviewer", "revision__work__cohort", "revision__work__week")
+            .order_by("due_at", "pk")
+        )
+
+    def window(self, cohort: Cohort, student: User, number: int) -> WeekWindow:
+        return week_window(cohort, number, self.extensions.get((cohort.pk, student.pk, number)))
+
+    def student_week_numbers(self, cohort: Cohort, student: User, around: int) -> set[int]:
+        """Week numbers near `around`, plus any week the student has an extension for."""
+        numbers = {n for n in (around - 1, around, around + 1) if 1 <= n <= cohort.week_count}
+        numbers.update(
+            number
+            for (cohort_id, student_id, number) in self.extensions
+            if cohort_id == cohort.pk and student_id == student.pk
+        )
+        return numbers
+
+    def current_number(self, cohort: Cohort) -> int:
+        """The open week, clamped to the course (0 before the start)."""
+        number = current_week_number(cohort, self.now, cohort.week_count)
+        if number is None:
+            started = self.now >= week_window(cohort, 1).opens_at
+            return cohort.week_count if started else 0
+        return number
+
+
+def _submitted(work: WeeklyWork | None) -> bool:
+    return work is not None and work.state != WeeklyWork.State.DRAFT
+
+
+@register(Kind.DEADLINE_APPROACHING)
+def deadline_approaching(data: SweepData) -> Iterator[Reminder]:
+    """48 h and 24 h before each week's effective due instant (extension applied), for students
+    who have not submitted that week yet."""
+    for cohort in data.cohorts:
+        current = data.current_number(cohort)
+        for student in data.students.get(cohort.pk, []):
+            for number in sorted(data.student_week_numbers(cohort, student, current)):
+                window = data.window(cohort, student, number)
+                remaining = window.effective_due_at - data.now
+                label = next(
+                    (name for name, span in APPROACHING_WINDOWS if datetime.timedelta(0) < remaining <= span), None
+                )
+                if label is None or _submitted(data.works.get((cohort.pk, student.pk, number))):
+                    continue
+                week = data.weeks.get((cohort.course_id, number))
+                title_text = week.title if week else f"Week {number}"
+                due_iso = window.effective_due_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+                hours = 24 if label == "24h" else 48
+                yield Reminder(
+                    recipient=student,
+                    kind=Kind.DEADLINE_APPROACHING,
+                    subject_key=f"cohort:{cohort.pk}:week:{number}",
+                    period_key=f"{label}:{due_iso}",
+                    title=f"Week {number} is due in less than {hours} hours",
+                    body=(
+                        f"Your work for week {number}, “{title_text}”, is due "
+                        f"{_format_instant(window.effective_due_at, cohort.time_zone)}."
+                        + (
+                            f" That is {_format_instant(window.effective_due_at, student.time_zone)} where you are."
+                            if student.time_zone != cohort.time_zone
+                            else ""
+                        )
+                    ),
+                    url=_week_path(cohort, number),
+                    context={"cohort": cohort.name, "week": number, "window": label, "due_at": due_iso},
+                )
+
+
+@register(Kind.OVERDUE)
+def overdue(data: SweepData) -> Iterator[Reminder]:
+    """Once per week and due instant, when the due instant passed (within the last week)
+    and nothing was submitted."""
+    for cohort in data.cohorts:
+        current = data.current_number(cohort)
+        for student in data.students.get(cohort.pk, []):
+            for number in sorted(data.student_week_numbers(cohort, student, current)):
+                window = data.window(cohort, student, number)
+                late_by = data.now - window.effective_due_at
+                if not (datetime.timedelta(0) < late_by <= OVERDUE_LOOKBACK):
+                    continue
+                if _submitted(data.works.get((cohort.pk, student.pk, number))):
+                    continue
+                week = data.weeks.get((cohort.course_id, number))
+                due_iso = window.effective_due_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+                yield Reminder(
+                    recipient=student,
+                    kind=Kind.OVERDUE,
+                    subject_key=f"cohort:{cohort.pk}:week:{number}",
+                    period_key=f"due:{due_iso}",
+                    title=f"Week {number} is overdue",
+                    body=(
+                        f"Your work for week {number}, “{week.title if week else ''}”, was due "
+                        f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
+                        "submitted. Submit what you have, or ask your instructor for an extension."
+                    ),
+                    url=_week_path(cohort, number),
+                    context={"cohort": cohort.name, "week": number, "due_at": due_iso},
+                )
+
+
+@register(Kind.PEER_REVIEW_DUE)
+def peer_review_due(data: SweepData) -> Iterator[Reminder]:
+    """To the reviewer of an unfinished peer review: once when it is due within 24 hours,
+    once more when it is overdue. The author is never named (reviews may be anonymous)."""
+    for assignment in data.open_peer_assignments:
+        work = assignment.revision.work
+        overdue = assignment.due_at <= data.now
+        week = f"week {work.week.number}" if work.week else "a capstone deliverable"
+        due_text = _format_instant(assignment.due_at, assignment.reviewer.time_zone)
+        yield Reminder(
+            recipient=assignment.reviewer,
+            kind=Kind.PEER_REVIEW_DUE,
+            subject_key=f"peer:{assignment.pk}",
+            period_key="overdue" if overdue else "24h",
+            title=f"Your peer review of {week} is {'overdue' if overdue else 'due within 24 hours'}",
+            body=f"A peer review you were assigned in {work.cohort.name} {'was' if overdue else 'is'} due {due_text}.",
+            url=_path("rubrics:peer_queue", fallback="/"),
+            context={"cohort": work.cohort.name},
+        )
+
+
+@register(Kind.REVIEW_WAITING)
+def review_waiting(data: SweepData) -> Iterator[Reminder]:
+    """To each assigned mentor, once per revision, when a submission has waited longer than
+    the cohort's review deadline."""
+    cohorts = {cohort.pk: cohort for cohort in data.cohorts}
+    for (cohort_id, student_id, number), work in data.works.items():
+        revision = work.latest_revision
+        if work.state not in WeeklyWork.AWAITING_REVIEW_STATES or revision is None:
+            continue
+        cohort = cohorts[cohort_id]
+        deadline = revision.submitted_at + datetime.timedelta(hours=cohort.review_deadline_hours)
+        if data.now < deadline:
+            continue
+        student = data.student_by_id.get((cohort_id, student_id))
+        if student is None:
+            continue
+        for mentor in data.mentors_of.get((cohort_id, student_id), []):
+            yield Reminder(
+                recipient=mentor,
+                kind=Kind.REVIEW_WAITING,
+                subject_key=f"work:{work.pk}",
+                period_key=f"revision:{revision.pk}",
+                title=f"{student.display_name}'s week {number} has waited over {cohort.review_deadline_hours} hours",
+                body=(
+                    f"{student.display_name} submitted revision {revision.number} of week {number} "
+                    f"{_format_instant(revision.submitted_at, mentor.time_zone)}; the review deadline of "
+                    f"{cohort.name} is {cohort.review_deadline_hours} hours."
+                ),
+                url=_path("submissions:work", fallback="/", pk=work.pk),
+                context={"cohort": cohort.name, "week": number, "student": student.display_name},
+            )
+
+
+@register(Kind.RETROSPECTIVE_MISSING)
+def retrospective_missing(data: SweepData) -> Iterator[Reminder]:
+    """Once per week, when the work was accepted but the retrospective is still empty."""
+    cohorts = {cohort.pk: cohort for cohort in data.cohorts}
+    for (cohort_id, student_id, number), work in data.works.items():
+        if work.state != WeeklyWork.State.ACCEPTED:
+            continue
+        if (cohort_id, student_id, work.week_id) in data.retrospectives_written:
+            continue
+        student = data.student_by_id.get((cohort_id, student_id))
+        if student is None:
+            continue
+        yield Reminder(
+            recipient=student,
+            kind=Kind.RETROSPECTIVE_MISSING,
+            subject_key=f"cohort:{cohort_id}:week:{number}",
+            period_key="accepted",
+            title=f"Write your retrospective for week {number}",
+            body=(
+                f"Week {number} was accepted. Take ten minutes for the retrospective: what to retain, "
+                "what to improve and what to scale."
+            ),
+            url=_path("submissions:work", fallback="/", pk=work.pk),
+            context={"cohort": cohorts[cohort_id].name, "week": number},
+        )
+
+
+@register(Kind.WEEKLY_DIGEST)
+def weekly_digest(data: SweepData) -> Iterator[Reminder]:
+    """Once per cohort week, when the week opens: students get the week's objectives and
+    what is still missing; mentors get their students and the submissions waiting for them."""
+    for cohort in data.cohorts:
+        number = current_week_number(cohort, data.now, cohort.week_count)
+        if number is None:
+            continue
+        week = data.weeks.get((cohort.course_id, number))
+        if week is None:
+            continue
+        for student in data.students.get(cohort.pk, []):
+            yield _student_digest(data, cohort, week, student)
+        by_mentor: dict[int, tuple[User, list[User]]] = {}
+        for assignment in data.assignments:
+            if assignment.cohort_id == cohort.pk:
+                by_mentor.setdefault(assignment.mentor_id, (assignment.mentor, []))[1].append(assignment.student)
+        for mentor, students in by_mentor.values():
+            yield _mentor_digest(data, cohort, week, mentor, students)
+
+
+def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) -> Reminder:
+    window = data.window(cohort, student, week.number)
+    objectives = [
+        f"{objective.text} ({objective.bloom_level.name})" if objective.bloom_level else objective.text
+        for objective in week.objectives.all()
+        if objective.kind == Objective.Kind.OUTCOME
+    ]
+    missing = []
+    if not _submitted(data.works.get((cohort.pk, student.pk, week.number))):
+        missing.append(f"Week {week.number} work: not submitted yet")
+    previous = data.works.get((cohort.pk, student.pk, week.number - 1))
+    if week.number > 1 and not _submitted(previous):
+        missing.append(f"Week {week.number - 1} work: not submitted")
+    if (
+        previous is not None
+        and previous.state == WeeklyWork.State.ACCEPTED
+        and (cohort.pk, student.pk, previous.week_id) not in data.retrospectives_written
+    ):
+        missing.append(f"Week {week.number - 1} retrospective: not written")
+    return Reminder(
+        recipient=student,
+        kind=Kind.WEEKLY_DIGEST,
+        subject_key=f"cohort:{cohort.pk}",
+        period_key=f"week:{week.number}",
+        title=f"Week {week.number}: {week.title}",
+        body=f"Week {week.number} is open and due {_format_instant(window.effective_due_at, cohort.time_zone)}.",
+        url=_week_path(cohort, week.number),
+        context={
+            "sections": [
+                {"heading": "This week's objectives", "items": objectives},
+                {"heading": "Still missing", "items": missing or ["Nothing: you are up to date."]},
+            ]
+        },
+    )
+
+
+def _mentor_digest(data: SweepData, cohort: Cohort, week: Week, mentor: User, students: list[User]) -> Reminder:
+    queue = []
+    progress = []
+    for student in students:
+        work = data.works.get((cohort.pk, student.pk, week.number))
+        progress.append(f"{student.display_name}: {work.get_state_display() if work else 'not started'}")
+        for number, waiting in data.works_by_student.get((cohort.pk, student.pk), []):
+            if waiting.state in WeeklyWork.AWAITING_REVIEW_STATES:
+                queue.append(f"{student.display_name}, week {number}: {waiting.get_state_display().lower()}")
+    return Reminder(
+        recipient=mentor,
+        kind=Kind.WEEKLY_DIGEST,
+        subject_key=f"cohort:{cohort.pk}",
+        period_key=f"week:{week.number}",
+        title=f"{cohort.name}, week {week.number}: your students",
+        body=f"Week {week.number}, “{week.title}”, is open. {len(queue)} submission(s) wait for your review.",
+        url=_path("submissions:dashboard_cohort", fallback=_path("cohorts:detail", slug=cohort.slug), slug=cohort.slug),
+        context={
+            "sections": [
+                {"heading": "Waiting for your review", "items": queue or ["Nothing waiting."]},
+                {"heading": f"Week {week.number} progress", "items": progress},
+            ]
+        },
+    )

@@ -1,0 +1,38 @@
+"""Notification reads shared by pages and the navigation."""
+
+from django.db.models import Count, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+
+from .models import Kind, Notification, NotificationPreference
+from .reminders import registered_kinds
+
+
+def notifications_for_user(user: User) -> QuerySet[Notification]:
+    """The person's notifications, newest first (paginated by the page)."""
+    return Notification.objects.for_user(user).order_by("-created_at", "-pk")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.for_user(user).unread().count()
+
+
+def preference_rows(user: User) -> list[tuple[str, str, bool, bool]]:
+    """(kind, label, e-mail on, in-app on) for every kind a person can receive (one query)."""
+    stored = {pref.kind: (pref.email, pref.in_app) for pref in NotificationPreference.objects.filter(user=user)}
+    kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + [Kind.SYSTEM]
+    return [(kind, Kind(kind).label, *stored.get(kind, (True, True))) for kind in kinds]
+
+
+def unread_count_subquery(user_ref) -> Coalesce:
+    """The unread count of the user `user_ref` points at, for annotating a query (the
+    navigation reads it in the same query as the person's roles)."""
+    counts = (
+        Notification.objects.filter(recipient=user_ref, read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")[:1]
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)

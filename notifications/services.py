@@ -1,0 +1,275 @@
+"""Actions: the reminder sweep, delivering reminders (e-mail and in-app), sending one
+notification from another app, preferences, unsubscribing and marking read.
+
+Exactly once: a reminder is a `ReminderLog` row, unique per (recipient, kind, subject,
+period). The sweep inserts candidate rows ignoring conflicts (only one of any number of
+concurrent sweeps can create a row), then claims pending rows with one conditional
+UPDATE (a row is claimed by exactly one sweep), delivers them, and marks them sent. A
+sweep that dies after claiming leaves rows "sending"; after CLAIM_EXPIRY the next sweep
+claims them again, so a crash delays a reminder but never loses it. The in-app
+notification is unique per log row, so a retried delivery never shows it twice; an
+e-mail handed to the SMTP server just before a crash can be sent again (at least once).
+"""
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+
+from .emails import reminder_email
+from .models import Kind, Notification, NotificationPreference, ReminderLog
+from .reminders import Reminder, SweepData, registered_kinds
+
+logger = logging.getLogger(__name__)
+
+CLAIM_EXPIRY = datetime.timedelta(minutes=15)
+MAX_DELIVERY_ATTEMPTS = 5
+DELIVERY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    found: int
+    delivered: int
+    failed: int
+
+
+def preferences_for(user_ids: set[int]) -> dict[tuple[int, str], tuple[bool, bool]]:
+    """(user id, kind) → (e-mail on, in-app on) for the rows that exist (one query)."""
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "kind", "email", "in_app")
+    return {(user_id, kind): (email, in_app) for user_id, kind, email, in_app in rows}
+
+
+def reminders_record(*, reminders: list[Reminder]) -> None:
+    """Insert the log rows; rows that exist already (sent or pending) are left alone."""
+    rows = [
+        ReminderLog(
+            recipient=reminder.recipient,
+            kind=reminder.kind,
+            subject_key=reminder.subject_key,
+            period_key=reminder.period_key,
+            title=reminder.title[:200],
+            body=reminder.body,
+            url=reminder.url,
+            context=reminder.context,
+        )
+        for reminder in reminders
+    ]
+    ReminderLog.objects.bulk_create(rows, ignore_conflicts=True, batch_size=DELIVERY_BATCH)
+
+
+def _in_app_body(log: ReminderLog) -> str:
+    """The message followed by its sections (a digest's objectives, what is missing)."""
+    parts = [log.body]
+    for section in log.context.get("sections", []):
+        parts.append(f"{section['heading']}:\n" + "\n".join(f"• {item}" for item in section["items"]))
+    return "\n\n".join(part for part in parts if part)
+
+
+def reminders_deliver(
+    *, now: datetime.datetime | None = None, log_ids: list[int] | None = None, send_email: bool = True
+) -> tuple[int, int]:
+    """Claim waiting reminders (or only `log_ids`), deliver them, mark them sent. Returns
+    (delivered, failed). A fixed number of queries per batch of DELIVERY_BATCH. The demo
+    passes send_email=False: its addresses are not real."""
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    claimable = Q(status=ReminderLog.Status.PENDING) | Q(
+        status=ReminderLog.Status.SENDING, claimed_at__lt=now - CLAIM_EXPIRY
+    )
+    waiting = ReminderLog.objects.filter(claimable)
+    if log_ids is not None:
+        waiting = waiting.filter(pk__in=log_ids)
+    batch = waiting.order_by("created_at", "pk").values("pk")[:DELIVERY_BATCH]
+    # The condition is repeated in the UPDATE so that, of two sweeps racing for a row, the
+    # second finds it claimed once the first commits and leaves it.
+    ReminderLog.objects.filter(claimable, pk__in=Subquery(batch)).update(
+        status=ReminderLog.Status.SENDING, claim_token=token, claimed_at=now
+    )
+    logs = list(ReminderLog.objects.filter(claim_token=token).select_related("recipient").order_by("pk"))
+    if not logs:
+        return 0, 0
+    preferences = preferences_for({log.recipient_id for log in logs})
+
+    in_app = []
+    emails = []
+    for log in logs:
+        email_on, in_app_on = preferences.get((log.recipient_id, log.kind), (True, True))
+        if in_app_on:
+            in_app.append(
+                Notification(
+                    recipient_id=log.recipient_id,
+                    kind=log.kind,
+                    title=log.title,
+                    body=_in_app_body(log),
+                    url=log.url,
+                    reminder=log,
+                )
+            )
+        if send_email and email_on and not log.emailed and log.recipient.email and log.recipient.is_active:
+            emails.append(log)
+    Notification.objects.bulk_create(in_app, ignore_conflicts=True)
+
+    failed: dict[int, str] = {}
+    emailed: list[int] = []
+    if emails:
+        connection = get_connection()
+        try:
+            connection.open()
+            for log in emails:
+                try:
+                    connection.send_messages([reminder_email(log)])
+                except Exception as exc:  # noqa: BLE001 - one bad address must not stop the others
+                    failed[log.pk] = f"{exc.__class__.__name__}: {exc}"
+                else:
+                    emailed.append(log.pk)
+        except Exception as exc:  # noqa: BLE001 - the mail server is away: retry every e-mail later
+            for log in emails:
+                if log.pk not in emailed:
+                    failed.setdefault(log.pk, f"{exc.__class__.__name__}: {exc}")
+        finally:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001
+                logger.warning("Closing the mail connection failed", exc_info=True)
+
+    delivered_ids = [log.pk for log in logs if log.pk not in failed]
+    if emailed:
+        ReminderLog.objects.filter(pk__in=emailed).update(emailed=True)
+    ReminderLog.objects.filter(pk__in=delivered_ids, claim_token=token).update(
+        status=ReminderLog.Status.SENT, sent_at=now, claim_token=""
+    )
+    if failed:
+        logger.warning("%d reminder e-mail(s) failed; they will be retried", len(failed))
+        error = next(iter(failed.values()))[:500]
+        ReminderLog.objects.filter(pk__in=list(failed), claim_token=token).update(
+            status=ReminderLog.Status.PENDING, attempts=F("attempts") + 1, last_error=error, claim_token=""
+        )
+        ReminderLog.objects.filter(
+            pk__in=list(failed), status=ReminderLog.Status.PENDING, attempts__gte=MAX_DELIVERY_ATTEMPTS
+        ).update(status=ReminderLog.Status.FAILED)
+    return len(delivered_ids), len(failed)
+
+
+def reminders_sweep(
+    *, now: datetime.datetime | None = None, kinds: list[str] | None = None, send_email: bool = True
+) -> SweepResult:
+    """Find every reminder due now, record it once, and deliver what is waiting."""
+    now = now or timezone.now()
+    data = SweepData(now)
+    found: list[Reminder] = []
+    for reminder_kind in registered_kinds():
+        if kinds is None or reminder_kind.kind in kinds:
+            found.extend(reminder_kind.find(data))
+    reminders_record(reminders=found)
+    delivered = failed = 0
+    while True:
+        batch_delivered, batch_failed = reminders_deliver(now=now, send_email=send_email)
+        delivered += batch_delivered
+        failed += batch_failed
+        if batch_delivered + batch_failed < DELIVERY_BATCH:
+            break
+    return SweepResult(found=len(found), delivered=delivered, failed=failed)
+
+
+def notification_send(
+    *,
+    recipient: User,
+    kind: str,
+    subject_key: str,
+    period_key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    context: dict | None = None,
+) -> ReminderLog:
+    """Tell one person something once (e.g. "your report is ready"); sending again with the
+    same subject and period does nothing. Respects the person's preferences for `kind`."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Unknown notification kind {kind!r}."})
+    reminder = Reminder(
+        recipient=recipient,
+        kind=kind,
+        subject_key=subject_key,
+        period_key=period_key,
+        title=title,
+        body=body,
+        url=url,
+        context=context or {},
+    )
+    reminders_record(reminders=[reminder])
+    log = ReminderLog.objects.get(recipient=recipient, kind=kind, subject_key=subject_key, period_key=period_key)
+    if log.status == ReminderLog.Status.PENDING:
+        reminders_deliver(log_ids=[log.pk])
+        log.refresh_from_db()
+    return log
+
+
+@transaction.atomic
+def preference_set(*, user: User, kind: str, email: bool, in_app: bool) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user, kind=kind)
+    preference.email = email
+    preference.in_app = in_app
+    preference.full_clean()
+    preference.save(update_fields=["email", "in_app", "updated_at"])
+    return preference
+
+
+@transaction.atomic
+def preferences_update(*, user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Set (e-mail, in-app) for each kind given."""
+    for kind, (email, in_app) in choices.items():
+        preference_set(user=user, kind=kind, email=email, in_app=in_app)
+
+
+@transaction.atomic
+def email_unsubscribe(*, user: User, kind: str) -> NotificationPreference:
+    """Stop e-mails of one kind (the in-app notifications stay as they were)."""
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user, kind=kind)
+    preference.email = False
+    preference.save(update_fields=["email", "updated_at"])
+    return preference
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+def check_email_send(*, user_id: int, requested_at: str) -> ReminderLog | None:
+    """The "send me a test e-mail" button: one message per press, however often the task runs."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    return notification_send(
+        recipient=user,
+        kind=Kind.SYSTEM,
+        subject_key="test-email",
+        period_key=requested_at,
+        title="Test message from the course platform",
+        body="E-mail from the course platform reaches you. Reminders will arrive the same way.",
+        url="/notifications/preferences/",
+    )
+
+
+def check_email_request(*, user: User) -> None:
+    """Ask for a test e-mail; it is sent in the background once this request commits."""
+    from core.queue import enqueue
+
+    from .tasks import send_test_email
+
+    enqueue(send_test_email, user.pk, timezone.now().isoformat())

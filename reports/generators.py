@@ -1,0 +1,382 @@
+"""What each report contains, as a format-neutral document: a title, notes and sections of
+rows. Rows are produced lazily, one chunk of students at a time (reports.selectors), so the
+writers (reports.writers) can stream them to a file without holding the whole report.
+
+Week cell letters (cohort report): D draft, S submitted, C changes requested,
+R resubmitted, A accepted, P published, X past due with nothing submitted, · not started
+(not yet due); followed by the latest mentor score when there is one, e.g. "A 82.5".
+"""
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort
+
+from .selectors import CourseFrame, StudentFacts, course_frame, student_chunks, student_dossier, student_ids
+
+DEFAULT_CHUNK_SIZE = 200
+BEHIND_MISSING_WEEKS = 2
+BEHIND_SCORE = Decimal("50")
+FALLING_BEHIND_RULE = (
+    f"Falling behind: at least {BEHIND_MISSING_WEEKS} weeks past their due date (extensions applied) with "
+    f"nothing submitted, or the latest mentor score below {BEHIND_SCORE}."
+)
+STATE_LETTERS = {
+    "draft": "D",
+    "submitted": "S",
+    "changes_requested": "C",
+    "resubmitted": "R",
+    "accepted": "A",
+    "published": "P",
+}
+LEGEND = (
+    "Week cells: D draft, S submitted, C changes requested, R resubmitted, A accepted, P published, "
+    "X past due with nothing submitted, · not started; then the latest mentor score (0–100)."
+)
+
+# Called after every chunk of rows with the number of chunks done so far. Empty in
+# production; the worker durability tests slow a build down (or kill its worker) here.
+chunk_hooks: list[Callable[[int], None]] = []
+
+Progress = Callable[[float], None]
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "REPORTS_CHUNK_SIZE", DEFAULT_CHUNK_SIZE))
+
+
+@dataclass
+class Section:
+    title: str
+    columns: list[str]
+    rows: Iterable[list[str]]
+    wide: bool = False  # many columns: the HTML/PDF layout uses a small type size
+
+
+@dataclass
+class ReportDocument:
+    title: str
+    subtitle: str
+    notes: list[str]
+    sections: Iterator[Section]
+    filename_stem: str
+    landscape: bool = False
+    sectioned: bool = False  # several sections (CSV: a title row before each)
+    generated_at: datetime.datetime = field(default_factory=timezone.now)
+
+
+def fmt_score(score: Decimal | None) -> str:
+    if score is None:
+        return ""
+    text = f"{score:.2f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else ""
+
+
+# --- Cohort progress report -----------------------------------------------------------------
+
+
+@dataclass
+class StudentSummary:
+    cells: list[str]
+    accepted: int
+    missing: int
+    latest_score: Decimal | None
+    average_score: Decimal | None
+    evidence: str
+    behind: bool
+    why: str
+
+
+def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
+    """One student's row: each week's letter and score, and the totals the flag is based on."""
+    cells, scores = [], []
+    accepted = missing = 0
+    required_total = covered_total = 0
+    for week in frame.weeks:
+        work = facts.works.get(f"w{week.pk}")
+        past_due = frame.now > facts.due_at(frame, week.pk)
+        if work is None or not work.submitted:
+            letter = "X" if past_due else (STATE_LETTERS["draft"] if work else "·")
+            missing += past_due
+        else:
+            letter = STATE_LETTERS.get(work.display_state, "?")
+        if work and work.state == "accepted":
+            accepted += 1
+        if work and work.score is not None:
+            scores.append(work.score)
+        cells.append(f"{letter} {fmt_score(work.score)}".strip() if work else letter)
+        required = frame.required.get(week.pk, [])
+        if required and (past_due or work is not None):
+            required_total += len(required)
+            covered_total += sum(1 for item in required if work and item in work.covered)
+    latest = scores[-1] if scores else None
+    average = (sum(scores) / len(scores)).quantize(Decimal("0.1")) if scores else None
+    reasons = []
+    if missing >= BEHIND_MISSING_WEEKS:
+        reasons.append(f"{missing} past-due weeks not submitted")
+    if latest is not None and latest < BEHIND_SCORE:
+        reasons.append(f"latest score {fmt_score(latest)}")
+    return StudentSummary(
+        cells=cells,
+        accepted=accepted,
+        missing=missing,
+        latest_score=latest,
+        average_score=average,
+        evidence=_percent(covered_total, required_total),
+        behind=bool(reasons),
+        why="; ".join(reasons),
+    )
+
+
+COHORT_SUMMARY_COLUMNS = [
+    "Accepted weeks",
+    "Past due, not submitted",
+    "Latest score",
+    "Average score",
+    "Evidence completeness",
+    "Open risks",
+    "Retrospectives written",
+    "Portfolio entries published",
+    "Falling behind",
+    "Why",
+]
+
+
+def _chunked_rows(
+    frame: CourseFrame, ids: list[int], make_row: Callable[[StudentFacts], list[str]], progress: Progress
+) -> Iterator[list[str]]:
+    done = 0
+    size = chunk_size()
+    progress(0.0)
+    for number, chunk in enumerate(student_chunks(frame, ids, size), start=1):
+        for facts in chunk:
+            yield make_row(facts)
+        done += len(chunk)
+        for hook in chunk_hooks:
+            hook(number)
+        progress(done / len(ids))
+    if not ids:
+        progress(1.0)
+
+
+def _scope_note(cohort: Cohort, mentor: User | None, count: int) -> str:
+    if mentor is not None:
+        return f"{count} students mentored by {mentor.display_name} in {cohort.name}."
+    return f"All {count} students of {cohort.name}."
+
+
+def cohort_report(
+    cohort: Cohort, *, mentor: User | None = None, progress: Progress, now: datetime.datetime | None = None
+) -> ReportDocument:
+    frame = course_frame(cohort, now or timezone.now())
+    ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
+
+    def row(facts: StudentFacts) -> list[str]:
+        s = summarise(frame, facts)
+        return [
+            facts.student.display_name,
+            facts.student.email,
+            ", ".join(facts.mentors),
+            *s.cells,
+            str(s.accepted),
+            str(s.missing),
+            fmt_score(s.latest_score),
+            fmt_score(s.average_score),
+            s.evidence,
+            str(facts.open_risks),
+            str(facts.retrospectives_done),
+            str(facts.portfolio_entries),
+            "yes" if s.behind else "no",
+            s.why,
+        ]
+
+    columns = ["Student", "Email", "Mentors", *[f"W{w.number}" for w in frame.weeks], *COHORT_SUMMARY_COLUMNS]
+    section = Section(title="Students", columns=columns, rows=_chunked_rows(frame, ids, row, progress), wide=True)
+    return ReportDocument(
+        title=f"Cohort progress report: {cohort.name}",
+        subtitle=_scope_note(cohort, mentor, len(ids)),
+        notes=[
+            LEGEND,
+            FALLING_BEHIND_RULE,
+            "Evidence completeness: required lab evidence present / required, "
+            "over the weeks that are past due or started.",
+        ],
+        sections=iter([section]),
+        filename_stem=f"cohort-progress-{cohort.slug}",
+        landscape=True,
+        generated_at=frame.now,
+    )
+
+
+# --- Gradebook export ----------------------------------------------------------------------------
+
+
+def gradebook_cell(work, past_due: bool) -> str:
+    if work is None or not work.submitted:
+        return "missing" if past_due else (work.display_state if work else "not started")
+    parts = [work.display_state.replace("_", " ")]
+    if work.score is not None:
+        parts.append(fmt_score(work.score))
+    if work.is_late:
+        parts.append("late")
+    return " · ".join(parts)
+
+
+def gradebook_report(
+    cohort: Cohort, *, mentor: User | None = None, progress: Progress, now: datetime.datetime | None = None
+) -> ReportDocument:
+    frame = course_frame(cohort, now or timezone.now())
+    ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
+
+    def row(facts: StudentFacts) -> list[str]:
+        cells = []
+        for week in frame.weeks:
+            cells.append(gradebook_cell(facts.works.get(f"w{week.pk}"), frame.now > facts.due_at(frame, week.pk)))
+        for _label, d in frame.deliverables:
+            past_due = frame.now > facts.due_at(frame, d.due_week_id)
+            cells.append(gradebook_cell(facts.works.get(f"d{d.pk}"), past_due))
+        return [facts.student.display_name, facts.student.email, *cells]
+
+    columns = ["Student", "Email", *[f"W{w.number}" for w in frame.weeks], *[label for label, _ in frame.deliverables]]
+    return ReportDocument(
+        title=f"Gradebook: {cohort.name}",
+        subtitle=_scope_note(cohort, mentor, len(ids)),
+        notes=[
+            "Each cell: the work's state, the latest mentor score (0–100) and “late” when the latest revision was "
+            "late; “missing” when nothing was submitted by the due date (extensions applied).",
+            "Capstone deliverables: P<project>.<deliverable>.",
+        ],
+        sections=iter(
+            [Section(title="Gradebook", columns=columns, rows=_chunked_rows(frame, ids, row, progress), wide=True)]
+        ),
+        filename_stem=f"gradebook-{cohort.slug}",
+        landscape=True,
+        generated_at=frame.now,
+    )
+
+
+# --- Student progress report (the dossier) -------------------------------------------------------
+
+
+def _local(moment: datetime.datetime, zone) -> str:
+    return timezone.localtime(moment, zone).strftime("%d %b %Y %H:%M")
+
+
+def student_report(
+    cohort: Cohort, student: User, *, progress: Progress, now: datetime.datetime | None = None
+) -> ReportDocument:
+    from zoneinfo import ZoneInfo
+
+    progress(0.0)
+    frame = course_frame(cohort, now or timezone.now())
+    dossier = student_dossier(frame, student.pk)
+    facts = dossier.facts
+    zone = ZoneInfo(student.time_zone or cohort.time_zone)
+    summary = summarise(frame, facts)
+    progress(0.5)
+
+    def revisions_text(work) -> str:
+        if work is None:
+            return ""
+        return ", ".join(
+            f"{number} ({_local(at, zone)}{', late' if late else ''})"
+            for number, at, late in dossier.revisions.get(work.id, [])
+        )
+
+    def week_rows() -> Iterator[list[str]]:
+        for week in frame.weeks:
+            work = facts.works.get(f"w{week.pk}")
+            retro = dossier.retrospectives.get(week.pk)
+            required = frame.required.get(week.pk, [])
+            covered = sum(1 for item in required if work and item in work.covered)
+            past_due = frame.now > facts.due_at(frame, week.pk)
+            yield [
+                str(week.number),
+                week.title,
+                _local(facts.due_at(frame, week.pk), zone),
+                gradebook_cell(work, past_due),
+                revisions_text(work),
+                fmt_score(work.score) if work else "",
+                _percent(covered, len(required)) if work or past_due else "",
+                "written" if retro and retro.is_done else "",
+            ]
+
+    def capstone_rows() -> Iterator[list[str]]:
+        for label, d in frame.deliverables:
+            work = facts.works.get(f"d{d.pk}")
+            past_due = frame.now > facts.due_at(frame, d.due_week_id)
+            yield [
+                label,
+                d.title,
+                _local(facts.due_at(frame, d.due_week_id), zone),
+                gradebook_cell(work, past_due),
+                revisions_text(work),
+                fmt_score(work.score) if work else "",
+            ]
+
+    def risk_rows() -> Iterator[list[str]]:
+        for r in dossier.risks:
+            yield [
+                r.get_kind_display(),
+                r.title,
+                r.get_severity_display(),
+                r.get_status_display(),
+                str(r.week_opened.number),
+                str(r.week_closed.number) if r.week_closed else "",
+                r.resolution,
+            ]
+
+    def retro_rows() -> Iterator[list[str]]:
+        for week in frame.weeks:
+            retro = dossier.retrospectives.get(week.pk)
+            if retro and (retro.retain or retro.improve or retro.scale):
+                yield [str(week.number), retro.retain, retro.improve, retro.scale]
+
+    def sections() -> Iterator[Section]:
+        yield Section(
+            "Weeks",
+            ["Week", "Title", "Due", "State", "Revisions", "Latest score", "Evidence", "Retrospective"],
+            week_rows(),
+        )
+        yield Section(
+            "Capstone deliverables",
+            ["Deliverable", "Title", "Due", "State", "Revisions", "Latest score"],
+            capstone_rows(),
+        )
+        progress(0.75)
+        yield Section(
+            "Risk and defect log",
+            ["Kind", "Title", "Severity", "Status", "Opened (week)", "Closed (week)", "Resolution"],
+            risk_rows(),
+        )
+        yield Section("Retrospectives", ["Week", "Retain", "Improve", "Scale"], retro_rows())
+        progress(1.0)
+
+    notes = [
+        f"Mentors: {', '.join(facts.mentors) or 'none assigned'}. Accepted weeks: {summary.accepted}; past due and "
+        f"not submitted: {summary.missing}; latest score: {fmt_score(summary.latest_score) or '—'}; average score: "
+        f"{fmt_score(summary.average_score) or '—'}; evidence completeness: {summary.evidence or '—'}; open risks: "
+        f"{facts.open_risks}; retrospectives written: {facts.retrospectives_done}; portfolio entries published: "
+        f"{facts.portfolio_entries}.",
+        f"Falling behind: {'yes (' + summary.why + ')' if summary.behind else 'no'}. {FALLING_BEHIND_RULE}",
+        f"Times are in {zone.key}.",
+    ]
+    return ReportDocument(
+        title=f"Student progress report: {student.display_name}",
+        subtitle=f"{student.email} · {cohort.name}",
+        notes=notes,
+        sections=sections(),
+        filename_stem=f"student-progress-{cohort.slug}-{student.pk}",
+        sectioned=True,
+        generated_at=frame.now,
+    )

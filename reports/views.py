@@ -1,0 +1,110 @@
+"""Report pages: my runs and the request form, one run's progress, its JSON status, the
+download, and retrying a failed run."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cohorts.models import Membership
+from cohorts.policies import is_platform_admin
+
+from . import selectors, services
+from .forms import ReportRequestForm
+from .models import ReportRun
+from .policies import can_retry_run, run_get_for_user
+
+
+def _request_form(request: HttpRequest, data=None) -> ReportRequestForm:
+    roles = set(Membership.objects.filter(user=request.user).values_list("role", flat=True))
+    cohort_wide = is_platform_admin(request.user) or bool(roles & {Membership.Role.INSTRUCTOR, Membership.Role.MENTOR})
+    return ReportRequestForm(
+        data,
+        cohorts=selectors.cohorts_for_reports(request.user) if cohort_wide else [],
+        students=selectors.students_for_reports(request.user),
+        cohort_wide=cohort_wide,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest) -> HttpResponse:
+    form = _request_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        membership = data.get("student")
+        kind = data["kind"]
+        cohort = membership.cohort if kind == ReportRun.Kind.STUDENT else data["cohort"]
+        student = membership.user if kind == ReportRun.Kind.STUDENT else None
+        try:
+            run = services.report_request(
+                kind=kind, fmt=data["format"], cohort=cohort, student=student, by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{run.get_kind_display()} requested; it is being built.")
+            return redirect("reports:detail", pk=run.pk)
+    return render(request, "reports/report_list.html", {"form": form, "runs": selectors.runs_for_user(request.user)})
+
+
+def _status(run: ReportRun) -> dict:
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "progress": run.progress,
+        "error": run.error,
+        "finished": run.is_finished,
+        "download_url": reverse("reports:download", args=[run.pk])
+        if run.status == ReportRun.Status.SUCCEEDED
+        else None,
+    }
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = run_get_for_user(request.user, pk)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {"run": run, "can_retry": can_retry_run(request.user, run), "status_url": reverse("reports:status", args=[pk])},
+    )
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+    run = run_get_for_user(request.user, pk)
+    response = JsonResponse(_status(run))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    run = run_get_for_user(request.user, pk)
+    if run.status != ReportRun.Status.SUCCEEDED or not run.file:
+        raise Http404("This report has no file yet.")
+    filename = run.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(run.file.open("rb"), as_attachment=True, filename=filename, content_type=run.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # Even if a browser renders the HTML report in place, it runs nothing and loads nothing.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@login_required
+@require_POST
+def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    run = run_get_for_user(request.user, pk)
+    try:
+        services.report_retry(run=run, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Trying again.")
+    return redirect("reports:detail", pk=run.pk)

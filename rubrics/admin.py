@@ -1,0 +1,161 @@
+"""Rubrics are edited here. A frozen version (one that has scored something) is read-only:
+the "Create a new version" action copies it to version n+1 (rubrics.services.rubric_new_version),
+which is then editable and takes over the old version's attachments."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import (
+    Assessment,
+    CalibrationRun,
+    Criterion,
+    CriterionScore,
+    Level,
+    PeerAssignment,
+    Rubric,
+    RubricAttachment,
+)
+from .services import rubric_new_version
+
+
+def _frozen(rubric: Rubric | None) -> bool:
+    return rubric is not None and rubric.is_frozen
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    fields = ["order", "title", "weight", "description"]
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = RubricAttachment
+    fields = ["course", "scope", "week", "deliverable"]
+    extra = 0
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    list_display = ["title", "family", "version", "frozen_at", "criteria_count"]
+    list_filter = ["family"]
+    readonly_fields = ["frozen_at", "status"]
+    fields = ["family", "version", "title", "description", "status", "frozen_at"]
+    inlines = [CriterionInline, AttachmentInline]
+    actions = ["create_new_version"]
+
+    @admin.display(description="Criteria")
+    def criteria_count(self, rubric: Rubric) -> int:
+        return rubric.criteria.count()
+
+    @admin.display(description="Status")
+    def status(self, rubric: Rubric) -> str:
+        if rubric.pk is None or not rubric.is_frozen:
+            return "Editable: no assessment has used this version yet."
+        return (
+            "Frozen: assessments used this version, so it can no longer change. Select it in the list and run "
+            "“Create a new version” to edit a copy."
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Rubric | None = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Rubric | None = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    @admin.action(description="Create a new version (copy) of the selected rubrics", permissions=["add"])
+    def create_new_version(self, request: HttpRequest, queryset):
+        for rubric in queryset:
+            try:
+                copy = rubric_new_version(rubric=rubric)
+            except ValidationError as exc:
+                self.message_user(request, f"{rubric}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            url = reverse("admin:rubrics_rubric_change", args=[copy.pk])
+            self.message_user(request, format_html('Created <a href="{}">{}</a>; edit it there.', url, copy))
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    fields = ["order", "label", "points", "descriptor"]
+    extra = 0
+
+    def _frozen_parent(self, obj):
+        return obj is not None and obj.rubric.is_frozen
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen_parent(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen_parent(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen_parent(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["title", "rubric", "order", "weight"]
+    list_select_related = ["rubric"]
+    inlines = [LevelInline]
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.rubric.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.rubric.is_frozen) and super().has_delete_permission(request, obj)
+
+
+class CriterionScoreInline(admin.TabularInline):
+    model = CriterionScore
+    fields = ["criterion", "level", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """Assessments are records of what someone judged: read-only here."""
+
+    list_display = ["revision", "kind", "scorer", "score", "decision", "submitted_at"]
+    list_filter = ["kind", "decision"]
+    list_select_related = ["scorer", "revision"]
+    inlines = [CriterionScoreInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeerAssignment)
+class PeerAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["revision", "reviewer", "anonymous", "due_at", "assessment"]
+    list_select_related = ["reviewer", "revision"]
+    readonly_fields = ["revision", "reviewer", "assigned_at", "assessment"]
+
+
+@admin.register(CalibrationRun)
+class CalibrationRunAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "revision", "created_at"]
+    readonly_fields = ["revision", "rubric", "created_by", "created_at"]

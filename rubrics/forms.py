@@ -1,0 +1,85 @@
+"""Forms check the shape of what was posted; rubrics.services enforces the rules."""
+
+from django import forms
+
+from cohorts.models import Membership
+from submissions.models import Revision
+
+from .models import Assessment, Criterion
+
+
+class ScoringForm(forms.Form):
+    """One level (radio buttons) and an optional comment per criterion, overall feedback and,
+    for mentors, a decision."""
+
+    feedback = forms.CharField(
+        label="Overall feedback",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown. Say what works, what to change and why.",
+    )
+
+    def __init__(self, *args, criteria: list[Criterion], with_decision: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for c in criteria:
+            self.fields[f"criterion_{c.pk}"] = forms.TypedChoiceField(
+                label=c.title,
+                choices=[(lv.pk, lv.label) for lv in c.levels.all()],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Choose a level for “{c.title}”."},
+            )
+            self.fields[f"comment_{c.pk}"] = forms.CharField(
+                label=f"Comment on {c.title}", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        if with_decision:
+            self.fields["decision"] = forms.ChoiceField(
+                label="Decision",
+                choices=[
+                    (Assessment.Decision.REQUEST_CHANGES, "Request changes: the student revises and resubmits"),
+                    (Assessment.Decision.ACCEPT, "Accept this revision"),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose a decision: accept, or request changes."},
+            )
+
+    def criterion_rows(self) -> list[dict]:
+        """What the rubric grid template needs per criterion."""
+        rows = []
+        for c in self.criteria:
+            bound = self[f"criterion_{c.pk}"]
+            value = bound.value()
+            rows.append(
+                {
+                    "criterion": c,
+                    "name": bound.html_name,
+                    "value": str(value) if value not in (None, "") else "",
+                    "errors": bound.errors,
+                    "comment": self[f"comment_{c.pk}"],
+                }
+            )
+        return rows
+
+    def scores(self) -> dict[int, tuple[int | None, str]]:
+        data = self.cleaned_data
+        return {c.pk: (data.get(f"criterion_{c.pk}"), data.get(f"comment_{c.pk}", "")) for c in self.criteria}
+
+
+class CalibrationRunForm(forms.Form):
+    title = forms.CharField(label="Title", required=False, max_length=200, help_text="Optional; a title is made up.")
+    revision = forms.ModelChoiceField(label="Revision to score", queryset=Revision.objects.none())
+    mentors = forms.ModelMultipleChoiceField(
+        label="Mentors", queryset=Membership.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, cohort, revisions: list[Revision], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["revision"].queryset = Revision.objects.filter(pk__in=[r.pk for r in revisions]).defer("content")
+        self.fields["revision"].choices = [("", "Choose a revision")] + [
+            (r.pk, f"{r.work.target_label} · revision {r.number} · {r.submitted_at:%d %b %Y}") for r in revisions
+        ]
+        mentors = Membership.objects.filter(cohort=cohort, role=Membership.Role.MENTOR).select_related("user")
+        self.fields["mentors"].queryset = mentors
+        self.fields["mentors"].label_from_instance = lambda m: m.user.display_name

@@ -1,0 +1,263 @@
+"""Rubrics and their versions, assessments of revisions, peer review and calibration.
+
+A rubric is identified by its `family` (a slug) and a version number. The first time an
+assessment uses a version it is frozen (`frozen_at`); a frozen version is never edited
+again: changing it goes through `rubrics.services.rubric_new_version`, which copies it to
+version n+1 and moves the attachments there, while old assessments keep pointing at the
+version they used.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from cohorts.models import Cohort
+from curriculum.models import CapstoneDeliverable, Course, Week
+from submissions.models import Revision
+
+
+class RubricQuerySet(models.QuerySet):
+    def latest_versions(self) -> "RubricQuerySet":
+        newest = Rubric.objects.filter(family=models.OuterRef("family")).order_by("-version").values("pk")[:1]
+        return self.filter(pk=models.Subquery(newest))
+
+
+class Rubric(models.Model):
+    family = models.SlugField(max_length=80, help_text="Every version of one rubric shares this slug.")
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    frozen_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Set when an assessment first used this version."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RubricQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "version"], name="rubric_family_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="rubric_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+
+class Criterion(models.Model):
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    weight = models.PositiveSmallIntegerField(default=1, help_text="Relative weight in the overall score.")
+
+    class Meta:
+        ordering = ["rubric", "order"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "order"], name="criterion_rubric_order_unique"),
+            models.CheckConstraint(condition=models.Q(weight__gte=1), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Level(models.Model):
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels")
+    order = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=60)
+    points = models.PositiveSmallIntegerField()
+    descriptor = models.TextField(help_text="What work at this level looks like.")
+
+    class Meta:
+        ordering = ["criterion", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "order"], name="level_criterion_order_unique"),
+            models.UniqueConstraint(fields=["criterion", "points"], name="level_criterion_points_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.points})"
+
+
+class RubricAttachment(models.Model):
+    """Which rubric applies: to one week, to one capstone deliverable, or by default to
+    every week (scope course) or every capstone deliverable (scope capstone) of a course."""
+
+    class Scope(models.TextChoices):
+        WEEK = "week", "One week"
+        DELIVERABLE = "deliverable", "One capstone deliverable"
+        COURSE_DEFAULT = "course_default", "Default for the course's weeks"
+        CAPSTONE_DEFAULT = "capstone_default", "Default for the course's capstone deliverables"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="rubric_attachments")
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    deliverable = models.ForeignKey(
+        CapstoneDeliverable, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="attachments")
+
+    class Meta:
+        ordering = ["course", "scope"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="week", week__isnull=False, deliverable__isnull=True)
+                    | models.Q(scope="deliverable", week__isnull=True, deliverable__isnull=False)
+                    | models.Q(
+                        scope__in=["course_default", "capstone_default"], week__isnull=True, deliverable__isnull=True
+                    )
+                ),
+                name="attachment_scope_target",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "scope"],
+                condition=models.Q(scope__in=["course_default", "capstone_default"]),
+                name="attachment_one_default_per_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["week"], condition=models.Q(week__isnull=False), name="attachment_one_per_week"
+            ),
+            models.UniqueConstraint(
+                fields=["deliverable"],
+                condition=models.Q(deliverable__isnull=False),
+                name="attachment_one_per_deliverable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.week or self.deliverable or self.get_scope_display()
+        return f"{self.rubric} → {target}"
+
+
+class Assessment(models.Model):
+    """One scorer's rubric scoring of one revision."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", "Self-assessment"
+        PEER = "peer", "Peer review"
+        MENTOR = "mentor", "Mentor review"
+        CALIBRATION = "calibration", "Calibration"
+
+    class Decision(models.TextChoices):
+        NONE = "", "No decision"
+        ACCEPT = "accept", "Accept"
+        REQUEST_CHANGES = "request_changes", "Request changes"
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="assessments")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="assessments")
+    scorer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    feedback = models.TextField(blank=True, help_text="Overall feedback (markdown).")
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True, default="")
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Weighted score 0–100, computed from the levels, never typed."
+    )
+    calibration_run = models.ForeignKey(
+        "CalibrationRun", on_delete=models.CASCADE, null=True, blank=True, related_name="assessments"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["revision", "submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "scorer", "kind"],
+                condition=~models.Q(kind="calibration"),
+                name="assessment_one_per_revision_scorer_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["calibration_run", "scorer"],
+                condition=models.Q(calibration_run__isnull=False),
+                name="assessment_one_per_calibration_scorer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="mentor", decision__in=["accept", "request_changes"])
+                | (~models.Q(kind="mentor") & models.Q(decision="")),
+                name="assessment_decision_only_for_mentors",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="calibration", calibration_run__isnull=False)
+                | (~models.Q(kind="calibration") & models.Q(calibration_run__isnull=True)),
+                name="assessment_calibration_has_run",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=100), name="assessment_score_between_0_and_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of revision {self.revision_id} by {self.scorer_id}"
+
+
+class CriterionScore(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["assessment", "criterion__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="criterion_score_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.level}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.level_id and self.criterion_id and self.level.criterion_id != self.criterion_id:
+            raise ValidationError({"level": "This level belongs to another criterion."})
+
+
+class PeerAssignment(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="peer_assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="peer_assignments")
+    anonymous = models.BooleanField(default=True, help_text="The author does not see who reviewed.")
+    assigned_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="peer_assignment"
+    )
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "reviewer"], name="peer_assignment_unique"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "assessment"])]
+
+    def __str__(self) -> str:
+        return f"Peer review of revision {self.revision_id} by {self.reviewer_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.assessment_id is not None
+
+
+class CalibrationRun(models.Model):
+    """An instructor puts one revision in front of several mentors to see how far their
+    scores agree."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="calibration_runs")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="calibration_runs")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="calibration_runs")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    mentors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="calibration_runs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

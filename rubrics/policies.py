@@ -1,0 +1,124 @@
+"""Who may score, review and read feedback. Views, the demo and services ask here; the
+access functions fetch and check together and raise Http404 for missing and forbidden alike."""
+
+from django.http import Http404
+
+from accounts.models import User
+from cohorts.models import Cohort, Membership
+from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin
+from submissions.models import Artifact, Revision, WeeklyWork
+from submissions.policies import can_view_work
+
+from .models import CalibrationRun, PeerAssignment
+
+
+def _active(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def can_score_as_mentor(user: User, work: WeeklyWork) -> bool:
+    """The student's assigned mentors, the cohort's instructors and platform admins (never
+    the author)."""
+    return _active(user) and user.pk != work.student_id and can_view_student(user, work.cohort, work.student)
+
+
+def can_view_feedback(user: User, work: WeeklyWork) -> bool:
+    """The author and those who may see the work; never another student."""
+    return _active(user) and can_view_work(user, work)
+
+
+def can_see_peer_identity(user: User, assignment: PeerAssignment, work: WeeklyWork) -> bool:
+    """The author sees who reviewed only when the review is not anonymous; mentors and
+    instructors always do."""
+    if user.pk == work.student_id:
+        return not assignment.anonymous
+    return can_score_as_mentor(user, work)
+
+
+def can_view_gradebook(user: User, cohort: Cohort) -> bool:
+    if is_platform_admin(user):
+        return True
+    return (
+        _active(user)
+        and Membership.objects.filter(
+            cohort=cohort, user=user, role__in=[Membership.Role.MENTOR, Membership.Role.INSTRUCTOR]
+        ).exists()
+    )
+
+
+def can_run_calibration(user: User, cohort: Cohort) -> bool:
+    return _active(user) and can_manage_cohort(user, cohort)
+
+
+def _revision_with_work(pk: int) -> Revision | None:
+    return (
+        Revision.objects.select_related(
+            "work__student",
+            "work__cohort__course",
+            "work__week__lab",
+            "work__deliverable__project",
+            "work__deliverable__due_week",
+            "work__latest_revision",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def revision_get_for_scoring(user: User, pk: int) -> Revision:
+    revision = _revision_with_work(pk)
+    if revision is None or not can_score_as_mentor(user, revision.work):
+        raise Http404("No such revision.")
+    return revision
+
+
+def revision_get_for_feedback(user: User, pk: int) -> Revision:
+    revision = _revision_with_work(pk)
+    if revision is None or not can_view_feedback(user, revision.work):
+        raise Http404("No such revision.")
+    return revision
+
+
+def peer_assignment_get_for_user(user: User, pk: int) -> PeerAssignment:
+    """Only the assigned reviewer reaches a peer assignment."""
+    assignment = (
+        PeerAssignment.objects.select_related(
+            "revision__work__cohort__course", "revision__work__week", "revision__work__deliverable"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None or not _active(user) or assignment.reviewer_id != user.pk:
+        raise Http404("No such review.")
+    return assignment
+
+
+def calibration_run_get_for_user(user: User, pk: int) -> CalibrationRun:
+    """The cohort's instructors (and admins) and the run's own mentors."""
+    run = CalibrationRun.objects.select_related("cohort", "rubric", "created_by").filter(pk=pk).first()
+    if run is None or not _active(user):
+        raise Http404("No such calibration run.")
+    if can_manage_cohort(user, run.cohort) or run.mentors.filter(pk=user.pk).exists():
+        return run
+    raise Http404("No such calibration run.")
+
+
+def artifact_get_for_reviewer(user: User, revision_pk: int, artifact_pk: int) -> tuple[Artifact, bool]:
+    """An artifact of a revision, for whoever reviews that revision: its viewers, its
+    assigned peer reviewers, and the mentors of a calibration run on it. Returns the
+    artifact and whether the reviewer must not learn the author's identity (then the file
+    is served under a neutral name)."""
+    artifact = (
+        Artifact.objects.select_related("work__cohort", "work__student")
+        .filter(pk=artifact_pk, revision_links__revision_id=revision_pk)
+        .first()
+    )
+    if artifact is None or not _active(user):
+        raise Http404("No such file.")
+    if can_view_work(user, artifact.work):
+        return artifact, False
+    if PeerAssignment.objects.filter(revision_id=revision_pk, reviewer=user).exists():
+        return artifact, True
+    if CalibrationRun.objects.filter(revision_id=revision_pk, mentors=user).exists():
+        return artifact, True
+    raise Http404("No such file.")

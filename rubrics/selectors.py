@@ -1,0 +1,619 @@
+"""Reads for the review queue, scoring and feedback pages, the gradebook, progress and
+calibration. Each page's data comes from a fixed number of queries, whatever the cohort
+size (see tests/rubrics/test_query_budgets.py)."""
+
+import datetime
+import itertools
+import math
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort, Extension, Membership, MentorAssignment
+from cohorts.policies import can_manage_cohort, is_platform_admin
+from cohorts.schedule import week_window
+from curriculum.models import Week
+from curriculum.selectors import course_capstones
+from submissions.models import Revision, WeeklyWork
+
+from .models import (
+    Assessment,
+    CalibrationRun,
+    Criterion,
+    CriterionScore,
+    Level,
+    PeerAssignment,
+    Rubric,
+    RubricAttachment,
+)
+
+# --- Rubrics -------------------------------------------------------------------------------
+
+
+def rubric_for_work(work: WeeklyWork) -> Rubric | None:
+    """The rubric that applies to a work: one attached to its week or deliverable, else the
+    course's default for weeks or for capstone deliverables (one query)."""
+    course_id = work.cohort.course_id
+    if work.week_id:
+        target = Q(scope=RubricAttachment.Scope.WEEK, week_id=work.week_id) | Q(
+            scope=RubricAttachment.Scope.COURSE_DEFAULT
+        )
+        order = [RubricAttachment.Scope.WEEK, RubricAttachment.Scope.COURSE_DEFAULT]
+    else:
+        target = (
+            Q(scope=RubricAttachment.Scope.DELIVERABLE, deliverable_id=work.deliverable_id)
+            | Q(scope=RubricAttachment.Scope.CAPSTONE_DEFAULT)
+            | Q(scope=RubricAttachment.Scope.COURSE_DEFAULT)
+        )
+        order = [
+            RubricAttachment.Scope.DELIVERABLE,
+            RubricAttachment.Scope.CAPSTONE_DEFAULT,
+            RubricAttachment.Scope.COURSE_DEFAULT,
+        ]
+    found = {
+        a.scope: a.rubric for a in RubricAttachment.objects.filter(target, course_id=course_id).select_related("rubric")
+    }
+    return next((found[scope] for scope in order if scope in found), None)
+
+
+def rubric_criteria(rubric: Rubric) -> list[Criterion]:
+    """Criteria in order, each with its levels from the best down (two queries)."""
+    return list(
+        rubric.criteria.order_by("order").prefetch_related(
+            Prefetch("levels", queryset=Level.objects.order_by("-points", "order"))
+        )
+    )
+
+
+def _assessments_with_scores() -> QuerySet[Assessment]:
+    return Assessment.objects.select_related("scorer", "rubric", "peer_assignment").prefetch_related(
+        Prefetch(
+            "scores", queryset=CriterionScore.objects.select_related("criterion", "level").order_by("criterion__order")
+        )
+    )
+
+
+# --- Review queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class QueueItem:
+    work: WeeklyWork
+    revision: Revision
+    waited: datetime.timedelta
+    deadline_at: datetime.datetime
+    overdue: bool
+
+    @property
+    def waited_label(self) -> str:
+        hours = int(self.waited.total_seconds() // 3600)
+        if hours < 48:
+            return f"{hours} h"
+        return f"{hours // 24} d {hours % 24} h"
+
+
+def _works_visible_to(user: User, queryset: QuerySet[WeeklyWork]) -> QuerySet[WeeklyWork]:
+    """Works of the cohorts the user instructs, and of the students they mentor."""
+    if is_platform_admin(user):
+        return queryset
+    instructs = Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).values("cohort_id")
+    mentors = MentorAssignment.objects.filter(mentor=user, cohort=OuterRef("cohort"), student=OuterRef("student"))
+    return queryset.filter(Q(cohort__in=instructs) | Q(Exists(mentors)))
+
+
+def review_queue(user: User, now: datetime.datetime | None = None) -> list[QueueItem]:
+    """Latest revisions awaiting review, oldest first (one query)."""
+    now = now or timezone.now()
+    works = _works_visible_to(
+        user,
+        WeeklyWork.objects.filter(state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False),
+    )
+    works = (
+        works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
+        .defer("content", "latest_revision__content")
+        .order_by("latest_revision__submitted_at", "pk")
+    )
+    items = []
+    for work in works:
+        revision = work.latest_revision
+        deadline = revision.submitted_at + datetime.timedelta(hours=work.cohort.review_deadline_hours)
+        items.append(
+            QueueItem(
+                work=work,
+                revision=revision,
+                waited=now - revision.submitted_at,
+                deadline_at=deadline,
+                overdue=now > deadline,
+            )
+        )
+    return items
+
+
+def calibration_runs_waiting(user: User) -> list[CalibrationRun]:
+    """Calibration runs the user is asked to score and has not scored yet (one query)."""
+    scored = Assessment.objects.filter(calibration_run=OuterRef("pk"), scorer=user)
+    return list(
+        CalibrationRun.objects.filter(mentors=user)
+        .exclude(Exists(scored))
+        .select_related("cohort")
+        .order_by("-created_at")
+    )
+
+
+# --- Scoring and feedback ---------------------------------------------------------------------
+
+
+@dataclass
+class Feedback:
+    mentor: list[Assessment] = field(default_factory=list)
+    peer: list[tuple[str, Assessment]] = field(default_factory=list)  # (shown name, assessment)
+    self_assessment: Assessment | None = None
+
+
+def feedback_for_revisions(revisions: list[Revision], viewer: User) -> dict[int, Feedback]:
+    """Mentor, peer and self feedback per revision, peers named only when the viewer may
+    know them (two queries, whatever the number of revisions and criteria)."""
+    from .policies import can_see_peer_identity
+
+    allowed: dict[tuple[int, bool], bool] = {}
+
+    def sees_identity(assignment: PeerAssignment, work: WeeklyWork) -> bool:
+        # One policy check per work and anonymity, not one per peer review.
+        key = (work.pk, assignment.anonymous)
+        if key not in allowed:
+            allowed[key] = can_see_peer_identity(viewer, assignment, work)
+        return allowed[key]
+
+    result: dict[int, Feedback] = {r.pk: Feedback() for r in revisions}
+    works = {r.pk: r.work for r in revisions}
+    assessments = _assessments_with_scores().filter(
+        revision__in=[r.pk for r in revisions],
+        kind__in=[Assessment.Kind.MENTOR, Assessment.Kind.PEER, Assessment.Kind.SELF],
+    )
+    peer_numbers: dict[int, int] = defaultdict(int)
+    for a in assessments.order_by("submitted_at", "pk"):
+        bucket = result[a.revision_id]
+        if a.kind == Assessment.Kind.MENTOR:
+            bucket.mentor.append(a)
+        elif a.kind == Assessment.Kind.SELF:
+            bucket.self_assessment = a
+        else:
+            peer_numbers[a.revision_id] += 1
+            assignment = getattr(a, "peer_assignment", None)
+            if assignment is not None and sees_identity(assignment, works[a.revision_id]):
+                name = a.scorer.display_name
+            else:
+                name = f"Peer reviewer {peer_numbers[a.revision_id]}"
+            bucket.peer.append((name, a))
+    return result
+
+
+def previous_revision(revision: Revision) -> Revision | None:
+    return Revision.objects.filter(work_id=revision.work_id, number=revision.number - 1).first()
+
+
+def revision_artifact_list(revision: Revision) -> list:
+    return list(revision.artifacts.order_by("created_at", "pk"))
+
+
+def peer_tasks(user: User) -> list[PeerAssignment]:
+    """The user's peer reviews, open ones first (one query)."""
+    return list(
+        PeerAssignment.objects.filter(reviewer=user)
+        .select_related("revision__work__week", "revision__work__deliverable", "revision__work__cohort")
+        .defer("revision__content", "revision__work__content")
+        # Open assignments (no assessment yet) first.
+        .order_by(F("assessment").asc(nulls_first=True), "due_at", "pk")
+    )
+
+
+# --- Gradebook -------------------------------------------------------------------------------
+
+
+@dataclass
+class GradeCell:
+    work: WeeklyWork | None
+    state: str
+    score: Decimal | None
+    is_late: bool
+    missing: bool  # nothing submitted and the due date has passed
+
+    LABELS = {
+        "draft": ("Draft", ""),
+        "submitted": ("Submitted", "warn"),
+        "resubmitted": ("Resubmitted", "warn"),
+        "changes_requested": ("Changes requested", "danger"),
+        "accepted": ("Accepted", "ok"),
+        "published": ("Published", "ok"),
+    }
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.state, ("Not started", ""))[0]
+
+    @property
+    def tone(self) -> str:
+        return self.LABELS.get(self.state, ("", ""))[1]
+
+
+@dataclass
+class GradeColumn:
+    key: str
+    label: str
+    title: str
+    due_week: Week
+
+
+@dataclass
+class GradeRow:
+    student: User
+    cells: list[GradeCell]
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for c in self.cells if c.state in ("accepted", "published"))
+
+
+@dataclass
+class Gradebook:
+    cohort: Cohort
+    columns: list[GradeColumn]
+    rows: list[GradeRow]
+
+
+def gradebook_students(cohort: Cohort, user: User) -> list[User]:
+    """Instructors and admins see every student of the cohort; mentors their assigned ones."""
+    students = User.objects.filter(memberships__cohort=cohort, memberships__role=Membership.Role.STUDENT)
+    if not can_manage_cohort(user, cohort):
+        students = students.filter(mentors__cohort=cohort, mentors__mentor=user)
+    return list(students.order_by("name", "email").distinct())
+
+
+def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = None) -> Gradebook:
+    """Students × weeks and capstone deliverables, each cell the state, the latest mentor
+    score and the late flag. Seven queries: students, weeks, capstone projects, their
+    deliverables, extensions, works with their latest revision, mentor scores."""
+    now = now or timezone.now()
+    students = gradebook_students(cohort, user)
+    ids = [s.pk for s in students]
+    weeks = list(Week.objects.for_course(cohort.course))
+    week_number_of = {w.pk: w.number for w in weeks}
+    columns = [GradeColumn(key=f"w{w.number}", label=f"W{w.number}", title=w.title, due_week=w) for w in weeks]
+    for project in course_capstones(cohort.course):
+        for d in project.deliverables.all():
+            columns.append(
+                GradeColumn(key=f"d{d.pk}", label=f"P{project.number}.{d.order}", title=d.title, due_week=d.due_week)
+            )
+    extended = {
+        (student_id, week_id): due
+        for student_id, week_id, due in Extension.objects.filter(cohort=cohort, student_id__in=ids).values_list(
+            "student_id", "week_id", "due_at"
+        )
+    }
+    works: dict[tuple[int, str], WeeklyWork] = {}
+    for work in (
+        WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids)
+        .select_related("latest_revision")
+        .only(
+            "id",
+            "student_id",
+            "week_id",
+            "deliverable_id",
+            "state",
+            "published_at",
+            "latest_revision__id",
+            "latest_revision__number",
+            "latest_revision__is_late",
+            "latest_revision__submitted_at",
+        )
+    ):
+        key = f"w{week_number_of[work.week_id]}" if work.week_id else f"d{work.deliverable_id}"
+        works[(work.student_id, key)] = work
+    scores: dict[int, Decimal] = {}
+    for work_id, score in (
+        Assessment.objects.filter(
+            kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort, revision__work__student_id__in=ids
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("revision__work_id", "score")
+    ):
+        scores[work_id] = score  # ordered by time: the last one wins
+    windows = {w.pk: week_window(cohort, w.number) for w in weeks}
+    rows = []
+    for student in students:
+        cells = []
+        for column in columns:
+            work = works.get((student.pk, column.key))
+            revision = work.latest_revision if work else None
+            due = extended.get((student.pk, column.due_week.pk)) or windows[column.due_week.pk].due_at
+            cells.append(
+                GradeCell(
+                    work=work,
+                    state=work.display_state if work else "not_started",
+                    score=scores.get(work.pk) if work else None,
+                    is_late=bool(revision and revision.is_late),
+                    missing=revision is None and now > due,
+                )
+            )
+        rows.append(GradeRow(student=student, cells=cells))
+    return Gradebook(cohort=cohort, columns=columns, rows=rows)
+
+
+# --- Student progress --------------------------------------------------------------------------
+
+
+@dataclass
+class ProgressSeries:
+    title: str
+    css: str
+    points: list[tuple[int, float | None]]  # (week number, percent of the criterion's top level)
+    path: str = ""
+    dots: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Progress:
+    cohort: Cohort
+    student: User
+    weeks: list[Week]
+    series: list[ProgressSeries]
+    accepted_weeks: list[int]
+    revisions_per_week: dict[int, int]
+    scores_by_week: dict[int, Decimal]
+    chart: dict
+    table: list[dict] = field(default_factory=list)
+
+    @property
+    def total_revisions(self) -> int:
+        return sum(self.revisions_per_week.values())
+
+
+def student_progress(cohort: Cohort, student: User) -> Progress:
+    """Rubric score per criterion across the weeks (the latest mentor assessment of each
+    week), accepted weeks and revisions per week. Five queries."""
+    weeks = list(Week.objects.for_course(cohort.course))
+    number_of = {w.pk: w.number for w in weeks}
+    works = list(
+        WeeklyWork.objects.filter(cohort=cohort, student=student, week__isnull=False)
+        .annotate(revision_count=Count("revisions"))
+        .only("id", "week_id", "state", "published_at")
+    )
+    accepted = sorted(number_of[w.week_id] for w in works if w.state == WeeklyWork.State.ACCEPTED)
+    revisions = {number_of[w.week_id]: w.revision_count for w in works}
+    latest: dict[int, Assessment] = {}
+    assessments = (
+        Assessment.objects.filter(kind=Assessment.Kind.MENTOR, revision__work__in=[w.pk for w in works])
+        .select_related("revision__work")
+        .only("id", "score", "submitted_at", "revision__id", "revision__work__id", "revision__work__week_id")
+        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion", "level")))
+        .order_by("submitted_at", "pk")
+    )
+    for a in assessments:
+        latest[number_of[a.revision.work.week_id]] = a
+    criterion_ids = {s.criterion_id for a in latest.values() for s in a.scores.all()}
+    top = dict(
+        Level.objects.filter(criterion_id__in=criterion_ids)
+        .values("criterion_id")
+        .annotate(top=Max("points"))
+        .values_list("criterion_id", "top")
+    )
+    by_title: dict[str, dict[int, float]] = {}
+    order: dict[str, int] = {}
+    for number, a in sorted(latest.items()):
+        for s in a.scores.all():
+            percent = 100.0 * s.level.points / (top.get(s.criterion_id) or 1)
+            by_title.setdefault(s.criterion.title, {})[number] = round(percent, 1)
+            order.setdefault(s.criterion.title, s.criterion.order)
+    series = [
+        ProgressSeries(
+            title=title,
+            css=f"series-{index % 6 + 1}",
+            points=[(w.number, by_title[title].get(w.number)) for w in weeks],
+        )
+        for index, title in enumerate(sorted(by_title, key=lambda t: order[t]))
+    ]
+    chart = progress_chart(series, len(weeks))
+    scores_by_week = {n: a.score for n, a in latest.items()}
+    table = [
+        {
+            "number": w.number,
+            "values": [by_title[s.title].get(w.number) for s in series],
+            "score": scores_by_week.get(w.number),
+            "revisions": revisions.get(w.number, 0),
+            "accepted": w.number in accepted,
+        }
+        for w in weeks
+    ]
+    return Progress(
+        cohort=cohort,
+        student=student,
+        weeks=weeks,
+        series=series,
+        accepted_weeks=accepted,
+        revisions_per_week=revisions,
+        scores_by_week=scores_by_week,
+        chart=chart,
+        table=table,
+    )
+
+
+def progress_chart(series: list[ProgressSeries], week_count: int) -> dict:
+    """Geometry of the server-rendered line chart: x is the week, y the percent of the top
+    level; a gap where a week has no score."""
+    width, height, left, top_pad, base = 760, 260, 44, 16, 220
+    step = (width - left - 16) / max(1, week_count - 1)
+
+    def x(n: int) -> float:
+        return round(left + (n - 1) * step, 1)
+
+    def y(p: float) -> float:
+        return round(base - (base - top_pad) * p / 100, 1)
+
+    for s in series:
+        parts, pen_down = [], False
+        for n, p in s.points:
+            if p is None:
+                pen_down = False
+                continue
+            parts.append(f"{'L' if pen_down else 'M'}{x(n)},{y(p)}")
+            pen_down = True
+            s.dots.append({"x": x(n), "y": y(p), "week": n, "value": p})
+        s.path = " ".join(parts)
+    return {
+        "width": width,
+        "height": height,
+        "base": base,
+        "left": left,
+        "right": width - 16,
+        "gridlines": [{"y": y(p), "label": p} for p in (0, 25, 50, 75, 100)],
+        "ticks": [{"x": x(n), "label": n} for n in range(1, week_count + 1) if n == 1 or n % 4 == 0],
+        "label_y": base + 18,
+    }
+
+
+# --- Calibration ------------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionAgreement:
+    criterion: Criterion
+    levels: list[Level | None]  # one per mentor, in the run's mentor order
+    spread: int | None  # max − min points among those who scored
+    exact: bool | None  # everyone chose the same level
+    pair_agreement: float | None  # percent of mentor pairs choosing the same level
+    alpha_across_runs: float | None  # over every run with this rubric version (units = runs)
+
+
+@dataclass
+class CalibrationResult:
+    run: CalibrationRun
+    mentors: list[User]
+    scored: set[int]
+    rows: list[CriterionAgreement]
+    scores: list[Decimal | None]  # weighted score per mentor
+    alpha: float | None  # ordinal Krippendorff's alpha over the criteria of this run
+    pair_agreement: float | None  # percent exact agreement over all criteria and mentor pairs
+    runs_with_rubric: int
+
+    @property
+    def score_range(self) -> Decimal | None:
+        present = [s for s in self.scores if s is not None]
+        return max(present) - min(present) if len(present) >= 2 else None
+
+
+def krippendorff_ordinal(matrix: list[list[float | None]], domain: list[int]) -> float | None:
+    """Krippendorff's alpha (ordinal) for coders × units; None when it is undefined (fewer
+    than two units scored by two coders, or no variation at all)."""
+    import krippendorff
+    import numpy as np
+
+    pairable_units = sum(1 for unit in zip(*matrix, strict=True) if sum(v is not None for v in unit) >= 2)
+    if len(matrix) < 2 or pairable_units < 2 or len(domain) < 2:
+        return None
+    data = np.array([[math.nan if v is None else float(v) for v in row] for row in matrix], dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            value = float(
+                krippendorff.alpha(reliability_data=data, value_domain=domain, level_of_measurement="ordinal")
+            )
+        except ValueError:
+            return None
+    return None if math.isnan(value) else round(value, 3)
+
+
+def _pair_agreement(values: list[int | None]) -> tuple[int, int]:
+    present = [v for v in values if v is not None]
+    pairs = list(itertools.combinations(present, 2))
+    return sum(1 for a, b in pairs if a == b), len(pairs)
+
+
+def calibration_result(run: CalibrationRun) -> CalibrationResult:
+    """Each mentor's level per criterion, exact agreement, spread and Krippendorff's alpha.
+    Seven queries whatever the number of mentors and criteria."""
+    criteria = rubric_criteria(run.rubric)
+    mentors = list(run.mentors.order_by("name", "email"))
+    position = {m.pk: i for i, m in enumerate(mentors)}
+    assessments = list(
+        Assessment.objects.filter(calibration_run=run).prefetch_related(
+            Prefetch("scores", queryset=CriterionScore.objects.select_related("level"))
+        )
+    )
+    chosen: dict[tuple[int, int], Level] = {}
+    scores: list[Decimal | None] = [None] * len(mentors)
+    for a in assessments:
+        if a.scorer_id not in position:
+            continue
+        scores[position[a.scorer_id]] = a.score
+        for s in a.scores.all():
+            chosen[(a.scorer_id, s.criterion_id)] = s.level
+    domain = sorted({lv.points for c in criteria for lv in c.levels.all()})
+    # Per-criterion alpha pools every run of this rubric version: one unit per run.
+    pooled: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)  # criterion → (run, scorer) → points
+    for run_id, scorer_id, criterion_id, points in CriterionScore.objects.filter(
+        assessment__calibration_run__rubric=run.rubric
+    ).values_list("assessment__calibration_run_id", "assessment__scorer_id", "criterion_id", "level__points"):
+        pooled[criterion_id][(run_id, scorer_id)] = points
+    runs_with_rubric = CalibrationRun.objects.filter(rubric=run.rubric, assessments__isnull=False).distinct().count()
+
+    rows, agree_total, pair_total = [], 0, 0
+    for c in criteria:
+        levels = [chosen.get((m.pk, c.pk)) for m in mentors]
+        points = [lv.points if lv else None for lv in levels]
+        present = [p for p in points if p is not None]
+        agree, pairs = _pair_agreement(points)
+        agree_total += agree
+        pair_total += pairs
+        cells = pooled.get(c.pk, {})
+        run_ids = sorted({r for r, _ in cells})
+        scorer_ids = sorted({s for _, s in cells})
+        matrix = [[cells.get((r, s)) for r in run_ids] for s in scorer_ids]
+        rows.append(
+            CriterionAgreement(
+                criterion=c,
+                levels=levels,
+                spread=(max(present) - min(present)) if present else None,
+                exact=(len(set(present)) == 1) if len(present) >= 2 else None,
+                pair_agreement=round(100 * agree / pairs, 1) if pairs else None,
+                alpha_across_runs=krippendorff_ordinal(matrix, domain) if matrix else None,
+            )
+        )
+    overall_matrix = [
+        [chosen[(m.pk, c.pk)].points if (m.pk, c.pk) in chosen else None for c in criteria] for m in mentors
+    ]
+    return CalibrationResult(
+        run=run,
+        mentors=mentors,
+        scored={a.scorer_id for a in assessments},
+        rows=rows,
+        scores=scores,
+        alpha=krippendorff_ordinal(overall_matrix, domain),
+        pair_agreement=round(100 * agree_total / pair_total, 1) if pair_total else None,
+        runs_with_rubric=runs_with_rubric,
+    )
+
+
+def calibration_runs_for(user: User) -> list[CalibrationRun]:
+    """Runs of the cohorts the user instructs, and runs the user is a mentor in."""
+    runs = CalibrationRun.objects.select_related("cohort", "revision__work__week", "revision__work__deliverable")
+    if not is_platform_admin(user):
+        instructs = Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).values("cohort_id")
+        runs = runs.filter(Q(cohort__in=instructs) | Q(mentors=user)).distinct()
+    return list(
+        runs.annotate(scored=Count("assessments", distinct=True)).defer("revision__content", "revision__work__content")
+    )
+
+
+def calibration_candidates(cohort: Cohort) -> list[Revision]:
+    """Recent submitted revisions of the cohort to choose from (one query)."""
+    return list(
+        Revision.objects.filter(work__cohort=cohort)
+        .select_related("work__week", "work__deliverable")
+        .defer("content", "work__content")
+        .order_by("-submitted_at")[:50]
+    )

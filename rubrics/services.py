@@ -1,0 +1,481 @@
+"""Every change to rubrics, assessments, peer assignments and calibration runs goes through
+these functions (pages, admin, tasks and the demo alike)."""
+
+import datetime
+import random
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort, Membership
+from curriculum.models import CapstoneDeliverable, Course, Week
+from submissions import services as submission_services
+from submissions.models import Revision, WeeklyWork
+
+from . import policies
+from .defaults import CAPSTONE_RUBRIC, LEVELS, WEEKLY_RUBRIC
+from .models import (
+    Assessment,
+    CalibrationRun,
+    Criterion,
+    CriterionScore,
+    Level,
+    PeerAssignment,
+    Rubric,
+    RubricAttachment,
+)
+from .selectors import rubric_for_work
+
+# criterion id → (level id, comment)
+Scores = Mapping[int, tuple[int | None, str]]
+
+# --- Rubrics -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rubric_create(
+    *,
+    family: str,
+    title: str,
+    description: str = "",
+    criteria: Iterable[tuple[str, str, int, Iterable[tuple[str, int, str]]]],
+    version: int = 1,
+) -> Rubric:
+    """A rubric with its criteria (title, description, weight, levels) and their levels
+    (label, points, descriptor), in the given order."""
+    rubric = Rubric(family=family, version=version, title=title, description=description)
+    rubric.full_clean()
+    rubric.save()
+    for c_order, (c_title, c_description, weight, levels) in enumerate(criteria, start=1):
+        criterion = Criterion(rubric=rubric, order=c_order, title=c_title, description=c_description, weight=weight)
+        criterion.full_clean()
+        criterion.save()
+        for l_order, (label, points, descriptor) in enumerate(levels, start=1):
+            level = Level(criterion=criterion, order=l_order, label=label, points=points, descriptor=descriptor)
+            level.full_clean()
+            level.save()
+    return rubric
+
+
+def _rubric_spec(spec: dict) -> list[tuple[str, str, int, list[tuple[str, int, str]]]]:
+    return [
+        (
+            title,
+            description,
+            weight,
+            [(label, points, text) for (label, points), text in zip(LEVELS, texts, strict=True)],
+        )
+        for title, description, weight, texts in spec["criteria"]
+    ]
+
+
+@transaction.atomic
+def rubric_attach(
+    *,
+    rubric: Rubric,
+    course: Course,
+    scope: str,
+    week: Week | None = None,
+    deliverable: CapstoneDeliverable | None = None,
+) -> RubricAttachment:
+    """Attach a rubric (replacing what was attached to the same target)."""
+    target = {"course": course, "scope": scope, "week": week, "deliverable": deliverable}
+    attachment = RubricAttachment.objects.filter(**target).first() or RubricAttachment(**target)
+    attachment.rubric = rubric
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def rubric_install_defaults(*, course: Course) -> tuple[Rubric, Rubric]:
+    """Create the weekly and capstone default rubrics (unless their family exists) and make
+    them the course's defaults where nothing is attached yet. Idempotent."""
+    installed = []
+    for spec, scope in (
+        (WEEKLY_RUBRIC, RubricAttachment.Scope.COURSE_DEFAULT),
+        (CAPSTONE_RUBRIC, RubricAttachment.Scope.CAPSTONE_DEFAULT),
+    ):
+        rubric = Rubric.objects.filter(family=spec["family"]).order_by("-version").first()
+        if rubric is None:
+            rubric = rubric_create(
+                family=spec["family"],
+                title=spec["title"],
+                description=spec["description"],
+                criteria=_rubric_spec(spec),
+            )
+        if not RubricAttachment.objects.filter(course=course, scope=scope).exists():
+            rubric_attach(rubric=rubric, course=course, scope=scope)
+        installed.append(rubric)
+    return installed[0], installed[1]
+
+
+@transaction.atomic
+def rubric_new_version(*, rubric: Rubric) -> Rubric:
+    """Copy a rubric to the next version of its family (criteria and levels included) and
+    move its attachments there; assessments keep the version they used."""
+    latest = Rubric.objects.select_for_update().filter(family=rubric.family).order_by("-version").first()
+    if latest.pk != rubric.pk:
+        raise ValidationError(f"Version {latest.version} of this rubric exists already; edit that one.")
+    criteria = list(rubric.criteria.prefetch_related("levels").order_by("order"))
+    copy = rubric_create(
+        family=rubric.family,
+        version=rubric.version + 1,
+        title=rubric.title,
+        description=rubric.description,
+        criteria=[
+            (c.title, c.description, c.weight, [(lv.label, lv.points, lv.descriptor) for lv in c.levels.all()])
+            for c in criteria
+        ],
+    )
+    RubricAttachment.objects.filter(rubric=rubric).update(rubric=copy)
+    CalibrationRun.objects.filter(rubric=rubric, assessments__isnull=True).update(rubric=copy)
+    return copy
+
+
+def _freeze(rubric: Rubric, now: datetime.datetime) -> None:
+    if Rubric.objects.filter(pk=rubric.pk, frozen_at__isnull=True).update(frozen_at=now):
+        rubric.frozen_at = now
+
+
+# --- Assessments -----------------------------------------------------------------------------
+
+
+def weighted_score(pairs: Iterable[tuple[int, int, int]]) -> Decimal:
+    """(weight, points, max points) per criterion → sum(w·p) / sum(w·max) × 100, two decimals."""
+    pairs = list(pairs)
+    reached = sum(w * p for w, p, _ in pairs)
+    possible = sum(w * m for w, _, m in pairs)
+    if not possible:
+        return Decimal("0.00")
+    return (Decimal(100) * reached / possible).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _check_scorer(
+    *, revision: Revision, work: WeeklyWork, scorer: User, kind: str, decision: str, run: CalibrationRun | None
+) -> PeerAssignment | None:
+    """Raise unless this scorer may give this kind of assessment on this revision now."""
+    if kind != Assessment.Kind.MENTOR and decision:
+        raise ValidationError({"decision": "Only a mentor's review accepts work or requests changes."})
+    if kind != Assessment.Kind.CALIBRATION and run is not None:
+        raise ValidationError("A calibration run is only for calibration scoring.")
+    if kind == Assessment.Kind.MENTOR:
+        if not policies.can_score_as_mentor(scorer, work):
+            raise ValidationError("Only the student's assigned mentors and the cohort's instructors can score this.")
+        if decision not in (Assessment.Decision.ACCEPT, Assessment.Decision.REQUEST_CHANGES):
+            raise ValidationError({"decision": "Choose a decision: accept, or request changes."})
+        if work.latest_revision_id != revision.pk:
+            raise ValidationError("Only the latest submitted revision can be scored; a newer revision exists.")
+        if work.state not in WeeklyWork.AWAITING_REVIEW_STATES:
+            raise ValidationError(f"This work is {work.get_state_display().lower()}, not awaiting review.")
+        return None
+    if kind == Assessment.Kind.PEER:
+        assignment = PeerAssignment.objects.select_for_update().filter(revision=revision, reviewer=scorer).first()
+        if assignment is None:
+            raise ValidationError("You were not assigned to review this revision.")
+        if assignment.assessment_id:
+            raise ValidationError("You have already reviewed this revision.")
+        return assignment
+    if kind == Assessment.Kind.SELF:
+        if scorer.pk != work.student_id:
+            raise ValidationError("Only the author assesses their own work.")
+        return None
+    if kind == Assessment.Kind.CALIBRATION:
+        if run is None or run.revision_id != revision.pk:
+            raise ValidationError("Calibration scores belong to a calibration run of this revision.")
+        if not run.mentors.filter(pk=scorer.pk).exists():
+            raise ValidationError("You are not one of this calibration run's mentors.")
+        return None
+    raise ValidationError({"kind": f"Unknown kind of assessment: {kind}."})
+
+
+def _check_scores(rubric: Rubric, scores: Scores) -> list[tuple[Criterion, Level, str]]:
+    """Every criterion of the rubric present, each with a level of that very criterion."""
+    criteria = list(rubric.criteria.prefetch_related("levels").order_by("order"))
+    by_id = {c.pk: c for c in criteria}
+    errors: dict[str, list[str]] = {}
+    unknown = [cid for cid in scores if cid not in by_id]
+    if unknown:
+        errors.setdefault("scores", []).append(
+            "Some scores are for criteria that are not in this rubric version (it may have changed: reload the page)."
+        )
+    chosen = []
+    for criterion in criteria:
+        level_id, comment = scores.get(criterion.pk, (None, ""))
+        level = next((lv for lv in criterion.levels.all() if lv.pk == level_id), None)
+        if level_id is None:
+            errors.setdefault(f"criterion_{criterion.pk}", []).append(f"Choose a level for “{criterion.title}”.")
+        elif level is None:
+            errors.setdefault(f"criterion_{criterion.pk}", []).append(
+                f"That level is not one of “{criterion.title}”'s levels in this rubric version."
+            )
+        else:
+            chosen.append((criterion, level, (comment or "").strip()))
+    if errors:
+        raise ValidationError(errors)
+    return chosen
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    revision: Revision,
+    scorer: User,
+    kind: str,
+    scores: Scores,
+    feedback: str = "",
+    decision: str = "",
+    calibration_run: CalibrationRun | None = None,
+    now: datetime.datetime | None = None,
+) -> Assessment:
+    """Record one scorer's rubric scoring of a revision, all or nothing.
+
+    Checks that the scorer may score (policy, assignment or run), that every criterion of
+    the rubric has a level of that criterion, and for mentors that the revision is the
+    latest one awaiting review. Computes the weighted score, freezes the rubric version on
+    first use, and for a mentor accepts the work or requests changes."""
+    now = now or timezone.now()
+    work = WeeklyWork.objects.select_for_update().select_related("cohort", "student").get(pk=revision.work_id)
+    assignment = _check_scorer(
+        revision=revision, work=work, scorer=scorer, kind=kind, decision=decision, run=calibration_run
+    )
+    rubric = calibration_run.rubric if calibration_run is not None else rubric_for_work(work)
+    if rubric is None:
+        raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    chosen = _check_scores(rubric, scores)
+    if kind == Assessment.Kind.MENTOR and decision == Assessment.Decision.REQUEST_CHANGES and not feedback.strip():
+        raise ValidationError({"feedback": "Say what should change: overall feedback is required to request changes."})
+    duplicate = Assessment.objects.filter(revision=revision, scorer=scorer, kind=kind)
+    if calibration_run is not None:
+        duplicate = Assessment.objects.filter(calibration_run=calibration_run, scorer=scorer)
+    if duplicate.exists():
+        raise ValidationError("You have already scored this revision.")
+
+    assessment = _store_assessment(
+        revision=revision,
+        rubric=rubric,
+        scorer=scorer,
+        kind=kind,
+        chosen=chosen,
+        feedback=feedback,
+        decision=decision,
+        calibration_run=calibration_run,
+        now=now,
+    )
+    if assignment is not None:
+        assignment.assessment = assessment
+        assignment.save(update_fields=["assessment"])
+    if kind == Assessment.Kind.MENTOR:
+        if decision == Assessment.Decision.ACCEPT:
+            submission_services.work_accept(work=work, revision=revision, by=scorer)
+        else:
+            submission_services.work_request_changes(work=work, revision=revision, by=scorer)
+    return assessment
+
+
+def _store_assessment(
+    *,
+    revision: Revision,
+    rubric: Rubric,
+    scorer: User,
+    kind: str,
+    chosen: list[tuple[Criterion, Level, str]],
+    feedback: str,
+    decision: str,
+    calibration_run: CalibrationRun | None,
+    now: datetime.datetime,
+) -> Assessment:
+    score = weighted_score((c.weight, level.points, max(lv.points for lv in c.levels.all())) for c, level, _ in chosen)
+    assessment = Assessment(
+        revision=revision,
+        rubric=rubric,
+        scorer=scorer,
+        kind=kind,
+        feedback=feedback.strip(),
+        decision=decision or "",
+        score=score,
+        calibration_run=calibration_run,
+        submitted_at=now,
+    )
+    assessment.full_clean()
+    assessment.save()
+    rows = [
+        CriterionScore(assessment=assessment, criterion=c, level=level, comment=comment) for c, level, comment in chosen
+    ]
+    for row in rows:
+        row.full_clean(exclude=["assessment"])
+    CriterionScore.objects.bulk_create(rows)
+    _freeze(rubric, now)
+    return assessment
+
+
+@transaction.atomic
+def assessment_record_past_review(
+    *,
+    revision: Revision,
+    scorer: User,
+    scores: Scores,
+    feedback: str,
+    decision: str,
+    submitted_at: datetime.datetime,
+) -> Assessment:
+    """Record the rubric scores of a mentor review whose decision was already applied to the
+    work (an import of past reviews, or the demo): the same validation as assessment_record,
+    and the decision must match what happened to that revision. The work is not changed."""
+    work = WeeklyWork.objects.select_related("cohort", "student").get(pk=revision.work_id)
+    if not policies.can_score_as_mentor(scorer, work):
+        raise ValidationError("Only the student's assigned mentors and the cohort's instructors can score this.")
+    if work.latest_revision_id == revision.pk:
+        happened = {
+            WeeklyWork.State.ACCEPTED: Assessment.Decision.ACCEPT,
+            WeeklyWork.State.CHANGES_REQUESTED: Assessment.Decision.REQUEST_CHANGES,
+        }.get(work.state)
+    else:
+        happened = Assessment.Decision.REQUEST_CHANGES  # a newer revision followed, so changes were requested
+    if happened is None or decision != happened:
+        raise ValidationError({"decision": "The decision must match what happened to this revision."})
+    if Assessment.objects.filter(revision=revision, scorer=scorer, kind=Assessment.Kind.MENTOR).exists():
+        raise ValidationError("This review is recorded already.")
+    rubric = rubric_for_work(work)
+    if rubric is None:
+        raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    chosen = _check_scores(rubric, scores)
+    return _store_assessment(
+        revision=revision,
+        rubric=rubric,
+        scorer=scorer,
+        kind=Assessment.Kind.MENTOR,
+        chosen=chosen,
+        feedback=feedback,
+        decision=decision,
+        calibration_run=None,
+        now=submitted_at,
+    )
+
+
+# --- Peer review -----------------------------------------------------------------------------
+
+
+def choose_reviewers(
+    *,
+    candidates: Iterable[int],
+    total_load: Mapping[int, int],
+    open_load: Mapping[int, int],
+    count: int,
+    seed: int,
+) -> list[int]:
+    """Pick `count` reviewers: the fewest assignments so far first, then the fewest still
+    open, ties broken by a shuffle seeded with `seed` (so the choice is repeatable)."""
+    pool = sorted(set(candidates))
+    random.Random(seed).shuffle(pool)
+    pool.sort(key=lambda pk: (total_load.get(pk, 0), open_load.get(pk, 0)))
+    return pool[: max(0, count)]
+
+
+@transaction.atomic
+def peer_assign_reviewers(*, revision: Revision, now: datetime.datetime | None = None) -> list[PeerAssignment]:
+    """Give a revision its peer reviewers from the author's cohort (never the author, never
+    twice the same person), balancing the load across the cohort. Idempotent: a revision
+    that has its reviewers gets no more."""
+    now = now or timezone.now()
+    work = WeeklyWork.objects.select_for_update().select_related("cohort").get(pk=revision.work_id)
+    cohort = work.cohort
+    existing = list(PeerAssignment.objects.filter(revision=revision))
+    missing = cohort.peer_reviewers_per_submission - len(existing)
+    if missing <= 0:
+        return existing
+    taken = {a.reviewer_id for a in existing} | {work.student_id}
+    candidates = [
+        pk
+        for pk in Membership.objects.filter(cohort=cohort, role=Membership.Role.STUDENT).values_list(
+            "user_id", flat=True
+        )
+        if pk not in taken
+    ]
+    loads = (
+        PeerAssignment.objects.filter(revision__work__cohort=cohort)
+        .values("reviewer_id")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(assessment__isnull=True)))
+        .order_by()
+    )
+    total_load = {row["reviewer_id"]: row["total"] for row in loads}
+    open_load = {row["reviewer_id"]: row["open"] for row in loads}
+    chosen = choose_reviewers(
+        candidates=candidates, total_load=total_load, open_load=open_load, count=missing, seed=revision.pk
+    )
+    due_at = now + datetime.timedelta(days=cohort.peer_review_window_days)
+    created = [
+        PeerAssignment(revision=revision, reviewer_id=pk, anonymous=True, assigned_at=now, due_at=due_at)
+        for pk in chosen
+    ]
+    for assignment in created:
+        assignment.full_clean(exclude=["revision", "reviewer"])
+    PeerAssignment.objects.bulk_create(created)
+    return existing + created
+
+
+def peer_assignments_ensure(*, cohort: Cohort, now: datetime.datetime | None = None) -> int:
+    """Assign reviewers to every current revision of the cohort submitted within the peer
+    review window that still lacks them (called when peer pages load and by the task).
+    Returns how many revisions got reviewers."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=cohort.peer_review_window_days)
+    wanting = list(
+        Revision.objects.filter(work__cohort=cohort, work__latest_revision=F("pk"), submitted_at__gte=since)
+        .annotate(assigned=Count("peer_assignments"))
+        .filter(assigned__lt=cohort.peer_reviewers_per_submission)
+        .defer("content")
+        .order_by("submitted_at", "pk")
+    )
+    students = Membership.objects.filter(cohort=cohort, role=Membership.Role.STUDENT).count()
+    done = 0
+    for revision in wanting:
+        # Nobody left to ask (a tiny cohort): don't try again on every page view.
+        if revision.assigned >= students - 1:
+            continue
+        peer_assign_reviewers(revision=revision, now=now)
+        done += 1
+    return done
+
+
+# --- Calibration -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calibration_run_create(
+    *, cohort: Cohort, revision: Revision, created_by: User, mentors: Iterable[User], title: str = ""
+) -> CalibrationRun:
+    from cohorts.policies import can_manage_cohort
+
+    if not can_manage_cohort(created_by, cohort):
+        raise ValidationError("Only the cohort's instructors start calibration runs.")
+    work = revision.work
+    if work.cohort_id != cohort.pk:
+        raise ValidationError({"revision": "Choose a revision from this cohort."})
+    mentors = list(mentors)
+    mentor_ids = set(
+        Membership.objects.filter(cohort=cohort, role=Membership.Role.MENTOR).values_list("user_id", flat=True)
+    )
+    if len(mentors) < 2:
+        raise ValidationError({"mentors": "Choose at least two mentors: agreement needs more than one opinion."})
+    if any(m.pk not in mentor_ids for m in mentors):
+        raise ValidationError({"mentors": "Every chosen person must be a mentor of this cohort."})
+    rubric = rubric_for_work(work)
+    if rubric is None:
+        raise ValidationError("No rubric applies to this work; attach one first.")
+    run = CalibrationRun(
+        cohort=cohort,
+        revision=revision,
+        rubric=rubric,
+        title=title.strip() or f"Calibration: {work.target_label}, revision {revision.number}",
+        created_by=created_by,
+    )
+    run.full_clean()
+    run.save()
+    run.mentors.set(mentors)
+    return run

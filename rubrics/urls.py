@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rubrics"
+
+urlpatterns = [
+    path("", views.review_queue, name="queue"),
+    path("revisions/<int:pk>/", views.score_revision, name="score"),
+    path("revisions/<int:revision_pk>/evidence/<int:artifact_pk>/", views.revision_artifact, name="artifact"),
+    path("feedback/<int:pk>/", views.feedback, name="feedback"),
+    path("peer/", views.peer_queue, name="peer_queue"),
+    path("peer/<int:pk>/", views.peer_review, name="peer_review"),
+    path("cohorts/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
+    path("cohorts/<slug:slug>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
+    path("cohorts/<slug:slug>/peer-assign/", views.peer_assign_now, name="peer_assign"),
+    path("cohorts/<slug:slug>/students/<int:student_id>/progress/", views.student_progress, name="progress"),
+    path("calibration/", views.calibration_list, name="calibration_list"),
+    path("calibration/new/<slug:slug>/", views.calibration_create, name="calibration_create"),
+    path("calibration/<int:pk>/", views.calibration_detail, name="calibration"),
+]

@@ -1,0 +1,437 @@
+"""Review pages: the mentor's queue and scoring page, feedback for the author, peer review,
+the gradebook with CSV export, student progress and calibration runs. Every view fetches
+through an access function in policies.py (404 for missing and forbidden alike)."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from cohorts.models import Membership
+from cohorts.policies import can_view_student, is_platform_admin
+from cohorts.selectors import cohort_get_for_user, roles_for_user
+from submissions import selectors as submission_selectors
+from submissions import uploads
+from submissions.content import readable
+from submissions.models import Artifact, WeeklyWork
+
+from . import policies, selectors, services
+from .forms import CalibrationRunForm, ScoringForm
+from .models import Assessment
+
+# --- Review queue ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    roles = roles_for_user(request.user)
+    if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
+        return redirect("rubrics:peer_queue")
+    return render(
+        request,
+        "rubrics/review_queue.html",
+        {
+            "items": selectors.review_queue(request.user),
+            "calibrations": selectors.calibration_runs_waiting(request.user),
+            "is_instructor": Membership.Role.INSTRUCTOR in roles or is_platform_admin(request.user),
+        },
+    )
+
+
+# --- Mentor scoring --------------------------------------------------------------------------
+
+
+def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
+    """Revision, artifacts, diff against the previous revision, the feedback given on both,
+    and the rubric. A fixed number of queries (see test_query_budgets)."""
+    work = revision.work
+    rubric = selectors.rubric_for_work(work)
+    criteria = selectors.rubric_criteria(rubric) if rubric else []
+    previous = selectors.previous_revision(revision)
+    if previous is not None:
+        previous.work = work
+    feedback = selectors.feedback_for_revisions([r for r in (revision, previous) if r], request.user)
+    mine = next((a for a in feedback[revision.pk].mentor if a.scorer_id == request.user.pk), None)
+    can_score = (
+        rubric is not None
+        and mine is None
+        and work.latest_revision_id == revision.pk
+        and work.state in WeeklyWork.AWAITING_REVIEW_STATES
+    )
+    if can_score and form is None:
+        form = ScoringForm(criteria=criteria, with_decision=True)
+    return {
+        "revision": revision,
+        "work": work,
+        "shown": readable(revision.content),
+        "previous": previous,
+        "diff": submission_selectors.revision_diff(previous, revision) if previous else None,
+        "feedback": feedback[revision.pk],
+        "previous_feedback": feedback[previous.pk] if previous else None,
+        "rubric": rubric,
+        "form": form if can_score else None,
+        "rows": form.criterion_rows() if can_score else [],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
+    revision = policies.revision_get_for_scoring(request.user, pk)
+    if request.method == "GET":
+        return render(request, "rubrics/score.html", _scoring_context(request, revision))
+    rubric = selectors.rubric_for_work(revision.work)
+    if rubric is None:
+        raise Http404("No rubric applies.")
+    form = ScoringForm(request.POST, criteria=selectors.rubric_criteria(rubric), with_decision=True)
+    if form.is_valid():
+        try:
+            assessment = services.assessment_record(
+                revision=revision,
+                scorer=request.user,
+                kind=Assessment.Kind.MENTOR,
+                scores=form.scores(),
+                feedback=form.cleaned_data["feedback"],
+                decision=form.cleaned_data["decision"],
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
+            messages.success(request, f"Scored {assessment.score} / 100 and {verb}.")
+            return redirect("rubrics:queue")
+    revision.work.refresh_from_db()
+    return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form), status=400)
+
+
+def _add_service_errors(form: ScoringForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Feedback for the author -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mentor and peer feedback on one revision, separately; the author may add a
+    self-assessment once."""
+    revision = policies.revision_get_for_feedback(request.user, pk)
+    work = revision.work
+    rubric = selectors.rubric_for_work(work)
+    criteria = selectors.rubric_criteria(rubric) if rubric else []
+    fb = selectors.feedback_for_revisions([revision], request.user)[revision.pk]
+    is_author = request.user.pk == work.student_id
+    form = None
+    if is_author and fb.self_assessment is None and rubric is not None:
+        form = ScoringForm(request.POST or None, criteria=criteria)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.assessment_record(
+                    revision=revision,
+                    scorer=request.user,
+                    kind=Assessment.Kind.SELF,
+                    scores=form.scores(),
+                    feedback=form.cleaned_data["feedback"],
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, "Self-assessment saved.")
+                return redirect("rubrics:feedback", pk=revision.pk)
+    elif request.method == "POST":
+        raise Http404("Nothing to save here.")
+    numbers = list(work.revisions.order_by("number").values_list("pk", "number"))
+    return render(
+        request,
+        "rubrics/feedback.html",
+        {
+            "revision": revision,
+            "work": work,
+            "fb": fb,
+            "is_author": is_author,
+            "form": form,
+            "rows": form.criterion_rows() if form else [],
+            "numbers": numbers,
+            "can_score": policies.can_score_as_mentor(request.user, work),
+        },
+        status=400 if form is not None and request.method == "POST" else 200,
+    )
+
+
+# --- Peer review -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def peer_queue(request: HttpRequest) -> HttpResponse:
+    cohorts = submission_selectors.student_cohorts(request.user)
+    for cohort in cohorts:
+        services.peer_assignments_ensure(cohort=cohort)
+    return render(
+        request, "rubrics/peer_queue.html", {"tasks": selectors.peer_tasks(request.user), "now": timezone.now()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peer_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assigned reviewer scores the revision with the same rubric; nothing on this page
+    names the author."""
+    assignment = policies.peer_assignment_get_for_user(request.user, pk)
+    revision = assignment.revision
+    rubric = selectors.rubric_for_work(revision.work)
+    criteria = selectors.rubric_criteria(rubric) if rubric else []
+    form = None
+    status = 200
+    if not assignment.is_done and rubric is not None:
+        form = ScoringForm(request.POST or None, criteria=criteria)
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.assessment_record(
+                        revision=revision,
+                        scorer=request.user,
+                        kind=Assessment.Kind.PEER,
+                        scores=form.scores(),
+                        feedback=form.cleaned_data["feedback"],
+                    )
+                except ValidationError as exc:
+                    _add_service_errors(form, exc)
+                else:
+                    messages.success(request, "Thank you: your peer review was sent.")
+                    return redirect("rubrics:peer_queue")
+    elif request.method == "POST":
+        messages.info(request, "You have already reviewed this revision.")
+        return redirect("rubrics:peer_review", pk=assignment.pk)
+    mine = None
+    if assignment.is_done:
+        mine = selectors._assessments_with_scores().get(pk=assignment.assessment_id)
+    return render(
+        request,
+        "rubrics/peer_review.html",
+        {
+            "assignment": assignment,
+            "revision": revision,
+            "shown": readable(revision.content),
+            "artifacts": selectors.revision_artifact_list(revision),
+            "form": form,
+            "rows": form.criterion_rows() if form else [],
+            "mine": mine,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) -> HttpResponse:
+    """Evidence for reviewers, served like submissions' downloads (attachment, safe type,
+    nosniff, sandbox CSP); peers and calibration mentors get a neutral file name."""
+    artifact, anonymise = policies.artifact_get_for_reviewer(request.user, revision_pk, artifact_pk)
+    if artifact.kind != Artifact.Kind.FILE:
+        return redirect(artifact.url)
+    try:
+        handle = artifact.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    extension = artifact.original_name.rsplit(".", 1)[-1][:10] if "." in artifact.original_name else "bin"
+    name = f"evidence-{artifact.pk}.{extension}" if anonymise else (artifact.original_name or f"evidence-{artifact.pk}")
+    response = FileResponse(
+        handle, as_attachment=True, filename=name, content_type=uploads.download_content_type(artifact.content_type)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Gradebook ---------------------------------------------------------------------------------
+
+
+def _gradebook_cohort(request: HttpRequest, slug: str):
+    cohort = cohort_get_for_user(request.user, slug)
+    if not policies.can_view_gradebook(request.user, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _gradebook_cohort(request, slug)
+    return render(
+        request,
+        "rubrics/gradebook.html",
+        # Thousands of cells: one URL prefix instead of reversing a URL per cell.
+        {"book": selectors.gradebook_for(cohort, request.user), "score_base": reverse("rubrics:queue") + "revisions/"},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_safe(value: str) -> str:
+    """Names are typed by people: keep a spreadsheet from reading one as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_GET
+def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    cohort = _gradebook_cohort(request, slug)
+    book = selectors.gradebook_for(cohort, request.user)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        header = ["student", "email"]
+        for column in book.columns:
+            header += [f"{column.label} state", f"{column.label} score", f"{column.label} late"]
+        header.append("accepted")
+        yield writer.writerow(header)
+        for row in book.rows:
+            line = [_csv_safe(row.student.display_name), _csv_safe(row.student.email)]
+            for cell in row.cells:
+                line += [cell.state, "" if cell.score is None else str(cell.score), "late" if cell.is_late else ""]
+            line.append(row.accepted)
+            yield writer.writerow(line)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gradebook-{cohort.slug}.csv"'
+    return response
+
+
+# --- Student progress ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
+    cohort = cohort_get_for_user(request.user, slug)
+    student = get_object_or_404(User, pk=student_id)
+    if (
+        not can_view_student(request.user, cohort, student)
+        or not Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).exists()
+    ):
+        raise Http404("No such student.")
+    return render(request, "rubrics/progress.html", {"p": selectors.student_progress(cohort, student)})
+
+
+# --- Calibration ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def calibration_list(request: HttpRequest) -> HttpResponse:
+    from cohorts.selectors import cohorts_for_user
+
+    manageable = [c for c in cohorts_for_user(request.user) if policies.can_run_calibration(request.user, c)]
+    return render(
+        request,
+        "rubrics/calibration_list.html",
+        {"runs": selectors.calibration_runs_for(request.user), "manageable": manageable},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibration_create(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = cohort_get_for_user(request.user, slug)
+    if not policies.can_run_calibration(request.user, cohort):
+        raise Http404("No such cohort.")
+    revisions = selectors.calibration_candidates(cohort)
+    form = CalibrationRunForm(request.POST or None, cohort=cohort, revisions=revisions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.calibration_run_create(
+                cohort=cohort,
+                revision=form.cleaned_data["revision"],
+                created_by=request.user,
+                mentors=[m.user for m in form.cleaned_data["mentors"]],
+                title=form.cleaned_data["title"],
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Calibration run started; the mentors find it in their review queue.")
+            return redirect("rubrics:calibration", pk=run.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rubrics/calibration_create.html", {"cohort": cohort, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mentor of the run scores here first; results (for instructors, and for mentors once
+    they have scored, so nobody anchors on the others) show the agreement."""
+    run = policies.calibration_run_get_for_user(request.user, pk)
+    is_manager = policies.can_run_calibration(request.user, run.cohort)
+    is_mentor = run.mentors.filter(pk=request.user.pk).exists()
+    has_scored = Assessment.objects.filter(calibration_run=run, scorer=request.user).exists()
+    revision = run.revision
+    form = None
+    status = 200
+    if is_mentor and not has_scored:
+        form = ScoringForm(request.POST or None, criteria=selectors.rubric_criteria(run.rubric))
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.assessment_record(
+                        revision=revision,
+                        scorer=request.user,
+                        kind=Assessment.Kind.CALIBRATION,
+                        scores=form.scores(),
+                        feedback=form.cleaned_data["feedback"],
+                        calibration_run=run,
+                    )
+                except ValidationError as exc:
+                    _add_service_errors(form, exc)
+                else:
+                    messages.success(request, "Calibration scores saved. Here is how the mentors agree so far.")
+                    return redirect("rubrics:calibration", pk=run.pk)
+    elif request.method == "POST":
+        raise Http404("Nothing to save here.")
+    show_results = is_manager or has_scored
+    return render(
+        request,
+        "rubrics/calibration_detail.html",
+        {
+            "run": run,
+            "revision": revision,
+            "shown": readable(revision.content) if form else None,
+            "artifacts": selectors.revision_artifact_list(revision) if form else [],
+            "form": form,
+            "rows": form.criterion_rows() if form else [],
+            "result": selectors.calibration_result(run) if show_results else None,
+            "is_manager": is_manager,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def peer_assign_now(request: HttpRequest, slug: str) -> HttpResponse:
+    """Instructors can trigger the (otherwise lazy) peer assignment for a cohort."""
+    cohort = cohort_get_for_user(request.user, slug)
+    if not policies.can_run_calibration(request.user, cohort):
+        raise Http404("No such cohort.")
+    count = services.peer_assignments_ensure(cohort=cohort)
+    messages.success(request, f"Peer reviewers assigned to {count} revision{'s' if count != 1 else ''}.")
+    return redirect("rubrics:gradebook", slug=cohort.slug)

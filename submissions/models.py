@@ -1,0 +1,332 @@
+"""Weekly work, its immutable revisions, evidence artifacts, the risk/defect log and
+retrospectives.
+
+A student's work for one week (or one capstone deliverable) is a single `WeeklyWork`
+row holding the editable draft as a JSON document per section. Submitting freezes a
+numbered `Revision`: a snapshot of every section plus the artifacts attached at that
+moment. Revisions, and the rows linking them to artifacts, can never be changed or
+deleted (the model and queryset layer refuse, the admin is read-only), so nothing a
+student handed in is ever lost or rewritten.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from cohorts.models import Cohort
+from curriculum.models import CapstoneDeliverable, Week
+
+
+class ImmutableError(Exception):
+    """Raised on any attempt to change or delete a frozen record."""
+
+
+class WeeklyWorkQuerySet(models.QuerySet):
+    def for_student(self, student, cohort: Cohort) -> "WeeklyWorkQuerySet":
+        return self.filter(student=student, cohort=cohort)
+
+
+class WeeklyWork(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        RESUBMITTED = "resubmitted", "Resubmitted"
+        ACCEPTED = "accepted", "Accepted"
+
+    EDITABLE_STATES = (State.DRAFT, State.CHANGES_REQUESTED)
+    AWAITING_REVIEW_STATES = (State.SUBMITTED, State.RESUBMITTED)
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_works")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="weekly_works")
+    week = models.ForeignKey(Week, on_delete=models.PROTECT, null=True, blank=True, related_name="weekly_works")
+    deliverable = models.ForeignKey(
+        CapstoneDeliverable, on_delete=models.PROTECT, null=True, blank=True, related_name="weekly_works"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    content = models.JSONField(default=dict, blank=True, help_text="The draft: one JSON object per section.")
+    draft_version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every saved draft; a save naming an older version is refused."
+    )
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    latest_revision = models.ForeignKey(
+        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    # Set by the portfolio app (submissions.services.work_mark_published) when the learner
+    # publishes an accepted revision; the dashboard then shows the work as "published".
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WeeklyWorkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "student", "week__number", "deliverable__project__number", "deliverable__order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(week__isnull=False, deliverable__isnull=True)
+                    | models.Q(week__isnull=True, deliverable__isnull=False)
+                ),
+                name="work_exactly_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["student", "cohort", "week"],
+                condition=models.Q(week__isnull=False),
+                name="work_unique_student_cohort_week",
+            ),
+            models.UniqueConstraint(
+                fields=["student", "cohort", "deliverable"],
+                condition=models.Q(deliverable__isnull=False),
+                name="work_unique_student_cohort_deliverable",
+            ),
+            models.CheckConstraint(condition=models.Q(draft_version__gte=1), name="work_draft_version_positive"),
+        ]
+        indexes = [models.Index(fields=["cohort", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.target_label}"
+
+    @property
+    def is_capstone(self) -> bool:
+        return self.deliverable_id is not None
+
+    @property
+    def target_label(self) -> str:
+        if self.week_id:
+            return f"Week {self.week.number}: {self.week.title}"
+        return f"Capstone: {self.deliverable.title}"
+
+    @property
+    def due_week(self) -> Week:
+        """The week whose due date applies (a deliverable's due week)."""
+        return self.week if self.week_id else self.deliverable.due_week
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in self.EDITABLE_STATES
+
+    @property
+    def display_state(self) -> str:
+        """What the dashboard shows: the review state, or "published" once published."""
+        if self.state == self.State.ACCEPTED and self.published_at:
+            return "published"
+        return self.state
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """Bulk changes would bypass the per-row guard, so they are refused outright."""
+
+    def update(self, **kwargs):
+        raise ImmutableError(f"{self.model.__name__} rows are immutable and cannot be updated.")
+
+    def delete(self):
+        raise ImmutableError(f"{self.model.__name__} rows are immutable and cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ImmutableError(f"{self.model.__name__} rows are immutable and cannot be updated.")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise ImmutableError(f"{self.model.__name__} rows are immutable and cannot be updated.")
+
+
+class ImmutableModel(models.Model):
+    """Rows can be inserted once and never saved again or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable and cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable and cannot be deleted.")
+
+
+class Revision(ImmutableModel):
+    """A frozen, numbered submission of a work: content and artifacts as they were."""
+
+    work = models.ForeignKey(WeeklyWork, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField(help_text="Snapshot of every section, the retrospective and risk log at submit.")
+    note = models.TextField(blank=True, help_text="What changed in response to feedback.")
+    submitted_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="The effective due instant (extensions applied) at submission.")
+    is_late = models.BooleanField(default=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    artifacts = models.ManyToManyField("Artifact", through="RevisionArtifact", related_name="revisions")
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["work", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "number"], name="revision_work_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of {self.work_id}"
+
+
+class ArtifactQuerySet(models.QuerySet):
+    def attached(self) -> "ArtifactQuerySet":
+        """Artifacts currently part of the draft (not removed from it)."""
+        return self.filter(detached_at__isnull=True)
+
+    def delete(self):
+        raise ImmutableError("Artifacts are removed one by one through submissions.services.artifact_remove.")
+
+    def update(self, **kwargs):
+        if set(kwargs) - {"detached_at"}:
+            raise ImmutableError("Artifacts are immutable except for being detached from the draft.")
+        return super().update(**kwargs)
+
+
+class Artifact(models.Model):
+    """An evidence file or link. Content fields never change after upload; an artifact
+    that any revision froze is never deleted (removing it from the draft only detaches it)."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+
+    MUTABLE_FIELDS = frozenset({"detached_at"})
+
+    work = models.ForeignKey(WeeklyWork, on_delete=models.PROTECT, related_name="artifacts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(max_length=255, blank=True, help_text="Stored under a random name.")
+    url = models.URLField(max_length=1000, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True, help_text="Detected from the content.")
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    proves = models.CharField(max_length=300, help_text="What this evidence proves.")
+    evidence_item = models.CharField(
+        max_length=500, blank=True, help_text="The required evidence line (from the lab) this satisfies, if any."
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    detached_at = models.DateTimeField(null=True, blank=True, help_text="Removed from the draft at this instant.")
+
+    objects = ArtifactQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["work", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="file", url="") & ~models.Q(file="")
+                    | models.Q(kind="link", file="") & ~models.Q(url="")
+                ),
+                name="artifact_file_xor_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or self.url
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or set(update_fields) - self.MUTABLE_FIELDS:
+                raise ImmutableError("An artifact's content and tags never change after upload.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if RevisionArtifact.objects.filter(artifact_id=self.pk).exists():
+            raise ImmutableError("This artifact is part of a submitted revision and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return self.original_name if self.kind == self.Kind.FILE else self.url
+
+
+class RevisionArtifact(ImmutableModel):
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="revision_artifacts")
+    artifact = models.ForeignKey(Artifact, on_delete=models.PROTECT, related_name="revision_links")
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "artifact"], name="revision_artifact_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Artifact {self.artifact_id} in revision {self.revision_id}"
+
+
+class RiskEntry(models.Model):
+    class Kind(models.TextChoices):
+        DEFECT = "defect", "Defect"
+        RISK = "risk", "Risk"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_entries")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="risk_entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    week_opened = models.ForeignKey(Week, on_delete=models.PROTECT, related_name="+")
+    week_closed = models.ForeignKey(Week, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolution = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cohort", "student", "week_opened__number", "pk"]
+        verbose_name_plural = "risk entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="open", week_closed__isnull=True)
+                    | models.Q(status="closed", week_closed__isnull=False)
+                ),
+                name="risk_closed_has_week",
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "cohort"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+
+class Retrospective(models.Model):
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrospectives")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="retrospectives")
+    week = models.ForeignKey(Week, on_delete=models.PROTECT, related_name="+")
+    retain = models.TextField(blank=True, help_text="What worked and should be kept.")
+    improve = models.TextField(blank=True, help_text="What to do better next week.")
+    scale = models.TextField(blank=True, help_text="What to apply more widely from now on.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cohort", "student", "week__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "cohort", "week"], name="retrospective_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retrospective of {self.student}, week {self.week.number}"
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.retain.strip() and self.improve.strip() and self.scale.strip())

@@ -1,0 +1,447 @@
+"""Reads for the dashboard, the workspace, revisions and diffs. Each page's data comes
+from a fixed number of queries, whatever the number of weeks, revisions or artifacts."""
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Cohort, Extension, Membership
+from cohorts.schedule import WeekWindow, current_week_number, week_window
+from curriculum.models import Objective, QualityGate, Week
+from curriculum.selectors import course_capstones
+
+from .content import DECISION_FIELDS, RevisionDiff, diff_snapshots, normalised
+from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
+
+# --- Small pure helpers ------------------------------------------------------------------
+
+
+def required_evidence(work: WeeklyWork) -> list[str]:
+    """A week's required evidence is its lab's expected evidence; a capstone deliverable
+    requires evidence for the deliverable itself."""
+    if work.week_id:
+        lab = getattr(work.week, "lab", None)
+        return lab.evidence_list if lab else []
+    return [work.deliverable.title]
+
+
+def completeness(required: list[str], covered: set[str]) -> int | None:
+    """Required evidence present / required, as a whole percentage (None: nothing required)."""
+    if not required:
+        return None
+    return round(100 * sum(1 for item in required if item in covered) / len(required))
+
+
+def missing_items(
+    *, content: dict, required: list[str], covered: set[str], retro_done: bool | None, is_capstone: bool
+) -> list[str]:
+    """What still stands between the draft and a complete submission."""
+    c = normalised(content)
+    missing = []
+    if is_capstone and not c["deliverable"]["text"].strip():
+        missing.append("Deliverable write-up")
+    if not is_capstone and not c["concept"]["text"].strip():
+        missing.append("Concept analysis")
+    if not is_capstone and not c["lab"]["text"].strip():
+        missing.append("Lab report")
+    gates = list(c["lab"]["gates"].values())
+    if not is_capstone and (not gates or any(g.get("status", "not_run") == "not_run" for g in gates)):
+        missing.append("Quality gates not yet run")
+    if not all(c["decision"].get(key, "").strip() for key, _ in DECISION_FIELDS):
+        missing.append("Decision record")
+    if not c["dossier"]["criteria"]:
+        missing.append("Success criteria")
+    missing.extend(f"Evidence: {item}" for item in required if item not in covered)
+    if retro_done is False:
+        missing.append("Retrospective")
+    return missing
+
+
+@dataclass
+class RiskTrendPoint:
+    week: int
+    open: int
+    closed: int  # closed during this week
+
+
+def risk_trend(entries: list[tuple[int, int | None]], week_count: int) -> list[RiskTrendPoint]:
+    """From (week opened, week closed) pairs: entries open at the end of each week and
+    entries closed during it."""
+    points = []
+    for n in range(1, week_count + 1):
+        open_count = sum(1 for opened, closed in entries if opened <= n and (closed is None or closed > n))
+        closed_count = sum(1 for _, closed in entries if closed == n)
+        points.append(RiskTrendPoint(week=n, open=open_count, closed=closed_count))
+    return points
+
+
+def risk_chart(trend: list[RiskTrendPoint]) -> dict:
+    """Geometry for the inline SVG bar chart (two bars per week), computed here so the
+    template only places numbers."""
+    top = max([1] + [max(p.open, p.closed) for p in trend])
+    width, height, base, left = 760, 170, 140, 34
+    slot = (width - left) / max(1, len(trend))
+    bar_w = max(2.0, slot / 2 - 2)
+    bars = []
+    for index, p in enumerate(trend):
+        x = left + index * slot
+        open_h = (base - 20) * p.open / top
+        closed_h = (base - 20) * p.closed / top
+        bars.append(
+            {
+                "week": p.week,
+                "open": p.open,
+                "closed": p.closed,
+                "x": round(x, 1),
+                "x2": round(x + bar_w, 1),
+                "w": round(bar_w, 1),
+                "open_y": round(base - open_h, 1),
+                "open_h": round(open_h, 1),
+                "closed_y": round(base - closed_h, 1),
+                "closed_h": round(closed_h, 1),
+                "label": p.week == 1 or p.week % 4 == 0,
+            }
+        )
+    busiest = max(trend, key=lambda p: p.open, default=None)
+    total_closed = sum(p.closed for p in trend)
+    summary = (
+        f"Most open entries: {busiest.open} in week {busiest.week}; {total_closed} closed in total."
+        if busiest and busiest.open
+        else f"No open entries; {total_closed} closed in total."
+    )
+    return {
+        "width": width,
+        "height": height,
+        "base": base,
+        "label_y": base + 18,
+        "max": top,
+        "bars": bars,
+        "summary": summary,
+    }
+
+
+# --- Dashboard ---------------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    label: str
+    number: int | None
+    title: str
+    due_at: datetime.datetime
+    work: WeeklyWork | None
+    state: str
+    is_late: bool
+    completeness: int | None
+    retro_done: bool | None
+    week: Week | None = None
+    deliverable: object | None = None
+
+
+@dataclass
+class Dashboard:
+    cohort: Cohort
+    student: User
+    zone: ZoneInfo
+    current: GridRow | None
+    current_objectives: list[Objective]
+    current_missing: list[str]
+    weeks: list[GridRow]
+    capstones: list[tuple[object, list[GridRow]]]
+    trend: list[RiskTrendPoint]
+    chart: dict
+    other_cohorts: list[Cohort] = field(default_factory=list)
+
+
+def student_cohorts(user: User) -> list[Cohort]:
+    return list(
+        Cohort.objects.filter(memberships__user=user, memberships__role=Membership.Role.STUDENT)
+        .select_related("course")
+        .order_by("-start_date")
+    )
+
+
+def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries:
+    weeks+labs, capstone projects, deliverables, extensions, works (+ latest revision),
+    evidence coverage, retrospectives, risk entries, current week objectives."""
+    now = now or timezone.now()
+    zone = ZoneInfo(student.time_zone or cohort.time_zone)
+    weeks = list(Week.objects.for_course(cohort.course).select_related("lab"))
+    projects = course_capstones(cohort.course)
+    extended = dict(Extension.objects.filter(cohort=cohort, student=student).values_list("week_id", "due_at"))
+    works = list(
+        WeeklyWork.objects.filter(student=student, cohort=cohort)
+        .select_related("latest_revision")
+        .defer("latest_revision__content")
+    )
+    by_week = {w.week_id: w for w in works if w.week_id}
+    by_deliverable = {w.deliverable_id: w for w in works if w.deliverable_id}
+    covered: dict[int, set[str]] = {}
+    for work_id, item in (
+        Artifact.objects.attached()
+        .filter(work__student=student, work__cohort=cohort)
+        .exclude(evidence_item="")
+        .values_list("work_id", "evidence_item")
+        .order_by()
+        .distinct()
+    ):
+        covered.setdefault(work_id, set()).add(item)
+    retros = {
+        r.week_id: r
+        for r in Retrospective.objects.filter(student=student, cohort=cohort).only(
+            "week_id", "retain", "improve", "scale"
+        )
+    }
+    risk_pairs = [
+        (opened, closed)
+        for opened, closed in RiskEntry.objects.filter(student=student, cohort=cohort).values_list(
+            "week_opened__number", "week_closed__number"
+        )
+    ]
+
+    def window(week: Week) -> WeekWindow:
+        return week_window(cohort, week.number, extended.get(week.pk))
+
+    def row(label, number, title, due_week, work, required, retro_done, **extra) -> GridRow:
+        rev = work.latest_revision if work else None
+        return GridRow(
+            label=label,
+            number=number,
+            title=title,
+            due_at=window(due_week).effective_due_at.astimezone(zone),
+            work=work,
+            state=work.display_state if work else "not_started",
+            is_late=bool(rev and rev.is_late),
+            completeness=completeness(required, covered.get(work.pk, set()) if work else set()),
+            retro_done=retro_done,
+            **extra,
+        )
+
+    week_rows = []
+    for week in weeks:
+        lab = getattr(week, "lab", None)
+        retro = retros.get(week.pk)
+        week_rows.append(
+            row(
+                f"Week {week.number}",
+                week.number,
+                week.title,
+                week,
+                by_week.get(week.pk),
+                lab.evidence_list if lab else [],
+                bool(retro and retro.is_done),
+                week=week,
+            )
+        )
+    capstone_rows = []
+    for project in projects:
+        rows = [
+            row(
+                f"Project {project.number}.{d.order}",
+                None,
+                d.title,
+                d.due_week,
+                by_deliverable.get(d.pk),
+                [d.title],
+                None,
+                deliverable=d,
+            )
+            for d in project.deliverables.all()
+        ]
+        capstone_rows.append((project, rows))
+
+    current_number = current_week_number(cohort, now, len(weeks))
+    current = week_rows[current_number - 1] if current_number else None
+    objectives: list[Objective] = []
+    missing: list[str] = []
+    if current:
+        objectives = list(
+            Objective.objects.filter(week=current.week, kind=Objective.Kind.OUTCOME)
+            .select_related("bloom_level")
+            .order_by("order")
+        )
+        work = current.work
+        lab = getattr(current.week, "lab", None)
+        missing = missing_items(
+            content=work.content if work else {},
+            required=lab.evidence_list if lab else [],
+            covered=covered.get(work.pk, set()) if work else set(),
+            retro_done=current.retro_done,
+            is_capstone=False,
+        )
+    trend = risk_trend(risk_pairs, len(weeks))
+    return Dashboard(
+        cohort=cohort,
+        student=student,
+        zone=zone,
+        current=current,
+        current_objectives=objectives,
+        current_missing=missing,
+        weeks=week_rows,
+        capstones=capstone_rows,
+        trend=trend,
+        chart=risk_chart(trend),
+    )
+
+
+# --- Workspace ---------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    work: WeeklyWork
+    window: WeekWindow
+    zone: ZoneInfo
+    week: Week
+    objectives: list[Objective]
+    gates: list[QualityGate]
+    required: list[str]
+    artifacts: list[Artifact]
+    revisions: list[Revision]
+    risks: list[RiskEntry]
+    retrospective: Retrospective | None
+    completeness: int | None
+    covered: set[str]
+    missing: list[str]
+
+
+def workspace_for(work: WeeklyWork, viewer: User) -> Workspace:
+    """The workspace page's data for a work already fetched by work_get_for_user:
+    objectives, quality gates, attached artifacts, revisions, risk entries, retrospective,
+    extension (seven queries)."""
+    week = work.due_week
+    objectives = list(
+        Objective.objects.filter(week=week, kind=Objective.Kind.OUTCOME).select_related("bloom_level").order_by("order")
+    )
+    gates = list(QualityGate.objects.filter(lab__week=week).order_by("order")) if work.week_id else []
+    artifacts = list(work.artifacts.attached().order_by("created_at", "pk"))
+    revisions = list(work.revisions.select_related("submitted_by").defer("content").order_by("-number"))
+    risks = list(
+        RiskEntry.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id)
+        .select_related("week_opened", "week_closed")
+        .order_by("week_opened__number", "pk")
+    )
+    retro = None
+    if work.week_id:
+        retro = Retrospective.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id, week=week).first()
+    extended = (
+        Extension.objects.filter(cohort_id=work.cohort_id, student_id=work.student_id, week=week)
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    window = week_window(work.cohort, week.number, extended)
+    required = required_evidence(work)
+    covered = {a.evidence_item for a in artifacts if a.evidence_item}
+    return Workspace(
+        work=work,
+        window=window,
+        zone=ZoneInfo(viewer.time_zone or work.cohort.time_zone),
+        week=week,
+        objectives=objectives,
+        gates=gates,
+        required=required,
+        artifacts=artifacts,
+        revisions=revisions,
+        risks=risks,
+        retrospective=retro,
+        completeness=completeness(required, covered),
+        covered=covered,
+        missing=missing_items(
+            content=work.content,
+            required=required,
+            covered=covered,
+            retro_done=(bool(retro and retro.is_done) if work.week_id else None),
+            is_capstone=work.is_capstone,
+        ),
+    )
+
+
+def build_snapshot(
+    work: WeeklyWork,
+    *,
+    objectives: list[Objective],
+    gates: list[QualityGate],
+    retro: Retrospective | None,
+    risks: list[RiskEntry],
+    artifacts: list[Artifact],
+) -> dict:
+    """The self-contained document a revision freezes (also used to show a draft read-only):
+    the sections plus the texts they refer to, the retrospective, the week's risk log and
+    the artifacts' metadata."""
+    snapshot = normalised(work.content)
+    snapshot["target"] = work.target_label
+    snapshot["is_capstone"] = work.is_capstone
+    if work.is_capstone:
+        snapshot["deliverable_title"] = work.deliverable.title
+    snapshot["objective_texts"] = {str(o.pk): o.text for o in objectives}
+    snapshot["gate_texts"] = {str(g.pk): g.text for g in gates}
+    if work.week_id:
+        number = work.week.number
+        snapshot["retrospective"] = {
+            "retain": retro.retain if retro else "",
+            "improve": retro.improve if retro else "",
+            "scale": retro.scale if retro else "",
+        }
+        snapshot["risks"] = [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "title": r.title,
+                "severity": r.severity,
+                "status": "closed" if r.week_closed and r.week_closed.number <= number else "open",
+                "week_opened": r.week_opened.number,
+                "week_closed": r.week_closed.number if r.week_closed and r.week_closed.number <= number else None,
+            }
+            for r in risks
+            if r.week_opened.number <= number and (r.week_closed is None or r.week_closed.number >= number)
+        ]
+    snapshot["artifacts"] = [
+        {
+            "id": a.pk,
+            "kind": a.kind,
+            "name": a.label,
+            "sha256": a.sha256,
+            "size": a.size,
+            "content_type": a.content_type,
+            "proves": a.proves,
+            "evidence_item": a.evidence_item,
+        }
+        for a in artifacts
+    ]
+    return snapshot
+
+
+def workspace_snapshot(ws: "Workspace") -> dict:
+    return build_snapshot(
+        ws.work,
+        objectives=ws.objectives,
+        gates=ws.gates,
+        retro=ws.retrospective,
+        risks=ws.risks,
+        artifacts=ws.artifacts,
+    )
+
+
+# --- Revisions, for pages and other apps --------------------------------------------------
+
+
+def latest_submitted_revision(work: WeeklyWork) -> Revision | None:
+    return work.revisions.order_by("-number").first()
+
+
+def revision_artifacts(revision: Revision) -> list[Artifact]:
+    return list(revision.artifacts.order_by("created_at", "pk"))
+
+
+def revision_diff(a: Revision, b: Revision) -> RevisionDiff:
+    """Per-section differences from revision a to revision b, and artifacts added/removed."""
+    return diff_snapshots(a.content, b.content)
+
+
+def revisions_prefetch() -> Prefetch:
+    return Prefetch("revisions", queryset=Revision.objects.defer("content").order_by("number"))

@@ -1,0 +1,365 @@
+"""Pages of the student workspace: dashboard, week workspace, revisions and diffs, and
+file downloads. Every view fetches through an access function from policies.py."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from cohorts.selectors import cohort_get_for_user
+from curriculum.models import CapstoneDeliverable, Week
+
+from . import policies, selectors, services, uploads
+from .content import readable
+from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntryForm, WorkspaceForm
+from .models import Artifact, RiskEntry, WeeklyWork
+
+AUTOSAVE_HEADER = "X-Autosave"
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- Dashboard ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, slug: str | None = None, student_id: int | None = None) -> HttpResponse:
+    own_cohorts = selectors.student_cohorts(request.user)
+    if student_id is not None:
+        cohort = cohort_get_for_user(request.user, slug)
+        student = get_object_or_404(User, pk=student_id)
+        if (
+            not policies.can_view_dashboard_of(request.user, cohort, student)
+            or not cohort.memberships.filter(user=student, role="student").exists()
+        ):
+            raise Http404("No such student.")
+    else:
+        student = request.user
+        if slug is None:
+            if not own_cohorts:
+                return render(request, "submissions/no_cohort.html")
+            cohort = own_cohorts[0]
+        else:
+            cohort = next((c for c in own_cohorts if c.slug == slug), None)
+            if cohort is None:
+                raise Http404("No such cohort.")
+    data = selectors.dashboard_for(student, cohort)
+    return render(
+        request,
+        "submissions/dashboard.html",
+        {
+            "d": data,
+            "is_own": student.pk == request.user.pk,
+            "other_cohorts": [c for c in own_cohorts if c.pk != cohort.pk] if student.pk == request.user.pk else [],
+        },
+    )
+
+
+# --- Opening a work ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cohort = cohort_get_for_user(request.user, slug)
+    week = get_object_or_404(Week, course=cohort.course, number=number)
+    try:
+        work = services.work_get_or_create(student=request.user, cohort=cohort, week=week)
+    except ValidationError:
+        raise Http404("Only students of this cohort have a workspace.") from None
+    return redirect("submissions:work", pk=work.pk)
+
+
+@login_required
+@require_GET
+def work_open_deliverable(request: HttpRequest, slug: str, deliverable_id: int) -> HttpResponse:
+    cohort = cohort_get_for_user(request.user, slug)
+    deliverable = get_object_or_404(
+        CapstoneDeliverable.objects.select_related("project"), pk=deliverable_id, project__course=cohort.course
+    )
+    try:
+        work = services.work_get_or_create(student=request.user, cohort=cohort, deliverable=deliverable)
+    except ValidationError:
+        raise Http404("Only students of this cohort have a workspace.") from None
+    return redirect("submissions:work", pk=work.pk)
+
+
+# --- Workspace ---------------------------------------------------------------------------
+
+
+def _workspace_response(request, work, *, form=None, status=200, upload_form=None, link_form=None, risk_form=None):
+    ws = selectors.workspace_for(work, request.user)
+    can_edit = policies.can_edit_work(request.user, work)
+    if can_edit and form is None:
+        form = WorkspaceForm(work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective)
+    context = {
+        "ws": ws,
+        "work": work,
+        "form": form if can_edit else None,
+        "can_edit": can_edit,
+        "can_log_risks": policies.can_log_risks(request.user, work.cohort, work.student) and bool(work.week_id),
+        "snapshot_view": None if can_edit else readable(selectors.workspace_snapshot(ws)),
+        "upload_form": upload_form or ArtifactUploadForm(required=ws.required),
+        "link_form": link_form or ArtifactLinkForm(required=ws.required),
+        "risk_form": risk_form or RiskEntryForm(),
+        "is_late_now": ws.window.is_late(timezone.now()),
+    }
+    return render(request, "submissions/workspace.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows the workspace; POST saves the draft (a plain form post, or the automatic
+    save from static/js/submissions.js which sends X-Autosave and gets JSON back)."""
+    work = policies.work_get_for_user(request.user, pk)
+    if request.method == "GET":
+        return _workspace_response(request, work)
+    autosave = request.headers.get(AUTOSAVE_HEADER) == "1"
+    if not policies.can_edit_work(request.user, work):
+        if autosave:
+            return JsonResponse({"ok": False, "error": "This work can no longer be edited."}, status=409)
+        messages.error(request, "This work can no longer be edited.")
+        return redirect("submissions:work", pk=work.pk)
+    ws = selectors.workspace_for(work, request.user)
+    form = WorkspaceForm(
+        request.POST, work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective
+    )
+    if not form.is_valid():
+        if autosave:
+            return JsonResponse({"ok": False, "error": "Some fields are too long.", "fields": form.errors}, status=400)
+        return _workspace_response(request, work, form=form, status=400)
+    try:
+        services.work_save_draft(
+            work=work,
+            content=form.to_content(),
+            retrospective=form.retrospective_data(),
+            expected_version=form.cleaned_data["draft_version"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        status = 409 if isinstance(exc, services.DraftConflict) else 400
+        if autosave:
+            return JsonResponse({"ok": False, "error": _messages_of(exc)}, status=status)
+        form.add_error(None, exc)
+        return _workspace_response(request, work, form=form, status=status)
+    if autosave:
+        saved = work.draft_saved_at.astimezone(ZoneInfo(request.user.time_zone or work.cohort.time_zone))
+        return JsonResponse({"ok": True, "draft_version": work.draft_version, "saved_at": saved.strftime("%H:%M:%S")})
+    messages.success(request, "Draft saved.")
+    return redirect("submissions:work", pk=work.pk)
+
+
+@login_required
+@require_POST
+def work_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save what is on the page, then freeze it as the next revision. The draft is saved
+    first and stays saved when the submission itself is refused (e.g. late under a
+    "refuse" policy), and the page keeps everything typed."""
+    work = policies.work_get_for_user(request.user, pk)
+    if not policies.can_submit_work(request.user, work):
+        messages.error(request, "This work cannot be submitted now.")
+        return redirect("submissions:work", pk=work.pk)
+    ws = selectors.workspace_for(work, request.user)
+    data = request.POST.copy()
+    form = WorkspaceForm(data, work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective)
+    if not form.is_valid():
+        return _workspace_response(request, work, form=form, status=400)
+    try:
+        services.work_save_draft(
+            work=work,
+            content=form.to_content(),
+            retrospective=form.retrospective_data(),
+            expected_version=form.cleaned_data["draft_version"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        status = 409 if isinstance(exc, services.DraftConflict) else 400
+        return _workspace_response(request, work, form=form, status=status)
+    data["draft_version"] = str(work.draft_version)  # the page now holds the saved draft
+    try:
+        revision = services.work_submit(work=work, by=request.user, expected_version=work.draft_version)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _workspace_response(request, work, form=form, status=400)
+    late = " It was marked late." if revision.is_late else ""
+    messages.success(request, f"Submitted as revision {revision.number}.{late}")
+    return redirect("submissions:revision", pk=work.pk, number=revision.number)
+
+
+# --- Evidence ----------------------------------------------------------------------------
+
+
+def _editable_work(request: HttpRequest, pk: int) -> WeeklyWork:
+    work = policies.work_get_for_user(request.user, pk)
+    if not policies.can_edit_work(request.user, work):
+        raise Http404("This work cannot be edited.")
+    return work
+
+
+@login_required
+@require_POST
+def artifact_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    work = _editable_work(request, pk)
+    required = selectors.required_evidence(work)
+    form = ArtifactUploadForm(request.POST, request.FILES, required=required)
+    if form.is_valid():
+        try:
+            artifact = services.artifact_upload(
+                work=work,
+                upload=form.cleaned_data["file"],
+                proves=form.cleaned_data["proves"],
+                evidence_item=form.cleaned_data["evidence_item"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages[0] if not hasattr(exc, "error_dict") else _messages_of(exc))
+        else:
+            messages.success(request, f"Uploaded {artifact.original_name}.")
+            return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
+    return _workspace_response(request, work, upload_form=form, status=400)
+
+
+@login_required
+@require_POST
+def artifact_link(request: HttpRequest, pk: int) -> HttpResponse:
+    work = _editable_work(request, pk)
+    form = ArtifactLinkForm(request.POST, required=selectors.required_evidence(work))
+    if form.is_valid():
+        try:
+            services.artifact_add_link(work=work, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _messages_of(exc))
+        else:
+            messages.success(request, "Link added.")
+            return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
+    return _workspace_response(request, work, link_form=form, status=400)
+
+
+@login_required
+@require_POST
+def artifact_remove(request: HttpRequest, pk: int, artifact_id: int) -> HttpResponse:
+    work = _editable_work(request, pk)
+    artifact = get_object_or_404(Artifact.objects.attached(), pk=artifact_id, work=work)
+    artifact.work = work
+    services.artifact_remove(artifact=artifact, by=request.user)
+    messages.success(request, f"Removed {artifact.label} from the draft.")
+    return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
+
+
+@login_required
+@require_GET
+def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Files are only ever served as attachments with a safe type, nosniff and a sandbox
+    CSP, so nothing uploaded can run as a page of this site."""
+    artifact = policies.artifact_get_for_download(request.user, pk)
+    if artifact.kind != Artifact.Kind.FILE:
+        return redirect(artifact.url)
+    try:
+        handle = artifact.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=artifact.original_name or f"evidence-{artifact.pk}",
+        content_type=uploads.download_content_type(artifact.content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Risk and defect log -----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
+    work = policies.work_get_for_user(request.user, pk)
+    if not policies.can_log_risks(request.user, work.cohort, work.student) or not work.week_id:
+        raise Http404("No such work.")
+    form = RiskEntryForm(request.POST)
+    if form.is_valid():
+        services.risk_entry_create(student=work.student, cohort=work.cohort, week=work.week, **form.cleaned_data)
+        messages.success(request, "Entry added to your defect and risk log.")
+        return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#risks")
+    return _workspace_response(request, work, risk_form=form, status=400)
+
+
+@login_required
+@require_POST
+def risk_close(request: HttpRequest, pk: int, risk_id: int) -> HttpResponse:
+    work = policies.work_get_for_user(request.user, pk)
+    if not policies.can_log_risks(request.user, work.cohort, work.student) or not work.week_id:
+        raise Http404("No such work.")
+    entry = get_object_or_404(
+        RiskEntry.objects.select_related("week_opened"), pk=risk_id, student=work.student, cohort=work.cohort
+    )
+    form = RiskCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.risk_entry_close(entry=entry, week=work.week, resolution=form.cleaned_data["resolution"])
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, f"Closed “{entry.title}” in week {work.week.number}.")
+    return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#risks")
+
+
+# --- Revisions and diffs -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    revision = policies.revision_get_for_user(request.user, pk, number)
+    numbers = list(revision.work.revisions.values_list("number", flat=True).order_by("number"))
+    return render(
+        request,
+        "submissions/revision_detail.html",
+        {
+            "revision": revision,
+            "work": revision.work,
+            "shown": readable(revision.content),
+            "numbers": numbers,
+            "zone": ZoneInfo(request.user.time_zone or revision.work.cohort.time_zone),
+        },
+    )
+
+
+@login_required
+@require_GET
+def revision_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    work = policies.work_get_for_user(request.user, pk)
+    revisions = {r.number: r for r in work.revisions.order_by("number")}
+    if len(revisions) < 2:
+        messages.info(request, "There is only one revision so far; nothing to compare yet.")
+        return redirect("submissions:work", pk=work.pk)
+    numbers = sorted(revisions)
+    try:
+        a = int(request.GET.get("from", numbers[-2]))
+        b = int(request.GET.get("to", numbers[-1]))
+    except ValueError:
+        raise Http404("No such revision.") from None
+    if a not in revisions or b not in revisions:
+        raise Http404("No such revision.")
+    mode = "side" if request.GET.get("mode") == "side" else "inline"
+    diff = selectors.revision_diff(revisions[a], revisions[b])
+    return render(
+        request,
+        "submissions/revision_diff.html",
+        {"work": work, "a": revisions[a], "b": revisions[b], "diff": diff, "mode": mode, "numbers": numbers},
+    )

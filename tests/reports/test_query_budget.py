@@ -1,0 +1,39 @@
+import pytest
+
+from reports.models import ReportRun
+from reports.services import report_build, report_request
+from tests.reports.bulk import bulk_cohort
+
+# Building the report, per chunk of students: students, mentors, extensions, works,
+# mentor scores, evidence tags, open risks, retrospectives, portfolio entries, the
+# progress update (10). Once: claiming the run (savepoint, select for update, update,
+# release, re-read attempts), weeks+labs, capstone projects, deliverables, student ids,
+# the first progress update, the final update and re-read (12).
+PER_CHUNK = 10
+ONCE = 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "html"])
+def test_cohort_report_queries_grow_only_with_the_number_of_chunks(
+    people, settings, django_assert_max_num_queries, fmt
+):
+    settings.REPORTS_CHUNK_SIZE = 100
+    bulk_cohort(people.cohort, 298, mentor=people.mentor)  # + student and other_student = 300: three chunks
+    run = report_request(kind="cohort", fmt=fmt, cohort=people.cohort, by=people.instructor, enqueue_build=False)
+    with django_assert_max_num_queries(ONCE + 3 * PER_CHUNK):
+        run = report_build(run=run)
+    assert run.status == ReportRun.Status.SUCCEEDED, run.error
+    with run.file.open("rb") as f:
+        assert f.read().count(b"bulk") >= 298
+
+
+@pytest.mark.django_db
+def test_gradebook_export_queries_grow_only_with_the_number_of_chunks(people, settings, django_assert_max_num_queries):
+    settings.REPORTS_CHUNK_SIZE = 100
+    bulk_cohort(people.cohort, 298, mentor=people.mentor)
+    run = report_request(kind="gradebook", fmt="csv", cohort=people.cohort, by=people.instructor, enqueue_build=False)
+    with django_assert_max_num_queries(ONCE + 3 * PER_CHUNK):
+        run = report_build(run=run)
+    with run.file.open("rb") as f:
+        assert len(f.read().splitlines()) == 301

@@ -1,0 +1,151 @@
+"""Reports survive a killed worker: real `celery worker` processes on a private Redis and
+the test database (see tests/core/test_worker.py for the machinery reused here)."""
+
+import csv
+import io
+import os
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.queue import publish
+from reports.models import ReportRun
+from reports.services import report_request
+from tests.core.test_worker import (
+    BASE_DIR,
+    CELERY,
+    VISIBILITY_TIMEOUT,
+    PrivateRedis,
+    SharedDatabase,
+    Workers,
+    celery_publishing_to,
+    wait_for,
+)
+from tests.factories import MembershipFactory
+
+
+class ReportWorkers(Workers):
+    """Workers that load tests.reports.worker_hooks, with extra environment."""
+
+    def __init__(self, redis: PrivateRedis, database: SharedDatabase, media_root: str) -> None:
+        super().__init__(redis, database)
+        self.media_root = media_root
+        self.extra_env: dict[str, str] = {}
+
+    def start(self) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "courseplatform.test_settings",
+            "DATABASE_URL": self.database.url,
+            "REDIS_URL": self.redis.url,
+            "CELERY_BROKER_URL": self.redis.url,
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "CELERY_TASK_TIME_LIMIT": str(VISIBILITY_TIMEOUT - 1),
+            "CELERY_TASK_SOFT_TIME_LIMIT": str(VISIBILITY_TIMEOUT - 2),
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+            "DEBUG": "false",
+            "REPORTS_TEST_MEDIA_ROOT": self.media_root,
+            **self.extra_env,
+        }
+        process = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "courseplatform",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "-I",
+                "tests.reports.worker_hooks",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"report-test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+
+@pytest.fixture
+def report_workers():
+    redis = PrivateRedis()
+    redis.start()
+    pool = ReportWorkers(redis, SharedDatabase(), tempfile.mkdtemp(prefix="cp-test-report-media-"))
+    yield pool
+    pool.stop_all()
+    redis.stop()
+
+
+def run_row(workers: ReportWorkers, pk: int) -> dict | None:
+    rows = workers.database.rows(
+        "SELECT status, progress, attempts, file, error FROM reports_reportrun WHERE id = ?", (pk,)
+    )
+    return dict(zip(["status", "progress", "attempts", "file", "error"], rows[0], strict=True)) if rows else None
+
+
+def start_report(people, workers: ReportWorkers) -> tuple[ReportRun, subprocess.Popen]:
+    """Create the run, share the database with the worker, start a worker, send the task."""
+    run = report_request(kind="cohort", fmt="csv", cohort=people.cohort, by=people.instructor, enqueue_build=False)
+    workers.database.share()
+    worker = workers.start()
+    with celery_publishing_to(workers.redis.url):
+        assert publish("reports.build_report", [run.pk], {})
+    return run, worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_report_does_not_lose_it(people, report_workers):
+    for _ in range(4):
+        MembershipFactory(cohort=people.cohort)
+    report_workers.extra_env = {"REPORTS_TEST_CHUNK_DELAY": "0.6"}  # six students, one per chunk: ~3.6 s
+    run, first = start_report(people, report_workers)
+
+    wait_for(
+        lambda: (row := run_row(report_workers, run.pk)) and row["status"] == "running" and row["progress"] >= 30,
+        30,
+        "the first worker never got a third of the way",
+        report_workers,
+    )
+    report_workers.kill(first)
+    killed = run_row(report_workers, run.pk)
+    assert killed["status"] == "running" and killed["progress"] < 100 and not killed["file"]
+
+    report_workers.start()
+    done = wait_for(
+        lambda: (row := run_row(report_workers, run.pk)) and row["status"] == "succeeded" and row,
+        40,
+        "the report was not finished by the second worker",
+        report_workers,
+    )
+    assert (done["progress"], done["attempts"], done["error"]) == (100, 2, "")
+    folder = Path(report_workers.media_root) / "reports" / str(run.pk)
+    assert [p.name for p in folder.iterdir()] == [Path(done["file"]).name]  # produced once
+    rows = list(csv.reader(io.StringIO((Path(report_workers.media_root) / done["file"]).read_text())))
+    assert len(rows) == 1 + 6 and rows[0][:2] == ["Student", "Email"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_that_kills_its_worker_every_time_ends_failed(people, report_workers):
+    report_workers.extra_env = {"REPORTS_TEST_KILL": "1"}
+    run, _worker = start_report(people, report_workers)
+    failed = wait_for(
+        lambda: (row := run_row(report_workers, run.pk)) and row["status"] == "failed" and row,
+        45,
+        "the report never gave up",
+        report_workers,
+    )
+    assert "The report stopped its worker 3 times; giving up." in failed["error"]
+    assert failed["attempts"] == 3
+    assert not failed["file"]

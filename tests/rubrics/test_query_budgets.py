@@ -1,0 +1,145 @@
+"""The review queue, the scoring page and the gradebook run a fixed number of queries,
+whatever the cohort size. The data is built with bulk_create: 200 students × 24 weeks."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Membership, MentorAssignment
+from rubrics.models import Assessment
+from rubrics.services import assessment_record, peer_assign_reviewers
+from submissions.models import Revision, WeeklyWork
+from tests.factories import MembershipFactory
+
+from .conftest import scores_for, submit
+
+pytestmark = pytest.mark.django_db
+
+STUDENTS = 200
+
+
+@pytest.fixture
+def big_cohort(people, rubric):
+    """200 students, all assigned to the mentor, each with 24 weeks submitted; half accepted
+    with a mentor score, half waiting for review."""
+    cohort = people.cohort
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        [User(email=f"bulk{i}@example.com", name=f"Bulk Student {i:03d}", password="!") for i in range(STUDENTS)]
+    )
+    Membership.objects.bulk_create([Membership(cohort=cohort, user=u, role=Membership.Role.STUDENT) for u in users])
+    MentorAssignment.objects.bulk_create(
+        [MentorAssignment(cohort=cohort, mentor=people.mentor, student=u) for u in users]
+    )
+    weeks = list(cohort.course.weeks.order_by("number"))
+    works = WeeklyWork.objects.bulk_create(
+        [WeeklyWork(student=u, cohort=cohort, week=w, state=WeeklyWork.State.SUBMITTED) for u in users for w in weeks]
+    )
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(
+                work=work,
+                number=1,
+                content={"concept": {"text": "Bulk"}},
+                submitted_at=now - datetime.timedelta(minutes=index),
+                due_at=now,
+                is_late=index % 7 == 0,
+                submitted_by_id=work.student_id,
+            )
+            for index, work in enumerate(works)
+        ]
+    )
+    for index, (work, revision) in enumerate(zip(works, revisions, strict=True)):
+        work.latest_revision = revision
+        if index % 2:
+            work.state = WeeklyWork.State.ACCEPTED
+    WeeklyWork.objects.bulk_update(works, ["latest_revision", "state"], batch_size=500)
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                revision=revision,
+                rubric=rubric,
+                scorer=people.mentor,
+                kind=Assessment.Kind.MENTOR,
+                decision="accept",
+                score=Decimal("75.00"),
+                submitted_at=now,
+            )
+            for index, revision in enumerate(revisions)
+            if index % 2
+        ]
+    )
+    return cohort
+
+
+def test_gradebook_runs_a_fixed_number_of_queries_for_200_students_by_24_weeks(
+    people, big_cohort, client_for, django_assert_max_num_queries
+):
+    client = client_for(people.instructor)
+    url = reverse("rubrics:gradebook", args=[big_cohort.slug])
+    # 14: session, user, cohort, role (may view the cohort), gradebook permission, role (all
+    # students or assigned ones), students, weeks, capstone projects, deliverables,
+    # extensions, works with their latest revision, mentor scores, navigation roles.
+    with django_assert_max_num_queries(14):
+        response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('class="gb-student"><a') == STUDENTS + 2  # + the fixture's two students
+    assert body.count("gb-score") >= STUDENTS * 12
+
+
+def test_gradebook_csv_streams_every_student_in_a_fixed_number_of_queries(
+    people, big_cohort, client_for, django_assert_max_num_queries
+):
+    client = client_for(people.mentor)
+    # 13: the gradebook's queries without the page's navigation.
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("rubrics:gradebook_csv", args=[big_cohort.slug]))
+        lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + STUDENTS + 2
+    assert len(lines[0].split(",")) == 2 + 3 * (24 + 9) + 1
+
+
+def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_for, django_assert_max_num_queries):
+    client = client_for(people.mentor)
+    # 6: session, user, roles, the queue (works, revisions, students, cohorts in one join),
+    # calibration runs waiting, navigation roles.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("rubrics:queue"))
+    assert response.status_code == 200
+    assert response.content.decode().count("/review/revisions/") == STUDENTS * 24 // 2
+
+
+def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for, django_assert_max_num_queries):
+    third = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT).user
+    first = submit(people.student, people.cohort)
+    peer_assign_reviewers(revision=first)
+    for peer in (people.other_student, third):
+        assessment_record(
+            revision=first,
+            scorer=peer,
+            kind=Assessment.Kind.PEER,
+            scores=scores_for(rubric, 2, "More numbers."),
+            feedback="Peer",
+        )
+    assessment_record(
+        revision=first,
+        scorer=people.mentor,
+        kind=Assessment.Kind.MENTOR,
+        scores=scores_for(rubric, 2, "Compare options."),
+        feedback="Revise",
+        decision="request_changes",
+    )
+    second = submit(people.student, people.cohort, note="Compared options.", evidence="k6.txt")
+    client = client_for(people.mentor)
+    # 14: session, user, revision with its work (one join), mentor policy (role, assignment),
+    # rubric attachment, criteria, levels, previous revision, assessments of both revisions,
+    # their scores, peer identity policy once (role, assignment), navigation roles.
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("rubrics:score", args=[second.pk]))
+    assert response.status_code == 200
+    assert "Compare options." in response.content.decode()
