@@ -34,6 +34,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     memberships = selectors.cohort_memberships(cohort)
     my_role = next((m.role for m in memberships if m.user_id == request.user.pk), None)
     student = request.user if my_role == Membership.Role.STUDENT else None
+    assignments = selectors.cohort_mentor_assignments(cohort)
     context = {
         "cohort": cohort,
         "my_role": my_role,
@@ -42,7 +43,11 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "show_roster": policies.can_view_roster(request.user, cohort),
         "teachers": [m for m in memberships if m.role != Membership.Role.STUDENT],
         "memberships": memberships,
-        "assignments": selectors.cohort_mentor_assignments(cohort),
+        "assignments": assignments,
+        # Students whose dashboard and progress this viewer may open (the views check again).
+        "followed_student_ids": {a.student_id for a in assignments if a.mentor_id == request.user.pk}
+        if not can_manage
+        else {m.user_id for m in memberships if m.role == Membership.Role.STUDENT},
     }
     if can_manage:
         context.update(

@@ -2,6 +2,8 @@
 
 import redis
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -48,3 +50,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
     failed = [name for name, value in results.items() if value != "ok"]
     body = {"status": "ok" if ready else "unavailable", "checks": results, "failed": failed}
     return JsonResponse(body, status=200 if ready else 503)
+
+
+@login_required
+def after_sign_in(request: HttpRequest):
+    """Where a person lands after signing in: their own starting point, by role."""
+    from cohorts.selectors import roles_for_user
+
+    roles = roles_for_user(request.user)
+    if "student" in roles:
+        return redirect("submissions:dashboard")
+    if roles & {"mentor", "instructor"}:
+        return redirect("rubrics:queue")
+    return redirect("curriculum:home")

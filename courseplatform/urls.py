@@ -13,6 +13,7 @@ admin.site.site_title = "Course platform admin"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("start/", core_views.after_sign_in, name="after_sign_in"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort, Extension, Membership
 from cohorts.schedule import WeekWindow, week_window
+from core.queue import enqueue
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
 from . import uploads
@@ -163,6 +164,9 @@ def work_submit(
     work.state = WeeklyWork.State.SUBMITTED if number == 1 else WeeklyWork.State.RESUBMITTED
     work.latest_revision = revision
     work.save(update_fields=["state", "latest_revision", "updated_at"])
+    # Peer reviewers are chosen in the background once this commits (named, not imported:
+    # the review app builds on submissions, not the other way round).
+    enqueue("rubrics.assign_peer_reviewers", revision.pk)
     return revision
 
 

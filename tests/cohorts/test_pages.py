@@ -143,3 +143,13 @@ def test_cohort_list_query_count_is_fixed(people, client_for, django_assert_max_
     with django_assert_max_num_queries(5):
         response = client.get(reverse("cohorts:list"))
     assert response.content.decode().count("Instructor") >= 11
+
+
+@pytest.mark.parametrize(("role", "expected"), [("mentor", 2), ("unassigned_mentor", 0), ("instructor", 2)])
+def test_roster_links_to_the_dashboards_the_viewer_may_open(role, expected, people, client_for):
+    html = client_for(getattr(people, role)).get(reverse("cohorts:detail", args=[people.cohort.slug])).content.decode()
+    assert html.count(">dashboard</a>") == expected
+    if expected:
+        url = reverse("submissions:student_dashboard", args=[people.cohort.slug, people.student.pk])
+        assert url in html
+        assert client_for(getattr(people, role)).get(url).status_code == 200

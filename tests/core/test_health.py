@@ -50,3 +50,20 @@ def test_readyz_is_503_naming_the_database_when_it_fails(client, monkeypatch):
 def test_probes_are_not_cached(client):
     assert "no-cache" in client.get("/healthz")["Cache-Control"]
     assert "no-cache" in client.get("/readyz")["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [("student", "/dashboard/"), ("mentor", "/review/"), ("instructor", "/review/"), ("stranger", "/"), ("admin", "/")],
+)
+def test_people_land_on_their_own_starting_point_after_sign_in(role, target, people, client_for):
+    response = client_for(getattr(people, role)).get("/start/")
+    assert response.status_code == 302
+    assert response["Location"] == target
+
+
+def test_sign_in_redirects_through_the_starting_point(people, client):
+    from tests.factories import DEFAULT_PASSWORD
+
+    response = client.post("/accounts/login/", {"login": people.student.email, "password": DEFAULT_PASSWORD})
+    assert response["Location"] == "/start/"

@@ -4,6 +4,7 @@ the test database (see tests/core/test_worker.py for the machinery reused here).
 import csv
 import io
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -86,6 +87,7 @@ def report_workers():
     yield pool
     pool.stop_all()
     redis.stop()
+    shutil.rmtree(pool.media_root, ignore_errors=True)
 
 
 def run_row(workers: ReportWorkers, pk: int) -> dict | None:

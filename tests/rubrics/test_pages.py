@@ -217,3 +217,17 @@ def test_gradebook_csv_never_starts_a_cell_with_a_formula(people, rubric, client
     names = [r[0] for r in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example")' in names
     assert not any(name.startswith("=") for name in names)
+
+
+def test_workspace_and_revision_pages_link_to_the_revision_feedback(people, rubric, client_for):
+    from django.urls import reverse
+
+    from .conftest import submit
+
+    revision = submit(people.student, people.cohort)
+    client = client_for(people.student)
+    feedback_url = reverse("rubrics:feedback", args=[revision.pk])
+    assert feedback_url in client.get(reverse("submissions:work", args=[revision.work_id])).content.decode()
+    page = client.get(reverse("submissions:revision", args=[revision.work_id, revision.number])).content.decode()
+    assert feedback_url in page
+    assert client.get(feedback_url).status_code == 200

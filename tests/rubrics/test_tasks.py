@@ -31,11 +31,18 @@ def eager():
     app.conf.task_always_eager = saved
 
 
-def test_enqueued_after_submit_it_runs_once_the_transaction_commits(people, rubric, eager):
+def test_submitting_assigns_peer_reviewers_once_the_transaction_commits(people, rubric, eager):
     with transaction.atomic():
-        revision = submit(people.student, people.cohort)
-        enqueue(assign_peer_reviewers, revision.pk)
+        revision = submit(people.student, people.cohort)  # work_submit enqueues the assignment
         assert not PeerAssignment.objects.exists()
+    assert list(PeerAssignment.objects.filter(revision=revision).values_list("reviewer_id", flat=True)) == [
+        people.other_student.pk
+    ]
+
+
+def test_enqueueing_again_adds_nothing(people, rubric, eager):
+    revision = submit(people.student, people.cohort)
+    enqueue(assign_peer_reviewers, revision.pk)
     assert PeerAssignment.objects.filter(revision=revision).count() == 1
 
 
