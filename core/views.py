@@ -3,9 +3,9 @@
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
