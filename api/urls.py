@@ -9,6 +9,11 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from cohorts import api as cohorts_api
 from curriculum import api as curriculum_api
+from notifications import api as notifications_api
+from portfolios import api as portfolios_api
+from reports import api as reports_api
+from rubrics import api as rubrics_api
+from submissions import api as submissions_api
 
 from . import views
 
@@ -38,11 +43,30 @@ router.register(
 router.register(
     r"cohorts/(?P<cohort_slug>[-a-zA-Z0-9_]+)/extensions", cohorts_api.ExtensionViewSet, basename="extension"
 )
+# submissions (the workspace)
+router.register("works", submissions_api.WorkViewSet, basename="work")
+router.register(r"works/(?P<work_id>[0-9]{1,18})/revisions", submissions_api.RevisionViewSet, basename="revision")
+router.register(r"works/(?P<work_id>[0-9]{1,18})/artifacts", submissions_api.ArtifactViewSet, basename="artifact")
+router.register(r"works/(?P<work_id>[0-9]{1,18})/risks", submissions_api.RiskEntryViewSet, basename="risk-entry")
+# notifications
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+# reports
+router.register("reports", reports_api.ReportRunViewSet, basename="report")
+# review (rubrics)
+router.register("review/queue", rubrics_api.ReviewQueueViewSet, basename="review-queue")
+router.register("review/revisions", rubrics_api.ReviewRevisionViewSet, basename="review-revision")
+router.register(
+    r"review/revisions/(?P<revision_id>[0-9]{1,18})/assessments", rubrics_api.AssessmentViewSet, basename="assessment"
+)
+# portfolios
+router.register("portfolio/entries", portfolios_api.MyEntryViewSet, basename="portfolio-entry")
+router.register("portfolios", portfolios_api.PublicPortfolioViewSet, basename="portfolio")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("v1/me/", accounts_api.MeView.as_view(), name="me"),
+    path("v1/portfolio/", portfolios_api.MyPortfolioView.as_view(), name="my-portfolio"),
     path("v1/", include((router.urls, "v1"))),
     # Last: anything else under /api/ is a problem+json 404, not the HTML page.
     re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),

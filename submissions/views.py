@@ -110,7 +110,7 @@ def _workspace_response(request, work, *, form=None, status=200, upload_form=Non
         "can_log_risks": policies.can_log_risks(request.user, work.cohort, work.student) and bool(work.week_id),
         "snapshot_view": None if can_edit else readable(selectors.workspace_snapshot(ws)),
         "upload_form": upload_form or ArtifactUploadForm(required=ws.required),
-        "link_form": link_form or ArtifactLinkForm(required=ws.required),
+        "link_form": link_form or ArtifactLinkForm(required=ws.required, prefix="link"),
         "risk_form": risk_form or RiskEntryForm(),
         "is_late_now": ws.window.is_late(timezone.now()),
     }
@@ -235,7 +235,8 @@ def artifact_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def artifact_link(request: HttpRequest, pk: int) -> HttpResponse:
     work = _editable_work(request, pk)
-    form = ArtifactLinkForm(request.POST, required=selectors.required_evidence(work))
+    # Prefixed: the upload form on the same page has fields of the same names (ids must be unique).
+    form = ArtifactLinkForm(request.POST, required=selectors.required_evidence(work), prefix="link")
     if form.is_valid():
         try:
             services.artifact_add_link(work=work, by=request.user, **form.cleaned_data)

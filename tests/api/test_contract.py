@@ -11,6 +11,7 @@ token authentication is walked by tests/api/test_schemathesis.py.
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from schemathesis.checks import not_a_server_error
@@ -22,8 +23,19 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cohorts.models import Membership, MentorAssignment
+from portfolios.services import entry_publish, portfolio_ensure
+from rubrics.selectors import rubric_criteria, rubric_for_work
+from rubrics.services import rubric_install_defaults
+from submissions import services as submission_services
 from tests.api.conftest import ROLES, load_api_schema, person
-from tests.factories import ExtensionFactory, PersonalAccessTokenFactory, UserFactory
+from tests.factories import (
+    ExtensionFactory,
+    NotificationFactory,
+    PersonalAccessTokenFactory,
+    ReportRunFactory,
+    UserFactory,
+    reviewed_work,
+)
 
 CHECKS = [
     not_a_server_error,
@@ -90,6 +102,89 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 
+# --- notifications, reports (issue #7) ------------------------------------------------------
+# A student report of `people.student`: the student, their mentor, the cohort's instructor
+# and admins read it; everyone else gets 404.
+STUDENT_RECORD_READERS = {**MEMBERS_SEE, "other_student": 404}
+EXPECTED.update(
+    {
+        "notifications_list": SIGNED_IN,
+        "notifications_read_create": SIGNED_IN,
+        "notifications_read_all_create": SIGNED_IN,
+        "reports_list": SIGNED_IN,
+        # people.student's student report: refused to another student (403); outsiders name no
+        # cohort of theirs (400).
+        "reports_create": {**STUDENT_RECORD_READERS, "stranger": 400, "foreign_mentor": 400, "other_student": 403}
+        | {"student": 201, "mentor": 201, "instructor": 201, "admin": 201},
+        "reports_retrieve": STUDENT_RECORD_READERS,
+        "reports_download_retrieve": STUDENT_RECORD_READERS,
+        # review: the queue is for mentors and instructors; a revision of people.student is
+        # seen by those who see the student's record, and scored only by their mentors.
+        "review_queue_list": {**SIGNED_IN, "stranger": 403, "student": 403, "other_student": 403},
+        "review_revisions_rubric_retrieve": STUDENT_RECORD_READERS,
+        "review_revisions_assessments_list": STUDENT_RECORD_READERS,
+        "review_revisions_assessments_create": {**STUDENT_RECORD_READERS, "student": 403}
+        | {"mentor": 201, "instructor": 201, "admin": 201},
+        # portfolios: your own; publishing and unpublishing people.student's accepted work is
+        # theirs alone (the work in the body: 400; the entry in the path: 404); a private portfolio is read by the learner,
+        # their mentors and admins only.
+        "portfolio_retrieve": SIGNED_IN,
+        "portfolio_update": SIGNED_IN,
+        "portfolio_entries_list": SIGNED_IN,
+        "portfolio_entries_create": {**dict.fromkeys(ROLES, 400), "anonymous": 401, "student": 201},
+        "portfolio_entries_unpublish_create": {**dict.fromkeys(ROLES, 404), "anonymous": 401, "student": 200},
+        "portfolios_retrieve": {**dict.fromkeys(ROLES, 404), "student": 200, "mentor": 200, "admin": 200},
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _report_files_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+def _request_for_my_apps(operation_id: str, people, actor) -> dict | None:
+    """Path parameters and bodies of the notifications, reports and review operations."""
+    if operation_id.startswith("review_revisions_"):
+        revision = _submitted_revision(people)
+        params = {"id": revision.pk, "revision_id": revision.pk}
+        if operation_id != "review_revisions_assessments_create":
+            return {"path_parameters": params}
+        rubric = rubric_for_work(revision.work)
+        scores = [{"criterion": c.pk, "level": c.levels.all()[0].pk} for c in rubric_criteria(rubric)]
+        body = {"kind": "mentor", "decision": "accept", "feedback": "Clear analysis.", "scores": scores}
+        return {"path_parameters": params, "body": body}
+    if operation_id == "portfolio_retrieve":
+        portfolio_ensure(user=actor or people.stranger)
+    if operation_id == "portfolio_update":
+        return {"body": {"slug": "api-contract", "display_name": "Sam", "visibility": "public", "links": []}}
+    if operation_id.startswith(("portfolio_entries_", "portfolios_")):
+        work = reviewed_work(
+            cohort=people.cohort, student=people.student, week=people.cohort.course.weeks.get(number=2)
+        )
+        if operation_id == "portfolio_entries_create":
+            return {"body": {"work": work.pk, "narrative": "Cut p95 latency from 900 ms to 40 ms."}}
+        entry = entry_publish(work=work, by=people.student, narrative="Cut p95 latency.", artifact_ids=[])
+        if operation_id == "portfolios_retrieve":
+            return {"path_parameters": {"slug": entry.portfolio.slug}}
+        if operation_id == "portfolio_entries_unpublish_create":
+            return {"path_parameters": {"id": entry.pk}}
+    if operation_id == "notifications_read_create":
+        return {"path_parameters": {"id": NotificationFactory(recipient=actor or people.stranger).pk}}
+    if operation_id == "reports_create":
+        body = {"kind": "student", "format": "csv", "cohort": people.cohort.slug, "student": people.student.pk}
+        return {"body": body}
+    if operation_id in ("reports_retrieve", "reports_download_retrieve"):
+        run = ReportRunFactory(
+            cohort=people.cohort, kind="student", student=people.student, requested_by=people.student
+        )
+        if operation_id == "reports_download_retrieve":
+            run.status = "succeeded"
+            run.file.save("student-report.csv", ContentFile(b"week,score\n1,3.5\n"))
+        return {"path_parameters": {"id": run.pk}}
+    return None
+
+
 @pytest.fixture(scope="module")
 def api_schema():
     return load_api_schema()
@@ -99,8 +194,23 @@ def _operations(api_schema):
     return {op.ok().definition.raw["operationId"]: op.ok() for op in api_schema.get_all_operations()}
 
 
+def _submitted_revision(people):
+    """A week-1 revision of people.student awaiting review, under the default rubric."""
+    course = people.cohort.course
+    rubric_install_defaults(course=course)
+    week = course.weeks.get(number=1)
+    work = submission_services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+    return submission_services.work_submit(work=work, by=people.student)
+
+
 def _request(operation_id: str, people, actor) -> dict:
     """Path parameters and a valid body for each operation, against `people`."""
+    mine = _request_for_my_apps(operation_id, people, actor)
+    if mine is not None:
+        return mine
+    workspace = _request_for_workspace(operation_id, people)
+    if workspace is not None:
+        return workspace
     course = people.cohort.course
     cohort = people.cohort.slug
     if operation_id.startswith("courses_"):
@@ -151,6 +261,94 @@ def _session(user) -> dict[str, dict[str, str]]:
         "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
         "headers": {"X-CSRFToken": csrf},
     }
+
+
+# --- workspace: weekly work, revisions, artifacts (issue #7) --------------------------------
+# A work of `people.student`: read by the student, their mentor, the cohort's instructor and
+# admins (404 for everyone else); changed only by the student (403 for the other readers).
+WORK_READERS = {**MEMBERS_SEE, "other_student": 404}
+
+
+def _work_owner(success: int) -> dict[str, int]:
+    return {**WORK_READERS, "mentor": 403, "instructor": 403, "admin": 403, "student": success}
+
+
+WORKSPACE_EXPECTED: dict[str, dict[str, int]] = {
+    "works_list": SIGNED_IN,
+    # Each student opens their own work; teachers are no students of the cohort (403); outsiders
+    # name no cohort of theirs (400).
+    "works_create": {**MEMBERS_SEE, "student": 201, "other_student": 201, "mentor": 403, "instructor": 403}
+    | {"admin": 403, "stranger": 400, "foreign_mentor": 400},
+    "works_retrieve": WORK_READERS,
+    "works_partial_update": _work_owner(200),
+    "works_revisions_list": WORK_READERS,
+    "works_revisions_create": _work_owner(201),
+    "works_revisions_retrieve": WORK_READERS,
+    "works_revisions_diff_retrieve": WORK_READERS,
+    "works_artifacts_list": WORK_READERS,
+    # Sent without a file here (the walk sends JSON bodies): the student's request reaches the
+    # validation (400); tests/api/test_submissions_api.py uploads real files.
+    "works_artifacts_create": _work_owner(400),
+    "works_artifacts_links_create": _work_owner(201),
+    "works_artifacts_download_retrieve": WORK_READERS,
+    "works_artifacts_destroy": _work_owner(204),
+    "works_retrospective_retrieve": WORK_READERS,
+    "works_retrospective_update": _work_owner(200),
+    "works_risks_list": WORK_READERS,
+    "works_risks_create": _work_owner(201),
+    "works_risks_close_create": _work_owner(200),
+    "works_risks_reopen_create": _work_owner(200),
+}
+EXPECTED.update(WORKSPACE_EXPECTED)
+
+
+def _request_for_workspace(operation_id: str, people) -> dict | None:
+    """Path parameters and bodies of the workspace operations, on a week-20 work of people.student."""
+    if not operation_id.startswith("works_"):
+        return None
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from submissions import services as workspace_services
+
+    week = people.cohort.course.weeks.get(number=20)
+    if operation_id == "works_create":
+        return {"body": {"cohort": people.cohort.slug, "week": 20}}
+    if operation_id == "works_list":
+        return {}
+    work = workspace_services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+    params = {"id": work.pk, "work_id": work.pk}
+    if operation_id == "works_partial_update":
+        body = {"draft_version": work.draft_version, "content": {"concept": {"text": "Latency is queueing."}}}
+        return {"path_parameters": params, "body": body}
+    if operation_id == "works_revisions_create":
+        return {"path_parameters": params, "body": {"draft_version": work.draft_version}}
+    if operation_id in ("works_revisions_retrieve", "works_revisions_diff_retrieve"):
+        first = workspace_services.work_submit(work=work, by=people.student)
+        workspace_services.work_request_changes(work=work, revision=first, by=people.mentor)
+        workspace_services.work_submit(work=work, by=people.student)
+        return {"path_parameters": {**params, "number": 2}}
+    if operation_id == "works_retrospective_update":
+        body = {"retain": "Measure first.", "improve": "Start earlier.", "scale": "Latency budgets."}
+        return {"path_parameters": params, "body": body}
+    if operation_id == "works_risks_create":
+        return {"path_parameters": params, "body": {"kind": "risk", "title": "Pool exhaustion", "severity": "high"}}
+    if operation_id in ("works_risks_close_create", "works_risks_reopen_create"):
+        entry = workspace_services.risk_entry_create(
+            student=people.student, cohort=people.cohort, week=week, kind="defect", title="Flaky test", severity="low"
+        )
+        if operation_id == "works_risks_reopen_create":
+            workspace_services.risk_entry_close(entry=entry, week=week, resolution="Fixed the clock.")
+            return {"path_parameters": {**params, "id": entry.pk}}
+        return {"path_parameters": {**params, "id": entry.pk}, "body": {"resolution": "Fixed the clock."}}
+    if operation_id == "works_artifacts_links_create":
+        return {"path_parameters": params, "body": {"url": "https://example.com/trace", "proves": "The trace."}}
+    if operation_id in ("works_artifacts_download_retrieve", "works_artifacts_destroy"):
+        upload = SimpleUploadedFile("k6-summary.txt", b"p95=41ms at 200 req/s\n", content_type="text/plain")
+        artifact = workspace_services.artifact_upload(
+            work=work, upload=upload, proves="Latency under load.", by=people.student
+        )
+        return {"path_parameters": {**params, "id": artifact.pk}}
+    return {"path_parameters": params}
 
 
 def test_every_documented_operation_has_expectations(api_schema):

@@ -50,10 +50,12 @@ def test_student_completes_a_week_end_to_end(running_cohort, client_for):
             {"file": upload, "proves": f"Proof for item {index}", "evidence_item": item},
         )
         assert response.status_code == 302, response.content.decode()[:500]
-    client.post(
+    response = client.post(
         reverse("submissions:artifact_link", args=[work.pk]),
-        {"url": "https://github.com/sam/bookstore/pull/4", "proves": "The instrumentation change"},
+        {"link-url": "https://github.com/sam/bookstore/pull/4", "link-proves": "The instrumentation change"},
     )
+    assert response.status_code == 302
+    assert work.artifacts.filter(kind="link", url="https://github.com/sam/bookstore/pull/4").exists()
     client.post(
         reverse("submissions:risk_add", args=[work.pk]),
         {"kind": "risk", "title": "Index build locks the table", "severity": "high", "description": ""},

@@ -1,0 +1,156 @@
+"""Report runs, as on the reports pages: request a report (built in the background), list
+your own runs, follow one run's progress and download its file. Who may request and read
+which run is reports.policies; a run you may not read is 404."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from accounts.models import User
+from api.exceptions import validation_error_from_django
+from api.idempotency import idempotent
+from cohorts.models import Cohort
+from cohorts.policies import can_view_cohort
+
+from . import policies, services
+from .models import ReportRun
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class ReportRunOutput(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices)
+    format = serializers.ChoiceField(choices=ReportRun.Format.choices)
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    student = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The student's user id, for student reports."
+    )
+    status = serializers.ChoiceField(choices=ReportRun.Status.choices)
+    finished = serializers.BooleanField(source="is_finished")
+    download_url = serializers.SerializerMethodField(help_text="Where to fetch the file once the run succeeded.")
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id",
+            "kind",
+            "format",
+            "cohort",
+            "student",
+            "status",
+            "progress",
+            "error",
+            "finished",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, run: ReportRun) -> str | None:
+        if run.status != ReportRun.Status.SUCCEEDED or not run.file:
+            return None
+        return reverse("api:v1:report-download", args=[run.pk], request=self.context.get("request"))
+
+
+class ReportRequestInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices)
+    format = serializers.ChoiceField(choices=ReportRun.Format.choices)
+    cohort = serializers.SlugField(max_length=100, help_text="The cohort's slug.")
+    student = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="The student's user id; required for student reports."
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == ReportRun.Kind.STUDENT and not attrs.get("student"):
+            raise serializers.ValidationError({"student": ["A student report needs a student."]})
+        return attrs
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+DOWNLOAD_TYPES = ("text/csv", "text/html", "application/pdf")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reports you requested, newest first", tags=["reports"]),
+    create=extend_schema(
+        summary="Request a report (built in the background)",
+        tags=["reports"],
+        request=ReportRequestInput,
+        responses={201: ReportRunOutput},
+    ),
+    retrieve=extend_schema(
+        summary="A report run: status and progress", tags=["reports"], parameters=[ID], responses=ReportRunOutput
+    ),
+    download=extend_schema(
+        summary="Download a finished report's file",
+        tags=["reports"],
+        parameters=[ID],
+        responses={
+            **{(200, media): OpenApiResponse(OpenApiTypes.BINARY, description="The file") for media in DOWNLOAD_TYPES},
+        },
+    ),
+)
+class ReportRunViewSet(viewsets.GenericViewSet):
+    serializer_class = ReportRunOutput
+    lookup_value_regex = r"[0-9]{1,18}"
+    queryset = ReportRun.objects.none()  # reads go through reports.policies.run_get_for_user
+
+    def list(self, request: Request) -> Response:
+        runs = (
+            ReportRun.objects.filter(requested_by=request.user).select_related("cohort").order_by("-created_at", "-pk")
+        )
+        page = self.paginate_queryset(runs)
+        return self.get_paginated_response(ReportRunOutput(page, many=True, context={"request": request}).data)
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        given = ReportRequestInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        cohort = Cohort.objects.select_related("course").filter(slug=data["cohort"]).first()
+        if cohort is None or not can_view_cohort(request.user, cohort):
+            raise exceptions.ValidationError({"cohort": ["You belong to no cohort with this slug."]})
+        student = None
+        if data["kind"] == ReportRun.Kind.STUDENT:
+            student = User.objects.filter(pk=data["student"]).first()
+            if student is None or not policies.is_student_of(cohort, student):
+                raise exceptions.ValidationError({"student": ["No student of this cohort has this id."]})
+        if not policies.can_request_report(request.user, data["kind"], cohort, student):
+            raise exceptions.PermissionDenied("You may not request this report.")
+        try:
+            run = services.report_request(
+                kind=data["kind"], fmt=data["format"], cohort=cohort, student=student, by=request.user
+            )
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        run.refresh_from_db()
+        return Response(ReportRunOutput(run, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        run = policies.run_get_for_user(request.user, int(pk))
+        response = Response(ReportRunOutput(run, context={"request": request}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str) -> FileResponse:
+        run = policies.run_get_for_user(request.user, int(pk))
+        if run.status != ReportRun.Status.SUCCEEDED or not run.file:
+            raise Http404("This report has no file yet.")
+        filename = run.file.name.rsplit("/", 1)[-1]
+        response = FileResponse(
+            run.file.open("rb"), as_attachment=True, filename=filename, content_type=run.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+        return response

@@ -1,0 +1,277 @@
+"""Review, as on the review pages: the rubric that applies to a revision, the review queue
+of mentors and instructors, recording a mentor, peer or self assessment, and the
+assessments of a revision you may see (the feedback page: peers named only when the
+reviewer may be known; a peer reviewer sees only their own review). rubrics.policies
+decides; rubrics.services records."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.exceptions import validation_error_from_django
+from api.idempotency import idempotent
+from cohorts.models import Membership
+from cohorts.policies import is_platform_admin
+from cohorts.selectors import roles_for_user
+from submissions.models import Revision
+
+from . import policies, selectors, services
+from .models import Assessment, PeerAssignment
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class LevelOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    descriptor = serializers.CharField()
+
+
+class CriterionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    weight = serializers.IntegerField()
+    levels = LevelOutput(many=True, help_text="Best level first.")
+
+
+class RubricOutput(serializers.Serializer):
+    family = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    criteria = CriterionOutput(many=True)
+
+
+class QueueItemOutput(serializers.Serializer):
+    work_id = serializers.IntegerField(source="work.pk")
+    revision_id = serializers.IntegerField(source="revision.pk")
+    revision_number = serializers.IntegerField(source="revision.number")
+    student_id = serializers.IntegerField(source="work.student_id")
+    student_name = serializers.CharField(source="work.student.display_name")
+    cohort = serializers.CharField(source="work.cohort.slug", help_text="The cohort's slug.")
+    week = serializers.IntegerField(source="work.week.number", allow_null=True, default=None)
+    deliverable = serializers.CharField(source="work.deliverable.title", allow_null=True, default=None)
+    state = serializers.CharField(source="work.state")
+    submitted_at = serializers.DateTimeField(source="revision.submitted_at")
+    deadline_at = serializers.DateTimeField(help_text="When the review is due.")
+    overdue = serializers.BooleanField()
+
+
+class CriterionScoreOutput(serializers.Serializer):
+    criterion = serializers.IntegerField(source="criterion_id")
+    criterion_title = serializers.CharField(source="criterion.title")
+    level = serializers.IntegerField(source="level_id")
+    level_label = serializers.CharField(source="level.label")
+    points = serializers.IntegerField(source="level.points")
+    comment = serializers.CharField()
+
+
+class AssessmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Assessment.Kind.choices)
+    reviewer = serializers.CharField(
+        source="shown_reviewer", help_text="The reviewer's name, or “Peer reviewer N” when the review is anonymous."
+    )
+    rubric_family = serializers.CharField(source="rubric.family")
+    rubric_version = serializers.IntegerField(source="rubric.version")
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Weighted score, 0–100.")
+    decision = serializers.ChoiceField(choices=Assessment.Decision.choices, allow_blank=True)
+    feedback = serializers.CharField(help_text="Markdown.")
+    submitted_at = serializers.DateTimeField()
+    scores = CriterionScoreOutput(many=True, source="scores.all")
+
+
+class ScoreInput(serializers.Serializer):
+    criterion = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A criterion id of the rubric.")
+    level = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A level id of that criterion.")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AssessmentCreateInput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=Assessment.Kind.choices,
+        help_text="mentor: the student's mentors and instructors; peer: an assigned reviewer; self: the author "
+        "(calibration scoring happens on the calibration pages).",
+    )
+    decision = serializers.ChoiceField(
+        choices=Assessment.Decision.choices, required=False, allow_blank=True, default="", help_text="Mentors only."
+    )
+    feedback = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    scores = ScoreInput(many=True, help_text="One entry per criterion of the rubric.")
+
+    def validate_kind(self, kind):
+        if kind == Assessment.Kind.CALIBRATION:
+            raise serializers.ValidationError("Calibration scoring happens on the calibration pages.")
+        return kind
+
+    def validate_scores(self, scores):
+        criteria = [score["criterion"] for score in scores]
+        if len(criteria) != len(set(criteria)):
+            raise serializers.ValidationError("Give each criterion once.")
+        return scores
+
+
+# --- Views ---------------------------------------------------------------------------------
+
+REVISION_ID = OpenApiParameter("revision_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A revision id.")
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A revision id.")
+
+
+def revision_get_for_reviewer(user, pk: int) -> tuple[Revision, PeerAssignment | None]:
+    """A revision whose feedback the user may read, or that they were assigned to review as
+    a peer (then also the assignment); 404 for everyone else."""
+    try:
+        revision = policies.revision_get_for_feedback(user, pk)
+    except Http404:
+        revision = None
+    assignment = None
+    if user.is_authenticated and user.is_active:
+        assignment = PeerAssignment.objects.filter(revision_id=pk, reviewer=user).first()
+    if revision is None:
+        if assignment is None:
+            raise Http404("No such revision.")
+        revision = policies.peer_assignment_get_for_user(user, assignment.pk).revision
+    return revision, assignment
+
+
+@extend_schema_view(
+    rubric=extend_schema(
+        summary="The rubric that applies to a revision, with criteria and levels",
+        tags=["review"],
+        parameters=[ID],
+        responses=RubricOutput,
+    ),
+)
+class ReviewRevisionViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = r"[0-9]{1,18}"
+    queryset = Revision.objects.none()
+
+    @action(detail=True, methods=["get"])
+    def rubric(self, request: Request, pk: str) -> Response:
+        revision, _ = revision_get_for_reviewer(request.user, int(pk))
+        rubric = selectors.rubric_for_work(revision.work)
+        if rubric is None:
+            raise Http404("No rubric applies to this work.")
+        rubric.criteria_list = selectors.rubric_criteria(rubric)
+        data = {
+            "family": rubric.family,
+            "version": rubric.version,
+            "title": rubric.title,
+            "description": rubric.description,
+            "criteria": [
+                {
+                    "id": c.pk,
+                    "order": c.order,
+                    "title": c.title,
+                    "description": c.description,
+                    "weight": c.weight,
+                    "levels": list(c.levels.all()),
+                }
+                for c in rubric.criteria_list
+            ],
+        }
+        return Response(RubricOutput(data).data)
+
+
+@extend_schema_view(list=extend_schema(summary="Revisions waiting for your review, oldest first", tags=["review"]))
+class ReviewQueueViewSet(viewsets.GenericViewSet):
+    serializer_class = QueueItemOutput
+    queryset = Revision.objects.none()
+
+    def list(self, request: Request) -> Response:
+        roles = roles_for_user(request.user)
+        if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
+            raise exceptions.PermissionDenied("The review queue is for mentors and instructors.")
+        page = self.paginate_queryset(selectors.review_queue(request.user))
+        return self.get_paginated_response(QueueItemOutput(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Assessments of a revision that you may see",
+        tags=["review"],
+        parameters=[REVISION_ID],
+        responses=AssessmentOutput(many=True),
+    ),
+    create=extend_schema(
+        summary="Record your mentor, peer or self assessment of a revision",
+        tags=["review"],
+        parameters=[REVISION_ID],
+        request=AssessmentCreateInput,
+        responses={201: AssessmentOutput},
+    ),
+)
+class AssessmentViewSet(viewsets.GenericViewSet):
+    serializer_class = AssessmentOutput
+    pagination_class = None  # a revision has a handful of assessments
+
+    def list(self, request: Request, revision_id: str) -> Response:
+        revision, assignment = revision_get_for_reviewer(request.user, int(revision_id))
+        if not policies.can_view_feedback(request.user, revision.work):
+            # An assigned peer reviewer sees only their own review, as on the peer review page.
+            mine = []
+            if assignment is not None and assignment.assessment_id:
+                mine = [selectors._assessments_with_scores().get(pk=assignment.assessment_id)]
+            for assessment in mine:
+                assessment.shown_reviewer = request.user.display_name
+            return Response(AssessmentOutput(mine, many=True).data)
+        feedback = selectors.feedback_for_revisions([revision], request.user)[revision.pk]
+        shown = []
+        for assessment in feedback.mentor:
+            assessment.shown_reviewer = assessment.scorer.display_name
+            shown.append(assessment)
+        for name, assessment in feedback.peer:
+            assessment.shown_reviewer = name
+            shown.append(assessment)
+        if feedback.self_assessment is not None:
+            feedback.self_assessment.shown_reviewer = feedback.self_assessment.scorer.display_name
+            shown.append(feedback.self_assessment)
+        shown.sort(key=lambda a: (a.submitted_at, a.pk))
+        return Response(AssessmentOutput(shown, many=True).data)
+
+    @idempotent
+    def create(self, request: Request, revision_id: str) -> Response:
+        revision, assignment = revision_get_for_reviewer(request.user, int(revision_id))
+        given = AssessmentCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        kind = data["kind"]
+        if kind == Assessment.Kind.MENTOR and not policies.can_score_as_mentor(request.user, revision.work):
+            raise exceptions.PermissionDenied("Only the student's assigned mentors and the cohort's instructors score.")
+        if kind == Assessment.Kind.PEER and assignment is None:
+            raise exceptions.PermissionDenied("You were not assigned to review this revision.")
+        if kind == Assessment.Kind.SELF and request.user.pk != revision.work.student_id:
+            raise exceptions.PermissionDenied("Only the author assesses their own work.")
+        positions = {score["criterion"]: index for index, score in enumerate(data["scores"])}
+        try:
+            assessment = services.assessment_record(
+                revision=revision,
+                scorer=request.user,
+                kind=kind,
+                scores={score["criterion"]: (score["level"], score["comment"]) for score in data["scores"]},
+                feedback=data["feedback"],
+                decision=data["decision"],
+            )
+        except DjangoValidationError as exc:
+            field_map = {
+                f"criterion_{criterion}": f"scores.{positions[criterion]}.level" if criterion in positions else "scores"
+                for criterion in _criterion_ids(exc)
+            }
+            raise validation_error_from_django(exc, field_map) from exc
+        assessment = selectors._assessments_with_scores().get(pk=assessment.pk)
+        assessment.shown_reviewer = request.user.display_name
+        return Response(AssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
+
+
+def _criterion_ids(exc: DjangoValidationError) -> list[int]:
+    names = getattr(exc, "error_dict", {})
+    return [int(name.removeprefix("criterion_")) for name in names if name.startswith("criterion_")]
