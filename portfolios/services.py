@@ -91,6 +91,19 @@ def portfolio_update_profile(
     return portfolio
 
 
+@transaction.atomic
+def portfolio_hide(*, portfolio: Portfolio, by: User) -> Portfolio:
+    """Moderation: staff make a portfolio private at once (the public page answers 404 from
+    the next request). The learner can make it visible again after fixing what was wrong."""
+    if not by.is_staff:
+        raise ValidationError("Only staff can hide another learner's portfolio.")
+    if portfolio.visibility != Portfolio.Visibility.PRIVATE:
+        portfolio.visibility = Portfolio.Visibility.PRIVATE
+        portfolio.save(update_fields=["visibility"])
+    _bump(portfolio)
+    return portfolio
+
+
 def _bloom_levels(work: WeeklyWork) -> list[dict]:
     if not work.week_id:
         return []
@@ -188,8 +201,9 @@ def entry_publish(
 
 @transaction.atomic
 def entry_unpublish(*, entry: PortfolioEntry, by: User, now: datetime.datetime | None = None) -> PortfolioEntry:
-    """Hide the entry from the public page at once (its snapshot is kept for republishing)."""
-    if by.pk != entry.portfolio.user_id:
+    """Hide the entry from the public page at once (its snapshot is kept for republishing).
+    The learner does this; so can staff, moderating from the admin site."""
+    if by.pk != entry.portfolio.user_id and not by.is_staff:
         raise ValidationError("Only the learner can unpublish their own entries.")
     if entry.unpublished_at is None:
         entry.unpublished_at = now or timezone.now()

@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from curriculum.models import CapstoneDeliverable
 from portfolios import cache as page_cache
+from portfolios import services as portfolio_services
 from submissions import services as work_services
+from tests.factories import PortfolioFactory
 
 K6_SUMMARY = b"scenario: checkout\nrps: 200\np95: 41ms\nerrors: 0.00%\n"
 
@@ -63,3 +65,20 @@ def accepted(people):
 
 def first_deliverable(course) -> CapstoneDeliverable:
     return CapstoneDeliverable.objects.filter(project__course=course).order_by("project__number", "order").first()
+
+
+@pytest.fixture
+def published(people, accepted, course):
+    """people.student's public portfolio with two weeks and a capstone deliverable."""
+    portfolio = PortfolioFactory(user=people.student, slug="sam-student", display_name="Sam Student")
+    entries = []
+    for target in ({"week": 2}, {"week": 10}, {"deliverable": first_deliverable(course)}):
+        work = accepted(**target)
+        ids = list(work.latest_revision.artifacts.values_list("pk", flat=True))
+        entries.append(
+            portfolio_services.entry_publish(
+                work=work, by=people.student, narrative=f"Narrative for {work.target_label}", artifact_ids=ids
+            )
+        )
+    portfolio.refresh_from_db()
+    return portfolio, entries

@@ -10,25 +10,6 @@ from portfolios import services
 from portfolios.models import Portfolio
 from tests.factories import PortfolioFactory
 
-from .conftest import first_deliverable
-
-
-@pytest.fixture
-def published(people, accepted, course):
-    """people.student's public portfolio with two weeks and a capstone deliverable."""
-    portfolio = PortfolioFactory(user=people.student, slug="sam-student", display_name="Sam Student")
-    entries = []
-    for target in ({"week": 2}, {"week": 10}, {"deliverable": first_deliverable(course)}):
-        work = accepted(**target)
-        ids = list(work.latest_revision.artifacts.values_list("pk", flat=True))
-        entries.append(
-            services.entry_publish(
-                work=work, by=people.student, narrative=f"Narrative for {work.target_label}", artifact_ids=ids
-            )
-        )
-    portfolio.refresh_from_db()
-    return portfolio, entries
-
 
 def _set_visibility(portfolio, visibility):
     services.portfolio_update_profile(
