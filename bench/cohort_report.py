@@ -38,7 +38,7 @@ def _environment(workdir: Path) -> dict:
         MEDIA_ROOT=str(workdir / "media"),
         LOG_LEVEL="WARNING",
         REDIS_URL="",
-        CELERY_BROKER_URL="memory://",
+        CELERY_BROKER_URL="memory://localhost/",
     )
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     return env

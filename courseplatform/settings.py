@@ -134,7 +134,8 @@ else:
 # such a message out again once the visibility timeout has passed, so that timeout must be
 # longer than the longest task (a report) or a slow task would run twice at the same time.
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# The memory transport ignores the host; naming one keeps kombu from warning on every start.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 # Without a broker the embedded default runs every task in-process, so nothing waits for a
 # worker that does not exist.
