@@ -6,7 +6,7 @@ from django.db import models
 
 
 class Kind(models.TextChoices):
-    DEADLINE_APPROACHING = "deadline_approaching", "A week's deadline is approaching"
+    DEADLINE_APPROACHING = "deadline_approaching", "A deadline is approaching (a week or a capstone deliverable)"
     OVERDUE = "overdue", "Work is overdue"
     PEER_REVIEW_DUE = "peer_review_due", "A peer review is due"
     REVIEW_WAITING = "review_waiting", "A submission waits for your review"

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import User
 from cohorts.models import Cohort, Extension, Membership, MentorAssignment
 from cohorts.schedule import WeekWindow, current_week_number, week_window
-from curriculum.models import Objective, Week
+from curriculum.models import CapstoneDeliverable, Objective, Week
 from rubrics.models import PeerAssignment
 from submissions.models import Retrospective, WeeklyWork
 
@@ -31,6 +31,7 @@ APPROACHING_WINDOWS = (("24h", datetime.timedelta(hours=24)), ("48h", datetime.t
 OVERDUE_LOOKBACK = datetime.timedelta(days=7)
 PEER_REVIEW_NOTICE = datetime.timedelta(hours=24)
 MAX_COURSE_WEEKS = 60  # cohorts that started longer ago than this are finished
+TITLE_QUOTE_LIMIT = 100  # a deliverable's title (up to 300 characters) quoted in a reminder's title
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,38 @@ def _week_path(cohort: Cohort, number: int) -> str:
         slug=cohort.slug,
         number=number,
     )
+
+
+def _deliverable_path(cohort: Cohort, deliverable: CapstoneDeliverable) -> str:
+    return _path(
+        "submissions:open_deliverable",
+        fallback=_week_path(cohort, deliverable.due_week.number),
+        slug=cohort.slug,
+        deliverable_id=deliverable.pk,
+    )
+
+
+def _where_you_are(moment: datetime.datetime, cohort: Cohort, student: User) -> str:
+    """A sentence giving the instant in the student's time zone, when it is not the cohort's."""
+    if student.time_zone == cohort.time_zone:
+        return ""
+    return f" That is {_format_instant(moment, student.time_zone)} where you are."
+
+
+def _quoted(title: str) -> str:
+    """A title in quotes, shortened so that the sentence around it fits a reminder's title."""
+    if len(title) > TITLE_QUOTE_LIMIT:
+        title = title[: TITLE_QUOTE_LIMIT - 1].rstrip() + "…"
+    return f"“{title}”"
+
+
+def _clip(title: str, limit: int = 200) -> str:
+    """A reminder title that fits its column (names can be long)."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def _utc_key(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 class SweepData:
@@ -187,6 +220,54 @@ class SweepData:
         return {(work.cohort_id, work.student_id, work.week.number): work for work in works}
 
     @cached_property
+    def deliverables_due(self) -> dict[tuple[int, int], list[CapstoneDeliverable]]:
+        """(course id, due-week number) → the capstone deliverables due that week, in project
+        and deliverable order. One query."""
+        course_ids = {cohort.course_id for cohort in self.cohorts}
+        deliverables = (
+            CapstoneDeliverable.objects.filter(project__course_id__in=course_ids)
+            .select_related("project", "due_week")
+            .order_by("project__number", "order")
+        )
+        result: dict[tuple[int, int], list[CapstoneDeliverable]] = defaultdict(list)
+        for deliverable in deliverables:
+            result[(deliverable.project.course_id, deliverable.due_week.number)].append(deliverable)
+        return result
+
+    @cached_property
+    def deliverable_works(self) -> dict[tuple[int, int, int], WeeklyWork]:
+        """(cohort id, student id, deliverable id) → capstone work. One query."""
+        works = (
+            WeeklyWork.objects.filter(cohort_id__in=self.cohort_ids, deliverable__isnull=False)
+            .select_related("deliverable__project", "latest_revision")
+            .order_by()
+        )
+        return {(work.cohort_id, work.student_id, work.deliverable_id): work for work in works}
+
+    @cached_property
+    def deliverable_works_by_student(self) -> dict[tuple[int, int], list[WeeklyWork]]:
+        result: dict[tuple[int, int], list[WeeklyWork]] = defaultdict(list)
+        for (cohort_id, student_id, _), work in sorted(self.deliverable_works.items()):
+            result[(cohort_id, student_id)].append(work)
+        return result
+
+    def works_awaiting_review(self) -> Iterator[tuple[int, int, str, WeeklyWork]]:
+        """(cohort id, student id, what it is, work) for every submitted week and capstone
+        deliverable waiting for a mentor's review."""
+        for (cohort_id, student_id, number), work in self.works.items():
+            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.latest_revision is not None:
+                yield cohort_id, student_id, f"week {number}", work
+        for (cohort_id, student_id, _), work in self.deliverable_works.items():
+            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.latest_revision is not None:
+                yield cohort_id, student_id, f"capstone deliverable {_quoted(work.deliverable.title)}", work
+
+    def deliverables_due_in(self, cohort: Cohort, number: int) -> list[CapstoneDeliverable]:
+        return self.deliverables_due.get((cohort.course_id, number), [])
+
+    def deliverable_submitted(self, cohort: Cohort, student: User, deliverable: CapstoneDeliverable) -> bool:
+        return _submitted(self.deliverable_works.get((cohort.pk, student.pk, deliverable.pk)))
+
+    @cached_property
     def retrospectives_written(self) -> set[tuple[int, int, int]]:
         """(cohort id, student id, week id) of retrospectives with something written. One query."""
         rows = (
@@ -240,7 +321,8 @@ def _submitted(work: WeeklyWork | None) -> bool:
 @register(Kind.DEADLINE_APPROACHING)
 def deadline_approaching(data: SweepData) -> Iterator[Reminder]:
     """48 h and 24 h before each week's effective due instant (extension applied), for students
-    who have not submitted that week yet."""
+    who have not submitted that week yet; and, on the same instants, for each capstone
+    deliverable due that week that they have not submitted."""
     for cohort in data.cohorts:
         current = data.current_number(cohort)
         for student in data.students.get(cohort.pk, []):
@@ -250,36 +332,44 @@ def deadline_approaching(data: SweepData) -> Iterator[Reminder]:
                 label = next(
                     (name for name, span in APPROACHING_WINDOWS if datetime.timedelta(0) < remaining <= span), None
                 )
-                if label is None or _submitted(data.works.get((cohort.pk, student.pk, number))):
+                if label is None:
                     continue
-                week = data.weeks.get((cohort.course_id, number))
-                title_text = week.title if week else f"Week {number}"
-                due_iso = window.effective_due_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
+                due_iso = _utc_key(window.effective_due_at)
                 hours = 24 if label == "24h" else 48
-                yield Reminder(
-                    recipient=student,
-                    kind=Kind.DEADLINE_APPROACHING,
-                    subject_key=f"cohort:{cohort.pk}:week:{number}",
-                    period_key=f"{label}:{due_iso}",
-                    title=f"Week {number} is due in less than {hours} hours",
-                    body=(
-                        f"Your work for week {number}, “{title_text}”, is due "
-                        f"{_format_instant(window.effective_due_at, cohort.time_zone)}."
-                        + (
-                            f" That is {_format_instant(window.effective_due_at, student.time_zone)} where you are."
-                            if student.time_zone != cohort.time_zone
-                            else ""
-                        )
-                    ),
-                    url=_week_path(cohort, number),
-                    context={"cohort": cohort.name, "week": number, "window": label, "due_at": due_iso},
-                )
+                due_text = _format_instant(window.effective_due_at, cohort.time_zone)
+                elsewhere = _where_you_are(window.effective_due_at, cohort, student)
+                if not _submitted(data.works.get((cohort.pk, student.pk, number))):
+                    week = data.weeks.get((cohort.course_id, number))
+                    title_text = week.title if week else f"Week {number}"
+                    yield Reminder(
+                        recipient=student,
+                        kind=Kind.DEADLINE_APPROACHING,
+                        subject_key=f"cohort:{cohort.pk}:week:{number}",
+                        period_key=f"{label}:{due_iso}",
+                        title=f"Week {number} is due in less than {hours} hours",
+                        body=f"Your work for week {number}, “{title_text}”, is due {due_text}.{elsewhere}",
+                        url=_week_path(cohort, number),
+                        context={"cohort": cohort.name, "week": number, "window": label, "due_at": due_iso},
+                    )
+                for deliverable in data.deliverables_due_in(cohort, number):
+                    if data.deliverable_submitted(cohort, student, deliverable):
+                        continue
+                    yield Reminder(
+                        recipient=student,
+                        kind=Kind.DEADLINE_APPROACHING,
+                        subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
+                        period_key=f"{label}:{due_iso}",
+                        title=f"Capstone deliverable {_quoted(deliverable.title)} is due in less than {hours} hours",
+                        body=f"{_deliverable_phrase(deliverable)} is due {due_text}.{elsewhere}",
+                        url=_deliverable_path(cohort, deliverable),
+                        context=_deliverable_context(cohort, deliverable, number, due_iso, window=label),
+                    )
 
 
 @register(Kind.OVERDUE)
 def overdue(data: SweepData) -> Iterator[Reminder]:
     """Once per week and due instant, when the due instant passed (within the last week)
-    and nothing was submitted."""
+    and nothing was submitted; likewise for each capstone deliverable due that week."""
     for cohort in data.cohorts:
         current = data.current_number(cohort)
         for student in data.students.get(cohort.pk, []):
@@ -288,24 +378,65 @@ def overdue(data: SweepData) -> Iterator[Reminder]:
                 late_by = data.now - window.effective_due_at
                 if not (datetime.timedelta(0) < late_by <= OVERDUE_LOOKBACK):
                     continue
-                if _submitted(data.works.get((cohort.pk, student.pk, number))):
-                    continue
-                week = data.weeks.get((cohort.course_id, number))
-                due_iso = window.effective_due_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
-                yield Reminder(
-                    recipient=student,
-                    kind=Kind.OVERDUE,
-                    subject_key=f"cohort:{cohort.pk}:week:{number}",
-                    period_key=f"due:{due_iso}",
-                    title=f"Week {number} is overdue",
-                    body=(
-                        f"Your work for week {number}, “{week.title if week else ''}”, was due "
-                        f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
-                        "submitted. Submit what you have, or ask your instructor for an extension."
-                    ),
-                    url=_week_path(cohort, number),
-                    context={"cohort": cohort.name, "week": number, "due_at": due_iso},
-                )
+                due_iso = _utc_key(window.effective_due_at)
+                if not _submitted(data.works.get((cohort.pk, student.pk, number))):
+                    week = data.weeks.get((cohort.course_id, number))
+                    yield Reminder(
+                        recipient=student,
+                        kind=Kind.OVERDUE,
+                        subject_key=f"cohort:{cohort.pk}:week:{number}",
+                        period_key=f"due:{due_iso}",
+                        title=f"Week {number} is overdue",
+                        body=(
+                            f"Your work for week {number}, “{week.title if week else ''}”, was due "
+                            f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
+                            "submitted. Submit what you have, or ask your instructor for an extension."
+                        ),
+                        url=_week_path(cohort, number),
+                        context={"cohort": cohort.name, "week": number, "due_at": due_iso},
+                    )
+                for deliverable in data.deliverables_due_in(cohort, number):
+                    if data.deliverable_submitted(cohort, student, deliverable):
+                        continue
+                    yield Reminder(
+                        recipient=student,
+                        kind=Kind.OVERDUE,
+                        subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
+                        period_key=f"due:{due_iso}",
+                        title=f"Capstone deliverable {_quoted(deliverable.title)} is overdue",
+                        body=(
+                            f"{_deliverable_phrase(deliverable)} was due "
+                            f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
+                            f"submitted.{_where_you_are(window.effective_due_at, cohort, student)} "
+                            "Submit what you have, or ask your instructor for an extension."
+                        ),
+                        url=_deliverable_path(cohort, deliverable),
+                        context=_deliverable_context(cohort, deliverable, number, due_iso),
+                    )
+
+
+def _deliverable_phrase(deliverable: CapstoneDeliverable) -> str:
+    project = deliverable.project
+    return f"Your capstone deliverable “{deliverable.title}” for project {project.number}, “{project.title}”,"
+
+
+def _deliverable_label(deliverable: CapstoneDeliverable) -> str:
+    return f"Capstone project {deliverable.project.number}, deliverable “{deliverable.title}”"
+
+
+def _deliverable_context(
+    cohort: Cohort, deliverable: CapstoneDeliverable, number: int, due_iso: str, *, window: str | None = None
+) -> dict:
+    context = {
+        "cohort": cohort.name,
+        "week": number,
+        "project": deliverable.project.title,
+        "deliverable": deliverable.title,
+        "due_at": due_iso,
+    }
+    if window is not None:
+        context["window"] = window
+    return context
 
 
 @register(Kind.PEER_REVIEW_DUE)
@@ -334,10 +465,8 @@ def review_waiting(data: SweepData) -> Iterator[Reminder]:
     """To each assigned mentor, once per revision, when a submission has waited longer than
     the cohort's review deadline."""
     cohorts = {cohort.pk: cohort for cohort in data.cohorts}
-    for (cohort_id, student_id, number), work in data.works.items():
+    for cohort_id, student_id, what, work in data.works_awaiting_review():
         revision = work.latest_revision
-        if work.state not in WeeklyWork.AWAITING_REVIEW_STATES or revision is None:
-            continue
         cohort = cohorts[cohort_id]
         deadline = revision.submitted_at + datetime.timedelta(hours=cohort.review_deadline_hours)
         if data.now < deadline:
@@ -351,14 +480,14 @@ def review_waiting(data: SweepData) -> Iterator[Reminder]:
                 kind=Kind.REVIEW_WAITING,
                 subject_key=f"work:{work.pk}",
                 period_key=f"revision:{revision.pk}",
-                title=f"{student.display_name}'s week {number} has waited over {cohort.review_deadline_hours} hours",
+                title=_clip(f"{student.display_name}'s {what} has waited over {cohort.review_deadline_hours} hours"),
                 body=(
-                    f"{student.display_name} submitted revision {revision.number} of week {number} "
+                    f"{student.display_name} submitted revision {revision.number} of {what} "
                     f"{_format_instant(revision.submitted_at, mentor.time_zone)}; the review deadline of "
                     f"{cohort.name} is {cohort.review_deadline_hours} hours."
                 ),
                 url=_path("submissions:work", fallback="/", pk=work.pk),
-                context={"cohort": cohort.name, "week": number, "student": student.display_name},
+                context={"cohort": cohort.name, "work": what, "student": student.display_name},
             )
 
 
@@ -420,9 +549,20 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
     missing = []
     if not _submitted(data.works.get((cohort.pk, student.pk, week.number))):
         missing.append(f"Week {week.number} work: not submitted yet")
+    missing.extend(
+        f"{_deliverable_label(deliverable)} (due with week {week.number}): not submitted yet"
+        for deliverable in data.deliverables_due_in(cohort, week.number)
+        if not data.deliverable_submitted(cohort, student, deliverable)
+    )
     previous = data.works.get((cohort.pk, student.pk, week.number - 1))
     if week.number > 1 and not _submitted(previous):
         missing.append(f"Week {week.number - 1} work: not submitted")
+    # A capstone deliverable missed last week matters more than a week's work: say so too.
+    missing.extend(
+        f"{_deliverable_label(deliverable)} (due with week {week.number - 1}): not submitted"
+        for deliverable in data.deliverables_due_in(cohort, week.number - 1)
+        if not data.deliverable_submitted(cohort, student, deliverable)
+    )
     if (
         previous is not None
         and previous.state == WeeklyWork.State.ACCEPTED
@@ -455,6 +595,12 @@ def _mentor_digest(data: SweepData, cohort: Cohort, week: Week, mentor: User, st
         for number, waiting in data.works_by_student.get((cohort.pk, student.pk), []):
             if waiting.state in WeeklyWork.AWAITING_REVIEW_STATES:
                 queue.append(f"{student.display_name}, week {number}: {waiting.get_state_display().lower()}")
+        for waiting in data.deliverable_works_by_student.get((cohort.pk, student.pk), []):
+            if waiting.state in WeeklyWork.AWAITING_REVIEW_STATES:
+                queue.append(
+                    f"{student.display_name}, {_deliverable_label(waiting.deliverable)}: "
+                    f"{waiting.get_state_display().lower()}"
+                )
     return Reminder(
         recipient=mentor,
         kind=Kind.WEEKLY_DIGEST,
