@@ -17,6 +17,7 @@ from .models import (
     PeerAssignment,
     Rubric,
     RubricAttachment,
+    SelfAssessmentDraft,
 )
 from .services import rubric_new_version
 
@@ -159,3 +160,23 @@ class PeerAssignmentAdmin(admin.ModelAdmin):
 class CalibrationRunAdmin(admin.ModelAdmin):
     list_display = ["title", "cohort", "revision", "created_at"]
     readonly_fields = ["revision", "rubric", "created_by", "created_at"]
+
+
+@admin.register(SelfAssessmentDraft)
+class SelfAssessmentDraftAdmin(admin.ModelAdmin):
+    """A student's self-assessment before submitting: theirs alone to change (on the
+    self-assessment page), so read-only here like the assessments it becomes."""
+
+    list_display = ["work", "rubric", "score", "updated_at"]
+    list_select_related = ["work__student", "work__week", "work__deliverable", "rubric"]
+    fields = ["work", "rubric", "levels", "feedback", "score", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

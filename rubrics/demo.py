@@ -1,6 +1,8 @@
 """Demo reviews: the default rubrics in use, mentor scores for the demo cohort's past
 decisions, a review queue with one item past its deadline, peer reviews, a self-assessment
-and one calibration run. Idempotent: nothing is added once the cohort has assessments."""
+and one calibration run. Idempotent: nothing is added once the cohort has assessments.
+Apart from those, one student has a self-assessment saved before submitting, on a week still
+in draft (added once, whenever it is missing)."""
 
 import datetime
 
@@ -10,7 +12,7 @@ from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
 
 from . import selectors, services
-from .models import Assessment, CalibrationRun, PeerAssignment
+from .models import Assessment, CalibrationRun, PeerAssignment, SelfAssessmentDraft
 
 COMMENTS = {
     "Architecture-level decision quality": (
@@ -97,11 +99,35 @@ def _ensure_some_work(demo: DemoContext) -> None:
         submission_services.work_submit(work=work, by=student, now=demo.now - datetime.timedelta(hours=5 + 30 * index))
 
 
+def _self_assessment_draft(demo: DemoContext) -> None:
+    """The first student self-assesses their newest draft week before submitting it."""
+    if not demo.students or SelfAssessmentDraft.objects.filter(work__cohort=demo.cohort).exists():
+        return
+    student = demo.students[0]
+    work = (
+        WeeklyWork.objects.filter(cohort=demo.cohort, student=student, state=WeeklyWork.State.DRAFT, week__isnull=False)
+        .select_related("cohort", "week")
+        .order_by("-week__number")
+        .first()
+    )
+    rubric = selectors.rubric_for_work(work) if work is not None else None
+    if rubric is None:
+        return
+    draft = services.self_assessment_save_draft(
+        work=work,
+        by=student,
+        scores=_scores(selectors.rubric_criteria(rubric), quality=2.6, seed=work.pk, with_comments=False),
+        feedback="Measured before and after this time; I am least sure the decision record weighs the cache option.",
+    )
+    demo.write(f"  Self-assessment before submitting: {work.target_label} ({student.email}), {draft.score} / 100.")
+
+
 def seed(demo: DemoContext) -> None:
     if demo.cohort is None:
         return
     cohort = demo.cohort
     services.rubric_install_defaults(course=demo.course)
+    _self_assessment_draft(demo)
     if Assessment.objects.filter(revision__work__cohort=cohort).exists():
         demo.write("Reviews exist already; nothing added.")
         return

@@ -12,7 +12,7 @@ from django.db import models
 
 from cohorts.models import Cohort
 from curriculum.models import CapstoneDeliverable, Course, Week
-from submissions.models import Revision
+from submissions.models import Revision, WeeklyWork
 
 
 class RubricQuerySet(models.QuerySet):
@@ -217,6 +217,41 @@ class CriterionScore(models.Model):
 
         if self.level_id and self.criterion_id and self.level.criterion_id != self.criterion_id:
             raise ValidationError({"level": "This level belongs to another criterion."})
+
+
+class SelfAssessmentDraft(models.Model):
+    """A student's self-assessment of their work before they submit it. Private to the author;
+    when they submit, `rubrics.services.self_assessment_attach` records it as the SELF
+    assessment of the new revision. It stays afterwards, to prefill the next revision's."""
+
+    work = models.OneToOneField(WeeklyWork, on_delete=models.CASCADE, related_name="self_assessment_draft")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+")
+    levels = models.JSONField(
+        default=dict, help_text='Per criterion id (a string): {"level": level id, "comment": text}.'
+    )
+    feedback = models.TextField(blank=True, help_text="Overall note (markdown).")
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Weighted score 0–100, computed from the levels, never typed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=100), name="self_assessment_draft_score_between_0_and_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Self-assessment draft of work {self.work_id}"
+
+    @property
+    def scores(self) -> dict[int, tuple[int | None, str]]:
+        """The levels in the shape rubrics.services takes: criterion id → (level id, comment)."""
+        return {
+            int(criterion_id): (chosen.get("level"), chosen.get("comment", ""))
+            for criterion_id, chosen in self.levels.items()
+        }
 
 
 class PeerAssignment(models.Model):

@@ -79,6 +79,25 @@ def revision_get_for_feedback(user: User, pk: int) -> Revision:
     return revision
 
 
+def can_self_assess(user: User, work: WeeklyWork) -> bool:
+    """Only the author: a self-assessment made before submitting is private until then."""
+    return _active(user) and user.pk == work.student_id
+
+
+def work_get_for_self_assessment(user: User, pk: int) -> WeeklyWork:
+    """The work, with what the self-assessment page needs, for its author only: 404 for
+    everybody else (mentors and instructors included) and for missing work alike."""
+    work = (
+        WeeklyWork.objects.select_related("student", "cohort", "week", "deliverable", "latest_revision")
+        .defer("content", "latest_revision__content")
+        .filter(pk=pk)
+        .first()
+    )
+    if work is None or not can_self_assess(user, work):
+        raise Http404("No such work.")
+    return work
+
+
 def peer_assignment_get_for_user(user: User, pk: int) -> PeerAssignment:
     """Only the assigned reviewer reaches a peer assignment."""
     assignment = (

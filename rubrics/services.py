@@ -28,6 +28,7 @@ from .models import (
     PeerAssignment,
     Rubric,
     RubricAttachment,
+    SelfAssessmentDraft,
 )
 from .selectors import rubric_for_work
 
@@ -154,6 +155,11 @@ def weighted_score(pairs: Iterable[tuple[int, int, int]]) -> Decimal:
     if not possible:
         return Decimal("0.00")
     return (Decimal(100) * reached / possible).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _chosen_score(chosen: list[tuple[Criterion, Level, str]]) -> Decimal:
+    """The weighted score of checked levels (the criteria carry their prefetched levels)."""
+    return weighted_score((c.weight, level.points, max(lv.points for lv in c.levels.all())) for c, level, _ in chosen)
 
 
 def _check_scorer(
@@ -290,7 +296,7 @@ def _store_assessment(
     calibration_run: CalibrationRun | None,
     now: datetime.datetime,
 ) -> Assessment:
-    score = weighted_score((c.weight, level.points, max(lv.points for lv in c.levels.all())) for c, level, _ in chosen)
+    score = _chosen_score(chosen)
     assessment = Assessment(
         revision=revision,
         rubric=rubric,
@@ -355,6 +361,88 @@ def assessment_record_past_review(
         decision=decision,
         calibration_run=None,
         now=submitted_at,
+    )
+
+
+# --- Self-assessment before submitting ---------------------------------------------------------
+
+
+@transaction.atomic
+def self_assessment_save_draft(
+    *, work: WeeklyWork, by: User, scores: Scores, feedback: str = ""
+) -> SelfAssessmentDraft:
+    """Save (or replace) the author's self-assessment of a work they have not submitted yet,
+    against the rubric that applies now. It is recorded on the next revision when they submit
+    (self_assessment_attach). Returns the draft with its computed weighted score."""
+    # The same row lock as submissions.services.work_submit: a save racing a submit either
+    # lands before it (and is attached) or sees the work submitted (and is refused).
+    work = WeeklyWork.objects.select_for_update(of=("self",)).select_related("cohort").get(pk=work.pk)
+    if by.pk != work.student_id:
+        raise ValidationError("Only the author assesses their own work.")
+    if not work.is_editable:
+        raise ValidationError(
+            f"This work is {work.get_state_display().lower()}: your self-assessment went with the revision you "
+            "submitted. You can change it again when changes are requested."
+        )
+    rubric = rubric_for_work(work)
+    if rubric is None:
+        raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    chosen = _check_scores(rubric, scores)
+    draft = SelfAssessmentDraft.objects.filter(work=work).first() or SelfAssessmentDraft(work=work)
+    draft.rubric = rubric
+    draft.levels = {str(c.pk): {"level": level.pk, "comment": comment} for c, level, comment in chosen}
+    draft.feedback = feedback.strip()
+    draft.score = _chosen_score(chosen)
+    draft.full_clean(exclude=["work", "rubric"], validate_unique=False)  # both were just read from the database
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def self_assessment_attach(*, revision: Revision) -> Assessment | None:
+    """Record the author's self-assessment draft as the SELF assessment of a just-submitted
+    revision (same levels, comments and note, dated when the revision was submitted; the
+    rubric version freezes as with any assessment). Returns the revision's self-assessment,
+    or None when there is nothing to attach.
+
+    Idempotent: a revision that has a self-assessment (attached before, or typed on the
+    feedback page) keeps it. Nothing is attached when the draft was made with another rubric
+    version than the one that applies now, when it no longer fits that version, when it was
+    last saved before the previous revision was submitted (the student has not looked at it
+    since revising), when a newer revision exists, or when the work is open for editing again
+    (the draft may already be meant for the next revision). The draft is kept: it prefills
+    the next revision's."""
+    work = (
+        WeeklyWork.objects.select_for_update(of=("self",)).select_related("cohort", "student").get(pk=revision.work_id)
+    )
+    draft = SelfAssessmentDraft.objects.filter(work=work).first()
+    if draft is None:
+        return None
+    existing = Assessment.objects.filter(revision=revision, scorer_id=work.student_id, kind=Assessment.Kind.SELF)
+    if found := existing.first():
+        return found
+    if work.latest_revision_id != revision.pk or work.is_editable:
+        return None
+    previous = Revision.objects.filter(work=work, number__lt=revision.number).order_by("-number").first()
+    if previous is not None and draft.updated_at <= previous.submitted_at:
+        return None  # saved for an earlier revision and not looked at since: it may not fit this one
+    rubric = rubric_for_work(work)
+    if rubric is None or rubric.pk != draft.rubric_id:
+        return None
+    try:
+        chosen = _check_scores(rubric, draft.scores)
+    except ValidationError:
+        return None  # an unfrozen version was edited in the admin since the draft was saved
+    return _store_assessment(
+        revision=revision,
+        rubric=rubric,
+        scorer=work.student,
+        kind=Assessment.Kind.SELF,
+        chosen=chosen,
+        feedback=draft.feedback,
+        decision="",
+        calibration_run=None,
+        now=revision.submitted_at,
     )
 
 

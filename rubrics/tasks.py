@@ -5,11 +5,15 @@ from core.tasks import durable_task
 
 @durable_task(name="rubrics.assign_peer_reviewers")
 def assign_peer_reviewers(revision_id: int) -> None:
-    """Give a just-submitted revision its peer reviewers (idempotent)."""
+    """What follows a submit, once it commits (submissions enqueues this by name): record the
+    self-assessment the author made before submitting on the new revision, and give the
+    revision its peer reviewers. Both steps are idempotent, so a retry or a second delivery
+    adds nothing. The name stays for the messages already queued under it."""
     from submissions.models import Revision
 
-    from .services import peer_assign_reviewers
+    from .services import peer_assign_reviewers, self_assessment_attach
 
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is not None:
+        self_assessment_attach(revision=revision)
         peer_assign_reviewers(revision=revision)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("revisions/<int:pk>/", views.score_revision, name="score"),
     path("revisions/<int:revision_pk>/evidence/<int:artifact_pk>/", views.revision_artifact, name="artifact"),
     path("feedback/<int:pk>/", views.feedback, name="feedback"),
+    path("works/<int:pk>/self-assessment/", views.self_assess, name="self_assess"),
     path("peer/", views.peer_queue, name="peer_queue"),
     path("peer/<int:pk>/", views.peer_review, name="peer_review"),
     path("cohorts/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),

@@ -1,6 +1,7 @@
-"""Review pages: the mentor's queue and scoring page, feedback for the author, peer review,
-the gradebook with CSV export, student progress and calibration runs. Every view fetches
-through an access function in policies.py (404 for missing and forbidden alike)."""
+"""Review pages: the mentor's queue and scoring page, feedback for the author, the author's
+self-assessment before submitting, peer review, the gradebook with CSV export, student
+progress and calibration runs. Every view fetches through an access function in
+policies.py (404 for missing and forbidden alike)."""
 
 import csv
 
@@ -24,7 +25,7 @@ from submissions.models import Artifact, WeeklyWork
 
 from . import policies, selectors, services
 from .forms import CalibrationRunForm, ScoringForm
-from .models import Assessment
+from .models import Assessment, SelfAssessmentDraft
 
 # --- Review queue ----------------------------------------------------------------------------
 
@@ -168,6 +169,104 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
             "can_score": policies.can_score_as_mentor(request.user, work),
         },
         status=400 if form is not None and request.method == "POST" else 200,
+    )
+
+
+# --- Self-assessment before submitting ---------------------------------------------------------
+
+
+def _self_assessment_form(data, *, criteria: list, initial: dict | None = None) -> ScoringForm:
+    form = ScoringForm(data, criteria=criteria, initial=initial)
+    form.fields["feedback"].label = "Overall note"
+    form.fields["feedback"].help_text = "Markdown. Where do you think the work stands, and what are you least sure of?"
+    return form
+
+
+def _draft_initial(draft: SelfAssessmentDraft) -> dict:
+    initial = {"feedback": draft.feedback}
+    for criterion_id, (level_id, comment) in draft.scores.items():
+        initial[f"criterion_{criterion_id}"] = level_id
+        initial[f"comment_{criterion_id}"] = comment
+    return initial
+
+
+def _draft_rows(draft: SelfAssessmentDraft, criteria: list) -> list[dict]:
+    """The saved levels and comments per criterion, for the read-only view."""
+    scores = draft.scores
+    rows = []
+    for criterion in criteria:
+        level_id, comment = scores.get(criterion.pk, (None, ""))
+        level = next((lv for lv in criterion.levels.all() if lv.pk == level_id), None)
+        rows.append({"criterion": criterion, "level": level, "comment": comment})
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author scores their own work with the rubric before submitting; the saved draft is
+    recorded on the next revision when they submit. Read-only while the work is submitted or
+    accepted."""
+    work = policies.work_get_for_self_assessment(request.user, pk)
+    rubric = selectors.rubric_for_work(work)
+    draft = SelfAssessmentDraft.objects.select_related("rubric").filter(work=work).first()
+    outdated = draft is not None and rubric is not None and draft.rubric_id != rubric.pk
+    editable = work.is_editable and rubric is not None
+    if request.method == "POST" and not editable:
+        if rubric is None:
+            messages.error(request, "No rubric applies to this work yet, so there is nothing to assess against.")
+        else:
+            messages.error(
+                request,
+                f"This work is {work.get_state_display().lower()}, so its self-assessment cannot change now. "
+                "You can edit it again when changes are requested.",
+            )
+        return redirect("rubrics:self_assess", pk=work.pk)
+    criteria = selectors.rubric_criteria(rubric) if rubric else []
+    form = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        form = _self_assessment_form(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                draft = services.self_assessment_save_draft(
+                    work=work, by=request.user, scores=form.scores(), feedback=form.cleaned_data["feedback"]
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Self-assessment saved: {draft.score} / 100. "
+                    "It is attached to your next revision when you submit.",
+                )
+                return redirect("rubrics:self_assess", pk=work.pk)
+    elif editable:
+        initial = None
+        if draft is not None:
+            # Levels of an outdated version mean nothing in the current one; the note still does.
+            initial = {"feedback": draft.feedback} if outdated else _draft_initial(draft)
+        form = _self_assessment_form(None, criteria=criteria, initial=initial)
+    read_only_rows = []
+    if form is None and draft is not None:
+        read_only_rows = _draft_rows(draft, selectors.rubric_criteria(draft.rubric) if outdated else criteria)
+    latest = work.latest_revision
+    return render(
+        request,
+        "rubrics/self_assess.html",
+        {
+            "work": work,
+            "rubric": rubric,
+            "draft": draft,
+            "outdated": outdated,
+            "form": form,
+            "rows": form.criterion_rows() if form else [],
+            "read_only_rows": read_only_rows,
+            "latest": latest,
+            "next_number": (latest.number if latest else 0) + 1,
+        },
+        status=status,
     )
 
 

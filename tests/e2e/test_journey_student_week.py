@@ -1,6 +1,7 @@
 """Journey 2: a student signs in, fills every section of this week's workspace, uploads an
-evidence file, submits; the mentor requests changes; the student reads the feedback,
-revises, writes the retrospective, submits again and compares the two revisions."""
+evidence file, self-assesses against the rubric, submits; the mentor requests changes; the
+student reads the feedback (their self-assessment beside it), revises, writes the
+retrospective, submits again and compares the two revisions."""
 
 import datetime
 import re
@@ -14,13 +15,14 @@ from playwright.sync_api import Page, expect
 from cohorts.models import Membership
 from rubrics.models import Assessment
 from rubrics.selectors import rubric_criteria
-from rubrics.services import assessment_record, rubric_install_defaults
+from rubrics.services import assessment_record, rubric_install_defaults, weighted_score
 from submissions.models import WeeklyWork
 from tests.factories import DEFAULT_PASSWORD, CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
 
 from .support import audit, sign_in
 
 WEEK = 3
+SELF_NOTE = "Strong on the error contract; the trade-off between 400 and 422 is not measured yet."
 MENTOR_FEEDBACK = "The error catalogue is solid. Quantify the 400 vs 422 trade-off and add the Schemathesis run."
 
 
@@ -146,6 +148,25 @@ def test_a_student_works_a_week_through_a_request_for_changes(page: Page, course
     expect(page.get_by_text("Entry added to your defect and risk log.")).to_be_visible()
     audit(page, "workspace-filled", docs_screenshot="workspace")
 
+    # Before submitting, an optional self-assessment against the rubric (it goes with the revision).
+    page.get_by_role("link", name="Self-assess against the rubric (optional)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Self-assessment: Week {WEEK}: {week.title}")
+    criteria = rubric_criteria(weekly_rubric)
+    chosen = [("Exemplary", 4)] + [("Proficient", 3)] * (len(criteria) - 1)
+    for criterion, (label, points) in zip(criteria, chosen, strict=True):
+        group = page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion.title)}\b"))
+        group.get_by_role("radio", name=re.compile(rf"^{label} · {points}")).check()
+    page.get_by_role("textbox", name=f"Comment on {criteria[0].title}").fill("The 400/422 rule is argued with RFCs.")
+    page.get_by_role("textbox", name="Overall note").fill(SELF_NOTE)
+    page.get_by_role("button", name="Save self-assessment").click()
+    # sum(weight × points) / sum(weight × top points) × 100, from the levels just chosen.
+    self_score = weighted_score((c.weight, p, 4) for c, (_, p) in zip(criteria, chosen, strict=True))
+    expect(page.get_by_text(f"Self-assessment saved: {self_score} / 100.")).to_be_visible()
+    expect(page.get_by_role("radio", name=re.compile(r"^Exemplary · 4")).first).to_be_checked()
+    audit(page, "self-assessment-before-submitting")
+    page.get_by_role("link", name="Back to the workspace").click()
+    expect(page.get_by_role("textbox", name="Decision", exact=True)).to_have_value(decision["Decision"])
+
     page.get_by_role("button", name="Save and submit revision 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Revision 1: Week {WEEK}: {week.title}")
     expect(page.get_by_text("Submitted as revision 1.")).to_be_visible()
@@ -169,6 +190,9 @@ def test_a_student_works_a_week_through_a_request_for_changes(page: Page, course
     mentor_feedback = page.get_by_role("region", name="Mentor feedback")
     expect(mentor_feedback.get_by_role("article", name=mentor.name)).to_contain_text(MENTOR_FEEDBACK)
     expect(page.get_by_text("Changes requested").first).to_be_visible()
+    own = page.get_by_role("region", name="Self-assessment").get_by_role("article", name="Your self-assessment")
+    expect(own).to_contain_text(f"{self_score} / 100")
+    expect(own).to_contain_text(SELF_NOTE)
     audit(page, "feedback-on-revision-1")
 
     # Revise: the workspace is editable again, with everything from revision 1.
