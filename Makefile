@@ -39,9 +39,12 @@ serve:
 
 run: seed serve
 
+# The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
+# gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install-dev e2e-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # What the browser journeys (tests/e2e) need besides Python: axe-core from the npm registry
 # and Debian's Chromium (Playwright's own browser download cannot work here; see docs/testing.md).

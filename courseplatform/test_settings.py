@@ -6,8 +6,26 @@ them set runs the suite against PostgreSQL and Redis.
 
 import os
 import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import environ
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
+
+
+def _redis_url_for_test_process(url: str, worker: str) -> str:
+    """pytest-xdist runs the suite in several processes ("gw0", "gw1", …). Tests clear the
+    cache, so each process takes its own Redis database: the one named in REDIS_URL plus
+    1 + the worker number. (pytest-django gives each process its own test database too.)"""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker.removeprefix('gw'))}"))
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_url_for_test_process(os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"])
 
 from .settings import *  # noqa: E402,F403
 

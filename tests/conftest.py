@@ -1,6 +1,8 @@
 """Shared fixtures. The bundled curriculum is imported once per test database; tests that
 flush the database (transactional ones) get it back through the `course` fixture."""
 
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -72,3 +74,10 @@ def client_for():
         return client
 
     return make
+
+
+def pytest_sessionstart(session):
+    """test-artifacts/e2e/ shows the last run only. Cleared once, by the process that runs
+    the session: under pytest-xdist the workers must not clear each other's screenshots."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(Path(__file__).resolve().parent.parent / "test-artifacts" / "e2e", ignore_errors=True)

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('curriculum', '0002_bloom_taxonomy'),
+        ("curriculum", "0002_bloom_taxonomy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='capstonedeliverable',
-            name='due_week',
-            field=models.ForeignKey(help_text='The week whose due date this deliverable shares.', on_delete=django.db.models.deletion.RESTRICT, related_name='capstone_deliverables_due', to='curriculum.week'),
+            model_name="capstonedeliverable",
+            name="due_week",
+            field=models.ForeignKey(
+                help_text="The week whose due date this deliverable shares.",
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="capstone_deliverables_due",
+                to="curriculum.week",
+            ),
         ),
     ]

@@ -20,7 +20,11 @@ def _clear_rate_limits():
 def test_sign_up_uses_email_and_requires_verification(client, course):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new.learner@example.com", "password1": "a sturdy passphrase 42", "password2": "a sturdy passphrase 42"},
+        {
+            "email": "new.learner@example.com",
+            "password1": "a sturdy passphrase 42",
+            "password2": "a sturdy passphrase 42",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="new.learner@example.com")

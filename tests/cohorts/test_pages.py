@@ -6,8 +6,18 @@ from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["student", "other_student", "mentor", "unassigned_mentor", "instructor", "admin",
-         "foreign_mentor", "foreign_student", "foreign_instructor", "stranger"]
+ROLES = [
+    "student",
+    "other_student",
+    "mentor",
+    "unassigned_mentor",
+    "instructor",
+    "admin",
+    "foreign_mentor",
+    "foreign_student",
+    "foreign_instructor",
+    "stranger",
+]
 MEMBERS = {"student", "other_student", "mentor", "unassigned_mentor", "instructor", "admin"}
 MANAGERS = {"instructor", "admin"}
 ROSTER = {"mentor", "unassigned_mentor", "instructor", "admin"}
@@ -56,7 +66,8 @@ def test_only_instructors_and_admins_add_members(role, people, client_for):
 def test_adding_an_unknown_email_shows_a_clear_error(people, client_for):
     client = client_for(people.instructor)
     response = client.post(
-        reverse("cohorts:membership_add", args=[people.cohort.slug]), {"email": "nobody@example.com", "role": "student"},
+        reverse("cohorts:membership_add", args=[people.cohort.slug]),
+        {"email": "nobody@example.com", "role": "student"},
         follow=True,
     )
     assert "No account uses this e-mail address" in response.content.decode()
@@ -92,7 +103,12 @@ def test_instructor_assigns_a_mentor_and_grants_an_extension(people, client_for,
     week = course.weeks.get(number=4)
     response = client.post(
         reverse("cohorts:extension_grant", args=[people.cohort.slug]),
-        {"extension-student": people.student.pk, "extension-week": week.pk, "extension-due_at": "2026-10-08T12:00", "extension-reason": "Family"},
+        {
+            "extension-student": people.student.pk,
+            "extension-week": week.pk,
+            "extension-due_at": "2026-10-08T12:00",
+            "extension-reason": "Family",
+        },
         follow=True,
     )
     extension = Extension.objects.get(student=people.student, week=week)
@@ -106,7 +122,11 @@ def test_instructor_assigns_a_mentor_and_grants_an_extension(people, client_for,
 def test_an_extension_before_the_due_date_is_refused_with_a_message(people, client_for, course):
     response = client_for(people.instructor).post(
         reverse("cohorts:extension_grant", args=[people.cohort.slug]),
-        {"extension-student": people.student.pk, "extension-week": course.weeks.get(number=4).pk, "extension-due_at": "2026-09-01T12:00"},
+        {
+            "extension-student": people.student.pk,
+            "extension-week": course.weeks.get(number=4).pk,
+            "extension-due_at": "2026-09-01T12:00",
+        },
         follow=True,
     )
     assert "must end after the regular due date" in response.content.decode()

@@ -45,14 +45,24 @@ def test_extension_must_end_after_the_regular_due_date(people, course):
     week = course.weeks.get(number=2)
     regular = week_window(people.cohort, 2).due_at
     with pytest.raises(ValidationError, match="after the regular due date"):
-        extension_grant(cohort=people.cohort, student=people.student, week=week, due_at=regular, reason="", granted_by=None)
+        extension_grant(
+            cohort=people.cohort, student=people.student, week=week, due_at=regular, reason="", granted_by=None
+        )
     extension = extension_grant(
-        cohort=people.cohort, student=people.student, week=week, due_at=regular + datetime.timedelta(days=1),
-        reason="Illness", granted_by=people.instructor,
+        cohort=people.cohort,
+        student=people.student,
+        week=week,
+        due_at=regular + datetime.timedelta(days=1),
+        reason="Illness",
+        granted_by=people.instructor,
     )
     again = extension_grant(
-        cohort=people.cohort, student=people.student, week=week, due_at=regular + datetime.timedelta(days=2),
-        reason="Still ill", granted_by=people.instructor,
+        cohort=people.cohort,
+        student=people.student,
+        week=week,
+        due_at=regular + datetime.timedelta(days=2),
+        reason="Still ill",
+        granted_by=people.instructor,
     )
     assert again.pk == extension.pk
     assert Extension.objects.get().due_at == regular + datetime.timedelta(days=2)
@@ -61,6 +71,10 @@ def test_extension_must_end_after_the_regular_due_date(people, course):
 def test_extensions_are_only_for_students_of_the_cohort(people, course):
     with pytest.raises(ValidationError, match="is not a student"):
         extension_grant(
-            cohort=people.cohort, student=UserFactory(), week=course.weeks.get(number=1),
-            due_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC), reason="", granted_by=None,
+            cohort=people.cohort,
+            student=UserFactory(),
+            week=course.weeks.get(number=1),
+            due_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+            reason="",
+            granted_by=None,
         )

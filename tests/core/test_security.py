@@ -24,7 +24,9 @@ def test_every_page_sends_the_security_headers(client, course):
 
 
 def _run_manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
@@ -46,7 +48,9 @@ def test_check_deploy_is_clean_with_production_variables():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _run_manage(["check"], {"DEBUG": "false", "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "courseplatform.settings"})
+    result = _run_manage(
+        ["check"], {"DEBUG": "false", "SECRET_KEY": "", "DJANGO_SETTINGS_MODULE": "courseplatform.settings"}
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _row_counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in apps.get_models() if not model._meta.label.startswith("sessions.")}
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if not model._meta.label.startswith("sessions.")
+    }
 
 
 def test_seed_demo_creates_the_demo_and_is_idempotent(course):

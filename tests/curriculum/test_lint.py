@@ -34,11 +34,13 @@ def test_customer_file_has_a_sound_bloom_progression_and_mapped_verbs():
 
 
 def test_a_week_falling_below_the_earlier_floor_is_reported():
-    text = _doc([
-        ("Alpha", ["Analyze", "Evaluate"]),
-        ("Beta", ["Evaluate", "Design"]),
-        ("Gamma", ["Explain", "Design"]),  # Explain = understand, below the Evaluate floor of week 2
-    ])
+    text = _doc(
+        [
+            ("Alpha", ["Analyze", "Evaluate"]),
+            ("Beta", ["Evaluate", "Design"]),
+            ("Gamma", ["Explain", "Design"]),  # Explain = understand, below the Evaluate floor of week 2
+        ]
+    )
     findings = [f for f in lint_document(parse_curriculum(text)) if f.check == "bloom-progression"]
     assert len(findings) == 1
     assert findings[0].location == "Week 3"
@@ -55,7 +57,8 @@ def test_a_week_whose_average_drops_is_reported_and_a_progression_note_accepts_i
 
 def test_unmapped_outcome_verbs_are_reported_but_routines_are_not():
     text = _doc([("Alpha", ["Ponder", "Analyze"])]).replace(
-        "- Analyze the principles of Alpha in depth.", "- Analyze the principles of Alpha in depth.\n- Track progress weekly."
+        "- Analyze the principles of Alpha in depth.",
+        "- Analyze the principles of Alpha in depth.\n- Track progress weekly.",
     )
     findings = [f for f in lint_document(parse_curriculum(text)) if f.check == "bloom-mapping"]
     assert len(findings) == 1
@@ -63,7 +66,10 @@ def test_unmapped_outcome_verbs_are_reported_but_routines_are_not():
 
 
 def test_uneven_capstone_deliverables_are_reported():
-    text = _doc([("Alpha", ["Analyze"])]) + "Capstone Projects\nProject 1: A\nDesc.\n- a\n- b\nProject 2: B\nDesc.\n- c\n- d\nProject 3: C\nDesc.\n- e\n"
+    text = (
+        _doc([("Alpha", ["Analyze"])])
+        + "Capstone Projects\nProject 1: A\nDesc.\n- a\n- b\nProject 2: B\nDesc.\n- c\n- d\nProject 3: C\nDesc.\n- e\n"
+    )
     findings = [f for f in lint_document(parse_curriculum(text)) if f.check == "structure"]
     assert [f.location for f in findings] == ["Capstone project 3"]
     assert "has 1 deliverables; the other projects have 2" in findings[0].message

@@ -7,13 +7,12 @@ install it (`make test` installs it when it runs as root).
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from .support import ARTIFACTS_DIR, AXE_SCRIPT, Recorder
+from .support import AXE_SCRIPT, Recorder
 
 # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the
 # ORM calls our fixtures make. Nothing here is really concurrent, so the guard can go.
@@ -99,9 +98,3 @@ def page(page, request):
     page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
     yield page
     assert not problems, "The browser reported problems:\n" + "\n".join(problems)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fresh_artifacts_folder():
-    """test-artifacts/e2e/ shows the last run only."""
-    shutil.rmtree(ARTIFACTS_DIR, ignore_errors=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ class Recorder:
 
     def __init__(self, test_name: str) -> None:
         self.folder = ARTIFACTS_DIR / _slug(test_name)
+        shutil.rmtree(self.folder, ignore_errors=True)  # a re-run of one test replaces its pages
         self.count = 0
         self.results: list[AxeResult] = []
 
