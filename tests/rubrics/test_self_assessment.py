@@ -171,6 +171,10 @@ def test_saved_self_assessment_is_recorded_on_the_revision_the_submit_view_creat
     feedback = client.get(reverse("rubrics:feedback", args=[revision.pk])).content.decode()
     assert "Your self-assessment" in feedback and "Save self-assessment" not in feedback
 
+    # The mentor reads the same assessment under the student's name for it, not "Your".
+    for_mentor = client_for(people.mentor).get(reverse("rubrics:feedback", args=[revision.pk])).content.decode()
+    assert "The student&#x27;s self-assessment" in for_mentor and "Your self-assessment" not in for_mentor
+
 
 def test_saving_again_replaces_the_draft(people, rubric, client_for):
     work = draft_work(people)
