@@ -1,11 +1,15 @@
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import ProfileForm, TokenCreateForm
@@ -64,3 +68,21 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked; clients using it are refused from now on.")
     return redirect("accounts:tokens")
+
+
+# --- The admin's sign-in ------------------------------------------------------------------
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """Stands in for Django admin's own login form, which takes a password directly and so
+    would skip allauth's rate limits and second factor. It never reads credentials: visitors
+    sign in through allauth; staff who already did go on; anyone else signed in is refused."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or request.POST.get(REDIRECT_FIELD_NAME) or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("admin:index")
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(next_url, reverse("account_login"))
+    if user.is_active and user.is_staff:
+        return redirect(next_url)
+    raise PermissionDenied("This account has no access to the administration.")

@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from accounts.views import admin_login
 from core import views as core_views
 
 # The admin has no sign-in page of its own: it sends people through allauth, whose rate
 # limits and second factor then protect it too.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = admin_login
 admin.site.site_header = "Course platform administration"
 admin.site.site_title = "Course platform admin"
 
