@@ -24,6 +24,8 @@ COPY --chown=app:app . .
 RUN DEBUG=false SECRET_KEY=build-only-secret-key-not-used-at-run-time-0123456789abcdef \
     python manage.py collectstatic --noinput
 
+# Owned by app so the media volume mounted here (compose.yaml) starts writable.
+RUN mkdir -p /app/media && chown app:app /app/media
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"

@@ -5,14 +5,17 @@ serving the course page and whitenoise's static files."""
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -37,6 +40,18 @@ def test_dockerfile_runs_as_a_non_root_user_on_a_slim_base():
     assert "collectstatic --noinput" in DOCKERFILE
 
 
+def _dockerfile_healthcheck() -> list[str]:
+    command = re.search(r"^HEALTHCHECK .*?CMD (.+)$", DOCKERFILE, re.M).group(1)
+    return shlex.split(command)
+
+
+def _compose_web_healthcheck() -> list[str]:
+    compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    return test[1:]
+
+
 def test_image_commands_serve_the_platform_with_gunicorn_and_whitenoise(tmp_path):
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.M).group(1))
     assert cmd[0] == "gunicorn"
@@ -46,6 +61,8 @@ def test_image_commands_serve_the_platform_with_gunicorn_and_whitenoise(tmp_path
         DEBUG="false",
         SECRET_KEY="image-test-secret-key-" + "q" * 40,
         DATABASE_URL=f"sqlite:///{tmp_path / 'image.sqlite3'}",
+        # A real domain, as in production: the health checks call 127.0.0.1 all the same.
+        ALLOWED_HOSTS="courses.example.com",
         STATIC_ROOT=str(tmp_path / "static"),
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
@@ -70,8 +87,16 @@ def test_image_commands_serve_the_platform_with_gunicorn_and_whitenoise(tmp_path
                 time.sleep(0.3)
         assert (status, json.loads(body)) == (200, {"status": "ok"})
         assert _get(f"{base}/readyz")[0] == 200
+        # The image's and the compose file's own health checks, pointed at this server.
+        for check in (_dockerfile_healthcheck(), _compose_web_healthcheck()):
+            check = [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in check]
+            assert subprocess.run(check, env=env, capture_output=True, timeout=20).returncode == 0, check
+        # Anything else still answers only to the allowed host.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(f"{base}/", {"X-Forwarded-Proto": "https"})
+        assert refused.value.code == 400
 
-        https = {"X-Forwarded-Proto": "https", "Host": "localhost"}
+        https = {"X-Forwarded-Proto": "https", "Host": "courses.example.com"}
         status, headers, body = _get(f"{base}/", https)
         html = body.decode()
         assert status == 200
@@ -85,3 +110,18 @@ def test_image_commands_serve_the_platform_with_gunicorn_and_whitenoise(tmp_path
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_compose_runs_every_app_process_with_debug_off_and_shared_media():
+    compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
+    for name in ("migrate", "web", "worker", "beat"):
+        service = compose["services"][name]
+        assert service["environment"]["DEBUG"] == "false", name
+        assert "media:/app/media" in service["volumes"], name
+    assert "media" in compose["volumes"]
+    assert re.search(r"^RUN mkdir -p /app/media && chown app:app /app/media$", DOCKERFILE, re.M)
+
+
+def test_env_example_does_not_switch_debug_on():
+    lines = (BASE_DIR / ".env.example").read_text().splitlines()
+    assert not [line for line in lines if line.strip().startswith("DEBUG")]
