@@ -31,7 +31,7 @@ migrate: install
 
 seed: migrate
 	$(RUN_ENV) $(BIN)/python manage.py import_curriculum
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo $(SEED_ARGS)
 	$(RUN_ENV) $(BIN)/python manage.py setup_schedules
 
 serve:
