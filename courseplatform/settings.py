@@ -121,7 +121,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, but an outage reads as a miss, not a 500 (core/cache.py).
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="courseplatform"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -129,6 +130,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The public portfolio page caches a small "head" per slug only where all web processes share
+# the cache (portfolios/cache.py says why).
+PORTFOLIO_CACHE_HEADS = env.bool("PORTFOLIO_CACHE_HEADS", default=bool(REDIS_URL))
 
 # --- Celery ------------------------------------------------------------------------------
 # See docs/background-jobs.md. Tasks are acknowledged only after they finish (acks_late), so a

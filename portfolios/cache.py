@@ -85,12 +85,23 @@ def page_set(key: str, value: tuple) -> None:
     cache.set(key, value, PAGE_SECONDS)
 
 
+def heads_are_shared() -> bool:
+    """Whether heads are cached at all. A head is only safe to cache where every web process
+    sees the services drop it: a shared cache (Redis). In a per-process cache (the embedded
+    default, local memory) a change made through one gunicorn worker would leave the others
+    serving the old head, and so a hidden portfolio, until it expired; there each request
+    reads the head from the database instead (one small query). Rendered pages stay cached
+    either way: their keys name the version, so they cannot go stale."""
+    return getattr(settings, "PORTFOLIO_CACHE_HEADS", True)
+
+
 def head_get(slug: str) -> dict | str | None:
-    return cache.get(head_key(slug))
+    return cache.get(head_key(slug)) if heads_are_shared() else None
 
 
 def head_set(slug: str, head: dict | None) -> None:
-    cache.set(head_key(slug), head if head is not None else MISSING, HEAD_SECONDS)
+    if heads_are_shared():
+        cache.set(head_key(slug), head if head is not None else MISSING, HEAD_SECONDS)
 
 
 def forget_slugs(*slugs: str) -> None:

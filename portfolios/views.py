@@ -79,6 +79,10 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_found(request)
     stub = Portfolio(pk=head["pk"], user_id=head["user_id"], slug=slug, visibility=head["visibility"])
     if not stub.is_world_visible:
+        if not request.user.is_authenticated:
+            # Answered from the head alone, exactly as for an unknown slug, so neither the
+            # response nor its timing tells a visitor that a private portfolio exists.
+            return _not_found(request)
         # Private: only the learner, their mentors and admins; never cached anywhere.
         try:
             portfolio = policies.portfolio_get_for_viewer(request.user, slug)

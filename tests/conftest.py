@@ -15,6 +15,7 @@ from curriculum.models import BloomLevel, BloomVerb, Course
 from curriculum.selectors import course_default
 from curriculum.services import curriculum_import, load_overlay
 from tests.factories import CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
+from tests.redis_server import PrivateRedis
 
 
 def import_bundled_curriculum() -> Course:
@@ -81,3 +82,19 @@ def pytest_sessionstart(session):
     the session: under pytest-xdist the workers must not clear each other's screenshots."""
     if not hasattr(session.config, "workerinput"):
         shutil.rmtree(Path(__file__).resolve().parent.parent / "test-artifacts" / "e2e", ignore_errors=True)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The settings' Redis cache, pointed at a private redis-server the test can stop."""
+    server = PrivateRedis()
+    server.start()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailSoftRedisCache",
+            "LOCATION": server.url,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    yield server
+    server.stop()

@@ -11,7 +11,6 @@ with SQLite, a file copy of the test database that both processes use).
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,48 +29,11 @@ from core.models import QueuedTask, TaskRun
 from core.queue import reset_broker_pause
 from courseplatform.celery import app
 from tests.factories import UserFactory
+from tests.redis_server import PrivateRedis
 
 BASE_DIR = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).with_name("celery"))
 VISIBILITY_TIMEOUT = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivateRedis:
-    """A throwaway redis-server on its own port, started and stopped by the test."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="cp-test-redis-")
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.dir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 @contextmanager

@@ -204,14 +204,18 @@ def test_markdown_in_bio_and_narrative_is_sanitised(client_for, people, accepted
     assert "<script>" not in body and "javascript:" not in body and "onerror" not in body
 
 
-def test_cached_page_costs_no_query(client_for, published, django_assert_num_queries):
+def test_cached_page_costs_no_query(client_for, published, django_assert_num_queries, settings):
+    settings.PORTFOLIO_CACHE_HEADS = True  # as with Redis, the cache every process shares
     client = client_for(None)
     client.get("/p/sam-student/")
     with django_assert_num_queries(0):  # head and page both come from the cache
         assert client.get("/p/sam-student/").status_code == 200
 
 
-def test_unknown_slugs_are_cached_as_missing_until_someone_takes_them(client_for, people, django_assert_num_queries):
+def test_unknown_slugs_are_cached_as_missing_until_someone_takes_them(
+    client_for, people, django_assert_num_queries, settings
+):
+    settings.PORTFOLIO_CACHE_HEADS = True
     client = client_for(None)
     assert client.get("/p/sam-student/").status_code == 404
     with django_assert_num_queries(0):
@@ -246,10 +250,50 @@ def test_page_query_count_is_fixed_for_thirty_entries(
     assert response.content.decode().count('<article class="pf-entry') == 30
 
 
-def test_another_web_process_serves_the_page_from_the_shared_cache(client_for, published, django_assert_num_queries):
+def test_another_web_process_serves_the_page_from_the_shared_cache(
+    client_for, published, django_assert_num_queries, settings
+):
+    settings.PORTFOLIO_CACHE_HEADS = True
     client = client_for(None)
     first = client.get("/p/sam-student/")
     page_cache.local_pages.clear()  # as if the next request reached another process
     with django_assert_num_queries(0):
         again = client.get("/p/sam-student/")
     assert again.content == first.content and again["ETag"] == first["ETag"]
+
+
+def test_without_a_shared_cache_each_request_reads_the_head_so_other_processes_changes_show_at_once(
+    client_for, published, django_assert_num_queries, settings
+):
+    """The embedded default (local memory): a service's invalidation reaches only its own
+    process, so heads are not cached; a change made elsewhere (here: straight in the database,
+    as another gunicorn worker's would look to this one) shows on the next request."""
+    settings.PORTFOLIO_CACHE_HEADS = False
+    portfolio, _ = published
+    client = client_for(None)
+    first = client.get("/p/sam-student/")
+    assert first.status_code == 200
+    with django_assert_num_queries(1):  # the head; the rendered page comes from the cache
+        assert client.get("/p/sam-student/").content == first.content
+    Portfolio.objects.filter(pk=portfolio.pk).update(visibility=Portfolio.Visibility.PRIVATE)
+    assert client.get("/p/sam-student/").status_code == 404
+
+
+def test_a_private_portfolio_is_refused_to_visitors_as_cheaply_as_an_unknown_slug(
+    client_for, published, django_assert_num_queries, settings
+):
+    settings.PORTFOLIO_CACHE_HEADS = True
+    portfolio, _ = published
+    services.portfolio_update_profile(
+        portfolio=portfolio, slug=portfolio.slug, display_name="Sam", visibility=Portfolio.Visibility.PRIVATE
+    )
+    client = client_for(None)
+    unknown, private = client.get("/p/nobody-here/"), client.get("/p/sam-student/")
+    with django_assert_num_queries(0):
+        again_unknown = client.get("/p/nobody-here/")
+    with django_assert_num_queries(0):
+        again_private = client.get("/p/sam-student/")
+    for response in (unknown, private, again_unknown, again_private):
+        assert response.status_code == 404
+    assert again_private.content == again_unknown.content
+    assert sorted(again_private.items()) == sorted(again_unknown.items())

@@ -1,0 +1,79 @@
+"""The Redis cache, made to fail soft.
+
+Everything we keep in the cache can be recomputed (the public portfolio page and its head,
+rate-limit and throttle counters), so a Redis outage must cost speed, not pages: Django's own
+backend raises ConnectionError into the view, turning every cached page and every sign-in into
+a 500. Here a failed call is logged and answered as a miss, and for a few seconds afterwards
+the process does not try Redis at all, so a Redis that hangs rather than refuses cannot add its
+socket timeout to every call of every request.
+
+What this costs while Redis is away: rate limits and API throttles count nothing (they fail
+open rather than lock everybody out), and a cached entry that could not be deleted lives until
+it expires (the portfolio head after PORTFOLIO_HEAD_CACHE_SECONDS).
+"""
+
+import logging
+import time
+
+import redis
+from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
+
+# How long a process leaves Redis alone after a failed call.
+RETRY_AFTER_SECONDS = 5.0
+
+_MISS = object()
+# What each client call answers while Redis is unreachable: what it would for a missing key,
+# except `add`, which says it stored the value: locks built on it (allauth's rate-limit lock)
+# then let the request through instead of refusing every sign-in until Redis is back.
+_ANSWER_WHEN_DOWN = {
+    "add": True,
+    "get": _MISS,  # the caller's default
+    "set": None,
+    "touch": False,
+    "delete": False,
+    "get_many": {},
+    "has_key": False,
+    "set_many": None,
+    "delete_many": None,
+    "clear": False,
+}
+_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class _FailSoftClient:
+    def __init__(self, client) -> None:
+        self._client = client
+        self._skip_until = 0.0
+
+    def __getattr__(self, name: str):
+        method = getattr(self._client, name)
+        if name not in _ANSWER_WHEN_DOWN:
+            return method
+
+        def call(*args, **kwargs):
+            if time.monotonic() < self._skip_until:
+                return self._answer(name, args, kwargs)
+            try:
+                return method(*args, **kwargs)
+            except _UNREACHABLE as exc:
+                self._skip_until = time.monotonic() + RETRY_AFTER_SECONDS
+                logger.warning("Cache unavailable (%s: %s); serving without it", exc.__class__.__name__, exc)
+                return self._answer(name, args, kwargs)
+
+        return call
+
+    @staticmethod
+    def _answer(name: str, args: tuple, kwargs: dict):
+        answer = _ANSWER_WHEN_DOWN[name]
+        if answer is _MISS:
+            return kwargs.get("default", args[1] if len(args) > 1 else None)
+        return dict(answer) if isinstance(answer, dict) else answer
+
+
+class FailSoftRedisCache(RedisCache):
+    @cached_property
+    def _cache(self):
+        return _FailSoftClient(self._class(self._servers, **self._options))
