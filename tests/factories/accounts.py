@@ -24,7 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(self, create, extracted, **kwargs):
-        if create:
+        """A verified primary address like the one signing up leaves (verified_email=False: none)."""
+        if create and extracted is not False:
             self.save()
             EmailAddress.objects.get_or_create(
                 user=self, email=self.email, defaults={"verified": True, "primary": True}
@@ -32,10 +33,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class EmailAddressFactory(factory.django.DjangoModelFactory):
+    """The verified primary address of a user who has none yet."""
+
     class Meta:
         model = EmailAddress
 
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, verified_email=False)
     email = factory.SelfAttribute("user.email")
     verified = True
     primary = True

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from cohorts.models import Cohort, Extension, Membership, MentorAssignment
 from curriculum.selectors import course_default
@@ -11,8 +12,16 @@ __all__ = ["CohortFactory", "MembershipFactory", "MentorAssignmentFactory", "Ext
 
 
 class CohortFactory(factory.django.DjangoModelFactory):
+    """A cohort of the bundled course starting on 7 September 2026; CohortFactory(running=True)
+    started two days ago, so week 1 is open now and work submitted now is on time."""
+
     class Meta:
         model = Cohort
+
+    class Params:
+        running = factory.Trait(
+            start_date=factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=2))
+        )
 
     course = factory.LazyFunction(course_default)
     name = factory.Sequence(lambda n: f"Cohort {n}")

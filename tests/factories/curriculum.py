@@ -1,5 +1,6 @@
 import factory
 
+from curriculum.bloom import LEVELS
 from curriculum.models import (
     BloomLevel,
     BloomVerb,
@@ -13,6 +14,7 @@ from curriculum.models import (
 )
 
 __all__ = [
+    "BloomLevelFactory",
     "CourseFactory",
     "WeekFactory",
     "ObjectiveFactory",
@@ -27,6 +29,24 @@ __all__ = [
 
 def bloom_level(key: str) -> BloomLevel:
     return BloomLevel.objects.get(key=key)
+
+
+_TAXONOMY = {key: (rank, name, description) for rank, key, name, description in LEVELS}
+
+
+class BloomLevelFactory(factory.django.DjangoModelFactory):
+    """One of the six fixed levels of the revised taxonomy (curriculum.bloom.LEVELS): the
+    row the data migration installed, or a new one with the taxonomy's rank and name when a
+    test flushed it. There are no other levels to make."""
+
+    class Meta:
+        model = BloomLevel
+        django_get_or_create = ["key"]
+
+    key = factory.Iterator(list(_TAXONOMY))
+    rank = factory.LazyAttribute(lambda o: _TAXONOMY[o.key][0])
+    name = factory.LazyAttribute(lambda o: _TAXONOMY[o.key][1])
+    description = factory.LazyAttribute(lambda o: _TAXONOMY[o.key][2])
 
 
 class CourseFactory(factory.django.DjangoModelFactory):
