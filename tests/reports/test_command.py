@@ -78,3 +78,32 @@ def test_build_report_bad_arguments_give_a_clear_error(people, arguments, messag
     with pytest.raises(CommandError, match=message.replace("(", r"\(")):
         call_command("build_report", *arguments, stdout=io.StringIO(), stderr=io.StringIO())
     assert not ReportRun.objects.filter(status=ReportRun.Status.SUCCEEDED).exists()
+
+
+@pytest.mark.django_db
+def test_build_report_creates_a_folder_given_with_a_trailing_slash(people, tmp_path):
+    folder = tmp_path / "reports" / "autumn"
+    out = io.StringIO()
+    call_command(
+        "build_report",
+        *("--kind", "gradebook", "--format", "csv", "--cohort", people.cohort.slug),
+        *("--output", f"{folder}/", "--no-progress"),
+        stdout=out,
+    )
+    assert folder.is_dir()
+    (written,) = list(folder.iterdir())
+    assert written.suffix == ".csv"
+    assert f"Written to {written}" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_build_report_refuses_an_output_in_a_missing_folder_before_building(people, tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command(
+            "build_report",
+            *("--kind", "cohort", "--format", "csv", "--cohort", people.cohort.slug),
+            *("--output", str(tmp_path / "missing" / "cohort.csv"), "--no-progress"),
+            stdout=io.StringIO(),
+        )
+    assert not ReportRun.objects.exists()
+    assert not (tmp_path / "missing").exists()

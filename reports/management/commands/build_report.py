@@ -38,7 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=ReportRun.Format.values, dest="fmt")
         parser.add_argument("--cohort", required=True, help="The cohort's slug.")
         parser.add_argument("--student", help="The student's e-mail address (for --kind student).")
-        parser.add_argument("--output", help="Also copy the finished file to this path.")
+        parser.add_argument(
+            "--output",
+            help="Also copy the finished file here: a file path, or a folder (an existing one, or a path "
+            "ending in / which is created) to keep the report's own file name.",
+        )
         parser.add_argument(
             "--as",
             dest="requester",
@@ -47,6 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
 
     def handle(self, *args, kind, fmt, cohort, student, output, requester, no_progress, **options):
+        output_folder, output_file = _output_target(output) if output else (None, None)
         cohort_obj = Cohort.objects.select_related("course").filter(slug=cohort).first()
         if cohort_obj is None:
             raise CommandError(f"No cohort with the slug “{cohort}”.")
@@ -72,7 +77,13 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
 
-        bar = tqdm(total=100, unit="%", desc=f"{kind} report", disable=no_progress, file=_BarStream(self.stderr))
+        bar = tqdm(
+            total=100,
+            desc=f"{kind} report",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}",
+            disable=no_progress,
+            file=_BarStream(self.stderr),
+        )
 
         def advance(percent: int) -> None:
             bar.update(percent - bar.n)
@@ -85,9 +96,25 @@ class Command(BaseCommand):
             raise CommandError(f"Report run {run.pk} failed: {run.error}")
         self.stdout.write(f"Report run {run.pk}: stored as {run.file.name}")
         if output:
-            target = Path(output)
-            if target.is_dir():
-                target = target / Path(run.file.name).name
+            if output_folder is not None:
+                output_folder.mkdir(parents=True, exist_ok=True)
+                target = output_folder / Path(run.file.name).name
+            else:
+                target = output_file
             with run.file.open("rb") as source, target.open("wb") as sink:
                 shutil.copyfileobj(source, sink)
             self.stdout.write(self.style.SUCCESS(f"Written to {target.resolve()}"))
+
+
+def _output_target(output: str) -> tuple[Path | None, Path | None]:
+    """(folder, None) or (None, file) for --output, checked before anything is built."""
+    path = Path(output).expanduser()
+    if output.endswith(("/", "\\")) or path.is_dir():
+        if path.exists() and not path.is_dir():
+            raise CommandError(f"--output {output}: this is a file, not a folder.")
+        return path, None
+    if not path.parent.is_dir():
+        raise CommandError(
+            f"--output {output}: the folder {path.parent} does not exist (end the path with / to create it)."
+        )
+    return None, path
