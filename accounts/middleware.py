@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from .policies import must_use_second_factor
 
@@ -39,3 +40,18 @@ class RequireStaffMFAMiddleware:
         if not must_use_second_factor(user):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class UserTimeZoneMiddleware:
+    """Dates and times on pages in the signed-in person's own time zone (their profile's).
+    Pages that must show another zone (a cohort's schedule) say so explicitly."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.time_zone:
+            with timezone.override(user.time_zone):
+                return self.get_response(request)
+        return self.get_response(request)

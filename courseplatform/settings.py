@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.RequireStaffMFAMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "courseplatform.urls"

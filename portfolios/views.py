@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.text import slugify
@@ -39,6 +41,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@timezone.override(None)  # one copy serves every visitor: dates in UTC, not the viewer's zone
 def _render_page(portfolio: Portfolio) -> str:
     page = selectors.portfolio_page(portfolio)
     for proof in page.proofs:
@@ -53,6 +56,7 @@ def _render_page(portfolio: Portfolio) -> str:
             "page": page,
             "portfolio": portfolio,
             "page_url": f"{settings.SITE_URL}{reverse('portfolios:public', kwargs={'slug': portfolio.slug})}",
+            "share_image_url": f"{settings.SITE_URL}{static('img/og-portfolio.png')}",
             "export": False,
         },
     )

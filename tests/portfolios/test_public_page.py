@@ -1,7 +1,11 @@
 import datetime
 import hashlib
+import re
+import struct
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils.http import http_date
 
 from curriculum.models import CapstoneDeliverable
@@ -53,7 +57,13 @@ def test_public_page_is_indexable_with_opengraph_and_twitter_tags(client_for, pu
     assert '<meta property="og:type" content="profile">' in body
     assert f'<meta property="og:url" content="{settings.SITE_URL}/p/sam-student/">' in body
     assert '<meta property="og:title" content="Sam Student' in body
-    assert '<meta name="twitter:card" content="summary">' in body
+    assert '<meta name="twitter:card" content="summary_large_image">' in body
+    image = re.search(r'<meta property="og:image" content="([^"]+)">', body).group(1)
+    assert image.startswith(f"{settings.SITE_URL}/static/img/og-portfolio")  # absolute, as OpenGraph needs
+    png = Path(finders.find("img/og-portfolio.png")).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1200, 630)  # the size the tags announce
+    assert '<meta property="og:image:width" content="1200">' in body
 
 
 def test_unlisted_page_is_readable_but_noindex(client_for, published):
