@@ -169,6 +169,8 @@ def audit(
         violations=axe_violations(page, exclude=exclude, disable_rules_on=disable_rules_on),
     )
     _warn_about_duplicate_referenced_ids(page, name)
+    # Another run in the same checkout may have emptied test-artifacts/ meanwhile (tests/conftest.py).
+    screenshot_path.parent.mkdir(parents=True, exist_ok=True)
     screenshot_path.with_suffix(".axe.json").write_text(json.dumps(result.violations, indent=2), encoding="utf-8")
     recorder.results.append(result)
     assert not result.failing, (

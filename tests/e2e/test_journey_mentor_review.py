@@ -157,11 +157,14 @@ def test_a_mentor_reviews_a_revision_twice_and_peers_review_it_anonymously(page:
     work.refresh_from_db()
     assert work.state == "accepted"
     sign_out(page)
+    audit(page, "signed-out-mentor")
 
     # Two classmates were assigned when the revision came in; each reviews it, never seeing who wrote it.
     for number, peer in enumerate(peers, start=1):
         page.goto("/accounts/login/")
         sign_in(page, email=peer.email, password=DEFAULT_PASSWORD, audit_form=False)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your dashboard")
+        audit(page, f"peer-dashboard-{number}")
         page.get_by_role("link", name="Peer reviews").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Peer reviews")
         task = page.get_by_role("table", name="Your peer reviews").get_by_role("row").filter(has_text="revision 2")
@@ -185,6 +188,7 @@ def test_a_mentor_reviews_a_revision_twice_and_peers_review_it_anonymously(page:
         expect(done).to_contain_text("Done")
         audit(page, f"peer-queue-{number}-done")
         sign_out(page)
+        audit(page, f"signed-out-peer-{number}")
 
     # The author reads both peer reviews under neutral names.
     page.goto(f"/review/feedback/{revision_2.pk}/")
