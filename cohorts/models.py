@@ -86,7 +86,8 @@ class Extension(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="extensions")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions")
-    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="extensions")
+    # PROTECT, as for weekly work: removing a week must never silently take a student's extension with it.
+    week = models.ForeignKey(Week, on_delete=models.PROTECT, related_name="extensions")
     due_at = models.DateTimeField()
     reason = models.CharField(max_length=300, blank=True)
     granted_by = models.ForeignKey(

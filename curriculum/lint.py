@@ -9,14 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .models import BloomVerb, Course
-from .parsing import ParsedCourse, ParsedDeliverable, ParsedObjective, ParsedProject, ParsedWeek
+from .parsing import ParsedCourse, ParsedDeliverable, ParsedObjective, ParsedProject, ParsedWeek, names_week_topic
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
 class Finding:
-    check: str  # "bloom-mapping", "bloom-progression", "repeated-sentence", "structure"
+    check: str  # "bloom-mapping", "bloom-progression", "outcome-topic", "repeated-sentence", "structure"
     location: str
     message: str
     line: int | None = None
@@ -64,6 +64,7 @@ def lint_document(document: ParsedCourse, week_notes: dict[int, str] | None = No
     findings: list[Finding] = []
     findings += _unmapped_verbs(document, verb_ranks)
     findings += _bloom_progression(document, verb_ranks, level_names, week_notes or {})
+    findings += _outcome_topics(document)
     findings += _repeated_sentences(document)
     findings += _structure(document)
     return findings
@@ -133,6 +134,22 @@ def _bloom_progression(
     return findings
 
 
+def _outcome_topics(document: ParsedCourse) -> list[Finding]:
+    """The format's outcomes name their week's topic; one that does not was usually left
+    behind when the week was renamed (it is still imported as an outcome, by position)."""
+    return [
+        Finding(
+            "outcome-topic",
+            f"Week {week.number}, objective {objective.order}",
+            f"this outcome does not name the week's topic “{week.title}”; was the week renamed without it?",
+            _line(objective),
+        )
+        for week in document.weeks
+        for objective in week.objectives
+        if objective.kind == "outcome" and not names_week_topic(objective.text, week.title)
+    ]
+
+
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
@@ -196,15 +213,6 @@ def _structure(document: ParsedCourse) -> list[Finding]:
                     f"Week {week.number}",
                     f"has {outcomes} outcome objectives and {routines} routines; most weeks have "
                     f"{usual_outcomes} and {usual_routines}",
-                    _line(week),
-                )
-            )
-        if outcomes == 0:
-            findings.append(
-                Finding(
-                    "structure",
-                    f"Week {week.number}",
-                    "has no outcome objective that names the week's topic",
                     _line(week),
                 )
             )

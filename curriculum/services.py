@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
@@ -48,56 +50,131 @@ class _Applier:
         self.reason = reason
         self.changes: list[str] = []
 
-    def upsert(self, instance: models.Model | None, model: type[models.Model], values: dict[str, Any], label: str):
+    def upsert(
+        self,
+        instance: models.Model | None,
+        model: type[models.Model],
+        values: dict[str, Any],
+        label: str,
+        *,
+        show_values: tuple[str, ...] = (),
+    ):
+        """`show_values` names fields whose change is reported with the old and new value."""
         if instance is None:
             instance = model(**values)
-            self._save(instance)
+            self._save(instance, label)
             self.changes.append(f"{label}: created")
             return instance
         changed = [name for name, value in values.items() if getattr(instance, name) != value]
         if changed:
+            shown = [
+                f"{name} changed: “{getattr(instance, name)}” → “{values[name]}”"
+                for name in show_values
+                if name in changed
+            ]
             for name in changed:
                 setattr(instance, name, values[name])
-            self._save(instance, update_fields=changed)
-            readable = ", ".join(name.removesuffix("_id").replace("_", " ") for name in changed)
-            self.changes.append(f"{label}: {readable} changed")
+            self._save(instance, label, update_fields=changed)
+            self.changes += [f"{label}: {change}" for change in shown]
+            rest = [name.removesuffix("_id").replace("_", " ") for name in changed if name not in show_values]
+            if rest:
+                self.changes.append(f"{label}: {', '.join(rest)} changed")
         return instance
 
     def delete(self, instance: models.Model, label: str) -> None:
         try:
             instance.delete()
-        except (ProtectedError, RestrictedError) as exc:
-            raise CurriculumImportError(f"{label} cannot be removed because other records still use it") from exc
+        except ProtectedError as exc:
+            raise CurriculumImportError(_still_used(label, exc.protected_objects)) from exc
+        except RestrictedError as exc:
+            raise CurriculumImportError(_still_used(label, exc.restricted_objects)) from exc
         self.changes.append(f"{label}: removed")
 
-    def _save(self, instance: models.Model, update_fields: list[str] | None = None) -> None:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
+    def _save(self, instance: models.Model, label: str, update_fields: list[str] | None = None) -> None:
+        try:
+            instance.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise CurriculumImportError(f"{label}: {' '.join(exc.messages)}") from exc
         instance._change_reason = self.reason
         instance.save(update_fields=update_fields)
 
 
+def _still_used(label: str, users) -> str:
+    """“Week 24 cannot be removed: 2 weekly works, 1 extension still refer to it …”"""
+    counts = Counter(user._meta for user in users)
+    named = ", ".join(
+        f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
+        for meta, count in sorted(counts.items(), key=lambda item: item[0].label)
+    )
+    return (
+        f"{label} cannot be removed: {named or 'other records'} still refer to it "
+        "(an import never deletes student work, extensions or the weeks they belong to)"
+    )
+
+
+def _slug_for(title: str) -> str:
+    return slugify(title)[:80] or "course"
+
+
+def _course_to_update(*, course_slug: str | None, title: str) -> Course | None:
+    """The newest version of the course an import applies to, or None for the first course.
+
+    A course is identified by its slug, never re-derived from a title the customer may
+    edit: `course_slug` when given; otherwise the course whose slug the title gives; otherwise,
+    when the database holds a single course, that one (its title then changes, its slug stays).
+    """
+    slugs = list(Course.objects.order_by("slug").values_list("slug", flat=True).distinct())
+    if course_slug is not None:
+        if course_slug not in slugs:
+            known = f"the courses are: {', '.join(slugs)}" if slugs else "the database holds no course yet"
+            raise CurriculumImportError(f"there is no course “{course_slug}” to update ({known})")
+        slug = course_slug
+    elif not slugs:
+        return None
+    elif _slug_for(title) in slugs:
+        slug = _slug_for(title)
+    elif len(slugs) == 1:
+        slug = slugs[0]
+    else:
+        raise CurriculumImportError(
+            f"the file's title “{title}” matches none of the courses ({', '.join(slugs)}); "
+            "name the course to update with --course SLUG"
+        )
+    return Course.objects.filter(slug=slug).order_by("-version").first()
+
+
 @transaction.atomic
 def curriculum_import(
-    *, text: str, source_name: str, overlay: dict[str, Any] | None = None, as_new_version: bool = False
+    *,
+    text: str,
+    source_name: str,
+    overlay: dict[str, Any] | None = None,
+    as_new_version: bool = False,
+    course_slug: str | None = None,
 ) -> ImportReport:
     """Import a curriculum document: create the course or bring it up to date with the file.
 
     Idempotent: the same text imports to no changes. Runs in one transaction, so a
     failure leaves the database as it was. Labs and capstone due weeks from the overlay
     are applied only where none exist yet, because admins own them after the first import.
+    An import in place never changes the number of weeks: cohorts on that version are
+    scheduled by them, so such a file has to become a new version.
     """
     parsed = parse_curriculum(text)
     overlay = overlay or {}
     applier = _Applier(reason=f"Imported from {source_name}")
-    slug = slugify(parsed.title)[:80] or "course"
-    latest = Course.objects.filter(slug=slug).order_by("-version").first()
+    latest = _course_to_update(course_slug=course_slug, title=parsed.title)
     created = latest is None or as_new_version
+    slug = _slug_for(parsed.title) if latest is None else latest.slug
     version = 1 if latest is None else latest.version + (1 if as_new_version else 0)
+    if not created:
+        _check_same_weeks(latest, parsed)
     course = applier.upsert(
         None if created else latest,
         Course,
         {"slug": slug, "version": version, "title": parsed.title, "introduction": parsed.introduction},
-        f"Course “{parsed.title}” v{version}",
+        f"Course “{slug}” v{version}",
+        show_values=("title",),
     )
     weeks = _apply_weeks(course, parsed, applier)
     _apply_projects(course, parsed, weeks, overlay, applier)
@@ -111,6 +188,26 @@ def curriculum_import(
         course._change_reason = applier.reason
         course.save(update_fields=["source_name", "source_sha256", "imported_at"])
     return ImportReport(course=course, created=created, changes=applier.changes, notes=notes)
+
+
+def _check_same_weeks(course: Course, parsed: ParsedCourse) -> None:
+    """An import in place keeps the course's weeks: cohorts on this version are scheduled by
+    them and students' work and extensions belong to them, so adding or removing one (which
+    would shift or delete what students hold) needs a new version instead."""
+    numbers = list(Week.objects.for_course(course).values_list("number", flat=True))
+    if numbers == [week.number for week in parsed.weeks]:
+        return
+    if len(numbers) != len(parsed.weeks):
+        difference = f"the file has {len(parsed.weeks)} weeks but {course} has {len(numbers)}"
+    else:
+        difference = (
+            f"{course} has weeks {', '.join(map(str, numbers))} but the file numbers its weeks 1–{len(numbers)}"
+        )
+    raise CurriculumImportError(
+        f"{difference}; an import in place cannot change the number of weeks (cohorts on this version are "
+        "scheduled by them, and students' work and extensions belong to them). "
+        "Import the file as a new version with --new-version"
+    )
 
 
 def _apply_weeks(course: Course, parsed: ParsedCourse, applier: _Applier) -> dict[int, Week]:

@@ -1,3 +1,4 @@
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -7,18 +8,38 @@ from django.core.management.base import CommandError
 
 from curriculum.models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
 from curriculum.parsing import CurriculumFormatError, parse_curriculum
-from curriculum.services import curriculum_import, load_overlay
+from curriculum.services import CurriculumImportError, curriculum_import, load_overlay
+from tests.factories import CohortFactory, ExtensionFactory, WeeklyWorkFactory
 
 pytestmark = pytest.mark.django_db
 
 REAL_TEXT = settings.CURRICULUM_DEFAULT_PATH.read_text(encoding="utf-8")
 WEEKS_HEADING = "Detailed Weekly Curriculum"
+# shared/curriculum/backend-engineering-scalable-architectures.txt as the customer delivered it.
+CUSTOMER_DOCUMENT_SHA256 = "576a6576460e0ff4b934a0df90cb123126521f783ea142f6b7ef350c0e98424b"
+TITLE = "Backend Engineering: Scalable Architectures"
+SLUG = "backend-engineering-scalable-architectures"
+WEEK_8 = "Caching with Redis and HTTP Cache Strategies"
+
+
+def _week(title: str) -> str:
+    """A week in the format: its title, 4 outcomes naming it, then 4 routines."""
+    outcomes = [f"- {verb} {title} in depth." for verb in ("Analyze", "Evaluate", "Design", "Justify")]
+    routines = ["- Track progress.", "- Run a retrospective.", "- Revise from feedback.", "- Publish the output."]
+    return "\n".join([title, *outcomes, *routines]) + "\n"
+
+
+def _without_last_week(text: str) -> str:
+    start = text.index("\nCapstone Review, Operations Readiness, and Technical Defense\n")
+    end = text.index("\nCapstone Projects\n")
+    return text[:start] + text[end:]
 
 
 def test_bundled_file_is_the_customers_document():
+    assert hashlib.sha256(settings.CURRICULUM_DEFAULT_PATH.read_bytes()).hexdigest() == CUSTOMER_DOCUMENT_SHA256
     customer = Path(settings.BASE_DIR).parent / "shared" / "curriculum" / settings.CURRICULUM_DEFAULT_PATH.name
     if customer.exists():  # the shared folder sits beside the clone on team machines and in CI
-        assert customer.read_bytes() == settings.CURRICULUM_DEFAULT_PATH.read_bytes()
+        assert hashlib.sha256(customer.read_bytes()).hexdigest() == CUSTOMER_DOCUMENT_SHA256
 
 
 def test_real_file_imports_every_week_objective_and_capstone(course):
@@ -106,14 +127,112 @@ def test_importing_an_edited_file_updates_what_changed_and_reports_it(course):
     assert Objective.objects.filter(week__course=course).count() == 192
 
 
-def test_removing_an_objective_deletes_it_and_reports_it(course):
-    line = (
-        "- Publish the week output into your cumulative portfolio with concise outcome narrative and proof artifacts."
-    )
-    first, rest = REAL_TEXT.split(line, 1)  # drop week 1's last routine only
-    report = curriculum_import(text=first + rest.lstrip("\n"), source_name="shorter.txt")
-    assert report.changes == ["Week 1, objective 8: removed"]
-    assert course.weeks.get(number=1).objectives.count() == 7
+def test_renaming_a_week_keeps_its_outcomes_and_their_bloom_levels(course):
+    renamed = REAL_TEXT.replace(f"\n{WEEK_8}\n", "\nEdge Caching\n", 1)  # the title line only
+    report = curriculum_import(text=renamed, source_name="renamed.txt")
+    assert report.changes == ["Week 8: title changed"]
+    objectives = list(course.weeks.get(number=8).objectives.order_by("order"))
+    assert [o.kind for o in objectives] == ["outcome"] * 4 + ["routine"] * 4
+    assert [o.bloom_level.key for o in objectives[:4]] == ["analyze", "evaluate", "create", "evaluate"]
+
+
+def test_a_stray_heading_inside_a_week_fails_naming_the_line_and_imports_nothing(course, tmp_path):
+    justify = "- Justify a portfolio-ready engineering implementation dossier for Backend Architecture Fundamentals"
+    weird = REAL_TEXT.replace(justify, f"=== Unknown structure ===\n  * weird: thing\n{justify}", 1)
+    path = tmp_path / "weird.txt"
+    path.write_text(weird, encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_curriculum", str(path))
+    message = str(caught.value)
+    assert "weird.txt:10: week 1 (“Backend Architecture Fundamentals and Request Lifecycle”, line 6)" in message
+    assert "has 3 of its 8 items: expected 8 “- ” items (4 outcome objectives, then 4 routines)" in message
+    assert "found “=== Unknown structure ===” where item 4 should be" in message
+    assert message.endswith("Nothing was imported.")
+    assert course.weeks.count() == 24
+    assert course.weeks.get(number=1).objectives.count() == 8
+
+
+def test_an_in_place_import_that_changes_the_number_of_weeks_is_refused(course, tmp_path, capsys):
+    path = tmp_path / "shorter.txt"
+    path.write_text(_without_last_week(REAL_TEXT), encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_curriculum", str(path))
+    assert (
+        f"shorter.txt: the file has 23 weeks but {TITLE} (v1) has 24; an import in place cannot change the number "
+        "of weeks"
+    ) in str(caught.value)
+    assert "Import the file as a new version with --new-version. Nothing was imported." in str(caught.value)
+    assert course.weeks.count() == 24
+
+    call_command("import_curriculum", "--new-version", str(path))
+    assert f"Created {TITLE} (v2) from shorter.txt: 23 weeks, 3 capstone projects." in capsys.readouterr().out
+    assert course.weeks.count() == 24
+
+
+def test_an_import_never_removes_a_week_that_holds_an_extension(course):
+    extension = ExtensionFactory(cohort=CohortFactory(course=course), week=course.weeks.get(number=24))
+    with pytest.raises(CurriculumImportError, match="cannot change the number of weeks"):
+        curriculum_import(text=_without_last_week(REAL_TEXT), source_name="shorter.txt")
+    extension.refresh_from_db()
+    assert extension.week.number == 24
+
+
+def test_a_week_with_extensions_or_student_work_cannot_be_removed_and_the_import_says_why(course):
+    """The import refuses to drop weeks before it gets here; this is its last guard, the
+    same one for extensions (PROTECT since cohorts 0002) as for weekly work."""
+    from curriculum.services import _Applier
+
+    cohort = CohortFactory(course=course)
+    week = course.weeks.get(number=2)
+    extension = ExtensionFactory(cohort=cohort, week=week)
+    with pytest.raises(CurriculumImportError, match=r"^Week 2 cannot be removed: 1 extension still refer"):
+        _Applier(reason="test").delete(week, "Week 2")
+    WeeklyWorkFactory(cohort=cohort, student=extension.student, week=week)
+    with pytest.raises(CurriculumImportError, match=r"^Week 2 cannot be removed: 1 extension, 1 weekly work still"):
+        _Applier(reason="test").delete(week, "Week 2")
+    assert course.weeks.filter(number=2).exists()
+
+
+def test_a_changed_course_title_updates_the_single_course_and_keeps_its_slug(course, tmp_path, capsys):
+    path = tmp_path / "retitled.txt"
+    path.write_text(REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!"))
+    call_command("import_curriculum", str(path))
+    out = capsys.readouterr().out
+    assert "Updated Backend Engineering: Systems at Scale (v1) from retitled.txt" in out
+    assert f"Course “{SLUG}” v1: title changed: “{TITLE}” → “Backend Engineering: Systems at Scale”" in out
+    assert list(Course.objects.values_list("slug", "version", "title")) == [
+        (SLUG, 1, "Backend Engineering: Systems at Scale")
+    ]
+    call_command("import_curriculum", str(path))
+    assert "Unchanged: Backend Engineering: Systems at Scale (v1)" in capsys.readouterr().out
+
+
+def test_a_new_version_of_a_retitled_course_stays_in_its_family(course):
+    retitled = REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!")
+    report = curriculum_import(text=retitled, source_name="v2.txt", as_new_version=True)
+    assert (report.course.slug, report.course.version) == (SLUG, 2)
+
+
+def test_with_several_courses_an_unmatched_title_needs_the_course_option(course, tmp_path, capsys):
+    Course.objects.create(slug="data-engineering", title="Data Engineering")
+    path = tmp_path / "retitled.txt"
+    path.write_text(REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!"))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_curriculum", str(path))
+    assert (
+        "matches none of the courses (backend-engineering-scalable-architectures, data-engineering); "
+        "name the course to update with --course SLUG"
+    ) in str(caught.value)
+    assert Course.objects.get(slug=SLUG).title == TITLE
+
+    call_command("import_curriculum", "--course", SLUG, str(path))
+    assert "title changed" in capsys.readouterr().out
+    assert Course.objects.get(slug=SLUG).title == "Backend Engineering: Systems at Scale"
+
+
+def test_the_course_option_must_name_an_existing_course(course):
+    with pytest.raises(CommandError, match=f"there is no course “nope” to update \\(the courses are: {SLUG}\\)"):
+        call_command("import_curriculum", "--course", "nope")
 
 
 def test_new_version_leaves_the_previous_version_alone(course):
@@ -139,43 +258,51 @@ def test_unmapped_verb_imports_without_level_and_a_new_mapping_applies_on_reimpo
     assert objective.bloom_level.key == "analyze"
 
 
+HEAD = "Welcome to X!\nDetailed Weekly Curriculum\n"
+WEEK_A = _week("Week A")  # lines 3–11 after HEAD
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
+        ("Welcome to X!\nIntro\n- stray bullet\n" + HEAD[14:] + WEEK_A, 3, "bullet appears before any week"),
+        (HEAD + "- Analyze things\n" + WEEK_A, 3, "bullet appears before any week"),
         (
-            "Welcome to X!\nIntro\n- stray bullet\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\n",
-            3,
-            "bullet appears before any week",
+            HEAD + WEEK_A + "Week B\n" + WEEK_A,
+            13,
+            "week 2 (“Week B”, line 12) has 0 of its 8 items: expected 8 “- ” items (4 outcome objectives, then 4 "
+            "routines) after the week title, found “Week A” where item 1 should be",
+        ),
+        (HEAD + WEEK_A + "Week B\n", 12, "week 2 (“Week B”, line 12) has 0 of its 8 items"),
+        (HEAD + WEEK_A.replace("- Publish the output.\n", ""), 10, "found the end of the document where item 8"),
+        (
+            HEAD + WEEK_A.replace("- Publish the output.\n", "") + "Capstone Projects\n",
+            11,
+            "found the “Capstone Projects” heading where item 8 should be",
         ),
         (
-            "Welcome to X!\nDetailed Weekly Curriculum\n- Analyze things\nWeek A\n- Analyze Week A.\n",
-            3,
-            "bullet appears before any week",
+            HEAD + WEEK_A + "- A ninth item.\n",
+            12,
+            "week 1 (“Week A”, line 3) already has its 8 “- ” items (4 outcome objectives, then 4 routines); "
+            "expected the next week's title or “Capstone Projects”, found a further item “- A ninth item.”",
         ),
         (
-            "Welcome to X!\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\nWeek B\nWeek C\n- Analyze Week C.\n",
-            5,
-            "week 2 (“Week B”) has no objectives",
+            HEAD + WEEK_A + "=== Unknown structure ===\n" + WEEK_A,
+            12,
+            "expected the title of week 2 or “Capstone Projects”, found “=== Unknown structure ===”: it looks like "
+            "markup",
         ),
-        (
-            "Welcome to X!\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\nWeek B\n",
-            5,
-            "week 2 (“Week B”) has no objectives",
-        ),
+        (HEAD + WEEK_A + "===\n" + WEEK_A, 12, "found “===”: it looks like markup"),
+        (HEAD + WEEK_A + "# Week B\n" + WEEK_A, 12, "found “# Week B”: it looks like markup"),
+        (HEAD + WEEK_A + "<h2>Week B</h2>\n" + WEEK_A, 12, "found “<h2>Week B</h2>”: it looks like markup"),
+        (HEAD + WEEK_A + "...\n" + WEEK_A, 12, "found “...”: it has no words"),
+        (HEAD + WEEK_A + "Week " + "B" * 300 + "\n" + WEEK_A, 12, "a week title has at most 200"),
         ("Welcome to X!\nIntro only\n", 2, "no “Detailed Weekly Curriculum” heading"),
+        (HEAD + WEEK_A + "Capstone Projects\nSomething odd\n", 13, "unexpected line in the capstone section"),
+        (HEAD + WEEK_A + "Capstone Projects\nProject 2: Skipped one\n- x\n", 13, "expected “Project 1: …”"),
         (
-            "Welcome to X!\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\nCapstone Projects\nSomething odd\n",
-            6,
-            "unexpected line in the capstone section",
-        ),
-        (
-            "Welcome to X!\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\nCapstone Projects\nProject 2: Skipped one\n- x\n",
-            6,
-            "expected “Project 1: …”",
-        ),
-        (
-            "Welcome to X!\nDetailed Weekly Curriculum\nWeek A\n- Analyze Week A.\nCapstone Projects\nProject 1: P\nDescription\nProject 2: Q\n- d\n",
-            6,
+            HEAD + WEEK_A + "Capstone Projects\nProject 1: P\nDescription\nProject 2: Q\n- d\n",
+            13,
             "capstone project 1 has no deliverables",
         ),
         ("", 1, "the document is empty"),

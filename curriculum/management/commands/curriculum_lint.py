@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
 from curriculum.lint import lint_course, lint_document
 from curriculum.parsing import CurriculumFormatError, parse_curriculum
@@ -28,7 +29,10 @@ class Command(BaseCommand):
                 raise CommandError(f"{file}:{exc.line}: {exc.message}") from exc
             findings, subject = lint_document(document), file
         else:
-            target = course_get_latest(course) if course else course_default()
+            try:
+                target = course_get_latest(course) if course else course_default()
+            except Http404 as exc:
+                raise CommandError(f"There is no course “{course}”.") from exc
             if target is None:
                 raise CommandError("No course is imported yet; run import_curriculum first.")
             findings, subject = lint_course(target), str(target)

@@ -26,8 +26,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Import as a new course version; cohorts pinned to the current version keep it.",
         )
+        parser.add_argument(
+            "--course",
+            metavar="SLUG",
+            help="The course to update (or to add a version to). Needed only when the database holds several "
+            "courses and the file's title matches none of them; a single course is updated even when its title "
+            "changed (it keeps its slug).",
+        )
 
-    def handle(self, *args, path: str, overlay: str, no_overlay: bool, new_version: bool, **options):
+    def handle(
+        self, *args, path: str, overlay: str, no_overlay: bool, new_version: bool, course: str | None, **options
+    ):
         source = Path(path)
         try:
             text = source.read_text(encoding="utf-8")
@@ -42,20 +51,23 @@ class Command(BaseCommand):
             raise CommandError(f"overlay {overlay}: {exc}") from exc
         try:
             report = curriculum_import(
-                text=text, source_name=source.name, overlay=overlay_data, as_new_version=new_version
+                text=text,
+                source_name=source.name,
+                overlay=overlay_data,
+                as_new_version=new_version,
+                course_slug=course,
             )
         except CurriculumFormatError as exc:
             raise CommandError(f"{source}:{exc.line}: {exc.message}. Nothing was imported.") from exc
         except CurriculumImportError as exc:
             raise CommandError(f"{source}: {exc}. Nothing was imported.") from exc
 
-        course = report.course
-        weeks = course.weeks.count()
+        imported = report.course
         verb = "Created" if report.created else ("Updated" if report.changed else "Unchanged:")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {course} from {source.name}: {weeks} weeks, "
-                f"{course.capstone_projects.count()} capstone projects."
+                f"{verb} {imported} from {source.name}: {imported.weeks.count()} weeks, "
+                f"{imported.capstone_projects.count()} capstone projects."
             )
         )
         if report.changed and not report.created:
