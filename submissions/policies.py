@@ -31,6 +31,13 @@ def can_log_risks(user: User, cohort, student: User) -> bool:
     return user.is_authenticated and user.is_active and user.pk == student.pk
 
 
+def can_change_risk_log(user: User, work: WeeklyWork) -> bool:
+    """Entries are added and closed from a week's work while it is editable (draft or changes
+    requested), and the change is recorded in that week. The log of a week already handed
+    in stays as it was; services.risk_entry_create/_close enforce the same rule for every caller."""
+    return can_edit_work(user, work) and bool(work.week_id)
+
+
 def can_download_artifact(user: User, artifact: Artifact) -> bool:
     """Private downloads follow the work's visibility (the portfolio app has its own public
     path for artifacts of published entries)."""

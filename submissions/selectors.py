@@ -135,7 +135,8 @@ class GridRow:
     due_at: datetime.datetime
     work: WeeklyWork | None
     state: str
-    is_late: bool
+    is_late: bool  # the latest revision was submitted after the due date
+    is_overdue: bool  # nothing submitted yet and the due date (with any extension) has passed
     completeness: int | None
     retro_done: bool | None
     week: Week | None = None
@@ -209,14 +210,16 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
 
     def row(label, number, title, due_week, work, required, retro_done, **extra) -> GridRow:
         rev = work.latest_revision if work else None
+        due = window(due_week)
         return GridRow(
             label=label,
             number=number,
             title=title,
-            due_at=window(due_week).effective_due_at.astimezone(zone),
+            due_at=due.effective_due_at.astimezone(zone),
             work=work,
             state=work.display_state if work else "not_started",
             is_late=bool(rev and rev.is_late),
+            is_overdue=rev is None and due.is_late(now),
             completeness=completeness(required, covered.get(work.pk, set()) if work else set()),
             retro_done=retro_done,
             **extra,

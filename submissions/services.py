@@ -278,6 +278,38 @@ def artifact_remove(*, artifact: Artifact, by: User) -> None:
         transaction.on_commit(lambda: artifact.file.storage.delete(name))
 
 
+RISK_LOG_ADVICE = {
+    "add": "Log new entries from the week you are working on now.",
+    "close": "Close the entry from the week you are working on now; it is recorded as closed in that week.",
+    "reopen": "The entry was closed in that week, and reopening it would rewrite that week's log.",
+}
+
+
+def risk_log_frozen_message(*, week: Week, state: str, change: str) -> str:
+    """Why the log cannot change in `week`; `change` is "add", "close" or "reopen"."""
+    until = " until changes are requested" if state in WeeklyWork.AWAITING_REVIEW_STATES else ""
+    return (
+        f"Week {week.number} is {WeeklyWork.State(state).label.lower()}, so its defect and risk log "
+        f"stays as it was handed in{until}. {RISK_LOG_ADVICE[change]}"
+    )
+
+
+def _check_risk_log_open(*, student_id: int, cohort_id: int, week: Week, change: str) -> None:
+    """A change to the defect and risk log is recorded in a week (opened in, closed in), so
+    that week's work must still be editable (draft or changes requested): otherwise it would
+    rewrite a week already handed in, and its trend, after the fact. A week not started yet
+    counts as a draft. The row is locked so a submit cannot freeze it meanwhile."""
+    state = (
+        WeeklyWork.objects.select_for_update()
+        .filter(student_id=student_id, cohort_id=cohort_id, week=week)
+        .order_by()  # the default ordering joins other tables, which FOR UPDATE refuses on PostgreSQL
+        .values_list("state", flat=True)
+        .first()
+    )
+    if state is not None and state not in WeeklyWork.EDITABLE_STATES:
+        raise ValidationError(risk_log_frozen_message(week=week, state=state, change=change), code="risk_log_frozen")
+
+
 @transaction.atomic
 def risk_entry_create(
     *,
@@ -289,6 +321,8 @@ def risk_entry_create(
     severity: str,
     description: str = "",
 ) -> RiskEntry:
+    """Log an entry opened in `week`, whose work must still be editable."""
+    _check_risk_log_open(student_id=student.pk, cohort_id=cohort.pk, week=week, change="add")
     entry = RiskEntry(
         student=student,
         cohort=cohort,
@@ -305,10 +339,13 @@ def risk_entry_create(
 
 @transaction.atomic
 def risk_entry_close(*, entry: RiskEntry, week: Week, resolution: str = "") -> RiskEntry:
+    """Close an open entry in `week` (the week of the work it is closed from), whose work
+    must still be editable: closing from a week already handed in would back-date it."""
     if entry.status == RiskEntry.Status.CLOSED:
         raise ValidationError("This entry is already closed.")
     if week.number < entry.week_opened.number:
         raise ValidationError("An entry cannot close before the week it was opened.")
+    _check_risk_log_open(student_id=entry.student_id, cohort_id=entry.cohort_id, week=week, change="close")
     entry.status = RiskEntry.Status.CLOSED
     entry.week_closed = week
     entry.resolution = resolution
@@ -319,6 +356,12 @@ def risk_entry_close(*, entry: RiskEntry, week: Week, resolution: str = "") -> R
 
 @transaction.atomic
 def risk_entry_reopen(*, entry: RiskEntry) -> RiskEntry:
+    """Undo a closure, while the week it was closed in is still editable."""
+    if entry.status == RiskEntry.Status.OPEN:
+        return entry
+    _check_risk_log_open(
+        student_id=entry.student_id, cohort_id=entry.cohort_id, week=entry.week_closed, change="reopen"
+    )
     entry.status = RiskEntry.Status.OPEN
     entry.week_closed = None
     entry.full_clean()

@@ -60,9 +60,15 @@ def check_upload(upload: File) -> CheckedUpload:
     limit = settings.UPLOAD_MAX_BYTES
     size = upload.size or 0
     if size > limit:
-        raise ValidationError(
-            f"The file is {filesizeformat(size)}; the limit is {filesizeformat(limit)}.", code="too_large"
+        shown, shown_limit = filesizeformat(size), filesizeformat(limit)
+        # Rounded to one decimal a file just over the limit looks equal to it ("10.0 MB; the
+        # limit is 10.0 MB"), so then only say that it is larger.
+        message = (
+            f"The file is larger than the {shown_limit} limit."
+            if shown == shown_limit
+            else f"The file is {shown}; the limit is {shown_limit}."
         )
+        raise ValidationError(message, code="too_large")
     if size == 0:
         raise ValidationError("The file is empty.", code="empty")
     upload.seek(0)

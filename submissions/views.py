@@ -107,7 +107,10 @@ def _workspace_response(request, work, *, form=None, status=200, upload_form=Non
         "work": work,
         "form": form if can_edit else None,
         "can_edit": can_edit,
-        "can_log_risks": policies.can_log_risks(request.user, work.cohort, work.student) and bool(work.week_id),
+        "can_log_risks": policies.can_change_risk_log(request.user, work),
+        "risk_log_frozen": (
+            bool(work.week_id) and policies.can_log_risks(request.user, work.cohort, work.student) and not can_edit
+        ),
         "snapshot_view": None if can_edit else readable(selectors.workspace_snapshot(ws)),
         "upload_form": upload_form or ArtifactUploadForm(required=ws.required),
         "link_form": link_form or ArtifactLinkForm(required=ws.required, prefix="link"),
@@ -286,26 +289,46 @@ def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Risk and defect log -----------------------------------------------------------------
 
 
-@login_required
-@require_POST
-def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
+def _risk_log_work(request: HttpRequest, pk: int, change: str) -> tuple[WeeklyWork, HttpResponse | None]:
+    """The work whose log the student changes, and a redirect with the reason when the log of
+    that week is frozen (the work was handed in). Anyone but the student gets a 404."""
     work = policies.work_get_for_user(request.user, pk)
     if not policies.can_log_risks(request.user, work.cohort, work.student) or not work.week_id:
         raise Http404("No such work.")
+    if not policies.can_change_risk_log(request.user, work):
+        messages.error(request, services.risk_log_frozen_message(week=work.week, state=work.state, change=change))
+        return work, _risks_redirect(work)
+    return work, None
+
+
+def _risks_redirect(work: WeeklyWork) -> HttpResponse:
+    return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#risks")
+
+
+@login_required
+@require_POST
+def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
+    work, refused = _risk_log_work(request, pk, "add")
+    if refused:
+        return refused
     form = RiskEntryForm(request.POST)
     if form.is_valid():
-        services.risk_entry_create(student=work.student, cohort=work.cohort, week=work.week, **form.cleaned_data)
-        messages.success(request, "Entry added to your defect and risk log.")
-        return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#risks")
+        try:
+            services.risk_entry_create(student=work.student, cohort=work.cohort, week=work.week, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, "Entry added to your defect and risk log.")
+        return _risks_redirect(work)
     return _workspace_response(request, work, risk_form=form, status=400)
 
 
 @login_required
 @require_POST
 def risk_close(request: HttpRequest, pk: int, risk_id: int) -> HttpResponse:
-    work = policies.work_get_for_user(request.user, pk)
-    if not policies.can_log_risks(request.user, work.cohort, work.student) or not work.week_id:
-        raise Http404("No such work.")
+    work, refused = _risk_log_work(request, pk, "close")
+    if refused:
+        return refused
     entry = get_object_or_404(
         RiskEntry.objects.select_related("week_opened"), pk=risk_id, student=work.student, cohort=work.cohort
     )
@@ -317,7 +340,7 @@ def risk_close(request: HttpRequest, pk: int, risk_id: int) -> HttpResponse:
             messages.error(request, _messages_of(exc))
         else:
             messages.success(request, f"Closed “{entry.title}” in week {work.week.number}.")
-    return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#risks")
+    return _risks_redirect(work)
 
 
 # --- Revisions and diffs -----------------------------------------------------------------

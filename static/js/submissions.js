@@ -1,6 +1,8 @@
 // Workspace autosave: the draft form posts itself a couple of seconds after typing stops.
-// The server answers with JSON; a refused save (another tab saved first) stops autosaving
-// and says so, and nothing on the page is touched, so typed text is never lost.
+// The server answers with JSON. A refused save (another tab saved first, HTTP 409) stops
+// autosaving and says so; nothing on the page is touched, the browser still warns before
+// leaving the page, and the other forms (upload, link, risk entries) refuse to post, since
+// posting them would leave the page and lose the text the student was told to keep.
 (function () {
   "use strict";
   var form = document.getElementById("workspace-form");
@@ -8,9 +10,15 @@
   var status = document.getElementById("autosave-status");
   var versionInput = form.querySelector("input[name=draft_version]");
   var timer = null;
-  var dirty = false;
-  var saving = false;
-  var stopped = false;
+  var dirty = false;       // typed since the last successful save
+  var inflight = null;     // the save under way, if any
+  var conflicted = false;  // another tab saved first: what is on the page is saved nowhere
+  var submitting = false;  // the Save / Submit buttons are posting the whole form
+
+  var CONFLICT_BLOCK = "Not sent: this draft was saved from another tab, so the text on this page is not saved " +
+    "and leaving now would lose it. Copy what you need to keep, reload the page, merge it in, then try again.";
+  var SAVE_FAILED_BLOCK = "Not sent: your draft could not be saved first, and leaving the page now would lose it. " +
+    "Check the message above the sections, or use \u201cSave draft\u201d, then try again.";
 
   function say(text, kind) {
     if (!status) { return; }
@@ -18,12 +26,15 @@
     status.className = "autosave-status " + (kind || "muted");
   }
 
+  // Resolves true when the server holds what is on the page, false when it does not.
   function save() {
-    if (stopped || saving || !dirty) { return Promise.resolve(); }
-    saving = true;
+    if (conflicted || submitting) { return Promise.resolve(false); }
+    if (inflight) { return inflight.then(function () { return save(); }); }
+    if (!dirty) { return Promise.resolve(true); }
+    if (timer) { clearTimeout(timer); timer = null; }
     dirty = false;
     say("Saving…");
-    return fetch(form.action, {
+    inflight = fetch(form.action, {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
@@ -31,23 +42,28 @@
     }).then(function (response) {
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
-      saving = false;
+      inflight = null;
       if (result.data.ok) {
         versionInput.value = result.data.draft_version;
         say("Draft saved at " + result.data.saved_at + ".", "ok");
-      } else if (result.status === 409) {
-        stopped = true;
+        return true;
+      }
+      dirty = true;
+      if (result.status === 409) {
+        conflicted = true;
         say(result.data.error, "error");
       } else {
-        dirty = true;
         say("Not saved: " + (result.data.error || "please check the fields") + " Your text is still here.", "error");
       }
+      return false;
     }).catch(function () {
-      saving = false;
+      inflight = null;
       dirty = true;
       say("Not saved: the connection dropped. Your text is still here; retrying shortly.", "error");
       schedule(10000);
+      return false;
     });
+    return inflight;
   }
 
   function schedule(delay) {
@@ -59,22 +75,47 @@
     var target = event.target;
     if (!target || (target.form !== form)) { return; }
     dirty = true;
-    schedule(2000);
+    if (!conflicted) { schedule(2000); }
   }
   document.addEventListener("input", changed);
   document.addEventListener("change", changed);
 
-  // Before leaving for an evidence upload or a risk entry, save the typed draft first.
+  // An alert inside the refused form, so the reason is read out where the student acted.
+  function refuse(other, text) {
+    var alert = other.querySelector(".save-first-alert");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.className = "form-errors save-first-alert";
+      alert.setAttribute("role", "alert");
+      other.insertBefore(alert, other.firstChild);
+    }
+    alert.textContent = text;
+  }
+
+  // Before leaving for an evidence upload, a link or a risk entry, save the typed draft
+  // first, and post the other form only once that save succeeded.
   Array.prototype.forEach.call(document.querySelectorAll("form[data-save-draft-first]"), function (other) {
     other.addEventListener("submit", function (event) {
-      if (!dirty || stopped) { return; }
+      if (conflicted) {
+        event.preventDefault();
+        refuse(other, CONFLICT_BLOCK);
+        return;
+      }
+      if (!dirty && !inflight) { return; }
       event.preventDefault();
-      save().then(function () { other.submit(); });
+      save().then(function (saved) {
+        if (saved) {
+          other.submit();
+        } else {
+          refuse(other, conflicted ? CONFLICT_BLOCK : SAVE_FAILED_BLOCK);
+        }
+      });
     });
   });
-  // The plain Save/Submit buttons post the form normally, so autosave must not race them.
-  form.addEventListener("submit", function () { stopped = true; if (timer) { clearTimeout(timer); } });
+  // The plain Save/Submit buttons post the whole form (after a conflict too: the server then
+  // shows the page again with everything typed), so autosave must not race them.
+  form.addEventListener("submit", function () { submitting = true; if (timer) { clearTimeout(timer); } });
   window.addEventListener("beforeunload", function (event) {
-    if (dirty && !stopped) { event.preventDefault(); event.returnValue = ""; }
+    if ((dirty || conflicted) && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
 })();

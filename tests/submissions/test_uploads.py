@@ -57,6 +57,37 @@ def test_oversized_file_is_rejected(work, people, settings):
     assert Artifact.objects.count() == 0
 
 
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        # Rounded to one decimal both would read "10.0 MB": say only that it is larger.
+        (10 * MIB + 1, "The file is larger than the 10.0 MB limit."),
+        (12 * MIB, "The file is 12.0 MB; the limit is 10.0 MB."),
+    ],
+)
+def test_the_size_message_never_shows_an_oversized_file_as_equal_to_the_limit(work, people, settings, size, message):
+    settings.UPLOAD_MAX_BYTES = 10 * MIB
+    upload = SimpleUploadedFile("big.txt", b"a")
+    upload.size = size  # the size is checked before anything is read
+    with pytest.raises(ValidationError) as refused:
+        _upload(work, people, upload)
+    assert refused.value.messages[0].replace("\xa0", " ") == message
+
+
+def test_a_file_one_byte_over_the_limit_is_refused_on_the_page_with_a_clear_message(work, people, client_for, settings):
+    settings.UPLOAD_MAX_BYTES = 10 * MIB
+    upload = SimpleUploadedFile("k6-run.log", b"a" * (10 * MIB + 1), content_type="text/plain")
+    response = client_for(people.student).post(
+        reverse("submissions:artifact_upload", args=[work.pk]), {"file": upload, "proves": "Load test"}
+    )
+    assert response.status_code == 400
+    assert "The file is larger than the 10.0\xa0MB limit." in response.content.decode()
+    assert Artifact.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("name", "body"),
     [
