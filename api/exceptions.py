@@ -12,7 +12,14 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -100,6 +107,12 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> Response
         exc = exceptions.PermissionDenied(*exc.args) if exc.args else exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = validation_error_from_django(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (files excepted); a
+        # SuspiciousOperation it would answer with 400 outside DRF, but it is the client's size.
+        exc = RequestTooLarge()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(f"Form parse error - {exc}")
 
     if not isinstance(exc, exceptions.APIException):
         # Logged like Django logs an unhandled error, so error reporting still sees it;
@@ -144,6 +157,16 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self, detail=None, code=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = detail or f"The request body is larger than {limit} bytes (uploaded files excepted)."
+        super().__init__(detail, code)
 
 
 class UnprocessableContent(exceptions.APIException):

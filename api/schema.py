@@ -30,9 +30,9 @@ PROBLEM_SCHEMA = {
         "status": {"type": "integer", "minimum": 100, "maximum": 599},
         "code": {
             "type": "string",
-            "description": "A stable machine-readable code, e.g. `invalid`, `not_found`, `not_authenticated`, "
-            "`permission_denied`, `token_read_only`, `throttled`, `idempotency_key_reused`, "
-            "`idempotency_request_in_progress`.",
+            "description": "A stable machine-readable code, e.g. `invalid`, `parse_error`, `not_found`, "
+            "`not_authenticated`, `permission_denied`, `token_read_only`, `request_too_large`, `throttled`, "
+            "`idempotency_key_reused`, `idempotency_request_in_progress`.",
         },
         "detail": {"type": "string", "description": "A human-readable explanation of this occurrence."},
         "instance": {"type": "string", "description": "The request path."},
@@ -71,6 +71,8 @@ _ERROR_DESCRIPTIONS = {
     "404": "Not found, or not visible to you.",
     "406": "The Accept header names no media type this endpoint can produce (it produces application/json).",
     "409": "A request with the same Idempotency-Key is still being processed.",
+    "413": "The request body is larger than the server accepts (`request_too_large`; uploaded files have "
+    "their own limit, reported as a 400 on the file field).",
     "415": "The request body's media type is not supported.",
     "422": "The Idempotency-Key was already used with a different request.",
     "429": "Too many requests; wait for `Retry-After` seconds.",
@@ -137,7 +139,7 @@ class AutoSchema(SpectacularAutoSchema):
         if has_path_params or has_query:
             codes.append("404")
         if takes_body:
-            codes.append("415")
+            codes += ["413", "415"]
         if self._is_idempotent():
             codes += ["409", "422"]
         for code in sorted(codes):

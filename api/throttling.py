@@ -11,6 +11,12 @@ class _SettingsRate:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def wait(self):
+        # DRF suggests no wait when the stored history is longer than the limit (the rate was
+        # lowered, or requests raced past it); every 429 must still say when to come back.
+        suggested = super().wait()
+        return suggested if suggested is not None else max(1, self.duration)
+
 
 class UserRateThrottle(_SettingsRate, throttling.UserRateThrottle):
     pass

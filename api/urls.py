@@ -55,6 +55,7 @@ router.register("reports", reports_api.ReportRunViewSet, basename="report")
 # review (rubrics)
 router.register("review/queue", rubrics_api.ReviewQueueViewSet, basename="review-queue")
 router.register("review/revisions", rubrics_api.ReviewRevisionViewSet, basename="review-revision")
+router.register("review/peer", rubrics_api.PeerReviewViewSet, basename="review-peer")
 router.register(
     r"review/revisions/(?P<revision_id>[0-9]{1,18})/assessments", rubrics_api.AssessmentViewSet, basename="assessment"
 )

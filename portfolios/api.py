@@ -197,8 +197,16 @@ class MyPortfolioView(APIView):
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="An entry id.")
 
 
+class MyEntryListQuery(serializers.Serializer):
+    published = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only entries on (true) or off (false) your page."
+    )
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Your portfolio entries, published or not", tags=["portfolios"]),
+    list=extend_schema(
+        summary="Your portfolio entries, published or not", tags=["portfolios"], parameters=[MyEntryListQuery]
+    ),
     create=extend_schema(
         summary="Publish (or republish) an accepted work as a portfolio entry",
         tags=["portfolios"],
@@ -223,7 +231,11 @@ class MyEntryViewSet(viewsets.GenericViewSet):
         return {"slug": portfolio.slug if portfolio else ""}
 
     def list(self, request: Request) -> Response:
+        query = MyEntryListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         entries = selectors.editor_for(request.user).entries
+        if query.validated_data["published"] is not None:
+            entries = [entry for entry in entries if entry.is_published == query.validated_data["published"]]
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(MyEntryOutput(page, many=True, context=self._context()).data)
 

@@ -59,6 +59,12 @@ class ReportRunOutput(serializers.ModelSerializer):
         return reverse("api:v1:report-download", args=[run.pk], request=self.context.get("request"))
 
 
+class ReportListQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices, required=False)
+    status = serializers.ChoiceField(choices=ReportRun.Status.choices, required=False)
+    cohort = serializers.SlugField(max_length=100, required=False, help_text="Only runs about this cohort (its slug).")
+
+
 class ReportRequestInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportRun.Kind.choices)
     format = serializers.ChoiceField(choices=ReportRun.Format.choices)
@@ -80,7 +86,7 @@ DOWNLOAD_TYPES = ("text/csv", "text/html", "application/pdf")
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Reports you requested, newest first", tags=["reports"]),
+    list=extend_schema(summary="Reports you requested, newest first", tags=["reports"], parameters=[ReportListQuery]),
     create=extend_schema(
         summary="Request a report (built in the background)",
         tags=["reports"],
@@ -105,9 +111,14 @@ class ReportRunViewSet(viewsets.GenericViewSet):
     queryset = ReportRun.objects.none()  # reads go through reports.policies.run_get_for_user
 
     def list(self, request: Request) -> Response:
+        query = ReportListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         runs = (
             ReportRun.objects.filter(requested_by=request.user).select_related("cohort").order_by("-created_at", "-pk")
         )
+        for name, lookup in (("kind", "kind"), ("status", "status"), ("cohort", "cohort__slug")):
+            if name in query.validated_data:
+                runs = runs.filter(**{lookup: query.validated_data[name]})
         page = self.paginate_queryset(runs)
         return self.get_paginated_response(ReportRunOutput(page, many=True, context={"request": request}).data)
 

@@ -6,21 +6,28 @@ decides; rubrics.services records."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
 from cohorts.models import Membership
 from cohorts.policies import is_platform_admin
 from cohorts.selectors import roles_for_user
-from submissions.models import Revision
+from submissions import selectors as submission_selectors
+from submissions.api import DOWNLOAD_TYPES
+from submissions.content import readable
+from submissions.models import Artifact, Revision
 
 from . import policies, selectors, services
+from . import views as pages
 from .models import Assessment, PeerAssignment
 
 # --- Serializers ---------------------------------------------------------------------------
@@ -88,6 +95,76 @@ class AssessmentOutput(serializers.Serializer):
     feedback = serializers.CharField(help_text="Markdown.")
     submitted_at = serializers.DateTimeField()
     scores = CriterionScoreOutput(many=True, source="scores.all")
+
+
+class PeerAssignmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    revision_id = serializers.IntegerField(help_text="Score it with POST /review/revisions/{revision_id}/assessments/.")
+    revision_number = serializers.IntegerField(source="revision.number")
+    target = serializers.CharField(source="revision.work.target_label", help_text="The week or capstone deliverable.")
+    week = serializers.IntegerField(source="revision.work.week.number", allow_null=True, default=None)
+    deliverable = serializers.CharField(source="revision.work.deliverable.title", allow_null=True, default=None)
+    anonymous = serializers.BooleanField(help_text="Whether the author sees “Peer reviewer N” instead of your name.")
+    assigned_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    done = serializers.BooleanField(source="is_done")
+    overdue = serializers.SerializerMethodField()
+    assessment_id = serializers.IntegerField(allow_null=True, help_text="Your review, once sent.")
+
+    def get_overdue(self, assignment: PeerAssignment) -> bool:
+        return not assignment.is_done and assignment.due_at < self.context["now"]
+
+
+class LabelledText(serializers.Serializer):
+    label = serializers.CharField()
+    text = serializers.CharField(allow_blank=True, help_text="Markdown.")
+
+
+class GateOutput(serializers.Serializer):
+    text = serializers.CharField(help_text="The quality gate.")
+    status = serializers.CharField()
+    label = serializers.CharField(help_text="The status, as shown.")
+    note = serializers.CharField(allow_blank=True)
+
+
+class SuccessCriterionOutput(serializers.Serializer):
+    criterion = serializers.CharField(allow_blank=True, default="")
+    metric = serializers.CharField(allow_blank=True, default="")
+    target = serializers.CharField(allow_blank=True, default="")
+    measured = serializers.CharField(allow_blank=True, default="")
+
+
+class PeerContentOutput(serializers.Serializer):
+    """The frozen revision as the peer review page shows it (submissions.content.readable),
+    without the snapshot's file names and risk log, which that page leaves out too."""
+
+    is_capstone = serializers.BooleanField()
+    deliverable_title = serializers.CharField(allow_blank=True)
+    deliverable_text = serializers.CharField(allow_blank=True, help_text="Markdown; capstone work.")
+    concept_text = serializers.CharField(allow_blank=True, help_text="Markdown; weekly work.")
+    linked_objectives = serializers.ListField(child=serializers.CharField())
+    lab_text = serializers.CharField(allow_blank=True, help_text="Markdown; weekly work.")
+    gates = GateOutput(many=True)
+    decision = LabelledText(many=True)
+    criteria = SuccessCriterionOutput(many=True)
+    next_actions = serializers.CharField(allow_blank=True, help_text="Markdown.")
+    retrospective = LabelledText(many=True, allow_null=True, help_text="Null when the revision has none.")
+    revision_note = serializers.CharField(allow_blank=True, help_text="Markdown.")
+
+
+class PeerEvidenceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="`file` or `link`.")
+    label = serializers.CharField(help_text="“Evidence file N” or “Link N”: original file names are not shown.")
+    proves = serializers.CharField()
+    evidence_item = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_null=True, help_text="The link, for links.")
+    download_url = serializers.CharField(allow_null=True, help_text="For files: served under a neutral name.")
+
+
+class PeerReviewOutput(PeerAssignmentOutput):
+    content = PeerContentOutput()
+    evidence = PeerEvidenceOutput(many=True)
 
 
 class ScoreInput(serializers.Serializer):
@@ -182,17 +259,133 @@ class ReviewRevisionViewSet(viewsets.GenericViewSet):
         return Response(RubricOutput(data).data)
 
 
-@extend_schema_view(list=extend_schema(summary="Revisions waiting for your review, oldest first", tags=["review"]))
+class ReviewQueueQuery(serializers.Serializer):
+    cohort = serializers.SlugField(max_length=100, required=False, help_text="Only this cohort's work (its slug).")
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only reviews past (true) or within (false) their due time.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Revisions waiting for your review, oldest first", tags=["review"], parameters=[ReviewQueueQuery]
+    )
+)
 class ReviewQueueViewSet(viewsets.GenericViewSet):
     serializer_class = QueueItemOutput
     queryset = Revision.objects.none()
 
     def list(self, request: Request) -> Response:
+        query = ReviewQueueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         roles = roles_for_user(request.user)
         if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
             raise exceptions.PermissionDenied("The review queue is for mentors and instructors.")
-        page = self.paginate_queryset(selectors.review_queue(request.user))
+        # The page's queue (one query); the filters pick from it, so they cannot widen it.
+        items = selectors.review_queue(request.user)
+        if "cohort" in query.validated_data:
+            items = [item for item in items if item.work.cohort.slug == query.validated_data["cohort"]]
+        if query.validated_data["overdue"] is not None:
+            items = [item for item in items if item.overdue == query.validated_data["overdue"]]
+        page = self.paginate_queryset(items)
         return self.get_paginated_response(QueueItemOutput(page, many=True).data)
+
+
+PEER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A peer assignment id.")
+ARTIFACT_ID = OpenApiParameter("artifact_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="An evidence id.")
+
+
+def _peer_content(revision: Revision) -> dict:
+    shown = readable(revision.content)
+    return {
+        **{key: shown[key] for key in PeerContentOutput().fields if key not in ("decision", "retrospective")},
+        "decision": [{"label": label, "text": text} for label, text in shown["decision"]],
+        "retrospective": (
+            None
+            if shown["retrospective"] is None
+            else [{"label": label, "text": text} for label, text in shown["retrospective"]]
+        ),
+    }
+
+
+def _peer_evidence(request: Request, assignment: PeerAssignment) -> list[dict]:
+    """The evidence list of the peer review page: numbered, never the original file names."""
+    listed = []
+    for number, artifact in enumerate(selectors.revision_artifact_list(assignment.revision), start=1):
+        is_file = artifact.kind == Artifact.Kind.FILE
+        listed.append(
+            {
+                "id": artifact.pk,
+                "kind": artifact.kind,
+                "label": f"Evidence file {number}" if is_file else f"Link {number}",
+                "proves": artifact.proves,
+                "evidence_item": artifact.evidence_item,
+                "url": None if is_file else artifact.url,
+                "download_url": (
+                    reverse("api:v1:review-peer-evidence", args=[assignment.pk, artifact.pk], request=request)
+                    if is_file
+                    else None
+                ),
+            }
+        )
+    return listed
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your peer reviews, open ones first, with due dates", tags=["review"], responses=PeerAssignmentOutput
+    ),
+    retrieve=extend_schema(
+        summary="A peer review: the anonymised revision and its evidence",
+        tags=["review"],
+        parameters=[PEER_ID],
+        responses=PeerReviewOutput,
+    ),
+    evidence=extend_schema(
+        summary="Download an evidence file of the revision under review (neutral name, always an attachment)",
+        tags=["review"],
+        parameters=[PEER_ID, ARTIFACT_ID],
+        responses={
+            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")
+            for media_type in DOWNLOAD_TYPES
+        },
+    ),
+)
+class PeerReviewViewSet(viewsets.GenericViewSet):
+    # As /review/peer/ and /review/peer/<id>/: only the assigned reviewer reaches an
+    # assignment (policies.peer_assignment_get_for_user, 404 for anyone else) and nothing
+    # names the author. The review itself is sent with the assessments endpoint (kind peer).
+    serializer_class = PeerAssignmentOutput
+    queryset = PeerAssignment.objects.none()  # reads go through selectors.peer_tasks and policies
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def list(self, request: Request) -> Response:
+        # Like the page: revisions of the student's cohorts that still lack reviewers (the task
+        # that runs after each submit failed, or the cohort grew) get them before listing.
+        for cohort in submission_selectors.student_cohorts(request.user):
+            services.peer_assignments_ensure(cohort=cohort)
+        page = self.paginate_queryset(selectors.peer_tasks(request.user))
+        data = PeerAssignmentOutput(page, many=True, context={"now": timezone.now()}).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        assignment = policies.peer_assignment_get_for_user(request.user, int(pk))
+        assignment.content = _peer_content(assignment.revision)
+        assignment.evidence = _peer_evidence(request, assignment)
+        return Response(PeerReviewOutput(assignment, context={"now": timezone.now()}).data)
+
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<artifact_id>[0-9]{1,18})", url_name="evidence")
+    def evidence(self, request: Request, pk: str, artifact_id: str):
+        assignment = policies.peer_assignment_get_for_user(request.user, int(pk))
+        artifact = get_object_or_404(
+            Artifact, pk=int(artifact_id), revision_links__revision_id=assignment.revision_id, kind=Artifact.Kind.FILE
+        )
+        # The review pages' download view serves it: a neutral name for peers, attachment,
+        # safe type, nosniff, sandbox CSP.
+        return pages.revision_artifact(request._request, revision_pk=assignment.revision_id, artifact_pk=artifact.pk)
 
 
 @extend_schema_view(

@@ -3,6 +3,8 @@ artifacts. Same rules as the pages: the student, their assigned mentors, the coh
 instructors and admins see a work (404 for everyone else); only the student changes it
 (403 for the others who can see it). Writes go through submissions.services."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -17,12 +19,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.exceptions import Conflict, validation_error_from_django
 from api.idempotency import idempotent
+from api.pagination import CursorPagination
+from api.parsers import JSONParser
 from api.schema import AutoSchema
 from cohorts.models import Membership, MentorAssignment
 from cohorts.policies import is_platform_admin
@@ -31,7 +35,7 @@ from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
 from . import policies, selectors, services, uploads
 from . import views as pages
-from .content import DECISION_FIELDS, GATE_STATUSES, normalised
+from .content import DECISION_FIELDS, GATE_STATUSES, empty_content, normalised
 from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
 
 TEXT_LIMIT = 50_000
@@ -44,30 +48,44 @@ class WorkPersonOutput(serializers.Serializer):
     display_name = serializers.CharField()
 
 
+class StrictKeys:
+    """A serializer mixin that refuses keys it does not declare (DRF drops them silently), so a
+    misspelt section is an error naming it rather than text that vanishes."""
+
+    unknown_message = "Unknown field."
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [key for key in data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError({str(key): [self.unknown_message] for key in unknown})
+        return super().to_internal_value(data)
+
+
 def _text(max_length: int = TEXT_LIMIT, **kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, allow_blank=True, required=False, default="", **kwargs)
 
 
-class ConceptSection(serializers.Serializer):
+class ConceptSection(StrictKeys, serializers.Serializer):
     text = _text(help_text="Markdown.")
     objective_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=100
     )
 
 
-class GateResult(serializers.Serializer):
+class GateResult(StrictKeys, serializers.Serializer):
     status = serializers.ChoiceField(choices=GATE_STATUSES, default="not_run")
     note = _text(2000)
 
 
-class LabSection(serializers.Serializer):
+class LabSection(StrictKeys, serializers.Serializer):
     text = _text(help_text="Markdown.")
     gates = serializers.DictField(
         child=GateResult(), required=False, default=dict, help_text="Quality gate id → result."
     )
 
 
-class DecisionSection(serializers.Serializer):
+class DecisionSection(StrictKeys, serializers.Serializer):
     options = _text()
     tradeoffs = _text()
     risks = _text()
@@ -76,24 +94,28 @@ class DecisionSection(serializers.Serializer):
     rationale = _text()
 
 
-class Criterion(serializers.Serializer):
+class Criterion(StrictKeys, serializers.Serializer):
     criterion = _text(500)
     metric = _text(500)
     target = _text(500)
     measured = _text(500)
 
 
-class DossierSection(serializers.Serializer):
+class DossierSection(StrictKeys, serializers.Serializer):
     criteria = Criterion(many=True, required=False, default=list)
     next_actions = _text()
 
 
-class DeliverableSection(serializers.Serializer):
+class DeliverableSection(StrictKeys, serializers.Serializer):
     text = _text(help_text="Markdown; capstone deliverables only.")
 
 
-class WorkContent(serializers.Serializer):
+class WorkContent(StrictKeys, serializers.Serializer):
     """The draft, one object per section (docs/workspace.md)."""
+
+    unknown_message = (
+        "Unknown section; the sections are concept, lab, decision, dossier, deliverable and revision_note."
+    )
 
     concept = ConceptSection(required=False)
     lab = LabSection(required=False)
@@ -369,10 +391,8 @@ ID_REGEX = r"[0-9]{1,18}"
 
 def works_visible_to(user):
     """The works whose pages the user may open (policies.can_view_work, as one query)."""
-    works = (
-        WeeklyWork.objects.select_related("student", "cohort", "week", "deliverable", "latest_revision")
-        .defer("content", "latest_revision__content")
-        .order_by("cohort_id", "student_id", "pk")
+    works = WeeklyWork.objects.select_related("student", "cohort", "week", "deliverable", "latest_revision").defer(
+        "content", "latest_revision__content"
     )
     if is_platform_admin(user):
         return works
@@ -391,6 +411,28 @@ def _changeable(request: Request, work: WeeklyWork) -> WeeklyWork:
             code="not_editable",
         )
     return work
+
+
+# Weekly work writes sections 1–2, a capstone deliverable its own write-up in their place
+# (docs/workspace.md); the others' sections may come back empty, as GET shows every section.
+_OTHER_KINDS_SECTIONS = {
+    True: {
+        "concept": "Capstone work has no concept analysis; write in `deliverable`.",
+        "lab": "Capstone work has no lab report; write in `deliverable`.",
+    },
+    False: {"deliverable": "Only capstone deliverables have this section."},
+}
+
+
+def _check_sections(work: WeeklyWork, content: dict) -> None:
+    empty = empty_content()
+    errors = {
+        f"content.{section}": [message]
+        for section, message in _OTHER_KINDS_SECTIONS[work.is_capstone].items()
+        if section in content and content[section] != empty[section]
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
 
 
 def _check_references(work: WeeklyWork, content: dict) -> None:
@@ -413,6 +455,12 @@ def _check_references(work: WeeklyWork, content: dict) -> None:
 def _detail(request: Request, work: WeeklyWork) -> dict:
     work.can_edit = policies.can_edit_work(request.user, work)
     return WorkDetailOutput(work).data
+
+
+class WorksCursorPagination(CursorPagination):
+    # Newest first; pk is unique and indexed, so a cursor costs no COUNT and no OFFSET
+    # (an instructor's list is students × weeks).
+    ordering = ("-pk",)
 
 
 @extend_schema_view(
@@ -440,6 +488,7 @@ def _detail(request: Request, work: WeeklyWork) -> dict:
 )
 class WorkViewSet(viewsets.GenericViewSet):
     serializer_class = WorkOutput
+    pagination_class = WorksCursorPagination
     lookup_value_regex = ID_REGEX
     queryset = WeeklyWork.objects.none()  # every read goes through policies / works_visible_to
     schema = WorkspaceSchema()
@@ -494,6 +543,7 @@ class WorkViewSet(viewsets.GenericViewSet):
         work = _changeable(request, policies.work_get_for_user(request.user, int(pk)))
         given = WorkUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
+        _check_sections(work, given.validated_data["content"])
         _check_references(work, given.validated_data["content"])
         content = normalised(work.content)
         content.update(given.validated_data["content"])
@@ -674,6 +724,7 @@ class ArtifactViewSet(_InWork):
         page = self.paginate_queryset(artifacts)
         return self.get_paginated_response(ArtifactOutput(page, many=True).data)
 
+    @idempotent
     def create(self, request: Request, work_id: str) -> Response:
         work = _changeable(request, self.work())
         given = ArtifactUploadInput(data=request.data)
@@ -694,6 +745,7 @@ class ArtifactViewSet(_InWork):
         return Response(ArtifactOutput(artifact).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    @idempotent
     def links(self, request: Request, work_id: str) -> Response:
         work = _changeable(request, self.work())
         given = ArtifactLinkInput(data=request.data)
@@ -768,6 +820,7 @@ class RiskEntryViewSet(_InWork):
         page = self.paginate_queryset(self.entries())
         return self.get_paginated_response(RiskEntryOutput(page, many=True).data)
 
+    @idempotent
     def create(self, request: Request, work_id: str) -> Response:
         work = self._loggable()
         given = RiskEntryCreateInput(data=request.data)

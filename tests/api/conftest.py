@@ -6,9 +6,20 @@ import copy
 import pytest
 from django.test import Client
 
-from tests.factories import PersonalAccessTokenFactory
+from cohorts.models import Membership
+from tests.factories import MembershipFactory, PersonalAccessTokenFactory
 
-ROLES = ["anonymous", "stranger", "student", "other_student", "mentor", "foreign_mentor", "instructor", "admin"]
+ROLES = [
+    "anonymous",
+    "stranger",
+    "student",
+    "other_student",
+    "peer",
+    "mentor",
+    "foreign_mentor",
+    "instructor",
+    "admin",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +53,20 @@ def bearer_client(token_for):
     return make
 
 
+def peer_reviewer(people):
+    """A student of the cohort who reviews people.student's revisions where a test assigns
+    them; made on first use, so the cohorts of tests that never ask keep their size."""
+    if not hasattr(people, "peer"):
+        people.peer = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT).user
+    return people.peer
+
+
 def person(people, role):
-    return None if role == "anonymous" else getattr(people, role)
+    if role == "anonymous":
+        return None
+    if role == "peer":
+        return peer_reviewer(people)
+    return getattr(people, role)
 
 
 class InProcessWSGI:

@@ -27,10 +27,11 @@ from portfolios.services import entry_publish, portfolio_ensure
 from rubrics.selectors import rubric_criteria, rubric_for_work
 from rubrics.services import rubric_install_defaults
 from submissions import services as submission_services
-from tests.api.conftest import ROLES, load_api_schema, person
+from tests.api.conftest import ROLES, load_api_schema, peer_reviewer, person
 from tests.factories import (
     ExtensionFactory,
     NotificationFactory,
+    PeerAssignmentFactory,
     PersonalAccessTokenFactory,
     ReportRunFactory,
     UserFactory,
@@ -145,8 +146,11 @@ def _report_files_in_tmp(settings, tmp_path):
 
 def _request_for_my_apps(operation_id: str, people, actor) -> dict | None:
     """Path parameters and bodies of the notifications, reports and review operations."""
+    if operation_id.startswith("review_peer_"):
+        return _request_for_peer_review(operation_id, people)
     if operation_id.startswith("review_revisions_"):
         revision = _submitted_revision(people)
+        PeerAssignmentFactory(revision=revision, reviewer=peer_reviewer(people))
         params = {"id": revision.pk, "revision_id": revision.pk}
         if operation_id != "review_revisions_assessments_create":
             return {"path_parameters": params}
@@ -192,6 +196,26 @@ def api_schema():
 
 def _operations(api_schema):
     return {op.ok().definition.raw["operationId"]: op.ok() for op in api_schema.get_all_operations()}
+
+
+def _request_for_peer_review(operation_id: str, people) -> dict:
+    """people.peer reviews a week-1 revision of people.student that has an evidence file."""
+    if operation_id == "review_peer_list":
+        return {}
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    course = people.cohort.course
+    rubric_install_defaults(course=course)
+    work = submission_services.work_get_or_create(
+        student=people.student, cohort=people.cohort, week=course.weeks.get(number=1)
+    )
+    upload = SimpleUploadedFile("k6-summary.txt", b"p95=41ms at 200 req/s\n", content_type="text/plain")
+    artifact = submission_services.artifact_upload(work=work, upload=upload, proves="Latency.", by=people.student)
+    revision = submission_services.work_submit(work=work, by=people.student)
+    assignment = PeerAssignmentFactory(revision=revision, reviewer=peer_reviewer(people))
+    if operation_id == "review_peer_evidence_retrieve":
+        return {"path_parameters": {"id": assignment.pk, "artifact_id": artifact.pk}}
+    return {"path_parameters": {"id": assignment.pk}}
 
 
 def _submitted_revision(people):
@@ -300,6 +324,25 @@ WORKSPACE_EXPECTED: dict[str, dict[str, int]] = {
     "works_risks_reopen_create": _work_owner(200),
 }
 EXPECTED.update(WORKSPACE_EXPECTED)
+
+
+# --- the peer reviewer: a student of the cohort assigned to review people.student's revision ----
+# Everywhere else a peer is just another student of the cohort.
+for _statuses in EXPECTED.values():
+    _statuses["peer"] = _statuses["other_student"]
+ONLY_THE_PEER = {**dict.fromkeys(ROLES, 404), "anonymous": 401, "peer": 200}
+EXPECTED.update(
+    {
+        "review_peer_list": SIGNED_IN,
+        "review_peer_retrieve": ONLY_THE_PEER,
+        "review_peer_evidence_retrieve": ONLY_THE_PEER,
+        # The assigned peer reads the rubric and their own review (none yet), and may score
+        # only as a peer (the walk's body scores as mentor: 403).
+        "review_revisions_rubric_retrieve": {**EXPECTED["review_revisions_rubric_retrieve"], "peer": 200},
+        "review_revisions_assessments_list": {**EXPECTED["review_revisions_assessments_list"], "peer": 200},
+        "review_revisions_assessments_create": {**EXPECTED["review_revisions_assessments_create"], "peer": 403},
+    }
+)
 
 
 def _request_for_workspace(operation_id: str, people) -> dict | None:

@@ -162,3 +162,20 @@ def test_public_portfolio_queries(people, client_for, django_assert_max_num_quer
     slug = Portfolio.objects.get(user=people.student).slug
     with django_assert_max_num_queries(3):  # portfolio, published entries, their proofs
         assert len(client_for(None).get(f"/api/v1/portfolios/{slug}/").json()["entries"]) == 12
+
+
+def test_my_entries_filter_by_published(people, bearer_client):
+    on_page = published(people, 2)
+    taken_off = published(people, 3)
+    client = bearer_client(people.student)
+    assert client.post(f"/api/v1/portfolio/entries/{taken_off.pk}/unpublish/").status_code == 200
+
+    def ids(**query) -> list[int]:
+        return [row["id"] for row in client.get("/api/v1/portfolio/entries/", query).json()["results"]]
+
+    assert ids(published="true") == [on_page.pk]
+    assert ids(published="false") == [taken_off.pk]
+    assert sorted(ids()) == sorted([on_page.pk, taken_off.pk])
+    refused = client.get("/api/v1/portfolio/entries/", {"published": "maybe"})
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.json()["errors"]] == ["published"]

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIRequestFactory
 
 from api.exceptions import problem_details_handler
+from submissions.services import work_get_or_create
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,54 @@ def test_site_500_handler_answers_api_paths_with_a_problem(rf):
     assert response["Content-Type"] == "application/problem+json"
     assert json.loads(response.content)["code"] == "server_error"
     assert server_error(rf.get("/cohorts/"))["Content-Type"].startswith("text/html")
+
+
+# --- Bodies the parsers refuse: always a 4xx problem, never a 500 ----------------------------
+
+
+def test_deeply_nested_json_is_a_400_parse_error(people, bearer_client):
+    body = "[" * 3000 + "]" * 3000
+    response = bearer_client(people.student).post("/api/v1/works/", body, content_type="application/json")
+    _assert_problem(response, 400, "parse_error")
+
+
+def test_json_nested_beyond_the_limit_is_refused_even_when_it_parses(people, bearer_client):
+    body = "[" * 200 + "]" * 200  # parses without recursing too deep, but no body of ours nests so far
+    response = bearer_client(people.student).post("/api/v1/works/", body, content_type="application/json")
+    _assert_problem(response, 400, "parse_error")
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_body_over_the_memory_limit_is_a_413(people, bearer_client, settings, method):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, whatever the test settings say
+    week = people.cohort.course.weeks.get(number=1)
+    work = work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+    body = json.dumps({"cohort": people.cohort.slug, "week": 1, "padding": "x" * 3_000_000})
+    client = bearer_client(people.student)
+    path = "/api/v1/works/" if method == "post" else f"/api/v1/works/{work.pk}/"
+    response = getattr(client, method)(path, body, content_type="application/json")
+    problem = _assert_problem(response, 413, "request_too_large")
+    assert "2621440 bytes" in problem["detail"]
+
+
+def test_form_with_too_many_fields_is_a_400(people, bearer_client):
+    fields = "&".join(f"f{number}=x" for number in range(1200))
+    response = bearer_client(people.student).post(
+        "/api/v1/reports/", fields, content_type="application/x-www-form-urlencoded"
+    )
+    _assert_problem(response, 400, "parse_error")
+
+
+def test_multipart_with_too_many_fields_is_a_400(people, bearer_client):
+    fields = {f"f{number}": "x" for number in range(1200)}
+    response = bearer_client(people.student).post("/api/v1/reports/", fields)  # multipart by default
+    _assert_problem(response, 400, "parse_error")
+
+
+def test_session_form_with_too_many_fields_is_a_400(people, client_for):
+    """With a session, the CSRF check reads the form before the view does."""
+    fields = "&".join(f"f{number}=x" for number in range(1200))
+    response = client_for(people.student).post(
+        "/api/v1/reports/", fields, content_type="application/x-www-form-urlencoded"
+    )
+    _assert_problem(response, 400, "parse_error")

@@ -126,3 +126,29 @@ def test_reports_list_queries(people, warm_client, django_assert_max_num_queries
     client = warm_client(people.student)
     with django_assert_max_num_queries(3):  # token, count, one page of runs with cohorts
         assert len(client.get("/api/v1/reports/").json()["results"]) == 50
+
+
+def test_list_filters_by_kind_status_and_cohort(people, bearer_client):
+    student_run = _student_run(people)
+    done = _finished(_student_run(people))
+    elsewhere = ReportRunFactory(cohort=people.other_cohort, requested_by=people.student)
+    client = bearer_client(people.student)
+
+    def ids(**query) -> set[int]:
+        response = client.get("/api/v1/reports/", query)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(kind="student") == {student_run.pk, done.pk}
+    assert ids(kind="cohort") == {elsewhere.pk}
+    assert ids(status="succeeded") == {done.pk}
+    assert ids(cohort=people.other_cohort.slug) == {elsewhere.pk}
+    assert ids(kind="student", status="queued", cohort=people.cohort.slug) == {student_run.pk}
+
+
+@pytest.mark.parametrize(("field", "value"), [("kind", "weekly"), ("status", "lost"), ("cohort", "no such/slug")])
+def test_list_refuses_an_invalid_filter_naming_it(people, bearer_client, field, value):
+    response = bearer_client(people.student).get("/api/v1/reports/", {field: value})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [error["field"] for error in response.json()["errors"]] == [field]

@@ -4,8 +4,10 @@ reading them, with the review pages' policies."""
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from cohorts.models import Cohort
 from rubrics.models import Assessment, PeerAssignment
 from rubrics.selectors import rubric_criteria
 from rubrics.services import rubric_install_defaults
@@ -197,3 +199,143 @@ def test_assessments_list_queries(people, rubric, bearer_client, warm_client, dj
     # token, revision with work, my peer assignment, assessments with scorers, scores with criteria and levels
     with django_assert_max_num_queries(5):
         assert len(client.get(f"/api/v1/review/revisions/{revision.pk}/assessments/").json()) == 6
+
+
+# --- Peer review: /review/peer/ -------------------------------------------------------------
+
+
+def _submitted_with_evidence(people):
+    week = people.cohort.course.weeks.get(number=1)
+    work = submission_services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+    submission_services.work_save_draft(
+        work=work,
+        content={"concept": {"text": "The ORM dominates the request path."}, "revision_note": "First try."},
+        expected_version=work.draft_version,
+        by=people.student,
+    )
+    upload = SimpleUploadedFile("sam-lastname-k6.txt", b"p95=41ms at 200 req/s\n", content_type="text/plain")
+    submission_services.artifact_upload(work=work, upload=upload, proves="The p95 latency", by=people.student)
+    submission_services.artifact_add_link(
+        work=work, url="https://example.com/trace", proves="The trace", evidence_item="", by=people.student
+    )
+    return submission_services.work_submit(work=work, by=people.student)
+
+
+def test_peer_list_assigns_like_the_page_and_shows_due_dates(people, rubric, bearer_client):
+    revision = _submitted_with_evidence(people)
+    rows = bearer_client(people.other_student).get("/api/v1/review/peer/").json()["results"]
+    assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
+    assert [(row["id"], row["revision_id"], row["week"], row["done"], row["overdue"]) for row in rows] == [
+        (assignment.pk, revision.pk, 1, False, False)
+    ]
+    assert rows[0]["due_at"] == assignment.due_at.isoformat().replace("+00:00", "Z")
+    assert "student" not in rows[0] and people.student.display_name not in str(rows)
+
+
+def test_peer_list_shows_done_reviews_after_open_ones(people, rubric, bearer_client):
+    done = _peer_review(people, rubric, bearer_client, anonymous=True)
+    open_one = submit(people.student, people.cohort, number=2)
+    now = timezone.now()
+    PeerAssignment.objects.create(
+        revision=open_one, reviewer=people.other_student, assigned_at=now, due_at=now - datetime.timedelta(hours=1)
+    )
+    rows = bearer_client(people.other_student).get("/api/v1/review/peer/").json()["results"]
+    assert [(row["revision_id"], row["done"], row["overdue"]) for row in rows] == [
+        (open_one.pk, False, True),
+        (done.pk, True, False),
+    ]
+    assert rows[1]["assessment_id"] is not None
+
+
+def test_peer_review_shows_the_revision_and_evidence_without_the_author(people, rubric, bearer_client):
+    revision = _submitted_with_evidence(people)
+    client = bearer_client(people.other_student)
+    assignment_id = client.get("/api/v1/review/peer/").json()["results"][0]["id"]
+    response = client.get(f"/api/v1/review/peer/{assignment_id}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["revision_id"] == revision.pk
+    assert data["content"]["concept_text"] == "The ORM dominates the request path."
+    assert data["content"]["revision_note"] == "First try."
+    assert [(e["kind"], e["label"], e["proves"]) for e in data["evidence"]] == [
+        ("file", "Evidence file 1", "The p95 latency"),
+        ("link", "Link 2", "The trace"),
+    ]
+    assert data["evidence"][1]["url"] == "https://example.com/trace"
+    text = response.content.decode()
+    for secret in (people.student.display_name, people.student.email, "sam-lastname"):
+        assert secret not in text
+    download = client.get(data["evidence"][0]["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert "sam-lastname" not in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == b"p95=41ms at 200 req/s\n"
+
+
+def test_someone_elses_peer_assignment_is_404(people, rubric, bearer_client):
+    revision = _submitted_with_evidence(people)
+    bearer_client(people.other_student).get("/api/v1/review/peer/")
+    assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
+    artifact = revision.artifacts.get(kind="file")
+    third = MembershipFactory(cohort=people.cohort, role="student").user
+    for user in (third, people.student, people.mentor, people.instructor, people.admin, people.stranger):
+        client = bearer_client(user)
+        assert client.get(f"/api/v1/review/peer/{assignment.pk}/").status_code == 404
+        assert client.get(f"/api/v1/review/peer/{assignment.pk}/evidence/{artifact.pk}/").status_code == 404
+    assert bearer_client(None).get(f"/api/v1/review/peer/{assignment.pk}/").status_code == 401
+
+
+def test_peer_evidence_of_another_revision_is_404(people, rubric, bearer_client):
+    revision = _submitted_with_evidence(people)
+    bearer_client(people.other_student).get("/api/v1/review/peer/")
+    assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
+    week = people.cohort.course.weeks.get(number=2)
+    elsewhere = submission_services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+    upload = SimpleUploadedFile("other.txt", b"other\n", content_type="text/plain")
+    other = submission_services.artifact_upload(work=elsewhere, upload=upload, proves="x", by=people.student)
+    client = bearer_client(people.other_student)
+    assert client.get(f"/api/v1/review/peer/{assignment.pk}/evidence/{other.pk}/").status_code == 404
+
+
+def test_peer_list_queries(people, rubric, warm_client, django_assert_max_num_queries):
+    now = timezone.now()
+    for number in range(30):
+        author = MembershipFactory(cohort=people.cohort, role="student").user
+        revision = submit(author, people.cohort, number=1 + number % 20)
+        PeerAssignment.objects.create(
+            revision=revision, reviewer=people.other_student, assigned_at=now, due_at=now + datetime.timedelta(days=3)
+        )
+    people.cohort.peer_reviewers_per_submission = 1
+    people.cohort.save(update_fields=["peer_reviewers_per_submission"])
+    client = warm_client(people.other_student)
+    # token, my student cohorts, revisions still lacking reviewers, the cohort's student count,
+    # my assignments with works, weeks, deliverables and cohorts (paged in memory: no count)
+    with django_assert_max_num_queries(5):
+        assert len(client.get("/api/v1/review/peer/").json()["results"]) == 30
+
+
+def test_queue_filters_by_cohort_and_overdue(people, rubric, bearer_client):
+    MembershipFactory(cohort=people.other_cohort, user=people.mentor, role="mentor")
+    MentorAssignmentFactory(cohort=people.other_cohort, mentor=people.mentor, student=people.foreign_student)
+    late = submit(people.student, people.cohort)
+    # Reviews in people.cohort are due the moment a revision comes in.
+    Cohort.objects.filter(pk=people.cohort.pk).update(review_deadline_hours=0)
+    fresh = submit(people.foreign_student, people.other_cohort)
+    client = bearer_client(people.mentor)
+
+    def ids(**query) -> list[int]:
+        response = client.get("/api/v1/review/queue/", query)
+        assert response.status_code == 200, response.content
+        return [row["revision_id"] for row in response.json()["results"]]
+
+    assert ids() == [late.pk, fresh.pk]
+    assert ids(cohort=people.other_cohort.slug) == [fresh.pk]
+    assert ids(overdue="true") == [late.pk]
+    assert ids(overdue="false", cohort=people.cohort.slug) == []
+
+
+@pytest.mark.parametrize(("field", "value"), [("overdue", "sometimes"), ("cohort", "not a slug")])
+def test_queue_refuses_an_invalid_filter_naming_it(people, bearer_client, field, value):
+    response = bearer_client(people.mentor).get("/api/v1/review/queue/", {field: value})
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == [field]

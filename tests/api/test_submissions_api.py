@@ -13,7 +13,7 @@ from django.utils import timezone
 from cohorts.models import Membership
 from curriculum.models import Objective, QualityGate
 from submissions import services
-from submissions.models import Artifact, Revision, WeeklyWork
+from submissions.models import Artifact, Revision, RiskEntry, WeeklyWork
 from tests.factories import MembershipFactory, MentorAssignmentFactory, WeeklyWorkFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,49 @@ def test_saving_the_draft_raises_its_version_and_keeps_other_sections(people, ap
     assert body["draft_version"] == 3
     assert body["content"]["concept"]["text"] == "Latency is queueing."
     assert body["content"]["decision"]["decision"] == "Add a covering index."
+
+
+def _error_fields(response) -> list[str]:
+    assert response.status_code == 400, response.content
+    return [error["field"] for error in response.json()["errors"]]
+
+
+def test_an_unknown_section_is_a_field_error(people, api, work):
+    client = api(people.student)
+    body = {"draft_version": 1, "content": {"nosuch": {"text": "a"}, "concept": {"text": "kept?"}}}
+    response = client.patch(f"/api/v1/works/{work.pk}/", body, content_type="application/json")
+    assert _error_fields(response) == ["content.nosuch"]
+    work.refresh_from_db()
+    assert work.draft_version == 1
+
+
+def test_an_unknown_field_inside_a_section_is_a_field_error(people, api, work):
+    body = {"draft_version": 1, "content": {"concept": {"txt": "typo"}}}
+    response = api(people.student).patch(f"/api/v1/works/{work.pk}/", body, content_type="application/json")
+    assert _error_fields(response) == ["content.concept.txt"]
+
+
+def test_the_content_read_can_be_saved_back_unchanged(people, api, work):
+    client = api(people.student)
+    url = f"/api/v1/works/{work.pk}/"
+    read = client.get(url).json()
+    response = client.patch(url, {"draft_version": 1, "content": read["content"]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+
+
+def test_weekly_work_has_no_deliverable_section_and_capstone_work_no_concept(people, api, work):
+    client = api(people.student)
+    weekly = {"draft_version": 1, "content": {"deliverable": {"text": "Memo"}}}
+    assert _error_fields(client.patch(f"/api/v1/works/{work.pk}/", weekly, content_type="application/json")) == [
+        "content.deliverable"
+    ]
+    deliverable = people.cohort.course.capstone_projects.first().deliverables.first()
+    capstone = services.work_get_or_create(student=people.student, cohort=people.cohort, deliverable=deliverable)
+    body = {"draft_version": 1, "content": {"concept": {"text": "Not here"}, "deliverable": {"text": "Memo"}}}
+    response = client.patch(f"/api/v1/works/{capstone.pk}/", body, content_type="application/json")
+    assert _error_fields(response) == ["content.concept"]
+    body = {"draft_version": 1, "content": {"deliverable": {"text": "Memo"}}}
+    assert client.patch(f"/api/v1/works/{capstone.pk}/", body, content_type="application/json").status_code == 200
 
 
 def test_saving_a_stale_draft_version_is_a_409_conflict(people, api, work):
@@ -323,6 +366,65 @@ def test_add_link_accepts_only_http_links(people, api, work):
     assert added.json()["kind"] == "link"
 
 
+def _replayed_then_refused(post) -> tuple:
+    """The same key and body twice, then the same key with another body."""
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    return post(key, "first"), post(key, "first"), post(key, "second")
+
+
+def test_upload_with_the_same_idempotency_key_is_replayed(people, api, work):
+    client = api(people.student)
+    url = f"/api/v1/works/{work.pk}/artifacts/"
+    first, again, reused = _replayed_then_refused(
+        lambda headers, proves: client.post(url, {"file": _png(), "proves": proves}, headers=headers)
+    )
+    assert (first.status_code, again.status_code, reused.status_code) == (201, 201, 422)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert Artifact.objects.filter(work=work).count() == 1
+
+
+def test_upload_of_another_file_under_the_same_key_is_refused(people, api, work):
+    client = api(people.student)
+    url = f"/api/v1/works/{work.pk}/artifacts/"
+    headers = {"Idempotency-Key": "upload-1"}
+    assert client.post(url, {"file": _png(), "proves": "Chart"}, headers=headers).status_code == 201
+    other = _png(body=PNG_BYTES + b"\0")
+    assert client.post(url, {"file": other, "proves": "Chart"}, headers=headers).status_code == 422
+
+
+def test_add_link_with_the_same_idempotency_key_is_replayed(people, api, work):
+    client = api(people.student)
+    url = f"/api/v1/works/{work.pk}/artifacts/links/"
+    first, again, reused = _replayed_then_refused(
+        lambda headers, proves: client.post(
+            url,
+            {"url": "https://example.com/trace", "proves": proves},
+            content_type="application/json",
+            headers=headers,
+        )
+    )
+    assert (first.status_code, again.status_code, reused.status_code) == (201, 201, 422)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Artifact.objects.filter(work=work).count() == 1
+
+
+def test_risk_entry_with_the_same_idempotency_key_is_replayed(people, api, work):
+    client = api(people.student)
+    url = f"/api/v1/works/{work.pk}/risks/"
+    first, again, reused = _replayed_then_refused(
+        lambda headers, title: client.post(
+            url, {"kind": "risk", "title": title}, content_type="application/json", headers=headers
+        )
+    )
+    assert (first.status_code, again.status_code, reused.status_code) == (201, 201, 422)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert RiskEntry.objects.filter(student=people.student).count() == 1
+
+
 def test_download_is_an_attachment_with_safe_headers(people, api, work):
     artifact = services.artifact_upload(work=work, upload=_png(), proves="Chart", by=people.student)
     response = api(people.mentor).get(f"/api/v1/works/{work.pk}/artifacts/{artifact.pk}/download/")
@@ -423,10 +525,30 @@ def test_works_list_queries(people, warm, django_assert_max_num_queries):
         MentorAssignmentFactory(cohort=people.cohort, mentor=people.mentor, student=student)
         WeeklyWorkFactory(cohort=people.cohort, student=student)
     client = warm(people.mentor)
-    # token, count, one page of works with students, cohorts, weeks, deliverables, latest revisions
-    with django_assert_max_num_queries(3):
-        response = client.get("/api/v1/works/")
-    assert response.json()["count"] == 60
+    # token, one page of works with students, cohorts, weeks, deliverables, latest revisions
+    # (cursor pages: no count)
+    with django_assert_max_num_queries(2):
+        response = client.get("/api/v1/works/", {"page_size": 25})
+    assert len(response.json()["results"]) == 25
+    with django_assert_max_num_queries(2):
+        response = client.get(response.json()["next"])
+    assert len(response.json()["results"]) == 25
+
+
+def test_works_list_pages_by_cursor_newest_first(people, api):
+    week_numbers = [3, 1, 2]
+    opened = [
+        services.work_get_or_create(
+            student=people.student, cohort=people.cohort, week=people.cohort.course.weeks.get(number=number)
+        ).pk
+        for number in week_numbers
+    ]
+    client = api(people.student)
+    first = client.get("/api/v1/works/", {"page_size": 2}).json()
+    assert "count" not in first and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert [row["id"] for row in first["results"] + second["results"]] == sorted(opened, reverse=True)
+    assert second["next"] is None
 
 
 def test_revisions_list_queries(people, warm, work, django_assert_max_num_queries):

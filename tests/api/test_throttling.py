@@ -1,8 +1,13 @@
 """Rate limits per user and per anonymous client, answered with 429 and Retry-After."""
 
 import copy
+import os
+import subprocess
+import sys
+import time
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -57,3 +62,96 @@ def test_rates_come_from_the_settings(rates):
     rates(user="7/day", anon="3/second")
     assert UserRateThrottle().get_rate() == "7/day"
     assert AnonRateThrottle().get_rate() == "3/second"
+
+
+# --- Client addresses behind proxies (TRUSTED_PROXY_COUNT) ----------------------------------
+
+
+@pytest.fixture
+def proxies(settings):
+    def set_count(count: int) -> None:
+        rest = copy.deepcopy(settings.REST_FRAMEWORK)
+        rest["NUM_PROXIES"] = count
+        settings.REST_FRAMEWORK = rest
+        settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
+
+    return set_count
+
+
+def test_served_directly_a_made_up_forwarded_for_does_not_reset_the_anonymous_limit(rates):
+    rates(user="1000/hour", anon="2/minute")  # and TRUSTED_PROXY_COUNT as configured: 0
+    _forget("anon", "127.0.0.1")
+    client = Client()
+    statuses = [
+        client.get("/api/v1/bloom-levels/", headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
+        for n in range(4)
+    ]
+    _forget("anon", "127.0.0.1")
+    assert statuses == [200, 200, 429, 429]
+
+
+def test_behind_one_proxy_the_address_it_appended_is_the_client(rates, proxies):
+    rates(user="1000/hour", anon="2/minute")
+    proxies(1)
+    for address in ("203.0.113.7", "203.0.113.8"):
+        _forget("anon", address)
+    client = Client()
+    # The client made up the left-hand entries; our proxy appended the address it saw.
+    same_client = [
+        client.get("/api/v1/bloom-levels/", headers={"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.7"}).status_code
+        for n in range(3)
+    ]
+    other_client = client.get("/api/v1/bloom-levels/", headers={"X-Forwarded-For": "203.0.113.8"}).status_code
+    for address in ("203.0.113.7", "203.0.113.8"):
+        _forget("anon", address)
+    assert same_client == [200, 200, 429]
+    assert other_client == 200
+
+
+def test_sign_in_rate_limits_see_the_same_client_address(rf, proxies):
+    """allauth's rate limits (which guard the admin's sign-in too) key by the same address."""
+    from allauth.core.internal.httpkit import get_client_ip
+
+    request = rf.get("/accounts/login/", headers={"X-Forwarded-For": "10.0.0.1, 203.0.113.7"})
+    assert get_client_ip(request) == AnonRateThrottle().get_ident(request) == "127.0.0.1"
+    proxies(1)
+    assert get_client_ip(request) == AnonRateThrottle().get_ident(request) == "203.0.113.7"
+
+
+def _settings_in_a_fresh_process(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    code = (
+        "import django;django.setup();from django.conf import settings as s;"
+        "print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update({"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "courseplatform.settings", **environment})
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_one_setting_sets_the_proxy_count_everywhere():
+    assert _settings_in_a_fresh_process({}).stdout.split() == ["0", "0", "0"]
+    assert _settings_in_a_fresh_process({"TRUSTED_PROXY_COUNT": "2"}).stdout.split() == ["2", "2", "2"]
+
+
+def test_a_malformed_proxy_count_stops_start_up():
+    result = _settings_in_a_fresh_process({"TRUSTED_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+# --- Retry-After on every 429 ---------------------------------------------------------------
+
+
+def test_retry_after_is_sent_even_when_the_history_outgrew_a_lowered_limit(rates):
+    """DRF's throttle has no wait to suggest when more requests are recorded than the
+    (since lowered) limit allows; the answer still says when to come back."""
+    rates(user="1000/hour", anon="2/minute")
+    key = AnonRateThrottle.cache_format % {"scope": "anon", "ident": "127.0.0.1"}
+    now = time.time()
+    cache.set(key, [now - seconds for seconds in range(5)], 60)
+    response = Client().get("/api/v1/bloom-levels/")
+    _forget("anon", "127.0.0.1")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
