@@ -1,12 +1,17 @@
 """Rubrics are edited here. A frozen version (one that has scored something) is read-only:
 the "Create a new version" action copies it to version n+1 (rubrics.services.rubric_new_version),
-which is then editable and takes over the old version's attachments."""
+which is then editable and takes over the old version's attachments.
+
+The permissions below only keep the forms read-only; the models refuse the write itself
+(ImmutableError), and the admin turns that refusal into a message."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+
+from submissions.models import ImmutableError
 
 from .models import (
     Assessment,
@@ -24,6 +29,37 @@ from .services import rubric_new_version
 
 def _frozen(rubric: Rubric | None) -> bool:
     return rubric is not None and rubric.is_frozen
+
+
+class FrozenRubricRefusalMixin:
+    """A version that froze while its form was open passes the permission checks; the
+    models' guard then refuses the save. Show that as an error message on the (now
+    read-only) page instead of a server error."""
+
+    def _refused(self, request: HttpRequest, exc: ImmutableError, object_id: str | None = None) -> HttpResponse:
+        self.message_user(request, str(exc), messages.ERROR)
+        if object_id is not None:
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
+        return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ImmutableError as exc:
+            return self._refused(request, exc, object_id)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ImmutableError as exc:
+            return self._refused(request, exc, object_id)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ImmutableError as exc:
+            return self._refused(request, exc)
 
 
 class CriterionInline(admin.TabularInline):
@@ -49,7 +85,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Rubric)
-class RubricAdmin(admin.ModelAdmin):
+class RubricAdmin(FrozenRubricRefusalMixin, admin.ModelAdmin):
     list_display = ["title", "family", "version", "frozen_at", "criteria_count"]
     list_filter = ["family"]
     readonly_fields = ["frozen_at", "status"]
@@ -107,10 +143,19 @@ class LevelInline(admin.TabularInline):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(FrozenRubricRefusalMixin, admin.ModelAdmin):
     list_display = ["title", "rubric", "order", "weight"]
     list_select_related = ["rubric"]
     inlines = [LevelInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "rubric":  # a criterion can only go to a version that is still editable
+            kwargs["queryset"] = Rubric.objects.filter(frozen_at__isnull=True)
+            kwargs["error_messages"] = {
+                "invalid_choice": "Choose a version that no assessment has used yet: a frozen version gets no new "
+                "or changed criteria. Create a new version (copy) of it and edit that."
+            }
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         return not (obj is not None and obj.rubric.is_frozen) and super().has_change_permission(request, obj)

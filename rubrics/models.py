@@ -5,20 +5,165 @@ assessment uses a version it is frozen (`frozen_at`); a frozen version is never 
 again: changing it goes through `rubrics.services.rubric_new_version`, which copies it to
 version n+1 and moves the attachments there, while old assessments keep pointing at the
 version they used.
+
+The freeze is enforced here, like the immutability of revisions: once `frozen_at` is set,
+saving or deleting the rubric, adding, changing or deleting its criteria or levels, and the
+queryset paths around `save()` (`update()`, `delete()`, `bulk_create()`, `bulk_update()`)
+raise `submissions.models.ImmutableError`. Each guard locks the rubric rows it checks, so a
+version cannot freeze between the check and the write (`rubrics.services` takes the same
+lock before it reads the levels it scores with). Setting `frozen_at` itself, and attaching
+a frozen version (`RubricAttachment`), stay allowed.
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
 from cohorts.models import Cohort
 from curriculum.models import CapstoneDeliverable, Course, Week
-from submissions.models import Revision, WeeklyWork
+from submissions.models import ImmutableError, Revision, WeeklyWork
+
+
+def _refuse_if_frozen(rubrics: "models.QuerySet[Rubric]", change: str) -> None:
+    """Lock these rubric rows and raise ImmutableError if one is frozen. Call it inside the
+    transaction that then writes, so the lock holds until the write commits."""
+    states = rubrics.select_for_update().values_list("title", "version", "frozen_at")
+    frozen = [f"{title} (v{version})" for title, version, frozen_at in states if frozen_at is not None]
+    if frozen:
+        verb = "is" if len(frozen) == 1 else "are"
+        raise ImmutableError(
+            f"{', '.join(frozen)} {verb} frozen: assessments have used this version, so {change} would change "
+            "what their scores mean. Edit a new version instead (the admin's “Create a new version (copy)” "
+            "action, rubrics.services.rubric_new_version)."
+        )
+
+
+def _rubrics_of_criteria(criteria: models.Q | Iterable[int] | models.QuerySet) -> "models.QuerySet[Rubric]":
+    """The rubrics of some criteria: a Q on Criterion, or criterion ids (a list or a subquery)."""
+    if not isinstance(criteria, models.Q):
+        criteria = models.Q(pk__in=criteria)
+    return Rubric.objects.filter(pk__in=Criterion.objects.filter(criteria).values("rubric_id"))
+
+
+def _target_pk(value) -> int | None:
+    """The primary key an update() assigns to a foreign key, unless it is an expression
+    (bulk_update() assigns a Case per row); those are checked after the write."""
+    if value is None or hasattr(value, "resolve_expression"):
+        return None
+    return getattr(value, "pk", value)
+
+
+def _pks(objs: Iterable[models.Model]) -> list[int]:
+    return [obj.pk for obj in objs if obj.pk is not None]
 
 
 class RubricQuerySet(models.QuerySet):
     def latest_versions(self) -> "RubricQuerySet":
         newest = Rubric.objects.filter(family=models.OuterRef("family")).order_by("-version").values("pk")[:1]
         return self.filter(pk=models.Subquery(newest))
+
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(Rubric.objects.filter(pk__in=self.values("pk")), "changing it")
+            return super().update(**kwargs)
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(Rubric.objects.filter(pk__in=self.values("pk")), "deleting it")
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if not kwargs.get("update_conflicts"):
+            return super().bulk_create(objs, *args, **kwargs)
+        same_version = models.Q(pk__in=_pks(objs))
+        for obj in objs:
+            same_version |= models.Q(family=obj.family, version=obj.version)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(Rubric.objects.filter(same_version), "overwriting it")
+            return super().bulk_create(objs, *args, **kwargs)
+
+    # bulk_update() goes through update(), which checks again; checking first as well means a
+    # refusal is raised outside its savepoint-less block and leaves the caller's transaction usable.
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(Rubric.objects.filter(pk__in=_pks(objs)), "changing it")
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class CriterionQuerySet(models.QuerySet):
+    # An update that moves criteria is checked before the write and again after it (for a
+    # target that is an expression).
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            _refuse_if_frozen(_rubrics_of_criteria(pks), "changing its criteria")
+            if (target := _target_pk(kwargs.get("rubric", kwargs.get("rubric_id")))) is not None:
+                _refuse_if_frozen(Rubric.objects.filter(pk=target), "adding criteria")
+            updated = super().update(**kwargs)
+            if {"rubric", "rubric_id"} & set(kwargs):
+                _refuse_if_frozen(_rubrics_of_criteria(pks), "adding criteria")
+            return updated
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria(self.values("pk")), "deleting its criteria")
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(Rubric.objects.filter(pk__in={obj.rubric_id for obj in objs}), "adding criteria")
+            if kwargs.get("update_conflicts"):
+                _refuse_if_frozen(_rubrics_of_criteria(_pks(objs)), "changing its criteria")
+            return super().bulk_create(objs, *args, **kwargs)
+
+    # Checked up front as well as by update(), as for rubrics.
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria(_pks(objs)), "changing its criteria")
+            _refuse_if_frozen(Rubric.objects.filter(pk__in={obj.rubric_id for obj in objs}), "adding criteria")
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class LevelQuerySet(models.QuerySet):
+    # As for criteria: moves are checked before and after the write.
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            criteria = Level.objects.filter(pk__in=pks).values("criterion_id")
+            _refuse_if_frozen(_rubrics_of_criteria(criteria), "changing its levels")
+            if (target := _target_pk(kwargs.get("criterion", kwargs.get("criterion_id")))) is not None:
+                _refuse_if_frozen(_rubrics_of_criteria([target]), "adding levels")
+            updated = super().update(**kwargs)
+            if {"criterion", "criterion_id"} & set(kwargs):
+                _refuse_if_frozen(_rubrics_of_criteria(criteria), "adding levels")
+            return updated
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria(self.values("criterion_id")), "deleting its levels")
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria({obj.criterion_id for obj in objs}), "adding levels")
+            if kwargs.get("update_conflicts"):
+                existing = Level.objects.filter(pk__in=_pks(objs)).values("criterion_id")
+                _refuse_if_frozen(_rubrics_of_criteria(existing), "changing its levels")
+            return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            existing = Level.objects.filter(pk__in=_pks(objs)).values("criterion_id")
+            _refuse_if_frozen(_rubrics_of_criteria(existing), "changing its levels")
+            _refuse_if_frozen(_rubrics_of_criteria({obj.criterion_id for obj in objs}), "adding levels")
+            return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class Rubric(models.Model):
@@ -34,6 +179,7 @@ class Rubric(models.Model):
     objects = RubricQuerySet.as_manager()
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["family", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["family", "version"], name="rubric_family_version_unique"),
@@ -42,6 +188,18 @@ class Rubric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            _refuse_if_frozen(Rubric.objects.filter(pk=self.pk), "changing it")
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _refuse_if_frozen(Rubric.objects.filter(pk=self.pk), "deleting it")
+            return super().delete(*args, **kwargs)
 
     @property
     def is_frozen(self) -> bool:
@@ -55,7 +213,10 @@ class Criterion(models.Model):
     description = models.TextField(blank=True)
     weight = models.PositiveSmallIntegerField(default=1, help_text="Relative weight in the overall score.")
 
+    objects = CriterionQuerySet.as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["rubric", "order"]
         verbose_name_plural = "criteria"
         constraints = [
@@ -66,6 +227,20 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        # The rubric it goes to, and the one it leaves when it moves.
+        rubrics = Rubric.objects.filter(
+            models.Q(pk=self.rubric_id) | models.Q(pk__in=Criterion.objects.filter(pk=self.pk).values("rubric_id"))
+        )
+        with transaction.atomic():
+            _refuse_if_frozen(rubrics, "adding criteria" if self._state.adding else "changing its criteria")
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _refuse_if_frozen(_rubrics_of_criteria([self.pk]), "deleting its criteria")
+            return super().delete(*args, **kwargs)
+
 
 class Level(models.Model):
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels")
@@ -74,7 +249,10 @@ class Level(models.Model):
     points = models.PositiveSmallIntegerField()
     descriptor = models.TextField(help_text="What work at this level looks like.")
 
+    objects = LevelQuerySet.as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         ordering = ["criterion", "order"]
         constraints = [
             models.UniqueConstraint(fields=["criterion", "order"], name="level_criterion_order_unique"),
@@ -83,6 +261,24 @@ class Level(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.points})"
+
+    def save(self, *args, **kwargs):
+        # The criterion it goes to, and the one it leaves when it moves.
+        criteria = models.Q(pk=self.criterion_id) | models.Q(
+            pk__in=Level.objects.filter(pk=self.pk).values("criterion_id")
+        )
+        with transaction.atomic():
+            _refuse_if_frozen(
+                _rubrics_of_criteria(criteria), "adding levels" if self._state.adding else "changing its levels"
+            )
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _refuse_if_frozen(
+                _rubrics_of_criteria(Level.objects.filter(pk=self.pk).values("criterion_id")), "deleting its levels"
+            )
+            return super().delete(*args, **kwargs)
 
 
 class RubricAttachment(models.Model):

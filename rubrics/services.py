@@ -139,6 +139,13 @@ def rubric_new_version(*, rubric: Rubric) -> Rubric:
     return copy
 
 
+def _lock_for_scoring(rubric: Rubric) -> None:
+    """Hold the version's row until the assessment (which freezes it) commits. The models'
+    guard on criteria and levels takes the same lock, so an edit of an unfrozen version either
+    commits before its levels are read here, or waits and then finds the version frozen."""
+    list(Rubric.objects.select_for_update().filter(pk=rubric.pk).values_list("pk", flat=True))
+
+
 def _freeze(rubric: Rubric, now: datetime.datetime) -> None:
     if Rubric.objects.filter(pk=rubric.pk, frozen_at__isnull=True).update(frozen_at=now):
         rubric.frozen_at = now
@@ -253,6 +260,7 @@ def assessment_record(
     rubric = calibration_run.rubric if calibration_run is not None else rubric_for_work(work)
     if rubric is None:
         raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    _lock_for_scoring(rubric)
     chosen = _check_scores(rubric, scores)
     if kind == Assessment.Kind.MENTOR and decision == Assessment.Decision.REQUEST_CHANGES and not feedback.strip():
         raise ValidationError({"feedback": "Say what should change: overall feedback is required to request changes."})
@@ -350,6 +358,7 @@ def assessment_record_past_review(
     rubric = rubric_for_work(work)
     if rubric is None:
         raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    _lock_for_scoring(rubric)
     chosen = _check_scores(rubric, scores)
     return _store_assessment(
         revision=revision,
@@ -429,6 +438,7 @@ def self_assessment_attach(*, revision: Revision) -> Assessment | None:
     rubric = rubric_for_work(work)
     if rubric is None or rubric.pk != draft.rubric_id:
         return None
+    _lock_for_scoring(rubric)
     try:
         chosen = _check_scores(rubric, draft.scores)
     except ValidationError:
