@@ -113,8 +113,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serves one local process; persistent connections buy nothing there.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Persistent connections matter for SQLite too: opening one per request halved the public
+    # portfolio page's throughput under gunicorn (docs/portfolios.md, Benchmark).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
