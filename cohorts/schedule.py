@@ -36,6 +36,12 @@ def week_window(cohort: Cohort, number: int, extended_due_at: datetime.datetime 
     return WeekWindow(number=number, opens_at=opens_at, due_at=due_at, extended_due_at=extended_due_at)
 
 
+def weeks_begun(cohort: Cohort, moment: datetime.datetime, week_count: int) -> int:
+    """How many weeks have begun at `moment`: 0 before the start, all of them after the end."""
+    offset = (moment.astimezone(ZoneInfo(cohort.time_zone)).date() - cohort.start_date).days
+    return 0 if offset < 0 else min(week_count, offset // 7 + 1)
+
+
 def current_week_number(cohort: Cohort, moment: datetime.datetime, week_count: int) -> int | None:
     """The week open at `moment`, or None before the start and after the last week."""
     local_day = moment.astimezone(ZoneInfo(cohort.time_zone)).date()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, Extension, Membership
-from cohorts.schedule import WeekWindow, current_week_number, week_window
+from cohorts.schedule import WeekWindow, current_week_number, week_window, weeks_begun
 from curriculum.models import Objective, QualityGate, Week
 from curriculum.selectors import course_capstones
 
@@ -79,12 +79,13 @@ def risk_trend(entries: list[tuple[int, int | None]], week_count: int) -> list[R
     return points
 
 
-def risk_chart(trend: list[RiskTrendPoint]) -> dict:
+def risk_chart(trend: list[RiskTrendPoint], week_count: int | None = None) -> dict:
     """Geometry for the inline SVG bar chart (two bars per week), computed here so the
-    template only places numbers."""
+    template only places numbers. The axis always spans `week_count` weeks, so the chart keeps
+    its scale as the course goes on; weeks not yet begun have no bars."""
     top = max([1] + [max(p.open, p.closed) for p in trend])
     width, height, base, left = 760, 170, 140, 34
-    slot = (width - left) / max(1, len(trend))
+    slot = (width - left) / max(1, week_count or len(trend))
     bar_w = max(2.0, slot / 2 - 2)
     bars = []
     for index, p in enumerate(trend):
@@ -277,7 +278,7 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
             retro_done=current.retro_done,
             is_capstone=False,
         )
-    trend = risk_trend(risk_pairs, len(weeks))
+    trend = risk_trend(risk_pairs, weeks_begun(cohort, now, len(weeks)))
     return Dashboard(
         cohort=cohort,
         student=student,
@@ -288,7 +289,7 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
         weeks=week_rows,
         capstones=capstone_rows,
         trend=trend,
-        chart=risk_chart(trend),
+        chart=risk_chart(trend, len(weeks)),
     )
 
 

@@ -132,3 +132,27 @@ def test_submitted_work_shows_no_overdue_badge(week1_due_this_morning, client_fo
     body = client_for(people.student).get(reverse("submissions:dashboard")).content.decode()
     grid = body[body.index('id="this-week-heading"') : body.index('id="capstone-heading"')]
     assert not OVERDUE_BADGE.search(grid) and '<span class="badge danger">Late</span>' in grid
+
+
+def test_the_risk_trend_stops_at_the_weeks_that_have_begun(people):
+    """An entry still open today says nothing about the end of a week still to come."""
+    services.risk_entry_create(
+        student=people.student,
+        cohort=people.cohort,
+        week=_week(people, 2),
+        kind="risk",
+        title="No backups",
+        severity="high",
+    )
+    during_week_3 = week_window(people.cohort, 3).opens_at + datetime.timedelta(hours=1)
+    dashboard = selectors.dashboard_for(people.student, people.cohort, now=during_week_3)
+    assert [(p.week, p.open) for p in dashboard.trend] == [(1, 0), (2, 1), (3, 1)]
+    assert [bar["week"] for bar in dashboard.chart["bars"]] == [1, 2, 3]
+    # The axis still spans the whole course, so the chart keeps its scale as weeks pass.
+    slot = dashboard.chart["bars"][1]["x"] - dashboard.chart["bars"][0]["x"]
+    assert slot == pytest.approx((760 - 34) / 24, abs=0.1)
+
+    before_start = week_window(people.cohort, 1).opens_at - datetime.timedelta(days=1)
+    assert selectors.dashboard_for(people.student, people.cohort, now=before_start).trend == []
+    after_the_course = week_window(people.cohort, 24).due_at + datetime.timedelta(days=30)
+    assert len(selectors.dashboard_for(people.student, people.cohort, now=after_the_course).trend) == 24
