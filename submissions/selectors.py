@@ -104,9 +104,13 @@ def risk_chart(trend: list[RiskTrendPoint], week_count: int | None = None) -> di
                 "open_h": round(open_h, 1),
                 "closed_y": round(base - closed_h, 1),
                 "closed_h": round(closed_h, 1),
-                "label": p.week == 1 or p.week % 4 == 0,
             }
         )
+    ticks = [
+        {"week": n, "x": round(left + (n - 1) * slot, 1)}
+        for n in range(1, (week_count or len(trend)) + 1)
+        if n == 1 or n % 4 == 0
+    ]
     busiest = max(trend, key=lambda p: p.open, default=None)
     total_closed = sum(p.closed for p in trend)
     summary = (
@@ -121,6 +125,7 @@ def risk_chart(trend: list[RiskTrendPoint], week_count: int | None = None) -> di
         "label_y": base + 18,
         "max": top,
         "bars": bars,
+        "ticks": ticks,
         "summary": summary,
     }
 

@@ -151,6 +151,7 @@ def test_the_risk_trend_stops_at_the_weeks_that_have_begun(people):
     # The axis still spans the whole course, so the chart keeps its scale as weeks pass.
     slot = dashboard.chart["bars"][1]["x"] - dashboard.chart["bars"][0]["x"]
     assert slot == pytest.approx((760 - 34) / 24, abs=0.1)
+    assert [tick["week"] for tick in dashboard.chart["ticks"]] == [1, 4, 8, 12, 16, 20, 24]
 
     before_start = week_window(people.cohort, 1).opens_at - datetime.timedelta(days=1)
     assert selectors.dashboard_for(people.student, people.cohort, now=before_start).trend == []
