@@ -86,6 +86,7 @@ class CohortDetailOutput(serializers.ModelSerializer):
             "review_deadline_hours",
             "peer_reviewers_per_submission",
             "peer_review_window_days",
+            "peer_review_anonymous",
             "my_role",
             "can_manage",
             "can_view_roster",

@@ -30,6 +30,11 @@ class Cohort(models.Model):
     )
     peer_reviewers_per_submission = models.PositiveSmallIntegerField(default=2)
     peer_review_window_days = models.PositiveSmallIntegerField(default=7)
+    peer_review_anonymous = models.BooleanField(
+        default=True,
+        help_text="Authors see their peer reviewers as “Peer reviewer 1, 2…”. Turn off for open peer review, "
+        "where authors see who reviewed; it applies to reviews assigned from then on.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -508,7 +508,9 @@ def peer_assign_reviewers(*, revision: Revision, now: datetime.datetime | None =
     )
     due_at = now + datetime.timedelta(days=cohort.peer_review_window_days)
     created = [
-        PeerAssignment(revision=revision, reviewer_id=pk, anonymous=True, assigned_at=now, due_at=due_at)
+        PeerAssignment(
+            revision=revision, reviewer_id=pk, anonymous=cohort.peer_review_anonymous, assigned_at=now, due_at=due_at
+        )
         for pk in chosen
     ]
     for assignment in created:

@@ -192,6 +192,26 @@ def test_author_sees_peer_feedback_anonymously_and_apart_from_the_mentor(people,
     assert people.other_student.display_name in mentor_page.content.decode()
 
 
+def test_a_cohort_with_open_peer_review_shows_the_author_who_reviewed(people, rubric, client_for):
+    people.cohort.peer_review_anonymous = False
+    people.cohort.save(update_fields=["peer_review_anonymous"])
+    revision = submit(people.student, people.cohort)
+    peer_assign_reviewers(revision=revision)
+    assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
+    assert assignment.anonymous is False
+    reviewer_page = client_for(people.other_student).get(reverse("rubrics:peer_review", args=[assignment.pk]))
+    assert "The author will see your name with this review." in reviewer_page.content.decode()
+    assessment_record(
+        revision=revision,
+        scorer=people.other_student,
+        kind=Assessment.Kind.PEER,
+        scores=scores_for(rubric, 2),
+        feedback="Peer view: add the measured p95.",
+    )
+    body = client_for(people.student).get(reverse("rubrics:feedback", args=[revision.pk])).content.decode()
+    assert people.other_student.display_name in body and "Peer reviewer 1" not in body
+
+
 def test_overdue_peer_review_is_marked(people, rubric, client_for):
     revision = submit(people.student, people.cohort)
     peer_assign_reviewers(revision=revision, now=timezone.now() - datetime.timedelta(days=10))
