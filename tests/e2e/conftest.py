@@ -6,13 +6,12 @@ install it (`make test` installs it when it runs as root).
 """
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from .support import AXE_SCRIPT, Recorder
+from .support import AXE_SCRIPT, Recorder, watch_for_problems
 
 # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the
 # ORM calls our fixtures make. Nothing here is really concurrent, so the guard can go.
@@ -87,14 +86,6 @@ def page(page, request):
     page.set_default_timeout(15_000)
     problems: list[str] = []
     page._e2e_problems = problems  # a test that provokes a violation on purpose clears it here
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type} on {page.url}: {message.text}")
-            if message.type == "error" and re.search(r"Content.Security.Policy|Refused to", message.text)
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+    watch_for_problems(page, problems)
     yield page
     assert not problems, "The browser reported problems:\n" + "\n".join(problems)

@@ -265,3 +265,18 @@ def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state("load")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def watch_for_problems(page, problems: list[str]) -> None:
+    """Record CSP violations and JavaScript errors of `page` in `problems`. A journey that
+    opens another browser context (a signed-out visitor) watches its pages the same way,
+    into the `page` fixture's list, which is checked when the test ends."""
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type} on {page.url}: {message.text}")
+            if message.type == "error" and re.search(r"Content.Security.Policy|Refused to", message.text)
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))

@@ -19,7 +19,7 @@ from submissions import services as submissions
 from submissions.content import normalised
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, MentorAssignmentFactory, UserFactory
 
-from .support import audit, sign_in
+from .support import audit, sign_in, watch_for_problems
 from .test_journey_student_week import cohort_in_week
 
 # The cohort runs week 9, the first week of phase 2: the two weeks land in different phases.
@@ -181,6 +181,7 @@ def test_a_learner_publishes_weeks_and_a_capstone_and_a_visitor_verifies_the_pro
     try:
         visitor = visitor_context.new_page()
         visitor._e2e_recorder = page._e2e_recorder  # one numbered folder for the whole journey
+        watch_for_problems(visitor, page._e2e_problems)
         first = visitor.goto(page_url)
         assert first is not None and first.status == 200
         etag = first.headers["etag"]
