@@ -116,29 +116,35 @@ def _slug_for(title: str) -> str:
     return slugify(title)[:80] or "course"
 
 
-def _course_to_update(*, course_slug: str | None, title: str) -> Course | None:
-    """The newest version of the course an import applies to, or None for the first course.
+def _course_to_update(*, course_slug: str | None, title: str, new_course: bool) -> Course | None:
+    """The newest version of the course an import applies to, or None for a new course.
 
     A course is identified by its slug, never re-derived from a title the customer may
-    edit: `course_slug` when given; otherwise the course whose slug the title gives; otherwise,
-    when the database holds a single course, that one (its title then changes, its slug stays).
+    edit: `course_slug` when given (the course then takes the file's title); otherwise the
+    course whose slug the title gives. A title that matches no course is never guessed at,
+    even with a single course in the database (it may be another course's document, and
+    overwriting would reschedule every cohort on other content): the person importing says
+    which they mean, `--course SLUG` to retitle that course or `--new-course` to add one.
     """
     slugs = list(Course.objects.order_by("slug").values_list("slug", flat=True).distinct())
+    if course_slug is not None and new_course:
+        raise CurriculumImportError("choose either --course SLUG (update that course) or --new-course, not both")
     if course_slug is not None:
         if course_slug not in slugs:
             known = f"the courses are: {', '.join(slugs)}" if slugs else "the database holds no course yet"
             raise CurriculumImportError(f"there is no course “{course_slug}” to update ({known})")
         slug = course_slug
-    elif not slugs:
-        return None
     elif _slug_for(title) in slugs:
+        if new_course:
+            raise CurriculumImportError(f"a course “{_slug_for(title)}” exists already; import without --new-course")
         slug = _slug_for(title)
-    elif len(slugs) == 1:
-        slug = slugs[0]
+    elif not slugs or new_course:
+        return None
     else:
         raise CurriculumImportError(
             f"the file's title “{title}” matches none of the courses ({', '.join(slugs)}); "
-            "name the course to update with --course SLUG"
+            "to give a course this title run again with --course SLUG, "
+            "to add the file as another course with --new-course"
         )
     return Course.objects.filter(slug=slug).order_by("-version").first()
 
@@ -151,6 +157,7 @@ def curriculum_import(
     overlay: dict[str, Any] | None = None,
     as_new_version: bool = False,
     course_slug: str | None = None,
+    new_course: bool = False,
 ) -> ImportReport:
     """Import a curriculum document: create the course or bring it up to date with the file.
 
@@ -163,7 +170,7 @@ def curriculum_import(
     parsed = parse_curriculum(text)
     overlay = overlay or {}
     applier = _Applier(reason=f"Imported from {source_name}")
-    latest = _course_to_update(course_slug=course_slug, title=parsed.title)
+    latest = _course_to_update(course_slug=course_slug, title=parsed.title, new_course=new_course)
     created = latest is None or as_new_version
     slug = _slug_for(parsed.title) if latest is None else latest.slug
     version = 1 if latest is None else latest.version + (1 if as_new_version else 0)

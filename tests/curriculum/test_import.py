@@ -193,23 +193,50 @@ def test_a_week_with_extensions_or_student_work_cannot_be_removed_and_the_import
     assert course.weeks.filter(number=2).exists()
 
 
-def test_a_changed_course_title_updates_the_single_course_and_keeps_its_slug(course, tmp_path, capsys):
+def test_a_changed_course_title_is_never_guessed_at_even_with_a_single_course(course, tmp_path, capsys):
+    """It may be another course's document: overwriting would reschedule every cohort."""
     path = tmp_path / "retitled.txt"
     path.write_text(REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!"))
-    call_command("import_curriculum", str(path))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_curriculum", str(path))
+    assert (
+        f"matches none of the courses ({SLUG}); to give a course this title run again with --course SLUG, "
+        "to add the file as another course with --new-course"
+    ) in str(caught.value)
+    assert list(Course.objects.values_list("slug", "version", "title")) == [(SLUG, 1, TITLE)]
+
+
+def test_the_course_option_retitles_that_course_and_keeps_its_slug(course, tmp_path, capsys):
+    path = tmp_path / "retitled.txt"
+    path.write_text(REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!"))
+    call_command("import_curriculum", "--course", SLUG, str(path))
     out = capsys.readouterr().out
     assert "Updated Backend Engineering: Systems at Scale (v1) from retitled.txt" in out
     assert f"Course “{SLUG}” v1: title changed: “{TITLE}” → “Backend Engineering: Systems at Scale”" in out
     assert list(Course.objects.values_list("slug", "version", "title")) == [
         (SLUG, 1, "Backend Engineering: Systems at Scale")
     ]
-    call_command("import_curriculum", str(path))
+    call_command("import_curriculum", "--course", SLUG, str(path))
     assert "Unchanged: Backend Engineering: Systems at Scale (v1)" in capsys.readouterr().out
+
+
+def test_new_course_adds_another_course_beside_the_first(course, tmp_path, capsys):
+    path = tmp_path / "data.txt"
+    path.write_text(REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Data Engineering Foundations!"))
+    call_command("import_curriculum", "--new-course", str(path))
+    assert sorted(Course.objects.values_list("slug", "title")) == [
+        (SLUG, TITLE),
+        ("data-engineering-foundations", "Data Engineering Foundations"),
+    ]
+    with pytest.raises(CommandError, match="exists already; import without --new-course"):
+        call_command("import_curriculum", "--new-course", str(path))
+    with pytest.raises(CommandError, match="not both"):
+        call_command("import_curriculum", "--new-course", "--course", SLUG, str(path))
 
 
 def test_a_new_version_of_a_retitled_course_stays_in_its_family(course):
     retitled = REAL_TEXT.replace(f"Welcome to {TITLE}!", "Welcome to Backend Engineering: Systems at Scale!")
-    report = curriculum_import(text=retitled, source_name="v2.txt", as_new_version=True)
+    report = curriculum_import(text=retitled, source_name="v2.txt", as_new_version=True, course_slug=SLUG)
     assert (report.course.slug, report.course.version) == (SLUG, 2)
 
 
@@ -221,7 +248,7 @@ def test_with_several_courses_an_unmatched_title_needs_the_course_option(course,
         call_command("import_curriculum", str(path))
     assert (
         "matches none of the courses (backend-engineering-scalable-architectures, data-engineering); "
-        "name the course to update with --course SLUG"
+        "to give a course this title run again with --course SLUG"
     ) in str(caught.value)
     assert Course.objects.get(slug=SLUG).title == TITLE
 

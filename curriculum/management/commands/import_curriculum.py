@@ -29,13 +29,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--course",
             metavar="SLUG",
-            help="The course to update (or to add a version to). Needed only when the database holds several "
-            "courses and the file's title matches none of them; a single course is updated even when its title "
-            "changed (it keeps its slug).",
+            help="The course to update (or to add a version to), taking the file's title. Needed when the "
+            "file's title matches no course, e.g. after the customer retitled it (the course keeps its slug).",
+        )
+        parser.add_argument(
+            "--new-course",
+            action="store_true",
+            help="Add the file as another course when its title matches none in the database.",
         )
 
     def handle(
-        self, *args, path: str, overlay: str, no_overlay: bool, new_version: bool, course: str | None, **options
+        self,
+        *args,
+        path: str,
+        overlay: str,
+        no_overlay: bool,
+        new_version: bool,
+        course: str | None,
+        new_course: bool,
+        **options,
     ):
         source = Path(path)
         try:
@@ -56,6 +68,7 @@ class Command(BaseCommand):
                 overlay=overlay_data,
                 as_new_version=new_version,
                 course_slug=course,
+                new_course=new_course,
             )
         except CurriculumFormatError as exc:
             raise CommandError(f"{source}:{exc.line}: {exc.message}. Nothing was imported.") from exc
