@@ -43,15 +43,19 @@ class RequireStaffMFAMiddleware:
 
 
 class UserTimeZoneMiddleware:
-    """Dates and times on pages in the signed-in person's own time zone (their profile's).
-    Pages that must show another zone (a cohort's schedule) say so explicitly."""
+    """Dates and times on pages in the signed-in person's own time zone (their profile's);
+    UTC for everyone else and for the API, whose clients get the same offsets whether they
+    come with a session or a token. Pages that must show another zone (a cohort's schedule)
+    say so explicitly. Every request sets the zone for its whole run, so nothing one request
+    activated can stay behind on the thread for the next."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.time_zone:
-            with timezone.override(user.time_zone):
-                return self.get_response(request)
-        return self.get_response(request)
+        zone = None
+        if not request.path.startswith("/api/") and user.is_authenticated and user.time_zone:
+            zone = user.time_zone
+        with timezone.override(zone):
+            return self.get_response(request)

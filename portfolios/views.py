@@ -41,8 +41,14 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@timezone.override(None)  # one copy serves every visitor: dates in UTC, not the viewer's zone
 def _render_page(portfolio: Portfolio) -> str:
+    # One copy serves every visitor: dates in UTC, not the zone of whoever made it. A fresh
+    # override per call: one shared decorator instance would mix up concurrent threads.
+    with timezone.override(None):
+        return _render_page_in_current_zone(portfolio)
+
+
+def _render_page_in_current_zone(portfolio: Portfolio) -> str:
     page = selectors.portfolio_page(portfolio)
     for proof in page.proofs:
         proof.href = (

@@ -22,3 +22,12 @@ def test_review_queue_shows_submission_times_in_the_mentors_zone(people, rubric,
     people.instructor.save(update_fields=["time_zone"])
     page = client_for(people.instructor).get(reverse("rubrics:queue")).content.decode()
     assert "21 Nov, 03:00 IST" in page
+
+
+def test_the_api_answers_in_utc_whether_the_client_has_a_session_or_a_token(people, rubric, client_for):
+    submit(people.student, people.cohort, now=SUBMITTED)
+    people.mentor.time_zone = "America/New_York"
+    people.mentor.save(update_fields=["time_zone"])
+    body = client_for(people.mentor).get("/api/v1/review/queue/").content.decode()
+    assert "2026-11-20T21:30:00Z" in body
+    assert "-05:00" not in body
