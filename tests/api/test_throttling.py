@@ -74,6 +74,7 @@ def proxies(settings):
         rest["NUM_PROXIES"] = count
         settings.REST_FRAMEWORK = rest
         settings.ALLAUTH_TRUSTED_PROXY_COUNT = count
+        settings.TRUSTED_PROXY_COUNT = count
 
     return set_count
 
@@ -110,12 +111,27 @@ def test_behind_one_proxy_the_address_it_appended_is_the_client(rates, proxies):
 
 def test_sign_in_rate_limits_see_the_same_client_address(rf, proxies):
     """allauth's rate limits (which guard the admin's sign-in too) key by the same address."""
-    from allauth.core.internal.httpkit import get_client_ip
+    from allauth.account.adapter import get_adapter
 
     request = rf.get("/accounts/login/", headers={"X-Forwarded-For": "10.0.0.1, 203.0.113.7"})
-    assert get_client_ip(request) == AnonRateThrottle().get_ident(request) == "127.0.0.1"
+    assert get_adapter().get_client_ip(request) == AnonRateThrottle().get_ident(request) == "127.0.0.1"
     proxies(1)
-    assert get_client_ip(request) == AnonRateThrottle().get_ident(request) == "203.0.113.7"
+    assert get_adapter().get_client_ip(request) == AnonRateThrottle().get_ident(request) == "203.0.113.7"
+    proxies(2)  # a chain shorter than the count: the leftmost entry, for both, and no error
+    short = rf.get("/accounts/login/", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert get_adapter().get_client_ip(short) == AnonRateThrottle().get_ident(short) == "203.0.113.9"
+
+
+def test_sign_in_works_behind_fewer_proxies_than_trusted(client, people, proxies):
+    """A request that reached the load balancer directly, not through the CDN in front of it."""
+    proxies(2)
+    response = client.post(
+        "/accounts/login/",
+        {"login": people.student.email, "password": "not the password"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode() or "incorrect" in response.content.decode().lower()
 
 
 def _settings_in_a_fresh_process(environment: dict[str, str]) -> subprocess.CompletedProcess:
