@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
 from curriculum.models import Week
@@ -49,7 +50,9 @@ class ExtensionGrantForm(forms.Form):
         self.fields["student"].queryset = User.objects.filter(pk__in=students)
         self.fields["week"].queryset = Week.objects.for_course(cohort.course)
 
-    def clean_due_at(self):
-        # The person types a wall-clock time in the cohort's zone, not their own.
-        value = self.cleaned_data["due_at"]
-        return value.replace(tzinfo=zoneinfo.ZoneInfo(self.cohort.time_zone))
+    def full_clean(self):
+        # The person types a wall-clock time in the cohort's zone, not their own (the page is
+        # shown in theirs): parse it there, so a time that does not exist in their zone (a
+        # daylight-saving gap) but does in the cohort's is accepted, and the reverse refused.
+        with timezone.override(zoneinfo.ZoneInfo(self.cohort.time_zone)):
+            super().full_clean()

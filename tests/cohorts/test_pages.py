@@ -119,6 +119,21 @@ def test_instructor_assigns_a_mentor_and_grants_an_extension(people, client_for,
     assert "extended" in html
 
 
+def test_an_extension_time_is_read_in_the_cohorts_zone_whatever_the_instructors_own(people, client_for, course):
+    """2:30 on 14 March 2027 does not exist in New York (clocks jump from 2:00 to 3:00) but does
+    in Berlin, the cohort's zone, where it is 01:30 UTC."""
+    people.instructor.time_zone = "America/New_York"
+    people.instructor.save(update_fields=["time_zone"])
+    assert people.cohort.time_zone == "Europe/Berlin"
+    week = course.weeks.get(number=4)
+    client_for(people.instructor).post(
+        reverse("cohorts:extension_grant", args=[people.cohort.slug]),
+        {"extension-student": people.student.pk, "extension-week": week.pk, "extension-due_at": "2027-03-14T02:30"},
+    )
+    extension = Extension.objects.get(student=people.student, week=week)
+    assert extension.due_at.isoformat() == "2027-03-14T01:30:00+00:00"
+
+
 def test_an_extension_before_the_due_date_is_refused_with_a_message(people, client_for, course):
     response = client_for(people.instructor).post(
         reverse("cohorts:extension_grant", args=[people.cohort.slug]),
