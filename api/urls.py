@@ -65,7 +65,8 @@ router.register("portfolios", portfolios_api.PublicPortfolioViewSet, basename="p
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # A person reading the docs reloads them freely; the page itself costs nothing to serve.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", throttle_classes=[]), name="docs"),
     path("v1/me/", accounts_api.MeView.as_view(), name="me"),
     path("v1/portfolio/", portfolios_api.MyPortfolioView.as_view(), name="my-portfolio"),
     path("v1/", include((router.urls, "v1"))),
