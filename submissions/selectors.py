@@ -283,7 +283,10 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
             retro_done=current.retro_done,
             is_capstone=False,
         )
-    trend = risk_trend(risk_pairs, weeks_begun(cohort, now, len(weeks)))
+    # Up to the weeks that have begun, and further if the student logged in a later week's
+    # workspace ahead of the calendar, so no entry is left off the chart.
+    logged_up_to = max((week for pair in risk_pairs for week in pair if week is not None), default=0)
+    trend = risk_trend(risk_pairs, max(weeks_begun(cohort, now, len(weeks)), logged_up_to))
     return Dashboard(
         cohort=cohort,
         student=student,

@@ -154,6 +154,22 @@ def test_the_risk_trend_stops_at_the_weeks_that_have_begun(people):
     assert [tick["week"] for tick in dashboard.chart["ticks"]] == [1, 4, 8, 12, 16, 20, 24]
 
     before_start = week_window(people.cohort, 1).opens_at - datetime.timedelta(days=1)
-    assert selectors.dashboard_for(people.student, people.cohort, now=before_start).trend == []
+    # Before the start only what was logged ahead of the calendar shows (up to week 2 here).
+    assert [
+        (p.week, p.open) for p in selectors.dashboard_for(people.student, people.cohort, now=before_start).trend
+    ] == [
+        (1, 0),
+        (2, 1),
+    ]
+    assert selectors.dashboard_for(people.other_student, people.cohort, now=before_start).trend == []
     after_the_course = week_window(people.cohort, 24).due_at + datetime.timedelta(days=30)
     assert len(selectors.dashboard_for(people.student, people.cohort, now=after_the_course).trend) == 24
+
+
+def test_an_entry_logged_ahead_of_the_calendar_still_shows_on_the_trend(people):
+    services.risk_entry_create(
+        student=people.student, cohort=people.cohort, week=_week(people, 5), kind="risk", title="Early", severity="low"
+    )
+    during_week_2 = week_window(people.cohort, 2).opens_at + datetime.timedelta(hours=1)
+    trend = selectors.dashboard_for(people.student, people.cohort, now=during_week_2).trend
+    assert [(p.week, p.open) for p in trend] == [(1, 0), (2, 0), (3, 0), (4, 0), (5, 1)]
