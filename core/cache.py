@@ -8,8 +8,9 @@ the process does not try Redis at all, so a Redis that hangs rather than refuses
 socket timeout to every call of every request.
 
 What this costs while Redis is away: rate limits and API throttles count nothing (they fail
-open rather than lock everybody out), and a cached entry that could not be deleted lives until
-it expires (the portfolio head after PORTFOLIO_HEAD_CACHE_SECONDS).
+open rather than lock everybody out). Deletes are always tried; one that failed may leave an
+entry behind until it expires, so the portfolio page distrusts its cached heads for as long
+after a failure (failed_within).
 """
 
 import logging
@@ -41,6 +42,18 @@ _ANSWER_WHEN_DOWN = {
     "clear": False,
 }
 _UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Deletes are always tried, even while the process leaves Redis alone: a delete that is
+# skipped or lost is an invalidation that never happened, so it must at least be attempted.
+_ALWAYS_TRIED = {"delete", "delete_many"}
+# When this process last failed to reach Redis (time.monotonic()); see failed_within().
+_last_failure = float("-inf")
+
+
+def failed_within(seconds: float) -> bool:
+    """Whether this process failed to reach the cache in the last `seconds`: a delete it made
+    then may have been lost, so entries that must never be stale (the portfolio page's heads)
+    are not trusted until they would have expired anyway."""
+    return time.monotonic() - _last_failure < seconds
 
 
 class _FailSoftClient:
@@ -54,12 +67,14 @@ class _FailSoftClient:
             return method
 
         def call(*args, **kwargs):
-            if time.monotonic() < self._skip_until:
+            global _last_failure
+            if time.monotonic() < self._skip_until and name not in _ALWAYS_TRIED:
                 return self._answer(name, args, kwargs)
             try:
                 return method(*args, **kwargs)
             except _UNREACHABLE as exc:
-                self._skip_until = time.monotonic() + RETRY_AFTER_SECONDS
+                self._skip_until = _last_failure = time.monotonic()
+                self._skip_until += RETRY_AFTER_SECONDS
                 logger.warning("Cache unavailable (%s: %s); serving without it", exc.__class__.__name__, exc)
                 return self._answer(name, args, kwargs)
 

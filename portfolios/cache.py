@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.templatetags.static import static
 
+from core.cache import failed_within
+
 HEAD_SECONDS = getattr(settings, "PORTFOLIO_HEAD_CACHE_SECONDS", 60)
 PAGE_SECONDS = getattr(settings, "PORTFOLIO_PAGE_CACHE_SECONDS", 60 * 60)
 MISSING = "missing"
@@ -92,7 +94,10 @@ def heads_are_shared() -> bool:
     serving the old head, and so a hidden portfolio, until it expired; there each request
     reads the head from the database instead (one small query). Rendered pages stay cached
     either way: their keys name the version, so they cannot go stale."""
-    return getattr(settings, "PORTFOLIO_CACHE_HEADS", True)
+    if not getattr(settings, "PORTFOLIO_CACHE_HEADS", True):
+        return False
+    # A head this process could not delete during a Redis failure may still be in Redis.
+    return not failed_within(HEAD_SECONDS)
 
 
 def head_get(slug: str) -> dict | str | None:
