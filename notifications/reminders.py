@@ -390,7 +390,8 @@ def overdue(data: SweepData) -> Iterator[Reminder]:
                         body=(
                             f"Your work for week {number}, “{week.title if week else ''}”, was due "
                             f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
-                            "submitted. Submit what you have, or ask your instructor for an extension."
+                            f"submitted.{_where_you_are(window.effective_due_at, cohort, student)} "
+                            "Submit what you have, or ask your instructor for an extension."
                         ),
                         url=_week_path(cohort, number),
                         context={"cohort": cohort.name, "week": number, "due_at": due_iso},
@@ -575,7 +576,10 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
         subject_key=f"cohort:{cohort.pk}",
         period_key=f"week:{week.number}",
         title=f"Week {week.number}: {week.title}",
-        body=f"Week {week.number} is open and due {_format_instant(window.effective_due_at, cohort.time_zone)}.",
+        body=(
+            f"Week {week.number} is open and due {_format_instant(window.effective_due_at, cohort.time_zone)}."
+            f"{_where_you_are(window.effective_due_at, cohort, student)}"
+        ),
         url=_week_path(cohort, week.number),
         context={
             "sections": [

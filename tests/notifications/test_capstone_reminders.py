@@ -352,3 +352,15 @@ def test_mentor_digest_lists_deliverables_waiting_for_review(people, deliverable
         f"{people.student.display_name}, Capstone project 1, deliverable “{deliverables[1].title}”: submitted"
     ]
     assert "1 submission(s) wait for your review." in log.body
+
+
+def test_week_overdue_and_digest_reminders_give_the_students_own_time_zone_too(people, deliverables):
+    people.student.time_zone = "Asia/Singapore"
+    people.student.save(update_fields=["time_zone"])
+    reminders_sweep(now=WEEK8_DUE + datetime.timedelta(hours=1), kinds=[Kind.OVERDUE, Kind.WEEKLY_DIGEST])
+    overdue = ReminderLog.objects.get(
+        kind=Kind.OVERDUE, recipient=people.student, subject_key=f"cohort:{people.cohort.pk}:week:8"
+    ).body
+    assert "That is Mon 02 Nov 2026, 06:59 +08 (Asia/Singapore) where you are." in overdue
+    digest = ReminderLog.objects.get(kind=Kind.WEEKLY_DIGEST, recipient=people.student).body
+    assert "where you are." in digest and "(Asia/Singapore)" in digest
