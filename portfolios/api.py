@@ -233,9 +233,7 @@ class MyEntryViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = MyEntryListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        entries = selectors.editor_for(request.user).entries
-        if query.validated_data["published"] is not None:
-            entries = [entry for entry in entries if entry.is_published == query.validated_data["published"]]
+        entries = selectors.entries_of(request.user, published=query.validated_data["published"])
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(MyEntryOutput(page, many=True, context=self._context()).data)
 

@@ -106,6 +106,15 @@ class Editor:
     publishable: list[PublishableWork]
 
 
+def entries_of(user: User, *, published: bool | None = None) -> list[PortfolioEntry]:
+    """The learner's entries in the editor's order, optionally only published or only
+    unpublished ones, with their proofs (two queries)."""
+    entries = PortfolioEntry.objects.filter(portfolio__user=user)
+    if published is not None:
+        entries = entries.filter(unpublished_at__isnull=published)
+    return list(entries.order_by("is_capstone", "order", "pk").prefetch_related("proofs"))
+
+
 def editor_for(user: User) -> Editor:
     """The learner's editor: their portfolio, all entries (published or not), and every
     accepted work with its entry if any (portfolio, entries, proofs, works: four queries)."""

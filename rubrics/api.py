@@ -284,12 +284,10 @@ class ReviewQueueViewSet(viewsets.GenericViewSet):
         roles = roles_for_user(request.user)
         if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
             raise exceptions.PermissionDenied("The review queue is for mentors and instructors.")
-        # The page's queue (one query); the filters pick from it, so they cannot widen it.
-        items = selectors.review_queue(request.user)
-        if "cohort" in query.validated_data:
-            items = [item for item in items if item.work.cohort.slug == query.validated_data["cohort"]]
-        if query.validated_data["overdue"] is not None:
-            items = [item for item in items if item.overdue == query.validated_data["overdue"]]
+        # The page's queue (one query), narrowed by the filters.
+        items = selectors.review_queue(
+            request.user, cohort_slug=query.validated_data.get("cohort"), overdue=query.validated_data["overdue"]
+        )
         page = self.paginate_queryset(items)
         return self.get_paginated_response(QueueItemOutput(page, many=True).data)
 

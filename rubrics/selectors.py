@@ -106,13 +106,21 @@ def _works_visible_to(user: User, queryset: QuerySet[WeeklyWork]) -> QuerySet[We
     return queryset.filter(Q(cohort__in=instructs) | Q(Exists(mentors)))
 
 
-def review_queue(user: User, now: datetime.datetime | None = None) -> list[QueueItem]:
-    """Latest revisions awaiting review, oldest first (one query)."""
+def review_queue(
+    user: User,
+    now: datetime.datetime | None = None,
+    *,
+    cohort_slug: str | None = None,
+    overdue: bool | None = None,
+) -> list[QueueItem]:
+    """Latest revisions awaiting review, oldest first (one query); optionally of one cohort,
+    or only those past (or within) the cohort's review deadline. Filters narrow what the user
+    may see, never widen it."""
     now = now or timezone.now()
-    works = _works_visible_to(
-        user,
-        WeeklyWork.objects.filter(state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False),
-    )
+    awaiting = WeeklyWork.objects.filter(state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False)
+    if cohort_slug is not None:
+        awaiting = awaiting.filter(cohort__slug=cohort_slug)
+    works = _works_visible_to(user, awaiting)
     works = (
         works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
         .defer("content", "latest_revision__content")
@@ -131,6 +139,9 @@ def review_queue(user: User, now: datetime.datetime | None = None) -> list[Queue
                 overdue=now > deadline,
             )
         )
+    if overdue is not None:
+        # The deadline depends on each cohort's setting, so this one is decided per item.
+        items = [item for item in items if item.overdue == overdue]
     return items
 
 
