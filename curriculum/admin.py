@@ -51,7 +51,7 @@ class CapstoneProjectInline(admin.TabularInline):
 class CourseAdmin(SimpleHistoryAdmin):
     formfield_overrides = TEXT_AS_LF
     list_display = ["title", "version", "slug", "imported_at"]
-    readonly_fields = ["source_name", "source_sha256", "imported_at", "lint_findings"]
+    readonly_fields = ["source_name", "source_sha256", "imported_at", "edit_history", "lint_findings"]
     fields = [
         "title",
         "slug",
@@ -60,9 +60,16 @@ class CourseAdmin(SimpleHistoryAdmin):
         "source_name",
         "source_sha256",
         "imported_at",
+        "edit_history",
         "lint_findings",
     ]
     inlines = [WeekInline, CapstoneProjectInline]
+
+    @admin.display(description="Edit history")
+    def edit_history(self, course: Course):
+        return format_html(
+            '<a href="{}">Who changed what in the curriculum, and when</a>', reverse("admin:curriculum_history")
+        )
 
     @admin.display(description="Curriculum lint")
     def lint_findings(self, course: Course):
@@ -80,10 +87,12 @@ class CourseAdmin(SimpleHistoryAdmin):
         return custom + super().get_urls()
 
     def curriculum_history_view(self, request):
+        include_imports = request.GET.get("imports") != "hide"
         context = {
             **self.admin_site.each_context(request),
             "title": "Curriculum edit history",
-            "changes": recent_curriculum_changes(limit=200),
+            "changes": recent_curriculum_changes(limit=200, include_imports=include_imports),
+            "include_imports": include_imports,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/curriculum/history.html", context)

@@ -25,15 +25,22 @@ def _author(user) -> str:
     return f"{user} <{user.email}>" if user else "import / system"
 
 
-def recent_curriculum_changes(limit: int = 200) -> list[CurriculumChange]:
-    """The newest `limit` edits, newest first, with who made them and which fields moved.
+IMPORT_REASON_PREFIX = "Imported from "
+
+
+def recent_curriculum_changes(limit: int = 200, *, include_imports: bool = True) -> list[CurriculumChange]:
+    """The newest `limit` edits, newest first, with who made them and which fields moved;
+    without `include_imports`, only edits people made (not the importer's).
 
     Each model contributes at most `limit` rows (one query each, plus one for the previous
     version of each changed row), so the page costs the same however long the history is.
     """
     records = []
     for model in TRACKED_MODELS:
-        records.extend(model.history.select_related("history_user").order_by("-history_date")[:limit])
+        rows = model.history.select_related("history_user").order_by("-history_date")
+        if not include_imports:
+            rows = rows.exclude(history_change_reason__startswith=IMPORT_REASON_PREFIX)
+        records.extend(rows[:limit])
     changes = []
     for record in nlargest(limit, records, key=lambda r: r.history_date):
         fields: list[str] = []

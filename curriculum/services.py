@@ -13,6 +13,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .history import IMPORT_REASON_PREFIX
 from .models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
 from .parsing import ParsedCourse, parse_curriculum
 
@@ -169,7 +170,7 @@ def curriculum_import(
     """
     parsed = parse_curriculum(text)
     overlay = overlay or {}
-    applier = _Applier(reason=f"Imported from {source_name}")
+    applier = _Applier(reason=f"{IMPORT_REASON_PREFIX}{source_name}")
     latest = _course_to_update(course_slug=course_slug, title=parsed.title, new_course=new_course)
     created = latest is None or as_new_version
     slug = _slug_for(parsed.title) if latest is None else latest.slug

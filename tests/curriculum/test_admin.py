@@ -66,6 +66,13 @@ def test_admin_edit_of_an_objective_is_recorded_with_who_and_what(course, people
 
     assert "Evaluate REST error contracts" in client.get(reverse("curriculum:home")).content.decode()
 
+    # The import's own rows can be hidden, leaving what people did; the course page links here.
+    people_only = client.get(reverse("admin:curriculum_history"), {"imports": "hide"}).content.decode()
+    assert "Evaluate REST error contracts" in people_only and "Imported from" not in people_only
+    assert "Imported from" in page
+    course_page = client.get(reverse("admin:curriculum_course_change", args=[course.pk])).content.decode()
+    assert reverse("admin:curriculum_history") in course_page
+
 
 def test_course_admin_shows_lint_findings(course, people, client_for):
     page = client_for(people.admin).get(reverse("admin:curriculum_course_change", args=[course.pk])).content.decode()
