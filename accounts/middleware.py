@@ -1,11 +1,16 @@
-from allauth.mfa.models import Authenticator
+import time
+
+from allauth.account import app_settings as account_settings
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY, get_authentication_records
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from .policies import must_use_second_factor
+from api.exceptions import problem_response
+
+from .policies import must_enrol_second_factor
 
 # Paths a person without a second factor can still reach: enrolling one, signing out,
 # the probes and static files.
@@ -17,29 +22,65 @@ _EXEMPT_PREFIXES = (
     "/readyz",
     "/static/",
 )
+_ENROL_WARNING = "Your role requires two-factor authentication. Set up an authenticator app to continue."
 
 
 class RequireStaffMFAMiddleware:
-    """Send staff and instructors to TOTP enrolment until they have a second factor."""
+    """Send staff and instructors to TOTP enrolment until they have a second factor; API
+    clients get a 403 problem document saying so instead of a redirect to a page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.MFA_REQUIRED_FOR_STAFF and self._needs_enrolment(request):
-            messages.warning(
-                request, "Your role requires two-factor authentication. Set up an authenticator app to continue."
+        if not settings.MFA_REQUIRED_FOR_STAFF or not request.user.is_authenticated:
+            return self.get_response(request)
+        enrol_path = reverse("mfa_activate_totp")
+        if request.path != enrol_path and request.path.startswith(_EXEMPT_PREFIXES):
+            return self.get_response(request)
+        if not must_enrol_second_factor(request.user):
+            return self.get_response(request)
+        _count_password_sign_in_as_reauthentication(request)
+        if request.path == enrol_path:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return problem_response(
+                request,
+                status_code=403,
+                detail=f"Your role requires two-factor authentication. Set up an authenticator app at "
+                f"{enrol_path} (signed in on the site), then try again.",
+                code="second_factor_required",
             )
-            return redirect(reverse("mfa_activate_totp"))
-        return self.get_response(request)
+        _leave_one_banner(request)
+        return redirect(enrol_path)
 
-    def _needs_enrolment(self, request) -> bool:
-        user = request.user
-        if not user.is_authenticated or request.path.startswith(_EXEMPT_PREFIXES):
-            return False
-        if not must_use_second_factor(user):
-            return False
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+def _count_password_sign_in_as_reauthentication(request) -> None:
+    """allauth asks for the password again before a second factor is added, and only counts
+    an explicit reauthentication, never the sign-in itself: without this, someone sent here
+    straight after signing in types their password twice in a row. Their password sign-in
+    counts as the reauthentication, and only inside allauth's window
+    (ACCOUNT_REAUTHENTICATION_TIMEOUT) counted from the sign-in, so later in the session
+    changing a factor asks again."""
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return
+    sign_in = records[-1]
+    if sign_in.get("method") != "password" or sign_in.get("reauthenticated"):
+        return
+    if time.time() - sign_in["at"] >= account_settings.REAUTHENTICATION_TIMEOUT:
+        return
+    request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [*records[:-1], {**sign_in, "reauthenticated": True}]
+
+
+def _leave_one_banner(request) -> None:
+    """The enrolment page shows the warning once, not under "Successfully signed in": for
+    this role the sign-in is not finished until a second factor is set up."""
+    pending = list(messages.get_messages(request))  # takes them out of the storage
+    for message in pending:
+        if message.level != messages.SUCCESS and message.message != _ENROL_WARNING:
+            messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
+    messages.warning(request, _ENROL_WARNING)
 
 
 class UserTimeZoneMiddleware:

@@ -1,5 +1,7 @@
 """Who may do what with accounts."""
 
+from allauth.mfa.models import Authenticator
+
 from .models import User
 
 
@@ -12,3 +14,10 @@ def must_use_second_factor(user: User) -> bool:
     from cohorts.models import Membership
 
     return Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()
+
+
+def must_enrol_second_factor(user: User) -> bool:
+    """Someone who must use a second factor and has no authenticator app yet."""
+    if not must_use_second_factor(user):
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

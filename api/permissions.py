@@ -1,6 +1,8 @@
+from django.conf import settings
 from rest_framework import exceptions, permissions
 
 from accounts.models import PersonalAccessToken
+from accounts.policies import must_enrol_second_factor
 
 
 class TokenScopeAllowsMethod(permissions.BasePermission):
@@ -29,6 +31,14 @@ class IsAuthenticatedWithScope(permissions.IsAuthenticated):
         if not super().has_permission(request, view):
             return False
         TokenScopeAllowsMethod.check(request, view)
+        # Pages send such people to enrol (accounts/middleware.py), but a token is read after
+        # the middleware has run: the same rule is enforced here for token clients.
+        if settings.MFA_REQUIRED_FOR_STAFF and must_enrol_second_factor(request.user):
+            raise exceptions.PermissionDenied(
+                "Your role requires two-factor authentication: set up an authenticator app at "
+                "/accounts/2fa/totp/activate/ before using the API.",
+                code="second_factor_required",
+            )
         return True
 
 
