@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .forms import ProfileForm, TokenCreateForm
 from .models import PersonalAccessToken
-from .services import token_create, token_revoke, user_update_profile
+from .services import TOKEN_PREFIX, token_create, token_revoke, user_update_profile
 
 
 @login_required
@@ -34,12 +34,16 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- Personal access tokens ----------------------------------------------------------------
 
 
+# The new token's secret waits here between the create POST and the redirected GET, which
+# pops it: shown exactly once, and reloading the page neither shows it again nor creates another.
+NEW_TOKEN_SESSION_KEY = "accounts.new_token"
+
+
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
-    """List the person's tokens and create one; a new token's secret is shown on this
-    response only (never stored, never shown again)."""
+    """List the person's tokens and create one (POST, then redirect back here); a new
+    token's secret is shown on the next page view only (never stored, never shown again)."""
     form = TokenCreateForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             token, plaintext = token_create(
@@ -51,9 +55,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            created = {"token": token, "plaintext": plaintext}
-            form = TokenCreateForm()
-    tokens = PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
+            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "plaintext": plaintext}
+            return redirect("accounts:tokens")
+    tokens = list(PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at", "-pk"))
+    created = None
+    if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_SESSION_KEY, None)):
+        token = next((token for token in tokens if token.pk == new.get("pk")), None)
+        if token is not None:
+            created = {"token": token, "plaintext": new["plaintext"]}
     response = render(
         request, "accounts/tokens.html", {"form": form, "tokens": tokens, "created": created, "now": timezone.now()}
     )
@@ -66,7 +75,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(PersonalAccessToken, pk=pk, user=request.user)
     token_revoke(token=token)
-    messages.success(request, f"Token “{token.name}” revoked; clients using it are refused from now on.")
+    messages.success(
+        request,
+        f"Token “{token.name}” ({TOKEN_PREFIX}{token.prefix}…) revoked; clients using it are refused from now on.",
+    )
     return redirect("accounts:tokens")
 
 

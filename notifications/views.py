@@ -13,7 +13,7 @@ from accounts.models import User
 from . import selectors, services
 from .emails import read_unsubscribe_token
 from .forms import PreferencesForm
-from .models import Kind
+from .models import Kind, NotificationPreference
 from .policies import notification_get_for_user
 
 PAGE_SIZE = 25
@@ -41,7 +41,10 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    if count:
+        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    else:
+        messages.info(request, "Nothing was unread.")
     return redirect("notifications:list")
 
 
@@ -79,4 +82,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.email_unsubscribe(user=user, kind=kind)
         return render(request, "notifications/unsubscribe_done.html", context)
+    if NotificationPreference.objects.filter(user=user, kind=kind, email=False).exists():
+        return render(request, "notifications/unsubscribe_already.html", context)
     return render(request, "notifications/unsubscribe_confirm.html", context)

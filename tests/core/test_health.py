@@ -54,7 +54,13 @@ def test_probes_are_not_cached(client):
 
 @pytest.mark.parametrize(
     ("role", "target"),
-    [("student", "/dashboard/"), ("mentor", "/review/"), ("instructor", "/review/"), ("stranger", "/"), ("admin", "/")],
+    [
+        ("student", "/dashboard/"),
+        ("mentor", "/review/"),
+        ("instructor", "/review/"),
+        ("stranger", "/cohorts/"),
+        ("admin", "/"),
+    ],
 )
 def test_people_land_on_their_own_starting_point_after_sign_in(role, target, people, client_for):
     response = client_for(getattr(people, role)).get("/start/")
