@@ -164,6 +164,11 @@ class Dashboard:
     other_cohorts: list[Cohort] = field(default_factory=list)
 
 
+def existing_work(student: User, cohort: Cohort, week: Week) -> WeeklyWork | None:
+    """The student's work for the week, if they have started it."""
+    return WeeklyWork.objects.filter(student=student, cohort=cohort, week=week).first()
+
+
 def student_cohorts(user: User) -> list[Cohort]:
     return list(
         Cohort.objects.filter(memberships__user=user, memberships__role=Membership.Role.STUDENT)

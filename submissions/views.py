@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
 from curriculum.models import CapstoneDeliverable, Week
 
@@ -69,14 +70,28 @@ def dashboard(request: HttpRequest, slug: str | None = None, student_id: int | N
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Opening a week's workspace starts the work (an empty draft), except for a week that has
+    not opened yet: looking ahead (or a link prefetcher) must not turn "Not started" into
+    "Draft" in the gradebook, so such a week is started only by pressing the button (POST)."""
     cohort = cohort_get_for_user(request.user, slug)
     week = get_object_or_404(Week, course=cohort.course, number=number)
-    try:
-        work = services.work_get_or_create(student=request.user, cohort=cohort, week=week)
-    except ValidationError:
-        raise Http404("Only students of this cohort have a workspace.") from None
+    if not policies.is_student_of(request.user, cohort):
+        raise Http404("Only students of this cohort have a workspace.")
+    work = selectors.existing_work(request.user, cohort, week)
+    if work is None:
+        window = week_window(cohort, number)
+        if request.method == "GET" and timezone.now() < window.opens_at:
+            return render(
+                request,
+                "submissions/week_not_open.html",
+                {"cohort": cohort, "week": week, "opens_at": window.opens_at, "zone": ZoneInfo(cohort.time_zone)},
+            )
+        try:
+            work = services.work_get_or_create(student=request.user, cohort=cohort, week=week)
+        except ValidationError:
+            raise Http404("Only students of this cohort have a workspace.") from None
     return redirect("submissions:work", pk=work.pk)
 
 

@@ -210,3 +210,20 @@ def test_student_closes_a_risk_and_removes_a_draft_artifact_over_http(people, cl
     assert remove.status_code == 302 and not Artifact.objects.filter(pk=artifact.pk).exists()
     other = client_for(people.other_student).post(reverse("submissions:risk_close", args=[work.pk, entry.pk]))
     assert other.status_code == 404
+
+
+def test_looking_at_a_week_that_has_not_opened_does_not_start_it(running_cohort, client_for):
+    people = running_cohort
+    client = client_for(people.student)
+    url = reverse("submissions:open_week", args=[people.cohort.slug, 20])
+    page = client.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "This week opens on" in body and "Start week 20 now" in body
+    assert not WeeklyWork.objects.filter(student=people.student, week__number=20).exists()
+
+    started = client.post(url)
+    work = WeeklyWork.objects.get(student=people.student, cohort=people.cohort, week__number=20)
+    assert started.status_code == 302 and started["Location"] == reverse("submissions:work", args=[work.pk])
+    assert client.get(url)["Location"] == reverse("submissions:work", args=[work.pk])  # started: straight in
+    assert client_for(people.mentor).post(url).status_code == 404  # only students start work
