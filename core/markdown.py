@@ -75,3 +75,12 @@ def render_markdown(text: str) -> SafeString:
         strip_comments=True,
     )
     return mark_safe(cleaned)  # noqa: S308 - cleaned by nh3 against the allowlist above
+
+
+def render_markdown_inline(text: str) -> SafeString:
+    """One line of markdown (a list item, a label: `code`, *emphasis*, links) without the
+    paragraph around it, through the same sanitiser."""
+    html = str(render_markdown(text))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)  # noqa: S308 - render_markdown's output, sanitised; only the <p> is gone

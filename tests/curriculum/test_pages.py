@@ -69,6 +69,18 @@ def test_course_text_is_escaped_and_markdown_sanitised(course, client):
     assert "&lt;b onclick=alert(4)&gt;bold&lt;/b&gt;" in html
 
 
+def test_lab_lists_render_inline_markdown_and_stay_sanitised(course, client):
+    week = course.weeks.get(number=1)
+    html = client.get(reverse("curriculum:week", args=[course.slug, 1])).content.decode()
+    assert "<code>docker compose up</code>" in html and "`docker compose up`" not in html
+    lab = week.lab
+    lab.constraints = "Use `make run` only\n<img src=x onerror=alert(1)> [x](javascript:alert(2))"
+    lab.save()
+    html = client.get(reverse("curriculum:week", args=[course.slug, 1])).content.decode()
+    assert "<li>Use <code>make run</code> only</li>" in html
+    assert "onerror" not in html and "javascript:alert" not in html
+
+
 def test_no_course_shows_a_helpful_page(client, course):
     course.delete()
     response = client.get(reverse("curriculum:home"))
