@@ -18,10 +18,24 @@ def unread_count(user: User) -> int:
     return Notification.objects.for_user(user).unread().count()
 
 
+# Who each kind reaches; the kinds not listed reach everyone.
+_KINDS_FOR_STUDENTS = {Kind.DEADLINE_APPROACHING, Kind.OVERDUE, Kind.PEER_REVIEW_DUE, Kind.RETROSPECTIVE_MISSING}
+_KINDS_FOR_TEACHERS = {Kind.REVIEW_WAITING}
+
+
 def preference_rows(user: User) -> list[tuple[str, str, bool, bool]]:
-    """(kind, label, e-mail on, in-app on) for every kind a person can receive (one query)."""
+    """(kind, label, e-mail on, in-app on) for every kind this person can receive, given
+    their roles (two queries). Someone with no role yet sees every kind, to choose ahead."""
+    from cohorts.selectors import roles_for_user
+
     stored = {pref.kind: (pref.email, pref.in_app) for pref in NotificationPreference.objects.filter(user=user)}
     kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + [Kind.SYSTEM]
+    roles = roles_for_user(user)
+    if roles:
+        if "student" not in roles:
+            kinds = [kind for kind in kinds if kind not in _KINDS_FOR_STUDENTS]
+        if not roles & {"mentor", "instructor"}:
+            kinds = [kind for kind in kinds if kind not in _KINDS_FOR_TEACHERS]
     return [(kind, Kind(kind).label, *stored.get(kind, (True, True))) for kind in kinds]
 
 

@@ -98,6 +98,16 @@ def test_preferences_page_saves_choices(people, client_for):
     assert NotificationPreference.objects.get(user=people.student, kind=Kind.OVERDUE).email is True
 
 
+def test_preferences_offer_the_kinds_that_reach_each_role(people, client_for):
+    student = client_for(people.student).get(reverse("notifications:preferences")).content.decode()
+    assert Kind.OVERDUE.label in student and Kind.REVIEW_WAITING.label not in student
+    mentor = client_for(people.mentor).get(reverse("notifications:preferences")).content.decode()
+    assert Kind.REVIEW_WAITING.label in mentor and Kind.OVERDUE.label not in mentor
+    assert Kind.WEEKLY_DIGEST.label in mentor and Kind.SYSTEM.label in mentor
+    newcomer = client_for(people.stranger).get(reverse("notifications:preferences")).content.decode()
+    assert Kind.OVERDUE.label in newcomer and Kind.REVIEW_WAITING.label in newcomer
+
+
 def test_preferences_need_sign_in(client_for):
     assert client_for(None).get(reverse("notifications:preferences")).status_code == 302
 
