@@ -4,6 +4,7 @@ tested through the real sign-in, allauth's enrolment views and the API."""
 import base64
 import hashlib
 import hmac
+import re
 import struct
 import time
 
@@ -153,3 +154,16 @@ def test_staff_without_cohort_role_are_sent_to_enrol_too(client, db):
     response = _sign_in(client, staff)
 
     assert response.redirect_chain[-1][0] == ACTIVATE_TOTP
+
+
+def test_the_second_step_of_sign_in_mentions_recovery_codes_and_cancel_is_secondary(client, instructor, settings):
+    settings.MFA_TOTP_TOLERANCE = 1
+    page = _sign_in(client, instructor)
+    assert client.post(ACTIVATE_TOTP, {"code": _totp_code(page.context["form"].secret)}).status_code == 302
+    client.post(reverse("account_logout"))
+
+    second_step = _sign_in(client, instructor)
+    html = second_step.content.decode()
+    assert second_step.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    assert "or one of your recovery codes" in html
+    assert re.search(r'<button class="button secondary" form="logout-from-stage" type="submit">\s*Cancel', html)
