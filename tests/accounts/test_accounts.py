@@ -30,7 +30,12 @@ def test_sign_up_uses_email_and_requires_verification(client, course):
     user = User.objects.get(email="new.learner@example.com")
     assert user.check_password("a sturdy passphrase 42")
     assert len(mail.outbox) == 1
-    assert "confirm" in mail.outbox[0].body.lower()
+    body = mail.outbox[0].body
+    assert "confirm" in body.lower()
+    # Our wording, not allauth's ("Hello from testserver!", "user … has given your address").
+    assert body.startswith("Hello from the Backend Engineering: Scalable Architectures course platform.")
+    assert "signed up for the course platform with this e-mail address" in body
+    assert "/accounts/confirm-email/" in body and "has given your email" not in body
     # Not verified yet, so signing in is held at the verification step.
     client.logout()
     response = client.post(reverse("account_login"), {"login": user.email, "password": "a sturdy passphrase 42"})
