@@ -42,6 +42,12 @@ def test_roster_and_management_forms_follow_the_role(role, people, client_for):
     assert people.instructor.display_name in html  # everyone sees who teaches the cohort
 
 
+def test_an_instructor_is_not_offered_to_remove_themselves(people, client_for):
+    html = client_for(people.instructor).get(reverse("cohorts:detail", args=[people.cohort.slug])).content.decode()
+    assert f'aria-label="Remove {people.student.email} from the cohort"' in html
+    assert f'aria-label="Remove {people.instructor.email} from the cohort"' not in html
+
+
 def test_cohort_list_shows_only_my_cohorts(people, client_for):
     html = client_for(people.student).get(reverse("cohorts:list")).content.decode()
     assert people.cohort.name in html
