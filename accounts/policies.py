@@ -21,3 +21,8 @@ def must_enrol_second_factor(user: User) -> bool:
     if not must_use_second_factor(user):
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def can_use_admin(user: User) -> bool:
+    """Django's admin is for active staff (who sign in through allauth like everyone else)."""
+    return user.is_authenticated and user.is_active and user.is_staff

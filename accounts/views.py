@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .forms import ProfileForm, TokenCreateForm
 from .models import PersonalAccessToken
+from .policies import can_use_admin
 from .services import TOKEN_PREFIX, token_create, token_revoke, user_update_profile
 
 
@@ -95,6 +96,6 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(next_url, reverse("account_login"))
-    if user.is_active and user.is_staff:
+    if can_use_admin(user):
         return redirect(next_url)
     raise PermissionDenied("This account has no access to the administration.")

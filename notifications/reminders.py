@@ -379,6 +379,12 @@ def overdue(data: SweepData) -> Iterator[Reminder]:
                 if not (datetime.timedelta(0) < late_by <= OVERDUE_LOOKBACK):
                     continue
                 due_iso = _utc_key(window.effective_due_at)
+                due_text = _format_instant(window.effective_due_at, cohort.time_zone)
+                late_text = (
+                    f"was due {due_text} and has not been submitted."
+                    f"{_where_you_are(window.effective_due_at, cohort, student)} "
+                    "Submit what you have, or ask your instructor for an extension."
+                )
                 if not _submitted(data.works.get((cohort.pk, student.pk, number))):
                     week = data.weeks.get((cohort.course_id, number))
                     yield Reminder(
@@ -387,12 +393,7 @@ def overdue(data: SweepData) -> Iterator[Reminder]:
                         subject_key=f"cohort:{cohort.pk}:week:{number}",
                         period_key=f"due:{due_iso}",
                         title=f"Week {number} is overdue",
-                        body=(
-                            f"Your work for week {number}, “{week.title if week else ''}”, was due "
-                            f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
-                            f"submitted.{_where_you_are(window.effective_due_at, cohort, student)} "
-                            "Submit what you have, or ask your instructor for an extension."
-                        ),
+                        body=f"Your work for week {number}, “{week.title if week else ''}”, {late_text}",
                         url=_week_path(cohort, number),
                         context={"cohort": cohort.name, "week": number, "due_at": due_iso},
                     )
@@ -405,12 +406,7 @@ def overdue(data: SweepData) -> Iterator[Reminder]:
                         subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
                         period_key=f"due:{due_iso}",
                         title=f"Capstone deliverable {_quoted(deliverable.title)} is overdue",
-                        body=(
-                            f"{_deliverable_phrase(deliverable)} was due "
-                            f"{_format_instant(window.effective_due_at, cohort.time_zone)} and has not been "
-                            f"submitted.{_where_you_are(window.effective_due_at, cohort, student)} "
-                            "Submit what you have, or ask your instructor for an extension."
-                        ),
+                        body=f"{_deliverable_phrase(deliverable)} {late_text}",
                         url=_deliverable_path(cohort, deliverable),
                         context=_deliverable_context(cohort, deliverable, number, due_iso),
                     )

@@ -26,6 +26,13 @@ def is_assigned_mentor(user: User, student_id: int) -> bool:
     return MentorAssignment.objects.filter(mentor=user, student_id=student_id).exists()
 
 
+def may_see_private_portfolios(user: User) -> bool:
+    """Only the signed-in can be a learner, their mentor or an admin: a visitor is refused
+    every private portfolio without looking further (the public page answers them from its
+    cached head alone)."""
+    return user.is_authenticated
+
+
 def can_view_portfolio(user: User, portfolio: Portfolio) -> bool:
     """Public and unlisted: anyone. Private: the learner, their assigned mentors, admins."""
     if portfolio.is_world_visible:

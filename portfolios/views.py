@@ -89,7 +89,7 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_found(request)
     stub = Portfolio(pk=head["pk"], user_id=head["user_id"], slug=slug, visibility=head["visibility"])
     if not stub.is_world_visible:
-        if not request.user.is_authenticated:
+        if not policies.may_see_private_portfolios(request.user):
             # Answered from the head alone, exactly as for an unknown slug, so neither the
             # response nor its timing tells a visitor that a private portfolio exists.
             return _not_found(request)

@@ -11,6 +11,7 @@ from django.test import Client
 
 from cohorts.models import Membership
 from core import cache as fail_soft
+from courseplatform.celery import app as celery_app
 from curriculum.bloom import ensure_bloom_taxonomy
 from curriculum.models import BloomLevel, BloomVerb, Course
 from curriculum.selectors import course_default
@@ -86,18 +87,33 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture
-def redis_cache(settings):
-    """The settings' Redis cache, pointed at a private redis-server the test can stop."""
+def eager_tasks():
+    """The embedded default (no broker: tasks run in-process), whatever REDIS_URL says."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own, which it may stop and start (never the shared one)."""
     server = PrivateRedis()
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """The settings' Redis cache, pointed at the test's own redis-server."""
     settings.CACHES = {
         "default": {
             "BACKEND": "core.cache.FailSoftRedisCache",
-            "LOCATION": server.url,
+            "LOCATION": redis_server.url,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    yield server
-    server.stop()
+    yield redis_server
     # The failures this test provoked must not make later tests in this process distrust the cache.
     fail_soft._last_failure = float("-inf")

@@ -18,7 +18,7 @@ from core.tasks import cleanup_task_records
 from courseplatform.celery import app
 from notifications.models import Notification
 from notifications.tasks import send_test_email
-from tests.core.test_worker import celery_publishing_to, eager_tasks, redis_server  # noqa: F401 - fixtures
+from tests.core.test_worker import celery_publishing_to
 from tests.factories import UserFactory
 
 

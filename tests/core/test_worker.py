@@ -56,15 +56,6 @@ def celery_publishing_to(url: str):
         reset_broker_pause()
 
 
-@pytest.fixture
-def eager_tasks():
-    """The embedded default (no broker: tasks run in-process), whatever REDIS_URL says."""
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
-
-
 class SharedDatabase:
     """The database the worker process uses, and a way to read it from the test."""
 
@@ -177,14 +168,6 @@ def wait_for(condition, timeout: float, message: str, workers: Workers):
             return value
         time.sleep(0.2)
     raise AssertionError(f"{message} (worker log follows)\n{workers.output()}")
-
-
-@pytest.fixture
-def redis_server():
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

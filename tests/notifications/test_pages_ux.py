@@ -16,7 +16,6 @@ from django.utils import timezone
 from notifications import services
 from notifications.emails import unsubscribe_token
 from notifications.models import Kind, NotificationPreference
-from tests.core.test_worker import eager_tasks  # noqa: F401 - fixture
 from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

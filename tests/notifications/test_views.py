@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from notifications.emails import unsubscribe_token
 from notifications.models import Kind, Notification, NotificationPreference
-from tests.core.test_worker import eager_tasks  # noqa: F401 - fixture
 from tests.factories import NotificationFactory
 
 LIST = reverse("notifications:list")

@@ -291,9 +291,8 @@ def test_a_draft_for_an_outdated_rubric_version_is_not_attached(
     assert self_assessment_attach(revision=revision) is None
 
 
-def test_resubmitting_after_changes_requested_attaches_the_edited_draft_to_revision_2(
-    people, rubric, client_for, django_capture_on_commit_callbacks
-):
+def _revision_1_self_assessed_and_sent_back(people, rubric, client_for, django_capture_on_commit_callbacks):
+    """Revision 1 submitted with a self-assessment ("First go."), then changes requested."""
     work = draft_work(people)
     client = client_for(people.student)
     client.post(url(work), commented(rubric, 2, feedback="First go."))
@@ -305,6 +304,15 @@ def test_resubmitting_after_changes_requested_attaches_the_edited_draft_to_revis
         scores=scores_for(rubric, 2),
         feedback="Quantify the trade-offs.",
         decision=Assessment.Decision.REQUEST_CHANGES,
+    )
+    return work, client, first
+
+
+def test_resubmitting_after_changes_requested_attaches_the_edited_draft_to_revision_2(
+    people, rubric, client_for, django_capture_on_commit_callbacks
+):
+    work, client, first = _revision_1_self_assessed_and_sent_back(
+        people, rubric, client_for, django_capture_on_commit_callbacks
     )
     # Editable again: the page is a form once more, prefilled with what went with revision 1.
     page = client.get(url(work)).content.decode()
@@ -322,17 +330,8 @@ def test_resubmitting_after_changes_requested_attaches_the_edited_draft_to_revis
 def test_a_draft_not_saved_since_the_previous_revision_does_not_go_with_the_next(
     people, rubric, client_for, django_capture_on_commit_callbacks
 ):
-    work = draft_work(people)
-    client = client_for(people.student)
-    client.post(url(work), commented(rubric, 2, feedback="First go."))
-    first = submit_and_run_tasks(work, people, django_capture_on_commit_callbacks)
-    assessment_record(
-        revision=first,
-        scorer=people.mentor,
-        kind=Assessment.Kind.MENTOR,
-        scores=scores_for(rubric, 2),
-        feedback="Quantify the trade-offs.",
-        decision=Assessment.Decision.REQUEST_CHANGES,
+    work, client, first = _revision_1_self_assessed_and_sent_back(
+        people, rubric, client_for, django_capture_on_commit_callbacks
     )
     page = client.get(url(work)).content.decode()
     assert "only a self-assessment saved since revision 1 goes with revision 2" in page
