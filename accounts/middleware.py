@@ -13,13 +13,11 @@ from api.exceptions import problem_response
 from .policies import must_enrol_second_factor
 
 # Paths a person without a second factor can still reach: enrolling one, signing out,
-# the probes and static files.
+# and static files (the probes are answered before any of this, core/middleware.py).
 _EXEMPT_PREFIXES = (
     "/accounts/2fa/",
     "/accounts/logout/",
     "/accounts/reauthenticate/",
-    "/healthz",
-    "/readyz",
     "/static/",
 )
 _ENROL_WARNING = "Your role requires two-factor authentication. Set up an authenticator app to continue."

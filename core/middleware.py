@@ -8,7 +8,8 @@ _PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}
 
 
 class ProbeMiddleware:
-    """Answers /healthz and /readyz before anything looks at the Host header or the scheme.
+    """Answers /healthz and /readyz (they have no URL pattern: this is their only route)
+    before anything looks at the Host header or the scheme.
 
     Container and load-balancer health checks call the process by its address
     (http://127.0.0.1:8000/healthz), which is neither an allowed host nor HTTPS in production;

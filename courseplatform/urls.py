@@ -11,8 +11,6 @@ admin.site.site_header = "Course platform administration"
 admin.site.site_title = "Course platform admin"
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
-    path("readyz", core_views.readyz, name="readyz"),
     path("start/", core_views.after_sign_in, name="after_sign_in"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
