@@ -71,5 +71,5 @@ urlpatterns = [
     path("v1/portfolio/", portfolios_api.MyPortfolioView.as_view(), name="my-portfolio"),
     path("v1/", include((router.urls, "v1"))),
     # Last: anything else under /api/ is a problem+json 404, not the HTML page.
-    re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found, name="not-found"),
 ]

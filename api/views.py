@@ -13,6 +13,17 @@ def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     return problem_response(request, status_code=404, detail=detail, code="not_found")
 
 
+def page_not_found(request: HttpRequest, exception: Exception | None = None, template_name: str = "404.html"):
+    """Django's handler404 for the whole site. Some /api/ paths never reach the catch-all
+    route above (a URL pattern's `.` does not match a newline, and a view may raise Http404
+    outside DRF), so the decision "problem document or HTML page" is made here by path."""
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    if request.path.startswith("/api/"):
+        return not_found(request)
+    return html_page_not_found(request, exception, template_name=template_name)
+
+
 def server_error(request: HttpRequest, template_name: str = "500.html"):
     """Django's handler500 for the whole site: a problem document for /api/ paths (errors
     that escape DRF, e.g. in middleware), the usual HTML page everywhere else.

@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("curriculum.urls")),
 ]
 
-# /api/ paths answer errors with problem+json; other paths get the normal 500 page.
+# /api/ paths answer errors with problem+json; other paths get the normal HTML pages.
+handler404 = "api.views.page_not_found"
 handler500 = "api.views.server_error"

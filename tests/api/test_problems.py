@@ -162,3 +162,29 @@ def test_session_form_with_too_many_fields_is_a_400(people, client_for):
         "/api/v1/reports/", fields, content_type="application/x-www-form-urlencoded"
     )
     _assert_problem(response, 400, "parse_error")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/courses%0A/",
+        "/api/v1/%0A",
+        "/api/%0Aschema/",
+        "/api/v1/works/1%0D%0A/",
+        "/api/v1/cohorts/x%0Ay/memberships/",
+        "/api/v1/works/%00/",
+    ],
+)
+def test_odd_api_paths_are_problem_404s(client_for, path):
+    """A newline (or another control character) in the path used to fall through the API's
+    catch-all route to the HTML 404 page."""
+    response = client_for(None).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_pages_outside_the_api_keep_the_html_404(client_for):
+    response = client_for(None).get("/no-such-page%0A/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
