@@ -24,6 +24,20 @@ class TokenScopeAllowsMethod(permissions.BasePermission):
             raise exceptions.PermissionDenied(cls.message, code=cls.code)
 
 
+def check_second_factor(request) -> None:
+    """Staff and instructors who have not enrolled a second factor may not use the API, on any
+    endpoint, public ones included. Pages send such people to enrol (accounts/middleware.py),
+    but a token is read after the middleware has run: every permission class of the API calls
+    this, so no endpoint can skip the rule by choosing another class."""
+    user = request.user
+    if user.is_authenticated and settings.MFA_REQUIRED_FOR_STAFF and must_enrol_second_factor(user):
+        raise exceptions.PermissionDenied(
+            "Your role requires two-factor authentication: set up an authenticator app at "
+            "/accounts/2fa/totp/activate/ before using the API.",
+            code="second_factor_required",
+        )
+
+
 class IsAuthenticatedWithScope(permissions.IsAuthenticated):
     """The default for every endpoint: signed in, and the token's scope allows the method."""
 
@@ -31,14 +45,7 @@ class IsAuthenticatedWithScope(permissions.IsAuthenticated):
         if not super().has_permission(request, view):
             return False
         TokenScopeAllowsMethod.check(request, view)
-        # Pages send such people to enrol (accounts/middleware.py), but a token is read after
-        # the middleware has run: the same rule is enforced here for token clients.
-        if settings.MFA_REQUIRED_FOR_STAFF and must_enrol_second_factor(request.user):
-            raise exceptions.PermissionDenied(
-                "Your role requires two-factor authentication: set up an authenticator app at "
-                "/accounts/2fa/totp/activate/ before using the API.",
-                code="second_factor_required",
-            )
+        check_second_factor(request)
         return True
 
 
@@ -49,4 +56,7 @@ class ReadableByAnyoneWithScope(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         TokenScopeAllowsMethod.check(request, view)
+        # Anonymous visitors read freely; a signed-in person is held to the same second-factor
+        # rule as everywhere else (an unenrolled staff token used to read private portfolios here).
+        check_second_factor(request)
         return True

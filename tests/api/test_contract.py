@@ -409,3 +409,22 @@ def test_operation_as_role(api_schema, people, operation_id, role):
     response = case.call()
     assert response.status_code == EXPECTED[operation_id][role], response.text
     case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.parametrize("operation_id", sorted(EXPECTED))
+def test_operation_refuses_staff_without_a_second_factor(api_schema, people, token_for, settings, operation_id):
+    """The second-factor rule holds on every operation, public ones included: an instructor
+    who has not enrolled cannot use an old token anywhere (portfolios once skipped it)."""
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    operation = _operations(api_schema)[operation_id]
+    request = _request(operation_id, people, people.instructor)
+    extra = {"body": request["body"], "media_type": "application/json"} if "body" in request else {}
+    token = token_for(people.instructor)
+    case = operation.Case(
+        path_parameters=request.get("path_parameters"),
+        headers={"Authorization": f"Bearer {token.plaintext}"},
+        **extra,
+    )
+    response = case.call()
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "second_factor_required"
