@@ -1,5 +1,10 @@
+import threading
+
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
 
 from .exceptions import problem_response
 
@@ -38,3 +43,31 @@ def server_error(request: HttpRequest, template_name: str = "500.html"):
             code="server_error",
         )
     return html_server_error(request, template_name=template_name)
+
+
+class SchemaGeneratedOnceView(SpectacularAPIView):
+    """/api/schema/: the document is generated once per process and then served from memory.
+
+    drf-spectacular's generator is not thread-safe: on a freshly started gunicorn worker with
+    several threads, concurrent first requests each ran it and some answered 500. Generation
+    now happens under a lock, at most once per (version, language); later requests only render
+    the stored document. The schema depends on the code alone (SERVE_PUBLIC, no per-request
+    servers), so a process never needs to regenerate it; tests/api/test_schema.py checks that
+    the served document equals a fresh generation."""
+
+    _lock = threading.Lock()
+    _documents: dict[tuple[str | None, str | None], dict] = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, translation.get_language())
+        with self._lock:
+            document = self._documents.get(key)
+            if document is None:
+                generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+                document = generator.get_schema(request=request, public=self.serve_public)
+                self._documents[key] = document
+        return Response(
+            data=document,
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )

@@ -61,3 +61,16 @@ def test_docs_init_script_is_served_as_javascript(client_for):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in response.content.decode()
+
+
+def test_the_served_schema_is_the_one_the_code_generates(client_for):
+    """The document is generated once per process and kept; it must still be exactly what
+    the code describes (the generator run afresh here)."""
+    import json
+
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    served = client_for(None).get("/api/schema/?format=json").json()
+    fresh = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    assert served == fresh
