@@ -5,7 +5,6 @@ grow with the number of students. The PDF is laid out by WeasyPrint in parts of 
 hundred rows, joined page by page with pypdf, for the same reason.
 """
 
-import csv
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import IO
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
+
+from core.csv import SafeCsvWriter
 
 from .generators import ReportDocument, Section
 
@@ -25,8 +26,8 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 def write_csv(document: ReportDocument, target: IO[str]) -> None:
     """One header row and the data rows; a document with several sections (the student
     report) puts each section's title on its own row before its header, and a blank row
-    between sections."""
-    writer = csv.writer(target)
+    between sections. Every cell is neutralised against spreadsheet formulas (core.csv)."""
+    writer = SafeCsvWriter(target)
     for index, section in enumerate(document.sections):
         if document.sectioned:
             if index:

@@ -3,8 +3,6 @@ self-assessment before submitting, peer review, the gradebook with CSV export, s
 progress and calibration runs. Every view fetches through an access function in
 policies.py (404 for missing and forbidden alike)."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +16,7 @@ from accounts.models import User
 from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, roles_for_user
+from core.csv import csv_line_writer
 from submissions import selectors as submission_selectors
 from submissions import uploads
 from submissions.content import readable
@@ -380,22 +379,12 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value: str) -> str:
-    """Names are typed by people: keep a spreadsheet from reading one as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @login_required
 @require_GET
 def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     cohort = _gradebook_cohort(request, slug)
     book = selectors.gradebook_for(cohort, request.user)
-    writer = csv.writer(_Echo())
+    writer = csv_line_writer()
 
     def rows():
         header = ["student", "email"]
@@ -404,7 +393,7 @@ def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         header.append("accepted")
         yield writer.writerow(header)
         for row in book.rows:
-            line = [_csv_safe(row.student.display_name), _csv_safe(row.student.email)]
+            line = [row.student.display_name, row.student.email]
             for cell in row.cells:
                 line += [cell.state, "" if cell.score is None else str(cell.score), "late" if cell.is_late else ""]
             line.append(row.accepted)
