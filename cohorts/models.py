@@ -45,6 +45,53 @@ class Cohort(models.Model):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet):
+    """The one owner of "is a student (mentor, instructor) of this cohort": pages, the API,
+    services, reports and reminders all ask through these methods."""
+
+    def students(self) -> "MembershipQuerySet":
+        return self.filter(role=Membership.Role.STUDENT)
+
+    def mentors(self) -> "MembershipQuerySet":
+        return self.filter(role=Membership.Role.MENTOR)
+
+    def instructors(self) -> "MembershipQuerySet":
+        return self.filter(role=Membership.Role.INSTRUCTOR)
+
+    def teachers(self) -> "MembershipQuerySet":
+        """Mentors and instructors: the people who review and see more than their own work."""
+        return self.filter(role__in=(Membership.Role.MENTOR, Membership.Role.INSTRUCTOR))
+
+    def of(self, *, user, cohort=None) -> "MembershipQuerySet":
+        """The user's memberships (in one cohort when given); none for an anonymous visitor."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        found = self.filter(user=user)
+        return found if cohort is None else found.filter(cohort=cohort)
+
+    def role_of(self, *, user, cohort) -> str | None:
+        """The user's role in the cohort, or None (one query; none for a visitor)."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return self.of(user=user, cohort=cohort).values_list("role", flat=True).first()
+
+    def is_student(self, *, user, cohort) -> bool:
+        return self.of(user=user, cohort=cohort).students().exists()
+
+    def is_mentor(self, *, user, cohort) -> bool:
+        return self.of(user=user, cohort=cohort).mentors().exists()
+
+    def is_instructor(self, *, user, cohort) -> bool:
+        return self.of(user=user, cohort=cohort).instructors().exists()
+
+    def is_teacher(self, *, user, cohort) -> bool:
+        return self.of(user=user, cohort=cohort).teachers().exists()
+
+    def instructed_cohort_ids(self, *, user) -> "MembershipQuerySet":
+        """The ids of the cohorts the user instructs, as a subquery (`cohort_id__in=`)."""
+        return self.of(user=user).instructors().values("cohort_id")
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         STUDENT = "student", "Student"
@@ -57,6 +104,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         ordering = ["cohort", "role", "user__email"]
         constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="membership_one_role_per_cohort")]
@@ -64,6 +113,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.cohort}"
+
+
+class MentorAssignmentQuerySet(models.QuerySet):
+    def is_mentor_of(self, *, mentor, student, cohort) -> bool:
+        """Is `mentor` assigned to `student` in `cohort`? (one query)"""
+        if not getattr(mentor, "is_authenticated", False):
+            return False
+        return self.filter(cohort=cohort, mentor=mentor, student=student).exists()
 
 
 class MentorAssignment(models.Model):
@@ -74,6 +131,8 @@ class MentorAssignment(models.Model):
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentors")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = MentorAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cohort", "mentor__email", "student__email"]

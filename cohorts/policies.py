@@ -6,9 +6,7 @@ from .models import Cohort, Membership, MentorAssignment
 
 
 def _role(user: User, cohort: Cohort) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, cohort=cohort).values_list("role", flat=True).first()
+    return Membership.objects.role_of(user=user, cohort=cohort)
 
 
 def is_platform_admin(user: User) -> bool:
@@ -40,5 +38,5 @@ def can_view_student(user: User, cohort: Cohort, student: User) -> bool:
     if role == Membership.Role.INSTRUCTOR:
         return True
     if role == Membership.Role.MENTOR:
-        return MentorAssignment.objects.filter(cohort=cohort, mentor=user, student=student).exists()
+        return MentorAssignment.objects.is_mentor_of(mentor=user, student=student, cohort=cohort)
     return False

@@ -59,7 +59,7 @@ def cohort_schedule(cohort: Cohort, student: User | None = None) -> list[tuple[W
 
 
 def student_membership(cohort: Cohort, student: User) -> Membership | None:
-    return Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).first()
+    return Membership.objects.of(user=student, cohort=cohort).students().first()
 
 
 def cohorts_with_member_counts(user: User) -> list[Cohort]:

@@ -51,7 +51,7 @@ def membership_remove(*, membership: Membership) -> None:
 
 
 def _require_role(cohort: Cohort, user: User, role: str, field: str) -> None:
-    if not Membership.objects.filter(cohort=cohort, user=user, role=role).exists():
+    if Membership.objects.role_of(user=user, cohort=cohort) != role:
         raise ValidationError({field: f"{user.email} is not a {role} in {cohort}."})
 
 

@@ -159,7 +159,7 @@ class SweepData:
     def students(self) -> dict[int, list[User]]:
         """Students per cohort id. One query."""
         result: dict[int, list[User]] = defaultdict(list)
-        memberships = Membership.objects.filter(cohort_id__in=self.cohort_ids, role=Membership.Role.STUDENT)
+        memberships = Membership.objects.filter(cohort_id__in=self.cohort_ids).students()
         for membership in memberships.select_related("user").filter(user__is_active=True).order_by("user__email"):
             result[membership.cohort_id].append(membership.user)
         return result

@@ -15,7 +15,7 @@ from rest_framework.reverse import reverse
 from accounts.models import User
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Membership
 from cohorts.policies import can_view_cohort
 
 from . import policies, services
@@ -133,7 +133,7 @@ class ReportRunViewSet(viewsets.GenericViewSet):
         student = None
         if data["kind"] == ReportRun.Kind.STUDENT:
             student = User.objects.filter(pk=data["student"]).first()
-            if student is None or not policies.is_student_of(cohort, student):
+            if student is None or not Membership.objects.is_student(user=student, cohort=cohort):
                 raise exceptions.ValidationError({"student": ["No student of this cohort has this id."]})
         if not policies.can_request_report(request.user, data["kind"], cohort, student):
             raise exceptions.PermissionDenied("You may not request this report.")

@@ -21,30 +21,20 @@ from .models import ReportRun
 COHORT_WIDE_KINDS = (ReportRun.Kind.COHORT, ReportRun.Kind.GRADEBOOK)
 
 
-def _role(user: User, cohort: Cohort) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, cohort=cohort).values_list("role", flat=True).first()
-
-
-def is_student_of(cohort: Cohort, student: User) -> bool:
-    return Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).exists()
-
-
 def report_scope_for(user: User, kind: str, cohort: Cohort, student: User | None = None) -> int | None | bool:
     """May `user` request this report? False when not; otherwise the mentor scope the run
     is built with: None (whole cohort, or one student) or the mentor's id."""
     if not user.is_authenticated or not user.is_active:
         return False
     if kind == ReportRun.Kind.STUDENT:
-        if student is None or not is_student_of(cohort, student):
+        if student is None or not Membership.objects.is_student(user=student, cohort=cohort):
             return False
         return None if can_view_student(user, cohort, student) else False
     if kind not in COHORT_WIDE_KINDS:
         return False
     if can_manage_cohort(user, cohort):
         return None
-    if _role(user, cohort) == Membership.Role.MENTOR:
+    if Membership.objects.is_mentor(user=user, cohort=cohort):
         return user.pk
     return False
 
@@ -63,7 +53,7 @@ def can_read_run(user: User, run: ReportRun) -> bool:
         return run.student is not None and can_view_student(user, run.cohort, run.student)
     # A mentor's cohort-wide report lists only their students: it is theirs alone, and only
     # while they still mentor in this cohort.
-    return run.mentor_id == user.pk and _role(user, run.cohort) == Membership.Role.MENTOR
+    return run.mentor_id == user.pk and Membership.objects.is_mentor(user=user, cohort=run.cohort)
 
 
 def can_retry_run(user: User, run: ReportRun) -> bool:

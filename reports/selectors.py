@@ -47,14 +47,13 @@ def cohorts_for_reports(user: User) -> list[Cohort]:
 
 
 def students_for_reports(user: User) -> list[Membership]:
-    """Student memberships whose student report the user may ask for (two queries): their
+    """Student memberships whose student report the user may ask for (one query): their
     own, every student of the cohorts they instruct (all, for an admin), and their
     assigned students."""
     from cohorts.policies import is_platform_admin
 
-    roles = list(Membership.objects.filter(user=user).values_list("cohort_id", "role"))
-    instructs = {c for c, r in roles if r == Membership.Role.INSTRUCTOR}
-    students = Membership.objects.filter(role=Membership.Role.STUDENT).select_related("cohort", "user")
+    instructs = Membership.objects.instructed_cohort_ids(user=user)
+    students = Membership.objects.students().select_related("cohort", "user")
     if not is_platform_admin(user):
         mentored = MentorAssignment.objects.filter(
             mentor=user, cohort_id=OuterRef("cohort_id"), student_id=OuterRef("user_id")
@@ -125,7 +124,7 @@ class StudentFacts:
 def student_ids(cohort: Cohort, *, mentor_id: int | None = None, student_id: int | None = None) -> list[int]:
     """The students a report covers, in name order (one query for ids only, so memory stays
     small however large the cohort)."""
-    qs = User.objects.filter(memberships__cohort=cohort, memberships__role=Membership.Role.STUDENT)
+    qs = User.objects.filter(pk__in=Membership.objects.filter(cohort=cohort).students().values("user_id"))
     if mentor_id is not None:
         qs = qs.filter(mentors__cohort=cohort, mentors__mentor_id=mentor_id)
     if student_id is not None:

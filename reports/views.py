@@ -19,8 +19,7 @@ from .policies import can_retry_run, run_get_for_user
 
 
 def _request_form(request: HttpRequest, data=None) -> ReportRequestForm:
-    roles = set(Membership.objects.filter(user=request.user).values_list("role", flat=True))
-    cohort_wide = is_platform_admin(request.user) or bool(roles & {Membership.Role.INSTRUCTOR, Membership.Role.MENTOR})
+    cohort_wide = is_platform_admin(request.user) or Membership.objects.of(user=request.user).teachers().exists()
     return ReportRequestForm(
         data,
         cohorts=selectors.cohorts_for_reports(request.user) if cohort_wide else [],

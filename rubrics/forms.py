@@ -80,6 +80,6 @@ class CalibrationRunForm(forms.Form):
         self.fields["revision"].choices = [("", "Choose a revision")] + [
             (r.pk, f"{r.work.target_label} · revision {r.number} · {r.submitted_at:%d %b %Y}") for r in revisions
         ]
-        mentors = Membership.objects.filter(cohort=cohort, role=Membership.Role.MENTOR).select_related("user")
+        mentors = Membership.objects.filter(cohort=cohort).mentors().select_related("user")
         self.fields["mentors"].queryset = mentors
         self.fields["mentors"].label_from_instance = lambda m: m.user.display_name

@@ -38,12 +38,7 @@ def can_see_peer_identity(user: User, assignment: PeerAssignment, work: WeeklyWo
 def can_view_gradebook(user: User, cohort: Cohort) -> bool:
     if is_platform_admin(user):
         return True
-    return (
-        _active(user)
-        and Membership.objects.filter(
-            cohort=cohort, user=user, role__in=[Membership.Role.MENTOR, Membership.Role.INSTRUCTOR]
-        ).exists()
-    )
+    return _active(user) and Membership.objects.is_teacher(user=user, cohort=cohort)
 
 
 def can_run_calibration(user: User, cohort: Cohort) -> bool:

@@ -279,7 +279,7 @@ class Gradebook:
 
 def gradebook_students(cohort: Cohort, user: User) -> list[User]:
     """Instructors and admins see every student of the cohort; mentors their assigned ones."""
-    students = User.objects.filter(memberships__cohort=cohort, memberships__role=Membership.Role.STUDENT)
+    students = User.objects.filter(pk__in=Membership.objects.filter(cohort=cohort).students().values("user_id"))
     if not can_manage_cohort(user, cohort):
         students = students.filter(mentors__cohort=cohort, mentors__mentor=user)
     return list(students.order_by("name", "email").distinct())
@@ -613,7 +613,7 @@ def calibration_runs_for(user: User) -> list[CalibrationRun]:
     """Runs of the cohorts the user instructs, and runs the user is a mentor in."""
     runs = CalibrationRun.objects.select_related("cohort", "revision__work__week", "revision__work__deliverable")
     if not is_platform_admin(user):
-        instructs = Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).values("cohort_id")
+        instructs = Membership.objects.instructed_cohort_ids(user=user)
         runs = runs.filter(Q(cohort__in=instructs) | Q(mentors=user)).distinct()
     return list(
         runs.annotate(scored=Count("assessments", distinct=True)).defer("revision__content", "revision__work__content")

@@ -490,9 +490,7 @@ def peer_assign_reviewers(*, revision: Revision, now: datetime.datetime | None =
     taken = {a.reviewer_id for a in existing} | {work.student_id}
     candidates = [
         pk
-        for pk in Membership.objects.filter(cohort=cohort, role=Membership.Role.STUDENT).values_list(
-            "user_id", flat=True
-        )
+        for pk in Membership.objects.filter(cohort=cohort).students().values_list("user_id", flat=True)
         if pk not in taken
     ]
     loads = (
@@ -532,7 +530,7 @@ def peer_assignments_ensure(*, cohort: Cohort, now: datetime.datetime | None = N
         .defer("content")
         .order_by("submitted_at", "pk")
     )
-    students = Membership.objects.filter(cohort=cohort, role=Membership.Role.STUDENT).count()
+    students = Membership.objects.filter(cohort=cohort).students().count()
     done = 0
     for revision in wanting:
         # Nobody left to ask (a tiny cohort): don't try again on every page view.
@@ -558,9 +556,7 @@ def calibration_run_create(
     if work.cohort_id != cohort.pk:
         raise ValidationError({"revision": "Choose a revision from this cohort."})
     mentors = list(mentors)
-    mentor_ids = set(
-        Membership.objects.filter(cohort=cohort, role=Membership.Role.MENTOR).values_list("user_id", flat=True)
-    )
+    mentor_ids = set(Membership.objects.filter(cohort=cohort).mentors().values_list("user_id", flat=True))
     if len(mentors) < 2:
         raise ValidationError({"mentors": "Choose at least two mentors: agreement needs more than one opinion."})
     if any(m.pk not in mentor_ids for m in mentors):

@@ -414,7 +414,7 @@ def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpRe
     student = get_object_or_404(User, pk=student_id)
     if (
         not can_view_student(request.user, cohort, student)
-        or not Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).exists()
+        or not Membership.objects.is_student(user=student, cohort=cohort)
     ):
         raise Http404("No such student.")
     return render(request, "rubrics/progress.html", {"p": selectors.student_progress(cohort, student)})

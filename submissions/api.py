@@ -525,7 +525,7 @@ class WorkViewSet(viewsets.GenericViewSet):
             ).first()
             if deliverable is None:
                 raise exceptions.ValidationError({"deliverable": ["The cohort's course has no such deliverable."]})
-        if not Membership.objects.filter(cohort=cohort, user=request.user, role=Membership.Role.STUDENT).exists():
+        if not Membership.objects.is_student(user=request.user, cohort=cohort):
             raise exceptions.PermissionDenied("Only students of this cohort have weekly work.")
         target = {"week": week} if week else {"deliverable": deliverable}
         existed = WeeklyWork.objects.filter(student=request.user, cohort=cohort, **target).exists()

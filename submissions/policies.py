@@ -3,15 +3,9 @@
 from django.http import Http404
 
 from accounts.models import User
-from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
 
 from .models import Artifact, Revision, WeeklyWork
-
-
-def is_student_of(user: User, cohort) -> bool:
-    """Only students of a cohort have work in it."""
-    return Membership.objects.filter(cohort=cohort, user=user, role=Membership.Role.STUDENT).exists()
 
 
 def can_view_work(user: User, work: WeeklyWork) -> bool:

@@ -171,7 +171,7 @@ def existing_work(student: User, cohort: Cohort, week: Week) -> WeeklyWork | Non
 
 def student_cohorts(user: User) -> list[Cohort]:
     return list(
-        Cohort.objects.filter(memberships__user=user, memberships__role=Membership.Role.STUDENT)
+        Cohort.objects.filter(pk__in=Membership.objects.of(user=user).students().values("cohort_id"))
         .select_related("course")
         .order_by("-start_date")
     )

@@ -48,7 +48,7 @@ def work_get_or_create(
 ) -> WeeklyWork:
     if (week is None) == (deliverable is None):
         raise ValidationError("A work is for exactly one week or one capstone deliverable.")
-    if not Membership.objects.filter(cohort=cohort, user=student, role=Membership.Role.STUDENT).exists():
+    if not Membership.objects.is_student(user=student, cohort=cohort):
         raise ValidationError("Only students of the cohort have weekly work.")
     course_id = week.course_id if week else deliverable.project.course_id
     if course_id != cohort.course_id:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from cohorts.models import Membership
 from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
 from curriculum.models import CapstoneDeliverable, Week
@@ -41,7 +42,7 @@ def dashboard(request: HttpRequest, slug: str | None = None, student_id: int | N
         student = get_object_or_404(User, pk=student_id)
         if (
             not policies.can_view_dashboard_of(request.user, cohort, student)
-            or not cohort.memberships.filter(user=student, role="student").exists()
+            or not Membership.objects.is_student(user=student, cohort=cohort)
         ):
             raise Http404("No such student.")
     else:
@@ -77,7 +78,7 @@ def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse
     "Draft" in the gradebook, so such a week is started only by pressing the button (POST)."""
     cohort = cohort_get_for_user(request.user, slug)
     week = get_object_or_404(Week, course=cohort.course, number=number)
-    if not policies.is_student_of(request.user, cohort):
+    if not Membership.objects.is_student(user=request.user, cohort=cohort):
         raise Http404("Only students of this cohort have a workspace.")
     work = selectors.existing_work(request.user, cohort, week)
     if work is None:
