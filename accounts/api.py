@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,26 +15,18 @@ from rest_framework.views import APIView
 from api.exceptions import validation_error_from_django
 from cohorts.selectors import roles_for_user
 
-from .models import PersonalAccessToken, User, validate_time_zone
-from .services import TOKEN_MAX_LIFETIME_DAYS, TOKEN_PREFIX, token_create, token_revoke, user_update_profile
+from .models import PersonalAccessToken, User
+from .serializers import (
+    MeOutput,
+    MeUpdateInput,
+    TokenCreatedOutput,
+    TokenCreateInput,
+    TokenListQuery,
+    TokenOutput,
+)
+from .services import token_create, token_revoke, user_update_profile
 
 # --- The signed-in person ------------------------------------------------------------------
-
-
-class MeOutput(serializers.ModelSerializer):
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=["student", "mentor", "instructor"]),
-        help_text="Every role the person holds in any cohort.",
-    )
-
-    class Meta:
-        model = User
-        fields = ["id", "email", "name", "display_name", "time_zone", "is_staff", "roles"]
-
-
-class MeUpdateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    time_zone = serializers.CharField(max_length=64, required=False, validators=[validate_time_zone])
 
 
 def _me_data(user: User) -> dict:
@@ -66,50 +58,6 @@ class MeView(APIView):
 
 
 # --- Personal access tokens ----------------------------------------------------------------
-
-
-class TokenOutput(serializers.ModelSerializer):
-    display_prefix = serializers.SerializerMethodField(help_text="The start of the token, to recognise it.")
-    is_active = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PersonalAccessToken
-        fields = [
-            "id",
-            "name",
-            "display_prefix",
-            "scope",
-            "created_at",
-            "expires_at",
-            "last_used_at",
-            "revoked_at",
-            "is_active",
-        ]
-
-    def get_display_prefix(self, token) -> str:
-        return f"{TOKEN_PREFIX}{token.prefix}"
-
-    def get_is_active(self, token) -> bool:
-        return token.is_usable_at(timezone.now())
-
-
-class TokenCreatedOutput(TokenOutput):
-    token = serializers.CharField(
-        source="plaintext", help_text="The secret. Shown in this response only; store it now."
-    )
-
-    class Meta(TokenOutput.Meta):
-        fields = [*TokenOutput.Meta.fields, "token"]
-
-
-class TokenCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scope = serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices, default=PersonalAccessToken.Scope.READ)
-    expires_in_days = serializers.IntegerField(min_value=1, max_value=TOKEN_MAX_LIFETIME_DAYS, default=30)
-
-
-class TokenListQuery(serializers.Serializer):
-    active = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="Only usable tokens.")
 
 
 @extend_schema_view(

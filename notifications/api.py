@@ -3,7 +3,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,28 +11,12 @@ from rest_framework.response import Response
 from api.pagination import CursorPagination
 
 from . import policies, selectors, services
-from .models import Kind, Notification
-
-# --- Serializers ---------------------------------------------------------------------------
-
-
-class NotificationOutput(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=Kind.choices)
-    url = serializers.CharField(help_text="Where the notification leads (a site path); may be empty.")
-    is_read = serializers.BooleanField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "is_read"]
-
-
-class MarkAllReadOutput(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="How many unread notifications were marked read.")
-
-
-class NotificationListQuery(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="Only unread ones.")
-
+from .models import Notification
+from .serializers import (
+    MarkAllReadOutput,
+    NotificationListQuery,
+    NotificationOutput,
+)
 
 # --- Views ---------------------------------------------------------------------------------
 

@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from accounts.models import User
 from api.exceptions import validation_error_from_django
@@ -20,64 +19,11 @@ from cohorts.policies import can_view_cohort
 
 from . import policies, services
 from .models import ReportRun
-
-# --- Serializers ---------------------------------------------------------------------------
-
-
-class ReportRunOutput(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices)
-    format = serializers.ChoiceField(choices=ReportRun.Format.choices)
-    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    student = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True, help_text="The student's user id, for student reports."
-    )
-    status = serializers.ChoiceField(choices=ReportRun.Status.choices)
-    finished = serializers.BooleanField(source="is_finished")
-    download_url = serializers.SerializerMethodField(help_text="Where to fetch the file once the run succeeded.")
-
-    class Meta:
-        model = ReportRun
-        fields = [
-            "id",
-            "kind",
-            "format",
-            "cohort",
-            "student",
-            "status",
-            "progress",
-            "error",
-            "finished",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "download_url",
-        ]
-
-    def get_download_url(self, run: ReportRun) -> str | None:
-        if run.status != ReportRun.Status.SUCCEEDED or not run.file:
-            return None
-        return reverse("api:v1:report-download", args=[run.pk], request=self.context.get("request"))
-
-
-class ReportListQuery(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices, required=False)
-    status = serializers.ChoiceField(choices=ReportRun.Status.choices, required=False)
-    cohort = serializers.SlugField(max_length=100, required=False, help_text="Only runs about this cohort (its slug).")
-
-
-class ReportRequestInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReportRun.Kind.choices)
-    format = serializers.ChoiceField(choices=ReportRun.Format.choices)
-    cohort = serializers.SlugField(max_length=100, help_text="The cohort's slug.")
-    student = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="The student's user id; required for student reports."
-    )
-
-    def validate(self, attrs):
-        if attrs["kind"] == ReportRun.Kind.STUDENT and not attrs.get("student"):
-            raise serializers.ValidationError({"student": ["A student report needs a student."]})
-        return attrs
-
+from .serializers import (
+    ReportListQuery,
+    ReportRequestInput,
+    ReportRunOutput,
+)
 
 # --- Views ---------------------------------------------------------------------------------
 
