@@ -6,6 +6,7 @@ sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS (see docs/configurati
 A malformed value fails at start-up rather than at the first request that needs it.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: health checks reach the process by its address, before host validation.
     "core.middleware.ProbeMiddleware",
+    # Before anything reads the client's address or scheme from X-Forwarded-* headers.
+    "core.middleware.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -332,6 +335,17 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if not 0 <= TRUSTED_PROXY_COUNT <= 10:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a number of proxies from 0 to 10.")
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Where those proxies connect from (addresses or networks, comma-separated). With a count above
+# 0, X-Forwarded-* headers from any other peer are dropped (core.middleware), so a client that
+# reaches the web process directly cannot choose its own address.
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=["127.0.0.1/32", "::1/128"])
+for _address in TRUSTED_PROXY_ADDRESSES:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_ADDRESSES: {_address!r} is not an IP address or network ({_error})."
+        ) from None
 # Reads the client address by the same rule as the throttles (accounts/adapter.py).
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 REST_FRAMEWORK = {

@@ -125,3 +125,12 @@ def test_compose_runs_every_app_process_with_debug_off_and_shared_media():
 def test_env_example_does_not_switch_debug_on():
     lines = (BASE_DIR / ".env.example").read_text().splitlines()
     assert not [line for line in lines if line.strip().startswith("DEBUG")]
+
+
+def test_compose_publishes_the_web_port_on_loopback_only():
+    """The proxy in front is the only way in: a web port open on every interface beside it
+    lets clients skip it and forge X-Forwarded-For."""
+    compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            assert str(mapping).startswith(("127.0.0.1:", "[::1]:")), (name, mapping)
