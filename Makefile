@@ -30,7 +30,7 @@ migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(RUN_ENV) $(BIN)/python manage.py import_curriculum
+	$(RUN_ENV) $(BIN)/python manage.py import_curriculum --report-conflicts
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo $(SEED_ARGS)
 	$(RUN_ENV) $(BIN)/python manage.py setup_schedules
 

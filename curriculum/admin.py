@@ -1,23 +1,35 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import policies
 from .history import recent_curriculum_changes
-from .lint import lint_course
+from .lint import lint_course, without_repeated_sentences
 from .models import (
     BloomLevel,
     BloomVerb,
     CapstoneDeliverable,
     CapstoneProject,
     Course,
+    ImportConflict,
     Lab,
     Objective,
     QualityGate,
     Week,
+)
+from .services import (
+    UnmappedVerbError,
+    bloom_verb_save,
+    course_remove_repeated_sentences,
+    import_conflict_settle,
+    objective_bloom_level,
 )
 
 
@@ -45,6 +57,41 @@ class CapstoneProjectInline(admin.TabularInline):
     fields = ["number", "title"]
     extra = 0
     show_change_link = True
+
+
+class ObjectiveAdminForm(forms.ModelForm):
+    """The level follows the verb unless “override level” is ticked (curriculum services
+    decide; this form only shows the outcome)."""
+
+    class Meta:
+        model = Objective
+        fields = ["week", "order", "kind", "verb", "text", "bloom_level", "bloom_level_overridden"]
+
+    def clean(self):
+        cleaned = super().clean()
+        verb, kind = cleaned.get("verb"), cleaned.get("kind") or getattr(self.instance, "kind", None)
+        if not verb or not kind or cleaned.get("DELETE"):
+            return cleaned
+        try:
+            cleaned["bloom_level"] = objective_bloom_level(
+                verb=verb,
+                kind=kind,
+                level=cleaned.get("bloom_level"),
+                overridden=bool(cleaned.get("bloom_level_overridden")),
+            )
+        except UnmappedVerbError as exc:
+            self.add_error(
+                "verb",
+                format_html(
+                    'The verb “{}” has no Bloom level in the <a href="{}">Bloom verb mapping</a>: add it there, '
+                    "or tick “override level” and choose the level.",
+                    exc.verb,
+                    exc.url,
+                ),
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
 
 
 @admin.register(Course)
@@ -83,8 +130,70 @@ class CourseAdmin(SimpleHistoryAdmin):
         )
 
     def get_urls(self):
-        custom = [path("history/", self.admin_site.admin_view(self.curriculum_history_view), name="curriculum_history")]
+        custom = [
+            path("history/", self.admin_site.admin_view(self.curriculum_history_view), name="curriculum_history"),
+            path(
+                "<path:object_id>/conflicts/<int:conflict_id>/settle/",
+                self.admin_site.admin_view(self.settle_conflict_view),
+                name="curriculum_course_settle_conflict",
+            ),
+            path(
+                "<path:object_id>/remove-repeated-sentences/",
+                self.admin_site.admin_view(self.remove_repeated_sentences_view),
+                name="curriculum_course_remove_repeated_sentences",
+            ),
+        ]
         return custom + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        course = self.get_object(request, object_id)
+        if course is not None:
+            fixed = without_repeated_sentences(course.introduction)
+            extra_context = {
+                **(extra_context or {}),
+                "import_conflicts": list(ImportConflict.objects.filter(course=course).open()),
+                "introduction_fix": fixed if fixed != course.introduction else "",
+                "can_fix_introduction": policies.can_edit(request.user, "course"),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _course_for_post(self, request: HttpRequest, object_id: str) -> Course:
+        course = self.get_object(request, object_id)
+        if course is None:
+            raise PermissionDenied  # the admin answers missing and forbidden alike here
+        return course
+
+    def settle_conflict_view(self, request: HttpRequest, object_id: str, conflict_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = self._course_for_post(request, object_id)
+        conflict = get_object_or_404(ImportConflict, pk=conflict_id, course=course)
+        if not policies.can_settle_import_conflict(request.user, conflict):
+            raise PermissionDenied
+        choice = request.POST.get("choice")
+        if choice not in ("keep", "take_file"):
+            messages.error(request, "Choose “Keep mine” or “Take file”.")
+        else:
+            try:
+                import_conflict_settle(conflict=conflict, take_file=choice == "take_file", user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                done = "took the file's value" if choice == "take_file" else "kept the admin's value"
+                messages.success(request, f"{conflict.label}, {conflict.field_name}: {done}.")
+        return redirect("admin:curriculum_course_change", course.pk)
+
+    def remove_repeated_sentences_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        course = self._course_for_post(request, object_id)
+        if not policies.can_edit(request.user, "course"):
+            raise PermissionDenied
+        if course_remove_repeated_sentences(course=course, user=request.user):
+            messages.success(request, "Removed the repeated sentences from the introduction (recorded in the history).")
+        else:
+            messages.info(request, "The introduction has no repeated sentences.")
+        return redirect("admin:curriculum_course_change", course.pk)
 
     def curriculum_history_view(self, request):
         include_imports = request.GET.get("imports") != "hide"
@@ -100,8 +209,9 @@ class CourseAdmin(SimpleHistoryAdmin):
 
 class ObjectiveInline(admin.TabularInline):
     formfield_overrides = TEXT_AS_LF
+    form = ObjectiveAdminForm
     model = Objective
-    fields = ["order", "kind", "verb", "text", "bloom_level"]
+    fields = ["order", "kind", "verb", "text", "bloom_level", "bloom_level_overridden"]
     extra = 0
     ordering = ["order"]
 
@@ -136,8 +246,9 @@ class WeekAdmin(SimpleHistoryAdmin):
 @admin.register(Objective)
 class ObjectiveAdmin(SimpleHistoryAdmin):
     formfield_overrides = TEXT_AS_LF
-    list_display = ["__str__", "week", "order", "kind", "verb", "bloom_level"]
-    list_filter = ["kind", "bloom_level", "week__course"]
+    form = ObjectiveAdminForm
+    list_display = ["__str__", "week", "order", "kind", "verb", "bloom_level", "bloom_level_overridden"]
+    list_filter = ["kind", "bloom_level", "bloom_level_overridden", "week__course"]
     search_fields = ["text"]
     ordering = ["week__number", "order"]
 
@@ -182,6 +293,11 @@ class BloomVerbAdmin(SimpleHistoryAdmin):
     list_editable = ["level"]
     list_filter = ["level"]
     search_fields = ["verb"]
+
+    def save_model(self, request, obj, form, change):
+        moved = bloom_verb_save(bloom_verb=obj)
+        if moved:
+            messages.info(request, f"{moved} objective(s) with the verb “{obj.verb}” now have the level {obj.level}.")
 
 
 @admin.register(BloomLevel)

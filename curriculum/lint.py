@@ -8,7 +8,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .models import BloomVerb, Course
+from django.db.models import Prefetch
+
+from .models import BloomVerb, Course, Objective
 from .parsing import ParsedCourse, ParsedDeliverable, ParsedObjective, ParsedProject, ParsedWeek, names_week_topic
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -16,7 +18,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 @dataclass(frozen=True)
 class Finding:
-    check: str  # "bloom-mapping", "bloom-progression", "outcome-topic", "repeated-sentence", "structure"
+    # "bloom-mapping", "bloom-override", "bloom-progression", "outcome-topic", "repeated-sentence", "structure"
+    check: str
     location: str
     message: str
     line: int | None = None
@@ -24,6 +27,16 @@ class Finding:
     def __str__(self) -> str:
         where = f"line {self.line}, {self.location}" if self.line else self.location
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class StoredLevel:
+    """An objective's level as the database holds it (the lint of an imported course reads
+    the levels the pages show, overrides included, not the mapping alone)."""
+
+    rank: int | None
+    name: str
+    overridden: bool
 
 
 def course_as_document(course: Course) -> ParsedCourse:
@@ -34,11 +47,13 @@ def course_as_document(course: Course) -> ParsedCourse:
             title=week.title,
             line=0,
             objectives=[
-                ParsedObjective(order=o.order, verb=o.verb, text=o.text, kind=o.kind, line=0)
+                _with_level(ParsedObjective(order=o.order, verb=o.verb, text=o.text, kind=o.kind, line=0), o)
                 for o in week.objectives.all()
             ],
         )
-        for week in course.weeks.prefetch_related("objectives").order_by("number")
+        for week in course.weeks.prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.select_related("bloom_level").order_by("order"))
+        ).order_by("number")
     ]
     projects = [
         ParsedProject(
@@ -56,6 +71,45 @@ def course_as_document(course: Course) -> ParsedCourse:
     )
 
 
+def _with_level(parsed: ParsedObjective, objective) -> ParsedObjective:
+    level = objective.bloom_level
+    parsed.stored_level = StoredLevel(  # type: ignore[attr-defined]
+        rank=level.rank if level else None,
+        name=level.name if level else "",
+        overridden=objective.bloom_level_overridden,
+    )
+    return parsed
+
+
+def _stored(objective: ParsedObjective) -> StoredLevel | None:
+    return getattr(objective, "stored_level", None)
+
+
+def _rank(objective: ParsedObjective, verb_ranks: dict[str, int]) -> int | None:
+    stored = _stored(objective)
+    if stored is not None:
+        return stored.rank
+    return verb_ranks.get(objective.verb.lower())
+
+
+def without_repeated_sentences(text: str) -> str:
+    """The text with every sentence after its first appearance removed (the fix for the
+    repeated-sentence finding). Paragraphs without a repeat are left exactly as they are."""
+    seen: set[str] = set()
+    pieces = re.split(r"(\n+)", text)
+    for index in range(0, len(pieces), 2):
+        sentences = _sentences(pieces[index])
+        kept = []
+        for sentence in sentences:
+            if sentence.lower() not in seen:
+                seen.add(sentence.lower())
+                kept.append(sentence)
+        if len(kept) != len(sentences):
+            pieces[index] = " ".join(kept)
+    fixed = "".join(pieces)
+    return re.sub(r"\n{3,}", "\n\n", fixed).strip() if fixed != text else text
+
+
 def lint_document(document: ParsedCourse, week_notes: dict[int, str] | None = None) -> list[Finding]:
     """All findings for a document. `week_notes` holds the editor's stated reason for a
     week that deliberately steps down in Bloom level; such a week is not reported."""
@@ -63,6 +117,7 @@ def lint_document(document: ParsedCourse, week_notes: dict[int, str] | None = No
     level_names = {level.rank: level.name for level in BloomVerb.objects.as_mapping().values()}
     findings: list[Finding] = []
     findings += _unmapped_verbs(document, verb_ranks)
+    findings += _overridden_levels(document, verb_ranks, level_names)
     findings += _bloom_progression(document, verb_ranks, level_names, week_notes or {})
     findings += _outcome_topics(document)
     findings += _repeated_sentences(document)
@@ -90,8 +145,32 @@ def _unmapped_verbs(document: ParsedCourse, verb_ranks: dict[str, int]) -> list[
         )
         for week in document.weeks
         for objective in week.objectives
-        if objective.kind == "outcome" and objective.verb.lower() not in verb_ranks
+        if objective.kind == "outcome"
+        and objective.verb.lower() not in verb_ranks
+        and not (_stored(objective) and _stored(objective).overridden)
     ]
+
+
+def _overridden_levels(
+    document: ParsedCourse, verb_ranks: dict[str, int], level_names: dict[int, str]
+) -> list[Finding]:
+    """Levels an admin set by hand: listed so that an override is a visible decision."""
+    findings = []
+    for week in document.weeks:
+        for objective in week.objectives:
+            stored = _stored(objective)
+            if stored is None or not stored.overridden:
+                continue
+            mapped = verb_ranks.get(objective.verb.lower())
+            follows = f"the verb “{objective.verb}” maps to {level_names[mapped]}" if mapped else "unmapped verb"
+            findings.append(
+                Finding(
+                    "bloom-override",
+                    f"Week {week.number}, objective {objective.order}",
+                    f"level set by hand to {stored.name or 'none'} ({follows})",
+                )
+            )
+    return findings
 
 
 def _bloom_progression(
@@ -101,9 +180,7 @@ def _bloom_progression(
     floor_so_far = 0  # the highest "lowest level" any earlier week already held its learners to
     previous_mean: float | None = None
     for week in document.weeks:
-        ranks = [
-            verb_ranks[o.verb.lower()] for o in week.objectives if o.kind == "outcome" and o.verb.lower() in verb_ranks
-        ]
+        ranks = [rank for o in week.objectives if o.kind == "outcome" and (rank := _rank(o, verb_ranks)) is not None]
         if not ranks:
             continue
         lowest, mean = min(ranks), sum(ranks) / len(ranks)

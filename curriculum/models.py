@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -123,7 +124,12 @@ class Objective(models.Model):
         null=True,
         blank=True,
         related_name="objectives",
-        help_text="Set from the verb mapping on import; routines have none.",
+        help_text="Follows the verb through the Bloom verb mapping unless overridden; routines have none.",
+    )
+    bloom_level_overridden = models.BooleanField(
+        "override level",
+        default=False,
+        help_text="Tick to keep the level chosen here instead of the one the verb maps to.",
     )
     history = HistoricalRecords()
 
@@ -219,3 +225,73 @@ class CapstoneDeliverable(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ImportBaseline(models.Model):
+    """What the last import wrote into one record, field by field: the base of the three-way
+    merge that lets a re-import apply the file's changes without undoing an admin's edits.
+
+    `record` names the record by its place in the document ("week:3/objective:1"), the same
+    identity the import matches records by, so the base survives renumbered primary keys.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="import_baselines")
+    record = models.CharField(max_length=80)
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "record"], name="import_baseline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.course} {self.record}"
+
+
+class ImportConflictQuerySet(models.QuerySet):
+    def open(self) -> "ImportConflictQuerySet":
+        return self.filter(resolution="")
+
+
+class ImportConflict(models.Model):
+    """A field that both an admin and the customer's file changed since the last import.
+    The admin's value stays until someone chooses (here in the admin, or `--take-file`)."""
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "Open"
+        KEPT = "kept", "Kept the admin's value"
+        TOOK_FILE = "took_file", "Took the file's value"
+        GONE = "gone", "No longer in conflict"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="import_conflicts")
+    record = models.CharField(max_length=80)
+    field = models.CharField(max_length=40)
+    label = models.CharField(max_length=200, help_text="Where it is, e.g. “Week 3, objective 1”.")
+    line = models.PositiveIntegerField(null=True, blank=True, help_text="The line in the imported file.")
+    source_name = models.CharField(max_length=200)
+    admin_value = models.TextField(blank=True)
+    file_value = models.TextField(blank=True)
+    detected_at = models.DateTimeField()
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, default="", blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    objects = ImportConflictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "detected_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "record", "field"],
+                condition=models.Q(resolution=""),
+                name="import_conflict_one_open_per_field",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}, {self.field_name}: import conflict"
+
+    @property
+    def field_name(self) -> str:
+        return self.field.replace("_", " ")

@@ -75,6 +75,7 @@ class ParsedProject:
     title: str
     line: int
     description: str = ""
+    description_line: int = 0
     deliverables: list[ParsedDeliverable] = field(default_factory=list)
 
 
@@ -82,6 +83,7 @@ class ParsedProject:
 class ParsedCourse:
     title: str
     introduction: str
+    title_line: int = 1
     introduction_lines: list[int] = field(default_factory=list)  # source line of each paragraph
     weeks: list[ParsedWeek] = field(default_factory=list)
     projects: list[ParsedProject] = field(default_factory=list)
@@ -134,7 +136,7 @@ def parse_curriculum(text: str) -> ParsedCourse:
     if _BULLET.match(title_line) or not title:
         raise CurriculumFormatError(first_line, "expected the course title (“Welcome to <title>!”) on the first line")
 
-    course = ParsedCourse(title=title, introduction="")
+    course = ParsedCourse(title=title, introduction="", title_line=first_line)
     intro_lines: list[tuple[int, str]] = []
     section = "introduction"
     week: ParsedWeek | None = None
@@ -217,6 +219,7 @@ def parse_curriculum(text: str) -> ParsedCourse:
                     )
                 )
             elif project is not None and not project.deliverables:
+                project.description_line = project.description_line or number
                 project.description = f"{project.description} {line}".strip()
             else:
                 raise CurriculumFormatError(

@@ -1,54 +1,17 @@
 import pytest
 from django.urls import reverse
 
-from curriculum.models import Objective, Week
+from curriculum.models import Objective
+
+from .support import week_change_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _week_change_data(week: Week) -> dict:
-    objectives = list(week.objectives.order_by("order"))
-    lab = week.lab
-    data = {
-        "course": week.course_id,
-        "number": week.number,
-        "title": week.title,
-        "progression_note": "",
-        "objectives-TOTAL_FORMS": len(objectives),
-        "objectives-INITIAL_FORMS": len(objectives),
-        "objectives-MIN_NUM_FORMS": 0,
-        "objectives-MAX_NUM_FORMS": 1000,
-        "lab-TOTAL_FORMS": 1,
-        "lab-INITIAL_FORMS": 1,
-        "lab-MIN_NUM_FORMS": 0,
-        "lab-MAX_NUM_FORMS": 1,
-        "lab-0-id": lab.pk,
-        "lab-0-week": week.pk,
-        "lab-0-title": lab.title,
-        "lab-0-scenario": lab.scenario,
-        "lab-0-tools": lab.tools,
-        "lab-0-constraints": lab.constraints,
-        "lab-0-expected_evidence": lab.expected_evidence,
-    }
-    for index, objective in enumerate(objectives):
-        data.update(
-            {
-                f"objectives-{index}-id": objective.pk,
-                f"objectives-{index}-week": week.pk,
-                f"objectives-{index}-order": objective.order,
-                f"objectives-{index}-kind": objective.kind,
-                f"objectives-{index}-verb": objective.verb,
-                f"objectives-{index}-text": objective.text,
-                f"objectives-{index}-bloom_level": objective.bloom_level_id or "",
-            }
-        )
-    return data
 
 
 def test_admin_edit_of_an_objective_is_recorded_with_who_and_what(course, people, client_for):
     week = course.weeks.get(number=3)
     client = client_for(people.admin)
-    data = _week_change_data(week)
+    data = week_change_data(week)
     data["objectives-1-text"] = "Evaluate REST error contracts against RFC 9457 in a guided scenario."
     response = client.post(reverse("admin:curriculum_week_change", args=[week.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -104,7 +67,7 @@ def test_history_page_query_count_is_bounded(course, people, client_for, django_
 
 def test_saving_an_untouched_week_form_with_crlf_textareas_records_no_lab_change(course, people, client_for):
     week = course.weeks.get(number=5)
-    data = _week_change_data(week)
+    data = week_change_data(week)
     for field in ("lab-0-tools", "lab-0-constraints", "lab-0-expected_evidence", "lab-0-scenario"):
         data[field] = data[field].replace("\n", "\r\n")  # what a browser sends
     lab_history = week.lab.history.count()

@@ -180,16 +180,19 @@ def test_an_import_never_removes_a_week_that_holds_an_extension(course):
 def test_a_week_with_extensions_or_student_work_cannot_be_removed_and_the_import_says_why(course):
     """The import refuses to drop weeks before it gets here; this is its last guard, the
     same one for extensions (PROTECT since cohorts 0002) as for weekly work."""
-    from curriculum.services import _Applier
+    from curriculum.services import _Merger
+
+    def merger():
+        return _Merger(reason="test", source="test.txt", take_file=False, baselines={})
 
     cohort = CohortFactory(course=course)
     week = course.weeks.get(number=2)
     extension = ExtensionFactory(cohort=cohort, week=week)
     with pytest.raises(CurriculumImportError, match=r"^Week 2 cannot be removed: 1 extension still refer"):
-        _Applier(reason="test").delete(week, "Week 2")
+        merger().delete(week, "week:2", "Week 2")
     WeeklyWorkFactory(cohort=cohort, student=extension.student, week=week)
     with pytest.raises(CurriculumImportError, match=r"^Week 2 cannot be removed: 1 extension, 1 weekly work still"):
-        _Applier(reason="test").delete(week, "Week 2")
+        merger().delete(week, "week:2", "Week 2")
     assert course.weeks.filter(number=2).exists()
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 
 from curriculum.lint import lint_course, lint_document
 from curriculum.parsing import parse_curriculum
+from curriculum.services import objective_update
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +97,8 @@ def test_lint_of_the_imported_course_matches_the_document(course):
 
 def test_lint_sees_admin_edits(course):
     objective = course.weeks.get(number=12).objectives.get(order=1)
-    objective.verb, objective.text = "Recall", "Recall the principles of Structured Logs."
-    objective.save()
+    objective_update(objective=objective, verb="Recall", text="Recall the principles of Structured Logs.")
+    assert objective.bloom_level.key == "remember"
     checks = {f.check for f in lint_course(course)}
     assert "bloom-progression" in checks
 
