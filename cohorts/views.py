@@ -5,6 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import service_error_text
+
 from . import policies, selectors, services
 from .forms import ExtensionGrantForm, MembershipAddForm, MentorAssignForm
 from .models import Cohort, Extension, Membership, MentorAssignment
@@ -15,10 +17,6 @@ def _managed_cohort(request: HttpRequest, slug: str) -> Cohort:
     if not policies.can_manage_cohort(request.user, cohort):
         raise Http404("No such cohort.")
     return cohort
-
-
-def _form_errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @login_required
@@ -70,7 +68,7 @@ def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
                 cohort=cohort, user=form.cleaned_data["email"], role=form.cleaned_data["role"]
             )
         except ValidationError as exc:
-            messages.error(request, _form_errors(exc))
+            messages.error(request, service_error_text(exc))
         else:
             messages.success(request, f"Added {membership.user.email} as {membership.get_role_display().lower()}.")
     else:
@@ -97,7 +95,7 @@ def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.mentor_assign(cohort=cohort, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _form_errors(exc))
+            messages.error(request, service_error_text(exc))
         else:
             messages.success(request, f"{form.cleaned_data['mentor']} now mentors {form.cleaned_data['student']}.")
     else:
@@ -125,7 +123,7 @@ def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _form_errors(exc))
+            messages.error(request, service_error_text(exc))
         else:
             messages.success(request, f"Extended week {extension.week.number} for {extension.student}.")
     else:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -23,6 +23,8 @@ from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from core.forms import add_service_errors, service_error_text
+from core.http import PRIVATE, attachment_response
 from submissions.uploads import download_content_type
 
 from . import cache as page_cache
@@ -134,24 +136,18 @@ def public_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _not_found(request)
     if not proof.is_file:
         return _not_found(request)
+    portfolio = proof.entry.portfolio
     try:
-        handle = proof.artifact.file.open("rb")
-    except FileNotFoundError:
+        response = attachment_response(
+            proof.artifact.file,
+            filename=proof.name or f"evidence-{proof.pk}",
+            content_type=download_content_type(proof.content_type),
+            cache_control="public, max-age=0, must-revalidate" if portfolio.is_world_visible else PRIVATE,
+        )
+    except Http404:  # missing from storage
         return _not_found(request)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=proof.name or f"evidence-{proof.pk}",
-        content_type=download_content_type(proof.content_type),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["X-Checksum-SHA256"] = proof.sha256
     response["ETag"] = f'"{proof.sha256}"'
-    portfolio = proof.entry.portfolio
-    response["Cache-Control"] = (
-        "public, max-age=0, must-revalidate" if portfolio.is_world_visible else "private, no-store"
-    )
     if not portfolio.is_indexable:
         response["X-Robots-Tag"] = "noindex"
     return response
@@ -172,11 +168,7 @@ def editor(request: HttpRequest) -> HttpResponse:
                 target = portfolio or services.portfolio_ensure(user=request.user)
                 services.portfolio_update_profile(portfolio=target, **form.cleaned_data)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Portfolio saved.")
                 return redirect("portfolios:editor")
@@ -215,7 +207,7 @@ def publish(request: HttpRequest, work_id: int) -> HttpResponse:
                     include_score=form.cleaned_data.get("include_score", False),
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Published “{work.target_label}” to your portfolio.")
                 return redirect("portfolios:editor")
@@ -256,7 +248,7 @@ def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             services.entry_move(entry=entry, by=request.user, direction=action)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, service_error_text(exc))
     return redirect(reverse("portfolios:editor") + "#entries")
 
 
@@ -271,25 +263,19 @@ def _own_portfolio(request: HttpRequest) -> Portfolio:
 @require_GET
 def export_zip(request: HttpRequest) -> HttpResponse:
     portfolio = _own_portfolio(request)
-    response = FileResponse(
+    return attachment_response(
         exports.build_zip(portfolio),
-        as_attachment=True,
         filename=f"portfolio-{slugify(portfolio.slug)}.zip",
         content_type="application/zip",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 @require_GET
 def export_pdf(request: HttpRequest) -> HttpResponse:
     portfolio = _own_portfolio(request)
-    response = FileResponse(
+    return attachment_response(
         exports.build_pdf(portfolio),
-        as_attachment=True,
         filename=f"portfolio-{slugify(portfolio.slug)}.pdf",
         content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

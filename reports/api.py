@@ -16,6 +16,7 @@ from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_view_cohort
+from core.http import attachment_response
 
 from . import policies, services
 from .models import ReportRun
@@ -103,11 +104,6 @@ class ReportRunViewSet(viewsets.GenericViewSet):
         run = policies.run_get_for_user(request.user, int(pk))
         if run.status != ReportRun.Status.SUCCEEDED or not run.file:
             raise Http404("This report has no file yet.")
-        filename = run.file.name.rsplit("/", 1)[-1]
-        response = FileResponse(
-            run.file.open("rb"), as_attachment=True, filename=filename, content_type=run.content_type
+        return attachment_response(
+            run.file, filename=run.file.name.rsplit("/", 1)[-1], content_type=run.content_type, inline_styles=True
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
-        return response

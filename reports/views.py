@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts.models import Membership
 from cohorts.policies import is_platform_admin
+from core.forms import add_service_errors, service_error_text
+from core.http import attachment_response
 
 from . import selectors, services
 from .forms import ReportRequestForm
@@ -43,7 +45,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 kind=kind, fmt=data["format"], cohort=cohort, student=student, by=request.user
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{run.get_kind_display()} requested; it is being built.")
             return redirect("reports:detail", pk=run.pk)
@@ -87,13 +89,9 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
     run = run_get_for_user(request.user, pk)
     if run.status != ReportRun.Status.SUCCEEDED or not run.file:
         raise Http404("This report has no file yet.")
-    filename = run.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(run.file.open("rb"), as_attachment=True, filename=filename, content_type=run.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Even if a browser renders the HTML report in place, it runs nothing and loads nothing.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return attachment_response(
+        run.file, filename=run.file.name.rsplit("/", 1)[-1], content_type=run.content_type, inline_styles=True
+    )
 
 
 @login_required
@@ -103,7 +101,7 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.report_retry(run=run, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, service_error_text(exc))
     else:
         messages.success(request, "Trying again.")
     return redirect("reports:detail", pk=run.pk)

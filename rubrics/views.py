@@ -6,7 +6,7 @@ policies.py (404 for missing and forbidden alike)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, roles_for_user
 from core.csv import csv_line_writer
+from core.forms import add_service_errors
+from core.http import attachment_response
 from submissions import selectors as submission_selectors
 from submissions import uploads
 from submissions.content import readable
@@ -103,21 +105,13 @@ def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
             messages.success(request, f"Scored {assessment.score} / 100 and {verb}.")
             return redirect("rubrics:queue")
     revision.work.refresh_from_db()
     return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form), status=400)
-
-
-def _add_service_errors(form: ScoringForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Feedback for the author -------------------------------------------------------------------
@@ -147,7 +141,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
                     feedback=form.cleaned_data["feedback"],
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Self-assessment saved.")
                 return redirect("rubrics:feedback", pk=revision.pk)
@@ -233,7 +227,7 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
                     work=work, by=request.user, scores=form.scores(), feedback=form.cleaned_data["feedback"]
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -308,7 +302,7 @@ def peer_review(request: HttpRequest, pk: int) -> HttpResponse:
                         feedback=form.cleaned_data["feedback"],
                     )
                 except ValidationError as exc:
-                    _add_service_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, "Thank you: your peer review was sent.")
                     return redirect("rubrics:peer_queue")
@@ -342,19 +336,11 @@ def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) 
     artifact, anonymise = policies.artifact_get_for_reviewer(request.user, revision_pk, artifact_pk)
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
-    try:
-        handle = artifact.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
     extension = artifact.original_name.rsplit(".", 1)[-1][:10] if "." in artifact.original_name else "bin"
     name = f"evidence-{artifact.pk}.{extension}" if anonymise else (artifact.original_name or f"evidence-{artifact.pk}")
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type=uploads.download_content_type(artifact.content_type)
+    return attachment_response(
+        artifact.file, filename=name, content_type=uploads.download_content_type(artifact.content_type)
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Gradebook ---------------------------------------------------------------------------------
@@ -412,9 +398,8 @@ def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
     cohort = cohort_get_for_user(request.user, slug)
     student = get_object_or_404(User, pk=student_id)
-    if (
-        not can_view_student(request.user, cohort, student)
-        or not Membership.objects.is_student(user=student, cohort=cohort)
+    if not can_view_student(request.user, cohort, student) or not Membership.objects.is_student(
+        user=student, cohort=cohort
     ):
         raise Http404("No such student.")
     return render(request, "rubrics/progress.html", {"p": selectors.student_progress(cohort, student)})
@@ -454,7 +439,7 @@ def calibration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 title=form.cleaned_data["title"],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Calibration run started; the mentors find it in their review queue.")
             return redirect("rubrics:calibration", pk=run.pk)
@@ -489,7 +474,7 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         calibration_run=run,
                     )
                 except ValidationError as exc:
-                    _add_service_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, "Calibration scores saved. Here is how the mentors agree so far.")
                     return redirect("rubrics:calibration", pk=run.pk)

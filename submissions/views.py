@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,8 @@ from accounts.models import User
 from cohorts.models import Membership
 from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
+from core.forms import add_service_errors, service_error_text
+from core.http import attachment_response
 from curriculum.models import CapstoneDeliverable, Week
 
 from . import policies, selectors, services, uploads
@@ -24,10 +26,6 @@ from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntr
 from .models import Artifact, RiskEntry, WeeklyWork
 
 AUTOSAVE_HEADER = "X-Autosave"
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 # --- Dashboard ---------------------------------------------------------------------------
@@ -169,8 +167,8 @@ def work_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         status = 409 if isinstance(exc, services.DraftConflict) else 400
         if autosave:
-            return JsonResponse({"ok": False, "error": _messages_of(exc)}, status=status)
-        form.add_error(None, exc)
+            return JsonResponse({"ok": False, "error": service_error_text(exc)}, status=status)
+        add_service_errors(form, exc)
         return _workspace_response(request, work, form=form, status=status)
     if autosave:
         saved = work.draft_saved_at.astimezone(ZoneInfo(request.user.time_zone or work.cohort.time_zone))
@@ -203,14 +201,14 @@ def work_submit(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_service_errors(form, exc)
         status = 409 if isinstance(exc, services.DraftConflict) else 400
         return _workspace_response(request, work, form=form, status=status)
     data["draft_version"] = str(work.draft_version)  # the page now holds the saved draft
     try:
         revision = services.work_submit(work=work, by=request.user, expected_version=work.draft_version)
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_service_errors(form, exc)
         return _workspace_response(request, work, form=form, status=400)
     late = " It was marked late." if revision.is_late else ""
     messages.success(request, f"Submitted as revision {revision.number}.{late}")
@@ -243,7 +241,7 @@ def artifact_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            form.add_error("file", exc.messages[0] if not hasattr(exc, "error_dict") else _messages_of(exc))
+            add_service_errors(form, exc, default_field="file")
         else:
             messages.success(request, f"Uploaded {artifact.original_name}.")
             return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
@@ -260,7 +258,7 @@ def artifact_link(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.artifact_add_link(work=work, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, _messages_of(exc))
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Link added.")
             return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
@@ -286,20 +284,11 @@ def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
     artifact = policies.artifact_get_for_download(request.user, pk)
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
-    try:
-        handle = artifact.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return attachment_response(
+        artifact.file,
         filename=artifact.original_name or f"evidence-{artifact.pk}",
         content_type=uploads.download_content_type(artifact.content_type),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Risk and defect log -----------------------------------------------------------------
@@ -332,7 +321,7 @@ def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.risk_entry_create(student=work.student, cohort=work.cohort, week=work.week, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+            messages.error(request, service_error_text(exc))
         else:
             messages.success(request, "Entry added to your defect and risk log.")
         return _risks_redirect(work)
@@ -353,7 +342,7 @@ def risk_close(request: HttpRequest, pk: int, risk_id: int) -> HttpResponse:
         try:
             services.risk_entry_close(entry=entry, week=work.week, resolution=form.cleaned_data["resolution"])
         except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+            messages.error(request, service_error_text(exc))
         else:
             messages.success(request, f"Closed “{entry.title}” in week {work.week.number}.")
     return _risks_redirect(work)
