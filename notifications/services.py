@@ -5,10 +5,12 @@ Exactly once: a reminder is a `ReminderLog` row, unique per (recipient, kind, su
 period). The sweep inserts candidate rows ignoring conflicts (only one of any number of
 concurrent sweeps can create a row), then claims pending rows with one conditional
 UPDATE (a row is claimed by exactly one sweep), delivers them, and marks them sent. A
-sweep that dies after claiming leaves rows "sending"; after CLAIM_EXPIRY the next sweep
-claims them again, so a crash delays a reminder but never loses it. The in-app
-notification is unique per log row, so a retried delivery never shows it twice; an
-e-mail handed to the SMTP server just before a crash can be sent again (at least once).
+sweep that dies after claiming leaves rows "sending"; after REMINDER_CLAIM_EXPIRY the next
+sweep claims them again, so a crash delays a reminder but never loses it. E-mails are
+claimed, sent and marked sent one at a time, so a crash in the middle of a batch can send
+again only the one e-mail handed to the SMTP server at that instant (at most one duplicate
+per crash; SMTP cannot do better). The in-app notification is unique per log row, so a
+retried delivery never shows it twice.
 """
 
 import datetime
@@ -16,6 +18,8 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
@@ -30,9 +34,13 @@ from .reminders import Reminder, SweepData, registered_kinds
 
 logger = logging.getLogger(__name__)
 
-CLAIM_EXPIRY = datetime.timedelta(minutes=15)
 MAX_DELIVERY_ATTEMPTS = 5
 DELIVERY_BATCH = 500
+
+
+def claim_expiry() -> datetime.timedelta:
+    """How long a claimed row is left to the sweep that claimed it before another takes it."""
+    return datetime.timedelta(seconds=settings.REMINDER_CLAIM_EXPIRY)
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,23 @@ def reminders_deliver(
     *, now: datetime.datetime | None = None, log_ids: list[int] | None = None, send_email: bool = True
 ) -> tuple[int, int]:
     """Claim waiting reminders (or only `log_ids`), deliver them, mark them sent. Returns
-    (delivered, failed). A fixed number of queries per batch of DELIVERY_BATCH. The demo
-    passes send_email=False: its addresses are not real."""
-    now = now or timezone.now()
+    (delivered, failed). The demo passes send_email=False: its addresses are not real."""
+    _claimed, delivered, failed = _deliver_batch(now=now or timezone.now(), log_ids=log_ids, send_email=send_email)
+    return delivered, failed
+
+
+def _deliver_batch(*, now: datetime.datetime, log_ids: list[int] | None, send_email: bool) -> tuple[int, int, int]:
+    """One batch of up to DELIVERY_BATCH rows: (claimed, delivered, failed).
+
+    In-app notifications are created for the whole batch at once (a fixed number of
+    queries). E-mails are then claimed, sent and marked one at a time, each in its own
+    autocommitted UPDATEs, so a crash in the middle of a batch leaves every e-mail sent
+    before it marked sent, every one after it waiting for the next sweep, and at most the
+    one handed to the SMTP server at that instant claimed but unmarked (sent again once its
+    claim expires: the only duplicate SMTP allows)."""
     token = secrets.token_hex(16)
     claimable = Q(status=ReminderLog.Status.PENDING) | Q(
-        status=ReminderLog.Status.SENDING, claimed_at__lt=now - CLAIM_EXPIRY
+        status=ReminderLog.Status.SENDING, claimed_at__lt=now - claim_expiry()
     )
     waiting = ReminderLog.objects.filter(claimable)
     if log_ids is not None:
@@ -96,7 +115,7 @@ def reminders_deliver(
     )
     logs = list(ReminderLog.objects.filter(claim_token=token).select_related("recipient").order_by("pk"))
     if not logs:
-        return 0, 0
+        return 0, 0, 0
     preferences = preferences_for({log.recipient_id for log in logs})
 
     in_app = []
@@ -118,45 +137,72 @@ def reminders_deliver(
             emails.append(log)
     Notification.objects.bulk_create(in_app, ignore_conflicts=True)
 
-    failed: dict[int, str] = {}
-    emailed: list[int] = []
-    if emails:
-        connection = get_connection()
-        try:
-            connection.open()
-            for log in emails:
-                try:
-                    connection.send_messages([reminder_email(log)])
-                except Exception as exc:  # noqa: BLE001 - one bad address must not stop the others
-                    failed[log.pk] = f"{exc.__class__.__name__}: {exc}"
-                else:
-                    emailed.append(log.pk)
-        except Exception as exc:  # noqa: BLE001 - the mail server is away: retry every e-mail later
-            for log in emails:
-                if log.pk not in emailed:
-                    failed.setdefault(log.pk, f"{exc.__class__.__name__}: {exc}")
-        finally:
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001
-                logger.warning("Closing the mail connection failed", exc_info=True)
-
-    delivered_ids = [log.pk for log in logs if log.pk not in failed]
-    if emailed:
-        ReminderLog.objects.filter(pk__in=emailed).update(emailed=True)
-    ReminderLog.objects.filter(pk__in=delivered_ids, claim_token=token).update(
-        status=ReminderLog.Status.SENT, sent_at=now, claim_token=""
-    )
-    if failed:
-        logger.warning("%d reminder e-mail(s) failed; they will be retried", len(failed))
-        error = next(iter(failed.values()))[:500]
-        ReminderLog.objects.filter(pk__in=list(failed), claim_token=token).update(
-            status=ReminderLog.Status.PENDING, attempts=F("attempts") + 1, last_error=error, claim_token=""
+    email_ids = {log.pk for log in emails}
+    without_email = [log.pk for log in logs if log.pk not in email_ids]
+    if without_email:
+        ReminderLog.objects.filter(pk__in=without_email, claim_token=token).update(
+            status=ReminderLog.Status.SENT, sent_at=now, claim_token=""
         )
-        ReminderLog.objects.filter(
-            pk__in=list(failed), status=ReminderLog.Status.PENDING, attempts__gte=MAX_DELIVERY_ATTEMPTS
-        ).update(status=ReminderLog.Status.FAILED)
-    return len(delivered_ids), len(failed)
+    if not emails:
+        return len(logs), len(without_email), 0
+    # E-mail rows go back to waiting and are claimed again one by one just before sending:
+    # a crash then strands at most one of them for CLAIM_EXPIRY, not the rest of the batch.
+    ReminderLog.objects.filter(pk__in=email_ids, claim_token=token).update(
+        status=ReminderLog.Status.PENDING, claim_token=""
+    )
+    delivered, failed = _send_emails(emails, now=now, token=token)
+    return len(logs), len(without_email) + delivered, failed
+
+
+def _send_emails(emails: list[ReminderLog], *, now: datetime.datetime, token: str) -> tuple[int, int]:
+    delivered = failed = 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - the mail server is away: every e-mail waits for a later sweep
+        for log in emails:
+            _email_failed(log, token=token, error=exc, claimed=False)
+        return 0, len(emails)
+    try:
+        for log in emails:
+            claimed = ReminderLog.objects.filter(pk=log.pk, status=ReminderLog.Status.PENDING, emailed=False).update(
+                status=ReminderLog.Status.SENDING, claim_token=token, claimed_at=now
+            )
+            if not claimed:
+                continue  # another sweep took it meanwhile
+            try:
+                connection.send_messages([reminder_email(log)])
+            except SoftTimeLimitExceeded:
+                raise  # the task is out of time: stop here, the rest waits for the next sweep
+            except Exception as exc:  # noqa: BLE001 - one bad address must not stop the others
+                _email_failed(log, token=token, error=exc, claimed=True)
+                failed += 1
+                continue
+            ReminderLog.objects.filter(pk=log.pk, claim_token=token).update(
+                status=ReminderLog.Status.SENT, emailed=True, sent_at=now, claim_token=""
+            )
+            delivered += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001
+            logger.warning("Closing the mail connection failed", exc_info=True)
+    if failed:
+        logger.warning("%d reminder e-mail(s) failed; they will be retried", failed)
+    return delivered, failed
+
+
+def _email_failed(log: ReminderLog, *, token: str, error: Exception, claimed: bool) -> None:
+    """Leave the row waiting for a later sweep, or give up after MAX_DELIVERY_ATTEMPTS."""
+    rows = ReminderLog.objects.filter(pk=log.pk)
+    rows = rows.filter(claim_token=token) if claimed else rows.filter(status=ReminderLog.Status.PENDING)
+    given_up = log.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+    rows.update(
+        status=ReminderLog.Status.FAILED if given_up else ReminderLog.Status.PENDING,
+        attempts=F("attempts") + 1,
+        last_error=f"{error.__class__.__name__}: {error}"[:500],
+        claim_token="",
+    )
 
 
 def reminders_sweep(
@@ -172,10 +218,10 @@ def reminders_sweep(
     reminders_record(reminders=found)
     delivered = failed = 0
     while True:
-        batch_delivered, batch_failed = reminders_deliver(now=now, send_email=send_email)
+        claimed, batch_delivered, batch_failed = _deliver_batch(now=now, log_ids=None, send_email=send_email)
         delivered += batch_delivered
         failed += batch_failed
-        if batch_delivered + batch_failed < DELIVERY_BATCH:
+        if claimed < DELIVERY_BATCH:
             break
     return SweepResult(found=len(found), delivered=delivered, failed=failed)
 

@@ -1,13 +1,11 @@
 """Reports survive a killed worker: real `celery worker` processes on a private Redis and
-the test database (see tests/core/test_worker.py for the machinery reused here)."""
+the test database (tests/workers.py)."""
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,68 +13,20 @@ import pytest
 from core.queue import publish
 from reports.models import ReportRun
 from reports.services import report_request
-from tests.core.test_worker import (
-    BASE_DIR,
-    CELERY,
-    VISIBILITY_TIMEOUT,
-    PrivateRedis,
-    SharedDatabase,
-    Workers,
-    celery_publishing_to,
-    wait_for,
-)
 from tests.factories import MembershipFactory
+from tests.redis_server import PrivateRedis
+from tests.workers import SharedDatabase, Workers, celery_publishing_to, wait_for
 
 
 class ReportWorkers(Workers):
-    """Workers that load tests.reports.worker_hooks, with extra environment."""
+    """Workers that load tests.reports.worker_hooks and write files to their own media root."""
 
     def __init__(self, redis: PrivateRedis, database: SharedDatabase, media_root: str) -> None:
-        super().__init__(redis, database)
+        super().__init__(redis, database, include="tests.reports.worker_hooks")
         self.media_root = media_root
-        self.extra_env: dict[str, str] = {}
 
-    def start(self) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "courseplatform.test_settings",
-            "DATABASE_URL": self.database.url,
-            "REDIS_URL": self.redis.url,
-            "CELERY_BROKER_URL": self.redis.url,
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "CELERY_TASK_TIME_LIMIT": str(VISIBILITY_TIMEOUT - 1),
-            "CELERY_TASK_SOFT_TIME_LIMIT": str(VISIBILITY_TIMEOUT - 2),
-            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-            "DEBUG": "false",
-            "REPORTS_TEST_MEDIA_ROOT": self.media_root,
-            **self.extra_env,
-        }
-        process = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "courseplatform",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "-I",
-                "tests.reports.worker_hooks",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"report-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(process)
-        return process
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "REPORTS_TEST_MEDIA_ROOT": self.media_root, **self.extra_env}
 
 
 @pytest.fixture
