@@ -428,3 +428,11 @@ CURRICULUM_OVERLAY_PATH = BASE_DIR / "curriculum" / "data" / "course_overlay.jso
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 if UPLOAD_MAX_BYTES <= 0:
     raise ImproperlyConfigured("UPLOAD_MAX_BYTES must be a positive number of bytes.")
+# ZIP evidence is unpacked (bounded, in memory) and checked before it is stored
+# (submissions/archives.py): entry count, unpacked size and ratio, names, links, nesting.
+ARCHIVE_MAX_ENTRIES = env.int("ARCHIVE_MAX_ENTRIES", default=1000)
+ARCHIVE_MAX_UNPACKED_BYTES = env.int("ARCHIVE_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+ARCHIVE_MAX_RATIO = env.int("ARCHIVE_MAX_RATIO", default=100)
+for _name in ("ARCHIVE_MAX_ENTRIES", "ARCHIVE_MAX_UNPACKED_BYTES", "ARCHIVE_MAX_RATIO"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")

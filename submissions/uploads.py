@@ -18,6 +18,8 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 
+from .archives import check_zip_archive
+
 # Detected MIME type → (canonical extension, extensions a file name may carry)
 BINARY_TYPES = {
     "application/pdf": ("pdf", {"pdf"}),
@@ -94,6 +96,8 @@ def check_upload(upload: File) -> CheckedUpload:
                 f"Rename it to end in .{canonical}.",
                 code="name_mismatch",
             )
+        if kind.mime == "application/zip":
+            check_zip_archive(upload, size=size)
         return CheckedUpload(content_type=kind.mime, extension=canonical, size=size, sha256=digest.hexdigest())
 
     # Not a known binary format: accept only clean UTF-8 text that is not markup.
