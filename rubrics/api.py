@@ -18,9 +18,6 @@ from rest_framework.reverse import reverse
 
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from cohorts.models import Membership
-from cohorts.policies import is_platform_admin
-from cohorts.selectors import roles_for_user
 from submissions import selectors as submission_selectors
 from submissions.api import DOWNLOAD_TYPES
 from submissions.content import readable
@@ -114,8 +111,7 @@ class ReviewQueueViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = ReviewQueueQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        roles = roles_for_user(request.user)
-        if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
+        if not policies.can_use_review_queue(request.user):
             raise exceptions.PermissionDenied("The review queue is for mentors and instructors.")
         # The page's queue (one query), narrowed by the filters.
         items = selectors.review_queue(

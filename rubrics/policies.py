@@ -6,6 +6,7 @@ from django.http import Http404
 from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin
+from cohorts.selectors import roles_for_user
 from submissions.models import Artifact, Revision, WeeklyWork
 from submissions.policies import can_view_work
 
@@ -41,7 +42,32 @@ def can_view_gradebook(user: User, cohort: Cohort) -> bool:
     return _active(user) and Membership.objects.is_teacher(user=user, cohort=cohort)
 
 
+def can_use_review_queue(user: User, *, roles: set[str] | None = None) -> bool:
+    """The review queue (page and API) is for mentors and instructors of any cohort and for
+    platform admins; students review their peers from the peer queue instead. `roles`: the
+    user's roles (cohorts.selectors.roles_for_user) when the caller has them already."""
+    if not _active(user):
+        return False
+    if is_platform_admin(user):
+        return True
+    if roles is None:
+        roles = roles_for_user(user)
+    return bool(roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR})
+
+
 def can_run_calibration(user: User, cohort: Cohort) -> bool:
+    """Start calibration runs and read their results: the cohort's instructors and admins."""
+    return _active(user) and can_manage_cohort(user, cohort)
+
+
+def is_calibration_mentor(user: User, run: CalibrationRun) -> bool:
+    """One of the mentors asked to score the run's revision (each scores it once)."""
+    return _active(user) and run.mentors.filter(pk=user.pk).exists()
+
+
+def can_assign_peer_reviewers(user: User, cohort: Cohort) -> bool:
+    """Assign peer reviewers now, without waiting for the submit task or the schedule: the
+    cohort's instructors and admins."""
     return _active(user) and can_manage_cohort(user, cohort)
 
 
@@ -112,7 +138,7 @@ def calibration_run_get_for_user(user: User, pk: int) -> CalibrationRun:
     run = CalibrationRun.objects.select_related("cohort", "rubric", "created_by").filter(pk=pk).first()
     if run is None or not _active(user):
         raise Http404("No such calibration run.")
-    if can_manage_cohort(user, run.cohort) or run.mentors.filter(pk=user.pk).exists():
+    if can_run_calibration(user, run.cohort) or is_calibration_mentor(user, run):
         return run
     raise Http404("No such calibration run.")
 

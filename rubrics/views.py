@@ -35,7 +35,7 @@ from .models import Assessment, SelfAssessmentDraft
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     roles = roles_for_user(request.user)
-    if not (is_platform_admin(request.user) or roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR}):
+    if not policies.can_use_review_queue(request.user, roles=roles):
         return redirect("rubrics:peer_queue")
     return render(
         request,
@@ -454,7 +454,7 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     they have scored, so nobody anchors on the others) show the agreement."""
     run = policies.calibration_run_get_for_user(request.user, pk)
     is_manager = policies.can_run_calibration(request.user, run.cohort)
-    is_mentor = run.mentors.filter(pk=request.user.pk).exists()
+    is_mentor = policies.is_calibration_mentor(request.user, run)
     has_scored = Assessment.objects.filter(calibration_run=run, scorer=request.user).exists()
     revision = run.revision
     form = None
@@ -503,7 +503,7 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def peer_assign_now(request: HttpRequest, slug: str) -> HttpResponse:
     """Instructors can trigger the (otherwise lazy) peer assignment for a cohort."""
     cohort = cohort_get_for_user(request.user, slug)
-    if not policies.can_run_calibration(request.user, cohort):
+    if not policies.can_assign_peer_reviewers(request.user, cohort):
         raise Http404("No such cohort.")
     count = services.peer_assignments_ensure(cohort=cohort)
     messages.success(request, f"Peer reviewers assigned to {count} revision{'s' if count != 1 else ''}.")
