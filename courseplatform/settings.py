@@ -224,7 +224,25 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: login failures, sign-ups, resets
+ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults for sign-ups, resets, codes
+# Failed sign-ins are limited by accounts/signin_guard.py instead of allauth's per-account
+# count, which let anyone lock any account out (docs/security.md). "N/duration": N failures
+# within the duration (s, m, h, d), e.g. "20/15m".
+SIGNIN_FAILURES_PER_ADDRESS = env.str("SIGNIN_FAILURES_PER_ADDRESS", default="20/15m")
+SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.str("SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default="5/5m")
+SIGNIN_FAILURES_PER_ACCOUNT = env.str("SIGNIN_FAILURES_PER_ACCOUNT", default="20/1h")
+SIGNIN_FAILURES_PER_DEVICE = env.str("SIGNIN_FAILURES_PER_DEVICE", default="10/15m")
+SIGNIN_KNOWN_DEVICE_DAYS = env.int("SIGNIN_KNOWN_DEVICE_DAYS", default=180)
+for _name in (
+    "SIGNIN_FAILURES_PER_ADDRESS",
+    "SIGNIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+    "SIGNIN_FAILURES_PER_ACCOUNT",
+    "SIGNIN_FAILURES_PER_DEVICE",
+):
+    if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 20/15m (failures, a slash, a duration in s, m, h or d).")
+if SIGNIN_KNOWN_DEVICE_DAYS <= 0:
+    raise ImproperlyConfigured("SIGNIN_KNOWN_DEVICE_DAYS must be a positive number of days.")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Course platform] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
