@@ -38,9 +38,8 @@ def dashboard(request: HttpRequest, slug: str | None = None, student_id: int | N
     if student_id is not None:
         cohort = cohort_get_for_user(request.user, slug)
         student = get_object_or_404(User, pk=student_id)
-        if (
-            not policies.can_view_dashboard_of(request.user, cohort, student)
-            or not Membership.objects.is_student(user=student, cohort=cohort)
+        if not policies.can_view_dashboard_of(request.user, cohort, student) or not Membership.objects.is_student(
+            user=student, cohort=cohort
         ):
             raise Http404("No such student.")
     else:
