@@ -268,11 +268,11 @@ class SweepData:
         return _submitted(self.deliverable_works.get((cohort.pk, student.pk, deliverable.pk)))
 
     @cached_property
-    def retrospectives_written(self) -> set[tuple[int, int, int]]:
-        """(cohort id, student id, week id) of retrospectives with something written. One query."""
+    def retrospectives_done(self) -> set[tuple[int, int, int]]:
+        """(cohort id, student id, week id) of retrospectives done (all three fields). One query."""
         rows = (
             Retrospective.objects.filter(cohort_id__in=self.cohort_ids)
-            .exclude(retain="", improve="", scale="")
+            .done()
             .values_list("cohort_id", "student_id", "week_id")
         )
         return set(rows)
@@ -490,12 +490,13 @@ def review_waiting(data: SweepData) -> Iterator[Reminder]:
 
 @register(Kind.RETROSPECTIVE_MISSING)
 def retrospective_missing(data: SweepData) -> Iterator[Reminder]:
-    """Once per week, when the work was accepted but the retrospective is still empty."""
+    """Once per week, when the work was accepted but the retrospective is not done (retain,
+    improve and scale not all written)."""
     cohorts = {cohort.pk: cohort for cohort in data.cohorts}
     for (cohort_id, student_id, number), work in data.works.items():
         if work.state != WeeklyWork.State.ACCEPTED:
             continue
-        if (cohort_id, student_id, work.week_id) in data.retrospectives_written:
+        if (cohort_id, student_id, work.week_id) in data.retrospectives_done:
             continue
         student = data.student_by_id.get((cohort_id, student_id))
         if student is None:
@@ -563,9 +564,9 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
     if (
         previous is not None
         and previous.state == WeeklyWork.State.ACCEPTED
-        and (cohort.pk, student.pk, previous.week_id) not in data.retrospectives_written
+        and (cohort.pk, student.pk, previous.week_id) not in data.retrospectives_done
     ):
-        missing.append(f"Week {week.number - 1} retrospective: not written")
+        missing.append(f"Week {week.number - 1} retrospective: not done")
     return Reminder(
         recipient=student,
         kind=Kind.WEEKLY_DIGEST,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Length, Trim
 
 from accounts.models import User
 from cohorts.models import Cohort, Extension, Membership, MentorAssignment
@@ -206,10 +205,7 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
     )
     retros: dict[int, int] = defaultdict(int)
     for student_id in (
-        Retrospective.objects.filter(cohort=cohort, student_id__in=ids)
-        .annotate(r=Length(Trim("retain")), i=Length(Trim("improve")), s=Length(Trim("scale")))
-        .filter(r__gt=0, i__gt=0, s__gt=0)
-        .values_list("student_id", flat=True)
+        Retrospective.objects.filter(cohort=cohort, student_id__in=ids).done().values_list("student_id", flat=True)
     ):
         retros[student_id] += 1
     entries = dict(

@@ -9,6 +9,8 @@ deleted (the model and queryset layer refuse, the admin is read-only), so nothin
 student handed in is ever lost or rewritten.
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 
@@ -309,6 +311,20 @@ class RiskEntry(models.Model):
         return f"{self.get_kind_display()}: {self.title}"
 
 
+# "Retrospective done" is one rule for the dashboard, the reports and the reminders: all three
+# of retain, improve and scale written (the curriculum asks for each). A field counts as
+# written when it holds a non-space character; the same pattern runs in Python (is_done) and
+# in SQL (RetrospectiveQuerySet.done), so the two forms cannot disagree.
+RETROSPECTIVE_FIELDS = ("retain", "improve", "scale")
+_WRITTEN = r"\S"
+
+
+class RetrospectiveQuerySet(models.QuerySet):
+    def done(self) -> "RetrospectiveQuerySet":
+        """Retrospectives with all three fields written."""
+        return self.filter(**{f"{name}__regex": _WRITTEN for name in RETROSPECTIVE_FIELDS})
+
+
 class Retrospective(models.Model):
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retrospectives")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="retrospectives")
@@ -317,6 +333,8 @@ class Retrospective(models.Model):
     improve = models.TextField(blank=True, help_text="What to do better next week.")
     scale = models.TextField(blank=True, help_text="What to apply more widely from now on.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RetrospectiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["cohort", "student", "week__number"]
@@ -329,4 +347,5 @@ class Retrospective(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return bool(self.retain.strip() and self.improve.strip() and self.scale.strip())
+        """All three fields written (see RETROSPECTIVE_FIELDS)."""
+        return all(re.search(_WRITTEN, getattr(self, name)) for name in RETROSPECTIVE_FIELDS)
