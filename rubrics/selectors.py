@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Query
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership, MentorAssignment
+from cohorts.models import Cohort, Extension, Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
 from cohorts.schedule import week_window
 from curriculum.models import Week
@@ -97,15 +97,6 @@ class QueueItem:
         return f"{hours // 24} d {hours % 24} h"
 
 
-def _works_visible_to(user: User, queryset: QuerySet[WeeklyWork]) -> QuerySet[WeeklyWork]:
-    """Works of the cohorts the user instructs, and of the students they mentor."""
-    if is_platform_admin(user):
-        return queryset
-    instructs = Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).values("cohort_id")
-    mentors = MentorAssignment.objects.filter(mentor=user, cohort=OuterRef("cohort"), student=OuterRef("student"))
-    return queryset.filter(Q(cohort__in=instructs) | Q(Exists(mentors)))
-
-
 def review_queue(
     user: User,
     now: datetime.datetime | None = None,
@@ -117,10 +108,11 @@ def review_queue(
     or only those past (or within) the cohort's review deadline. Filters narrow what the user
     may see, never widen it."""
     now = now or timezone.now()
-    awaiting = WeeklyWork.objects.filter(state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False)
+    works = WeeklyWork.objects.reviewable_by(user).filter(
+        state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False
+    )
     if cohort_slug is not None:
-        awaiting = awaiting.filter(cohort__slug=cohort_slug)
-    works = _works_visible_to(user, awaiting)
+        works = works.filter(cohort__slug=cohort_slug)
     works = (
         works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
         .defer("content", "latest_revision__content")

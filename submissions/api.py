@@ -4,7 +4,6 @@ instructors and admins see a work (404 for everyone else); only the student chan
 (403 for the others who can see it). Writes go through submissions.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -25,8 +24,7 @@ from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import AutoSchema
-from cohorts.models import Membership, MentorAssignment
-from cohorts.policies import is_platform_admin
+from cohorts.models import Membership
 from cohorts.selectors import cohort_get_for_user
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
@@ -88,15 +86,13 @@ ID_REGEX = r"[0-9]{1,18}"
 
 
 def works_visible_to(user):
-    """The works whose pages the user may open (policies.can_view_work, as one query)."""
-    works = WeeklyWork.objects.select_related("student", "cohort", "week", "deliverable", "latest_revision").defer(
-        "content", "latest_revision__content"
+    """The works whose pages the user may open (WeeklyWork.objects.visible_to), with what the
+    list shows."""
+    return (
+        WeeklyWork.objects.visible_to(user)
+        .select_related("student", "cohort", "week", "deliverable", "latest_revision")
+        .defer("content", "latest_revision__content")
     )
-    if is_platform_admin(user):
-        return works
-    teaches = Membership.objects.filter(cohort=OuterRef("cohort"), user=user, role=Membership.Role.INSTRUCTOR)
-    mentors = MentorAssignment.objects.filter(cohort=OuterRef("cohort"), student=OuterRef("student"), mentor=user)
-    return works.filter(Q(student=user) | Exists(teaches) | Exists(mentors))
 
 
 def _changeable(request: Request, work: WeeklyWork) -> WeeklyWork:

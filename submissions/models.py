@@ -13,8 +13,10 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.policies import is_platform_admin
 from curriculum.models import CapstoneDeliverable, Week
 
 
@@ -25,6 +27,31 @@ class ImmutableError(Exception):
 class WeeklyWorkQuerySet(models.QuerySet):
     def for_student(self, student, cohort: Cohort) -> "WeeklyWorkQuerySet":
         return self.filter(student=student, cohort=cohort)
+
+    def visible_to(self, user) -> "WeeklyWorkQuerySet":
+        """policies.can_view_work as one query, for lists: the student's own work, every work
+        of the cohorts the user instructs, and the work of the students they mentor in that
+        cohort; all of it for a platform admin. The own and instructed parts are plain IN
+        conditions an index answers; only the mentor part needs the (cohort, student) pair."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if is_platform_admin(user):
+            return self
+        mentored = MentorAssignment.objects.filter(mentor=user)
+        return self.filter(
+            Q(student=user)
+            | Q(cohort_id__in=Membership.objects.instructed_cohort_ids(user=user))
+            | Q(
+                student_id__in=mentored.values("student_id"),
+                cohort_id__in=mentored.values("cohort_id"),
+            )
+            & Q(Exists(mentored.filter(cohort_id=OuterRef("cohort_id"), student_id=OuterRef("student_id"))))
+        )
+
+    def reviewable_by(self, user) -> "WeeklyWorkQuerySet":
+        """The works the user reviews as a mentor or instructor (rubrics.policies.
+        can_score_as_mentor as one query): those visible to them, never their own."""
+        return self.visible_to(user).exclude(student_id=user.pk)
 
 
 class WeeklyWork(models.Model):
