@@ -1,4 +1,4 @@
-""" "Is a student (mentor, instructor) of this cohort" has one owner, the Membership
+"""The rule "is a student (mentor, instructor) of this cohort" has one owner, the Membership
 queryset (cohorts.models.MembershipQuerySet). These tests pin the rule itself and then walk
 it through the pages and the API that ask it, so a caller cannot drift back to its own copy."""
 

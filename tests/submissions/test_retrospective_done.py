@@ -1,4 +1,4 @@
-""" "Retrospective done" has one owner: Retrospective.is_done and RetrospectiveQuerySet.done()
+"""The rule "retrospective done" has one owner: Retrospective.is_done and RetrospectiveQuerySet.done()
 in submissions/models.py, both "retain, improve and scale all written". The dashboard, the
 reminders and the reports ask it; a student who fills one box sees "not done" on the
 dashboard AND gets the reminder (they once disagreed)."""

@@ -1,4 +1,4 @@
-""""Works visible to this user" has one owner: WeeklyWork.objects.visible_to (and
+"""The rule "works visible to this user" has one owner: WeeklyWork.objects.visible_to (and
 reviewable_by, the same minus one's own work). The works list of the API and the review
 queue (page and API) ask it; these tests walk one tricky case through all of them: a
 student who is in two cohorts but mentored in only one."""
