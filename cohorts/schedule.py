@@ -1,7 +1,8 @@
 """When each week of a cohort opens and is due. Pure functions of the cohort's settings."""
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from .models import Cohort
@@ -34,6 +35,40 @@ def week_window(cohort: Cohort, number: int, extended_due_at: datetime.datetime 
     opens_at = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=zone)
     due_at = datetime.datetime.combine(first_day + datetime.timedelta(days=6), cohort.due_time, tzinfo=zone)
     return WeekWindow(number=number, opens_at=opens_at, due_at=due_at, extended_due_at=extended_due_at)
+
+
+class DueDates:
+    """The one owner of "due date with extensions": the instant each week is due for each
+    student, their extension applied (a later due date for one student and one week, and for
+    anything else due that week, such as a capstone deliverable).
+
+    Built from extension rows that cohorts.selectors.due_dates loads in one query, for one
+    student, a set of students or whole cohorts; the dashboard, the workspace and submitting,
+    the gradebook, the reports, the reminders and the API's schedule all read it."""
+
+    def __init__(self, extensions: Iterable[tuple[int, int, int, datetime.datetime]] = ()) -> None:
+        # (cohort id, student id, week number) → the extended due instant
+        self._extended = {(cohort_id, student_id, number): due for cohort_id, student_id, number, due in extensions}
+        self._regular: dict[tuple[int, int], WeekWindow] = {}
+        self._weeks_of: dict[tuple[int, int], set[int]] = {}
+        for cohort_id, student_id, number in self._extended:
+            self._weeks_of.setdefault((cohort_id, student_id), set()).add(number)
+
+    def window(self, cohort: Cohort, number: int, student_id: int | None) -> WeekWindow:
+        """Week `number`'s open and due instants for the student (regular when None)."""
+        regular = self._regular.get((cohort.pk, number))
+        if regular is None:
+            regular = self._regular[(cohort.pk, number)] = week_window(cohort, number)
+        extended = self._extended.get((cohort.pk, student_id, number))
+        return regular if extended is None else replace(regular, extended_due_at=extended)
+
+    def due_at(self, cohort: Cohort, number: int, student_id: int | None) -> datetime.datetime:
+        """The effective due instant: the extension when there is one, else the regular one."""
+        return self.window(cohort, number, student_id).effective_due_at
+
+    def extended_weeks(self, cohort: Cohort, student_id: int) -> set[int]:
+        """The numbers of the weeks the student has an extension for in the cohort."""
+        return set(self._weeks_of.get((cohort.pk, student_id), ()))
 
 
 def weeks_begun(cohort: Cohort, moment: datetime.datetime, week_count: int) -> int:

@@ -1,6 +1,6 @@
 """Cohort reads shared by pages, the API and other apps."""
 
-import datetime
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -10,7 +10,7 @@ from curriculum.models import Week
 
 from . import policies
 from .models import Cohort, Extension, Membership, MentorAssignment
-from .schedule import WeekWindow, week_window
+from .schedule import DueDates, WeekWindow
 
 
 def roles_for_user(user: User) -> set[str]:
@@ -48,14 +48,42 @@ def cohort_extensions(cohort: Cohort) -> list[Extension]:
     )
 
 
+def due_dates(
+    *,
+    cohorts: Iterable[Cohort] | None = None,
+    cohort: Cohort | None = None,
+    student_ids: Iterable[int] | None = None,
+    number: int | None = None,
+) -> DueDates:
+    """The due dates (extensions applied) of one cohort or several, optionally narrowed to
+    some students and one week number: one query for the extensions, none when no student
+    is asked for."""
+    extensions = Extension.objects.all()
+    if cohort is not None:
+        extensions = extensions.filter(cohort=cohort)
+    if cohorts is not None:
+        extensions = extensions.filter(cohort_id__in=[c.pk for c in cohorts])
+    if student_ids is not None:
+        student_ids = list(student_ids)
+        if not student_ids:
+            return DueDates()
+        extensions = extensions.filter(student_id__in=student_ids)
+    if number is not None:
+        extensions = extensions.filter(week__number=number)
+    return DueDates(extensions.order_by().values_list("cohort_id", "student_id", "week__number", "due_at"))
+
+
+def due_window(*, cohort: Cohort, student_id: int, number: int) -> WeekWindow:
+    """One week's open and due instants for one student, their extension applied (one query)."""
+    return due_dates(cohort=cohort, student_ids=[student_id], number=number).window(cohort, number, student_id)
+
+
 def cohort_schedule(cohort: Cohort, student: User | None = None) -> list[tuple[Week, WeekWindow]]:
     """Each week of the cohort's course with its open and due instants, extensions applied
     when a student is given (two queries)."""
-    extended: dict[int, datetime.datetime] = {}
-    if student is not None:
-        extended = dict(Extension.objects.filter(cohort=cohort, student=student).values_list("week_id", "due_at"))
+    due = due_dates(cohort=cohort, student_ids=[student.pk] if student is not None else [])
     weeks = Week.objects.for_course(cohort.course)
-    return [(week, week_window(cohort, week.number, extended.get(week.pk))) for week in weeks]
+    return [(week, due.window(cohort, week.number, student.pk if student else None)) for week in weeks]
 
 
 def student_membership(cohort: Cohort, student: User) -> Membership | None:

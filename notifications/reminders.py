@@ -19,8 +19,9 @@ from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership, MentorAssignment
-from cohorts.schedule import WeekWindow, current_week_number, week_window
+from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.schedule import DueDates, WeekWindow, current_week_number, week_window
+from cohorts.selectors import due_dates
 from curriculum.models import CapstoneDeliverable, Objective, Week
 from rubrics.models import PeerAssignment
 from submissions.models import Retrospective, WeeklyWork
@@ -192,12 +193,9 @@ class SweepData:
         return result
 
     @cached_property
-    def extensions(self) -> dict[tuple[int, int, int], datetime.datetime]:
-        """(cohort id, student id, week number) → extended due instant. One query."""
-        rows = Extension.objects.filter(cohort_id__in=self.cohort_ids).values_list(
-            "cohort_id", "student_id", "week__number", "due_at"
-        )
-        return {(cohort_id, student_id, number): due_at for cohort_id, student_id, number, due_at in rows}
+    def due_dates(self) -> DueDates:
+        """Every running cohort's due dates, extensions applied. One query."""
+        return due_dates(cohorts=self.cohorts)
 
     @cached_property
     def weeks(self) -> dict[tuple[int, int], Week]:
@@ -293,16 +291,12 @@ class SweepData:
         )
 
     def window(self, cohort: Cohort, student: User, number: int) -> WeekWindow:
-        return week_window(cohort, number, self.extensions.get((cohort.pk, student.pk, number)))
+        return self.due_dates.window(cohort, number, student.pk)
 
     def student_week_numbers(self, cohort: Cohort, student: User, around: int) -> set[int]:
         """Week numbers near `around`, plus any week the student has an extension for."""
         numbers = {n for n in (around - 1, around, around + 1) if 1 <= n <= cohort.week_count}
-        numbers.update(
-            number
-            for (cohort_id, student_id, number) in self.extensions
-            if cohort_id == cohort.pk and student_id == student.pk
-        )
+        numbers.update(self.due_dates.extended_weeks(cohort, student.pk))
         return numbers
 
     def current_number(self, cohort: Cohort) -> int:
@@ -318,98 +312,124 @@ def _submitted(work: WeeklyWork | None) -> bool:
     return work is not None and work.state != WeeklyWork.State.DRAFT
 
 
+@dataclass(frozen=True)
+class _DueWeek:
+    """One week as it falls due for one student: the effective instant (extension applied)."""
+
+    cohort: Cohort
+    student: User
+    number: int
+    due_at: datetime.datetime
+
+    @property
+    def key(self) -> str:
+        return _utc_key(self.due_at)
+
+    @property
+    def when(self) -> str:
+        return _format_instant(self.due_at, self.cohort.time_zone)
+
+    @property
+    def elsewhere(self) -> str:
+        return _where_you_are(self.due_at, self.cohort, self.student)
+
+
+def _due_weeks(data: SweepData) -> Iterator[_DueWeek]:
+    """Every week near now (and every extended week) of every student of the running cohorts."""
+    for cohort in data.cohorts:
+        current = data.current_number(cohort)
+        for student in data.students.get(cohort.pk, []):
+            for number in sorted(data.student_week_numbers(cohort, student, current)):
+                due_at = data.window(cohort, student, number).effective_due_at
+                yield _DueWeek(cohort=cohort, student=student, number=number, due_at=due_at)
+
+
+def _unsubmitted_work_due(
+    data: SweepData,
+    due: _DueWeek,
+    *,
+    kind: str,
+    period_key: str,
+    week_title: str,
+    deliverable_title: Callable[[str], str],
+    rest: str,
+    context: dict,
+) -> Iterator[Reminder]:
+    """A reminder for the week's own work when it is not submitted, and one for each capstone
+    deliverable due that week and not submitted; `rest` ends the sentence about either."""
+    cohort, student, number = due.cohort, due.student, due.number
+    if not _submitted(data.works.get((cohort.pk, student.pk, number))):
+        week = data.weeks.get((cohort.course_id, number))
+        yield Reminder(
+            recipient=student,
+            kind=kind,
+            subject_key=f"cohort:{cohort.pk}:week:{number}",
+            period_key=period_key,
+            title=week_title,
+            body=f"Your work for week {number}, “{week.title if week else f'Week {number}'}”, {rest}",
+            url=_week_path(cohort, number),
+            context={"cohort": cohort.name, "week": number, **context, "due_at": due.key},
+        )
+    for deliverable in data.deliverables_due_in(cohort, number):
+        if data.deliverable_submitted(cohort, student, deliverable):
+            continue
+        yield Reminder(
+            recipient=student,
+            kind=kind,
+            subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
+            period_key=period_key,
+            title=deliverable_title(_quoted(deliverable.title)),
+            body=f"{_deliverable_phrase(deliverable)} {rest}",
+            url=_deliverable_path(cohort, deliverable),
+            context=_deliverable_context(cohort, deliverable, number, due.key, **context),
+        )
+
+
 @register(Kind.DEADLINE_APPROACHING)
 def deadline_approaching(data: SweepData) -> Iterator[Reminder]:
     """48 h and 24 h before each week's effective due instant (extension applied), for students
     who have not submitted that week yet; and, on the same instants, for each capstone
     deliverable due that week that they have not submitted."""
-    for cohort in data.cohorts:
-        current = data.current_number(cohort)
-        for student in data.students.get(cohort.pk, []):
-            for number in sorted(data.student_week_numbers(cohort, student, current)):
-                window = data.window(cohort, student, number)
-                remaining = window.effective_due_at - data.now
-                label = next(
-                    (name for name, span in APPROACHING_WINDOWS if datetime.timedelta(0) < remaining <= span), None
-                )
-                if label is None:
-                    continue
-                due_iso = _utc_key(window.effective_due_at)
-                hours = 24 if label == "24h" else 48
-                due_text = _format_instant(window.effective_due_at, cohort.time_zone)
-                elsewhere = _where_you_are(window.effective_due_at, cohort, student)
-                if not _submitted(data.works.get((cohort.pk, student.pk, number))):
-                    week = data.weeks.get((cohort.course_id, number))
-                    title_text = week.title if week else f"Week {number}"
-                    yield Reminder(
-                        recipient=student,
-                        kind=Kind.DEADLINE_APPROACHING,
-                        subject_key=f"cohort:{cohort.pk}:week:{number}",
-                        period_key=f"{label}:{due_iso}",
-                        title=f"Week {number} is due in less than {hours} hours",
-                        body=f"Your work for week {number}, “{title_text}”, is due {due_text}.{elsewhere}",
-                        url=_week_path(cohort, number),
-                        context={"cohort": cohort.name, "week": number, "window": label, "due_at": due_iso},
-                    )
-                for deliverable in data.deliverables_due_in(cohort, number):
-                    if data.deliverable_submitted(cohort, student, deliverable):
-                        continue
-                    yield Reminder(
-                        recipient=student,
-                        kind=Kind.DEADLINE_APPROACHING,
-                        subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
-                        period_key=f"{label}:{due_iso}",
-                        title=f"Capstone deliverable {_quoted(deliverable.title)} is due in less than {hours} hours",
-                        body=f"{_deliverable_phrase(deliverable)} is due {due_text}.{elsewhere}",
-                        url=_deliverable_path(cohort, deliverable),
-                        context=_deliverable_context(cohort, deliverable, number, due_iso, window=label),
-                    )
+    for due in _due_weeks(data):
+        remaining = due.due_at - data.now
+        label = next((name for name, span in APPROACHING_WINDOWS if datetime.timedelta(0) < remaining <= span), None)
+        if label is None:
+            continue
+        hours = 24 if label == "24h" else 48
+        yield from _unsubmitted_work_due(
+            data,
+            due,
+            kind=Kind.DEADLINE_APPROACHING,
+            period_key=f"{label}:{due.key}",
+            week_title=f"Week {due.number} is due in less than {hours} hours",
+            deliverable_title=lambda quoted, hours=hours: (
+                f"Capstone deliverable {quoted} is due in less than {hours} hours"
+            ),
+            rest=f"is due {due.when}.{due.elsewhere}",
+            context={"window": label},
+        )
 
 
 @register(Kind.OVERDUE)
 def overdue(data: SweepData) -> Iterator[Reminder]:
     """Once per week and due instant, when the due instant passed (within the last week)
     and nothing was submitted; likewise for each capstone deliverable due that week."""
-    for cohort in data.cohorts:
-        current = data.current_number(cohort)
-        for student in data.students.get(cohort.pk, []):
-            for number in sorted(data.student_week_numbers(cohort, student, current)):
-                window = data.window(cohort, student, number)
-                late_by = data.now - window.effective_due_at
-                if not (datetime.timedelta(0) < late_by <= OVERDUE_LOOKBACK):
-                    continue
-                due_iso = _utc_key(window.effective_due_at)
-                due_text = _format_instant(window.effective_due_at, cohort.time_zone)
-                late_text = (
-                    f"was due {due_text} and has not been submitted."
-                    f"{_where_you_are(window.effective_due_at, cohort, student)} "
-                    "Submit what you have, or ask your instructor for an extension."
-                )
-                if not _submitted(data.works.get((cohort.pk, student.pk, number))):
-                    week = data.weeks.get((cohort.course_id, number))
-                    yield Reminder(
-                        recipient=student,
-                        kind=Kind.OVERDUE,
-                        subject_key=f"cohort:{cohort.pk}:week:{number}",
-                        period_key=f"due:{due_iso}",
-                        title=f"Week {number} is overdue",
-                        body=f"Your work for week {number}, “{week.title if week else ''}”, {late_text}",
-                        url=_week_path(cohort, number),
-                        context={"cohort": cohort.name, "week": number, "due_at": due_iso},
-                    )
-                for deliverable in data.deliverables_due_in(cohort, number):
-                    if data.deliverable_submitted(cohort, student, deliverable):
-                        continue
-                    yield Reminder(
-                        recipient=student,
-                        kind=Kind.OVERDUE,
-                        subject_key=f"cohort:{cohort.pk}:deliverable:{deliverable.pk}",
-                        period_key=f"due:{due_iso}",
-                        title=f"Capstone deliverable {_quoted(deliverable.title)} is overdue",
-                        body=f"{_deliverable_phrase(deliverable)} {late_text}",
-                        url=_deliverable_path(cohort, deliverable),
-                        context=_deliverable_context(cohort, deliverable, number, due_iso),
-                    )
+    for due in _due_weeks(data):
+        if not (datetime.timedelta(0) < data.now - due.due_at <= OVERDUE_LOOKBACK):
+            continue
+        yield from _unsubmitted_work_due(
+            data,
+            due,
+            kind=Kind.OVERDUE,
+            period_key=f"due:{due.key}",
+            week_title=f"Week {due.number} is overdue",
+            deliverable_title=lambda quoted: f"Capstone deliverable {quoted} is overdue",
+            rest=(
+                f"was due {due.when} and has not been submitted.{due.elsewhere} "
+                "Submit what you have, or ask your instructor for an extension."
+            ),
+            context={},
+        )
 
 
 def _deliverable_phrase(deliverable: CapstoneDeliverable) -> str:

@@ -16,8 +16,9 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership, MentorAssignment
-from cohorts.schedule import WeekWindow, week_window
+from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.schedule import DueDates
+from cohorts.selectors import cohorts_for_user, due_dates
 from curriculum.models import CapstoneDeliverable, Week
 from curriculum.selectors import course_capstones
 from portfolios.models import PortfolioEntry
@@ -40,8 +41,6 @@ def runs_for_user(user: User, limit: int = 50) -> list[ReportRun]:
 
 def cohorts_for_reports(user: User) -> list[Cohort]:
     """Cohorts where the user may ask for some report: admins all, others their memberships."""
-    from cohorts.selectors import cohorts_for_user
-
     return list(cohorts_for_user(user))
 
 
@@ -73,7 +72,7 @@ class CourseFrame:
     weeks: list[Week]
     required: dict[int, list[str]]  # week id → required evidence lines
     deliverables: list[tuple[str, CapstoneDeliverable]]  # ("P1.2", deliverable)
-    windows: dict[int, WeekWindow]  # week id → window without extensions
+    numbers: dict[int, int]  # week id → week number
     now: datetime.datetime
 
 
@@ -88,9 +87,13 @@ def course_frame(cohort: Cohort, now: datetime.datetime) -> CourseFrame:
         for project in course_capstones(cohort.course)
         for d in project.deliverables.all()
     ]
-    windows = {w.pk: week_window(cohort, w.number) for w in weeks}
     return CourseFrame(
-        cohort=cohort, weeks=weeks, required=required, deliverables=deliverables, windows=windows, now=now
+        cohort=cohort,
+        weeks=weeks,
+        required=required,
+        deliverables=deliverables,
+        numbers={w.pk: w.number for w in weeks},
+        now=now,
     )
 
 
@@ -111,13 +114,13 @@ class StudentFacts:
     student: User
     mentors: list[str]
     works: dict[str, WorkFacts]  # "w<week id>" or "d<deliverable id>" → facts
-    extensions: dict[int, datetime.datetime]  # week id → extended due
+    due_dates: DueDates  # the chunk's due dates, extensions applied
     open_risks: int = 0
     retrospectives_done: int = 0
     portfolio_entries: int = 0
 
     def due_at(self, frame: CourseFrame, week_id: int) -> datetime.datetime:
-        return self.extensions.get(week_id) or frame.windows[week_id].due_at
+        return self.due_dates.due_at(frame.cohort, frame.numbers[week_id], self.student.pk)
 
 
 def student_ids(cohort: Cohort, *, mentor_id: int | None = None, student_id: int | None = None) -> list[int]:
@@ -146,11 +149,7 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
         .values_list("student_id", "mentor__name", "mentor__email")
     ):
         mentors[student_id].append(name or email)
-    extensions: dict[int, dict[int, datetime.datetime]] = defaultdict(dict)
-    for student_id, week_id, due in Extension.objects.filter(cohort=cohort, student_id__in=ids).values_list(
-        "student_id", "week_id", "due_at"
-    ):
-        extensions[student_id][week_id] = due
+    due = due_dates(cohort=cohort, student_ids=ids)
     works: dict[int, dict[str, WorkFacts]] = defaultdict(dict)
     by_id: dict[int, WorkFacts] = {}
     for pk, student_id, week_id, deliverable_id, state, published_at, is_late, revision_count in (
@@ -221,7 +220,7 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
             student=s,
             mentors=mentors.get(s.pk, []),
             works=works.get(s.pk, {}),
-            extensions=extensions.get(s.pk, {}),
+            due_dates=due,
             open_risks=open_risks.get(s.pk, 0),
             retrospectives_done=retros.get(s.pk, 0),
             portfolio_entries=entries.get(s.pk, 0),

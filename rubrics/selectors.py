@@ -14,9 +14,9 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Query
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership
+from cohorts import selectors as cohort_selectors
+from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
-from cohorts.schedule import week_window
 from curriculum.models import Week
 from curriculum.selectors import course_capstones
 from submissions.models import Revision, WeeklyWork
@@ -292,12 +292,7 @@ def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = No
             columns.append(
                 GradeColumn(key=f"d{d.pk}", label=f"P{project.number}.{d.order}", title=d.title, due_week=d.due_week)
             )
-    extended = {
-        (student_id, week_id): due
-        for student_id, week_id, due in Extension.objects.filter(cohort=cohort, student_id__in=ids).values_list(
-            "student_id", "week_id", "due_at"
-        )
-    }
+    due_dates = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
     works: dict[tuple[int, str], WeeklyWork] = {}
     for work in (
         WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids)
@@ -326,14 +321,13 @@ def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = No
         .values_list("revision__work_id", "score")
     ):
         scores[work_id] = score  # ordered by time: the last one wins
-    windows = {w.pk: week_window(cohort, w.number) for w in weeks}
     rows = []
     for student in students:
         cells = []
         for column in columns:
             work = works.get((student.pk, column.key))
             revision = work.latest_revision if work else None
-            due = extended.get((student.pk, column.due_week.pk)) or windows[column.due_week.pk].due_at
+            due = due_dates.due_at(cohort, column.due_week.number, student.pk)
             cells.append(
                 GradeCell(
                     work=work,

@@ -9,8 +9,9 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership
-from cohorts.schedule import WeekWindow, current_week_number, week_window, weeks_begun
+from cohorts.models import Cohort, Membership
+from cohorts.schedule import WeekWindow, current_week_number, weeks_begun
+from cohorts.selectors import due_dates, due_window
 from curriculum.models import Objective, QualityGate, Week
 from curriculum.selectors import course_capstones
 
@@ -185,7 +186,7 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
     zone = ZoneInfo(student.time_zone or cohort.time_zone)
     weeks = list(Week.objects.for_course(cohort.course).select_related("lab"))
     projects = course_capstones(cohort.course)
-    extended = dict(Extension.objects.filter(cohort=cohort, student=student).values_list("week_id", "due_at"))
+    due_dates_of_student = due_dates(cohort=cohort, student_ids=[student.pk])
     works = list(
         WeeklyWork.objects.filter(student=student, cohort=cohort)
         .select_related("latest_revision")
@@ -216,12 +217,9 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
         )
     ]
 
-    def window(week: Week) -> WeekWindow:
-        return week_window(cohort, week.number, extended.get(week.pk))
-
     def row(label, number, title, due_week, work, required, retro_done, **extra) -> GridRow:
         rev = work.latest_revision if work else None
-        due = window(due_week)
+        due = due_dates_of_student.window(cohort, due_week.number, student.pk)
         return GridRow(
             label=label,
             number=number,
@@ -346,12 +344,7 @@ def workspace_for(work: WeeklyWork, viewer: User) -> Workspace:
     retro = None
     if work.week_id:
         retro = Retrospective.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id, week=week).first()
-    extended = (
-        Extension.objects.filter(cohort_id=work.cohort_id, student_id=work.student_id, week=week)
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    window = week_window(work.cohort, week.number, extended)
+    window = due_window(cohort=work.cohort, student_id=work.student_id, number=week.number)
     required = required_evidence(work)
     covered = {a.evidence_item for a in artifacts if a.evidence_item}
     return Workspace(

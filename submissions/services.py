@@ -10,8 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Extension, Membership
-from cohorts.schedule import WeekWindow, week_window
+from cohorts.models import Cohort, Membership
+from cohorts.schedule import WeekWindow
+from cohorts.selectors import due_window
 from core.queue import enqueue
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
@@ -33,13 +34,7 @@ CONFLICT_MESSAGE = (
 
 def work_window(work: WeeklyWork) -> WeekWindow:
     """Open and due instants for the work, with the student's extension applied."""
-    due_week = work.due_week
-    extended = (
-        Extension.objects.filter(cohort_id=work.cohort_id, student_id=work.student_id, week=due_week)
-        .values_list("due_at", flat=True)
-        .first()
-    )
-    return week_window(work.cohort, due_week.number, extended)
+    return due_window(cohort=work.cohort, student_id=work.student_id, number=work.due_week.number)
 
 
 @transaction.atomic
