@@ -215,6 +215,17 @@ class ObjectiveInline(admin.TabularInline):
     extra = 0
     ordering = ["order"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "bloom_level":
+            # The six levels are fixed: links to add or edit one would only widen every row.
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = widget.can_view_related = False
+            widget.can_delete_related = False
+        if db_field.name == "text":
+            formfield.widget.attrs.update(rows=4)
+        return formfield
+
 
 class LabInline(admin.StackedInline):
     formfield_overrides = TEXT_AS_LF

@@ -23,8 +23,8 @@ def _objectives_prefetch() -> Prefetch:
 
 
 def course_weeks_with_objectives(course: Course) -> list[Week]:
-    """Every week with its objectives and their Bloom levels, in three queries."""
-    return list(Week.objects.for_course(course).prefetch_related(_objectives_prefetch()))
+    """Every week with its lab, objectives and their Bloom levels, in two queries."""
+    return list(Week.objects.for_course(course).select_related("lab").prefetch_related(_objectives_prefetch()))
 
 
 def course_capstones(course: Course) -> list[CapstoneProject]:

@@ -14,14 +14,30 @@ def test_course_overview_shows_all_weeks_objectives_badges_and_capstones_to_ever
     html = response.content.decode()
     assert "<h1>Backend Engineering: Scalable Architectures</h1>" in html
     assert html.count('class="week-card"') == 24
-    assert html.count('class="badge bloom bloom-') == 96
+    # Each week folds to its title, its four outcomes' badges and its lab; opened, the
+    # objectives with their badges again.
+    assert html.count("<details>") == 24 and "<details open" not in html
+    assert html.count('class="badge bloom bloom-') == 96 * 2
+    assert html.count('class="week-summary-lab"') == 24
     assert "Week 24</span> Capstone Review, Operations Readiness, and Technical Defense" in html
     assert "Project 3: Backend Architecture Defense and Handover" in html
     assert "Roadmap with prioritized improvements" in html
 
 
+def test_course_overview_jumps_to_phases_and_capstones(course, client):
+    html = client.get(reverse("curriculum:home")).content.decode()
+    jump_list = html[html.index('<nav class="jump-list"') : html.index("</nav>", html.index('<nav class="jump-list"'))]
+    for number in (1, 2, 3):
+        assert f'href="#phase-{number}"' in jump_list and f'id="phase-{number}"' in html
+        assert f'href="#project-{number}"' in jump_list and f'id="project-{number}"' in html
+    assert "Phase 2 · weeks 9–16" in jump_list
+    week_3 = course.weeks.get(number=3)
+    assert f'<span class="muted">Lab:</span> {week_3.lab.title}' in html
+
+
 def test_course_overview_runs_a_fixed_number_of_queries(course, client, django_assert_max_num_queries):
-    # course, weeks, objectives (+ Bloom levels joined), capstone projects, deliverables (+ due weeks joined)
+    # course, weeks (+ labs joined), objectives (+ Bloom levels joined), capstone projects,
+    # deliverables (+ due weeks joined)
     with django_assert_max_num_queries(6):
         assert client.get(reverse("curriculum:home")).status_code == 200
 
