@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
@@ -21,7 +22,13 @@ def roles_for_user(user: User) -> set[str]:
 def cohorts_for_user(user: User) -> QuerySet[Cohort]:
     if policies.is_platform_admin(user):
         return Cohort.objects.select_related("course").order_by("-start_date")
-    return Cohort.objects.filter(memberships__user=user).select_related("course").order_by("-start_date").distinct()
+    # A subquery rather than a join on memberships: a join would also narrow every later
+    # annotation over memberships to this user's own row (the member counts once said 0).
+    return (
+        Cohort.objects.filter(pk__in=Membership.objects.of(user=user).values("cohort_id"))
+        .select_related("course")
+        .order_by("-start_date")
+    )
 
 
 def cohort_get_for_user(user: User, slug: str) -> Cohort:
@@ -90,14 +97,19 @@ def student_membership(cohort: Cohort, student: User) -> Membership | None:
     return Membership.objects.of(user=student, cohort=cohort).students().first()
 
 
-def cohorts_with_member_counts(user: User) -> list[Cohort]:
-    from django.db.models import Count, Q
+def _member_count(role: str) -> Subquery:
+    members = Membership.objects.filter(cohort=OuterRef("pk"), role=role).order_by().values("cohort")
+    return Subquery(members.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
 
+
+def cohorts_with_member_counts(user: User) -> list[Cohort]:
+    """The user's cohorts with how many students and mentors each has: the same figures for
+    every viewer (one query, plus one for the viewer's own memberships)."""
     return list(
         cohorts_for_user(user)
         .annotate(
-            student_count=Count("memberships", filter=Q(memberships__role=Membership.Role.STUDENT), distinct=True),
-            mentor_count=Count("memberships", filter=Q(memberships__role=Membership.Role.MENTOR), distinct=True),
+            student_count=Coalesce(_member_count(Membership.Role.STUDENT), 0),
+            mentor_count=Coalesce(_member_count(Membership.Role.MENTOR), 0),
         )
         .prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.filter(user=user), to_attr="my_memberships")
