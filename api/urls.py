@@ -11,6 +11,7 @@ from cohorts import api as cohorts_api
 from curriculum import api as curriculum_api
 from notifications import api as notifications_api
 from portfolios import api as portfolios_api
+from privacy import api as privacy_api
 from reports import api as reports_api
 from rubrics import api as rubrics_api
 from submissions import api as submissions_api
@@ -62,6 +63,9 @@ router.register(
 # portfolios
 router.register("portfolio/entries", portfolios_api.MyEntryViewSet, basename="portfolio-entry")
 router.register("portfolios", portfolios_api.PublicPortfolioViewSet, basename="portfolio")
+# privacy (a person's own data)
+router.register("me/exports", privacy_api.DataExportViewSet, basename="data-export")
+router.register("me/erasure-requests", privacy_api.ErasureRequestViewSet, basename="erasure-request")
 
 urlpatterns = [
     path("schema/", views.SchemaGeneratedOnceView.as_view(), name="schema"),

@@ -133,6 +133,6 @@ def dispatch_outbox(*, limit: int = 500) -> tuple[int, int]:
 
 def outbox_cleanup(*, older_than: timedelta | None = None) -> int:
     """Forget dispatched outbox rows after a while (they are only an audit trail)."""
-    cutoff = timezone.now() - (older_than or timedelta(days=getattr(settings, "OUTBOX_KEEP_DAYS", 14)))
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.RETENTION_OUTBOX_DAYS))
     deleted, _ = QueuedTask.objects.filter(status=QueuedTask.Status.DISPATCHED, dispatched_at__lt=cutoff).delete()
     return deleted

@@ -23,7 +23,6 @@ Tasks must be idempotent: running one twice must have the effect of running it o
 
 import smtplib
 import traceback
-from datetime import timedelta
 from typing import Any
 
 import kombu.exceptions
@@ -141,11 +140,9 @@ def dispatch_outbox() -> None:
 
 @durable_task(name="core.cleanup_task_records")
 def cleanup_task_records() -> None:
-    """Forget finished task runs and dispatched outbox rows after two weeks."""
-    from .queue import outbox_cleanup
+    """Forget finished task runs and dispatched outbox rows (RETENTION_TASK_RUNS_DAYS and
+    RETENTION_OUTBOX_DAYS). The scheduled privacy.retention_sweep does this and more; the task
+    stays for schedules created before it."""
+    from .privacy import PROVIDER
 
-    outbox_cleanup()
-    cutoff = timezone.now() - timedelta(days=14)
-    TaskRun.objects.filter(
-        status__in=[TaskRun.Status.SUCCEEDED, TaskRun.Status.FAILED], finished_at__lt=cutoff
-    ).delete()
+    PROVIDER.retention()

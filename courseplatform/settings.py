@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "portfolios",
     "notifications",
     "reports",
+    "privacy",
     "api",
 ]
 
@@ -454,3 +455,25 @@ ARCHIVE_MAX_RATIO = env.int("ARCHIVE_MAX_RATIO", default=100)
 for _name in ("ARCHIVE_MAX_ENTRIES", "ARCHIVE_MAX_UNPACKED_BYTES", "ARCHIVE_MAX_RATIO"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
+
+# A learner's data (docs/privacy.md): how long an erasure waits after its confirmation (the
+# person can cancel until then) and how long a built data archive stays downloadable.
+PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=14)
+PRIVACY_EXPORT_KEEP_DAYS = env.int("PRIVACY_EXPORT_KEEP_DAYS", default=7)
+# Retention (the daily privacy.retention_sweep): ages after which records are deleted.
+RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=14)
+RETENTION_TASK_RUNS_DAYS = env.int("RETENTION_TASK_RUNS_DAYS", default=14)
+RETENTION_IDEMPOTENCY_HOURS = env.int("RETENTION_IDEMPOTENCY_HOURS", default=24)
+RETENTION_REPORT_DAYS = env.int("RETENTION_REPORT_DAYS", default=30)
+RETENTION_NOTIFICATION_DAYS = env.int("RETENTION_NOTIFICATION_DAYS", default=180)
+for _name in (
+    "PRIVACY_ERASURE_GRACE_DAYS",
+    "PRIVACY_EXPORT_KEEP_DAYS",
+    "RETENTION_OUTBOX_DAYS",
+    "RETENTION_TASK_RUNS_DAYS",
+    "RETENTION_IDEMPOTENCY_HOURS",
+    "RETENTION_REPORT_DAYS",
+    "RETENTION_NOTIFICATION_DAYS",
+):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 or more.")

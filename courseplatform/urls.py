@@ -19,6 +19,7 @@ urlpatterns = [
     path("review/", include("rubrics.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("privacy/", include("privacy.urls")),
     path("api/", include("api.urls")),
     path("", include("portfolios.urls")),
     path("", include("submissions.urls")),

@@ -334,6 +334,8 @@ def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) 
     """Evidence for reviewers, served like submissions' downloads (attachment, safe type,
     nosniff, sandbox CSP); peers and calibration mentors get a neutral file name."""
     artifact, anonymise = policies.artifact_get_for_reviewer(request.user, revision_pk, artifact_pk)
+    if artifact.erased_at:
+        raise Http404("This evidence was erased with its author's data.")
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
     extension = artifact.original_name.rsplit(".", 1)[-1][:10] if "." in artifact.original_name else "bin"

@@ -10,6 +10,9 @@ student handed in is ever lost or rewritten.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +25,26 @@ from curriculum.models import CapstoneDeliverable, Week
 
 class ImmutableError(Exception):
     """Raised on any attempt to change or delete a frozen record."""
+
+
+# The one exception to immutability: a learner's erasure (privacy app) scrubs the content of
+# their frozen revisions. Only `submissions.privacy` enters this scope (a test checks that no
+# other module names it), and only for the rows of the person being erased.
+_erasure_scope: ContextVar[frozenset[int] | None] = ContextVar("submissions_erasure_scope", default=None)
+
+
+@contextmanager
+def _erasure_rewrite(*, work_ids: frozenset[int]) -> Iterator[None]:
+    token = _erasure_scope.set(work_ids)
+    try:
+        yield
+    finally:
+        _erasure_scope.reset(token)
+
+
+def _erasure_allows(work_id: int | None) -> bool:
+    scope = _erasure_scope.get()
+    return scope is not None and work_id in scope
 
 
 class WeeklyWorkQuerySet(models.QuerySet):
@@ -164,14 +187,28 @@ class ImmutableModel(models.Model):
     class Meta:
         abstract = True
 
+    #: The fields an erasure may scrub (see `_erasure_rewrite`); none elsewhere.
+    ERASABLE_FIELDS: frozenset[str] = frozenset()
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if (
+                update_fields
+                and not set(update_fields) - self.ERASABLE_FIELDS
+                and _erasure_allows(self._erasure_work_id())
+            ):
+                super().save(*args, **kwargs)
+                return
             raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable and cannot be changed.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ImmutableError(f"{type(self).__name__} {self.pk} is immutable and cannot be deleted.")
+
+    def _erasure_work_id(self) -> int | None:
+        return None
 
 
 class Revision(ImmutableModel):
@@ -187,6 +224,8 @@ class Revision(ImmutableModel):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     artifacts = models.ManyToManyField("Artifact", through="RevisionArtifact", related_name="revisions")
 
+    ERASABLE_FIELDS = frozenset({"content", "note"})
+
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
@@ -199,6 +238,9 @@ class Revision(ImmutableModel):
 
     def __str__(self) -> str:
         return f"Revision {self.number} of {self.work_id}"
+
+    def _erasure_work_id(self) -> int | None:
+        return self.work_id
 
 
 class ArtifactQuerySet(models.QuerySet):
@@ -224,6 +266,7 @@ class Artifact(models.Model):
         LINK = "link", "Link"
 
     MUTABLE_FIELDS = frozenset({"detached_at"})
+    ERASABLE_FIELDS = frozenset({"file", "url", "original_name", "proves", "erased_at"})
 
     work = models.ForeignKey(WeeklyWork, on_delete=models.PROTECT, related_name="artifacts")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -240,6 +283,9 @@ class Artifact(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     detached_at = models.DateTimeField(null=True, blank=True, help_text="Removed from the draft at this instant.")
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Its file or link was erased with its uploader's data."
+    )
 
     objects = ArtifactQuerySet.as_manager()
 
@@ -249,8 +295,8 @@ class Artifact(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind="file", url="") & ~models.Q(file="")
-                    | models.Q(kind="link", file="") & ~models.Q(url="")
+                    models.Q(kind="file", url="") & (~models.Q(file="") | models.Q(erased_at__isnull=False))
+                    | models.Q(kind="link", file="") & (~models.Q(url="") | models.Q(erased_at__isnull=False))
                 ),
                 name="artifact_file_xor_link",
             ),
@@ -262,7 +308,8 @@ class Artifact(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             update_fields = kwargs.get("update_fields")
-            if update_fields is None or set(update_fields) - self.MUTABLE_FIELDS:
+            allowed = self.MUTABLE_FIELDS | (self.ERASABLE_FIELDS if _erasure_allows(self.work_id) else frozenset())
+            if update_fields is None or set(update_fields) - allowed:
                 raise ImmutableError("An artifact's content and tags never change after upload.")
         super().save(*args, **kwargs)
 
@@ -273,6 +320,8 @@ class Artifact(models.Model):
 
     @property
     def label(self) -> str:
+        if self.erased_at:
+            return "Erased evidence"
         return self.original_name if self.kind == self.Kind.FILE else self.url
 
 

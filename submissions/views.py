@@ -281,6 +281,8 @@ def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Files are only ever served as attachments with a safe type, nosniff and a sandbox
     CSP, so nothing uploaded can run as a page of this site."""
     artifact = policies.artifact_get_for_download(request.user, pk)
+    if artifact.erased_at:
+        raise Http404("This evidence was erased with its author's data.")
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
     return attachment_response(

@@ -111,7 +111,8 @@ def test_setup_schedules_creates_the_periodic_tasks_once_and_keeps_admin_edits(d
     sweep = PeriodicTask.objects.get(task="notifications.sweep_reminders")
     assert (sweep.interval.every, sweep.interval.period) == (15, IntervalSchedule.MINUTES)
     assert PeriodicTask.objects.get(task="core.dispatch_outbox").interval.every == 1
-    assert PeriodicTask.objects.get(task="core.cleanup_task_records").crontab.hour == "3"
+    assert PeriodicTask.objects.get(task="privacy.retention_sweep").interval.every == 60
+    assert PeriodicTask.objects.get(task="privacy.run_due_erasures").interval.every == 15
     sweep.interval = IntervalSchedule.objects.create(every=30, period=IntervalSchedule.MINUTES)
     sweep.save()
     count = PeriodicTask.objects.count()

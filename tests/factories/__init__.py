@@ -14,6 +14,7 @@ from .core import *  # noqa: F403
 from .curriculum import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .portfolios import *  # noqa: F403
+from .privacy import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .rubrics import *  # noqa: F403
 from .submissions import *  # noqa: F403

@@ -2,9 +2,6 @@
 see and edit them under Admin → Periodic tasks. Idempotent: an existing task keeps the
 schedule an admin gave it."""
 
-import importlib
-import importlib.util
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -24,30 +21,27 @@ SCHEDULES = [
         "Sends tasks that could not reach the broker when they were asked for.",
     ),
     (
-        "Clean up task records",
-        "core.cleanup_task_records",
-        "03:15",
-        "Forgets finished task runs and dispatched outbox rows older than two weeks.",
+        "Retention sweep",
+        "privacy.retention_sweep",
+        60,
+        "Deletes old outbox rows, task runs, idempotency records, report files, notifications and data "
+        "archives (ages from the RETENTION_* settings, see docs/configuration.md).",
+    ),
+    (
+        "Run due erasures",
+        "privacy.run_due_erasures",
+        15,
+        "Erases the accounts whose erasure was confirmed and whose grace period is over.",
     ),
 ]
 
 
-def _optional_schedules() -> list[tuple]:
-    """The API's idempotency-record purge, when that app provides the task."""
-    if importlib.util.find_spec("api.tasks") is None:
-        return []
-    task = getattr(importlib.import_module("api.tasks"), "purge_idempotency_records", None)
-    if task is None:
-        return []
-    return [("Purge idempotency records", task.name, 60, "Forgets API idempotency keys past their lifetime.")]
-
-
 class Command(BaseCommand):
-    help = "Create the periodic tasks (reminder sweep, outbox dispatch, cleanup) if they do not exist."
+    help = "Create the periodic tasks (reminders, outbox, retention, erasures) if they do not exist."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        for name, task, every, description in SCHEDULES + _optional_schedules():
+        for name, task, every, description in SCHEDULES:
             if PeriodicTask.objects.filter(name=name).exists():
                 self.stdout.write(f"Kept “{name}” as it is.")
                 continue

@@ -1,0 +1,34 @@
+"""What curriculum holds about a person (see core.privacy): only who made each recorded
+curriculum change (`history_user` of the change history). Curriculum editors are staff,
+whom this path does not erase; should such a row point at an erased person, it points at
+the pseudonym, so nothing needs rewriting. The export lists the changes the person made."""
+
+from accounts.models import User
+from core.privacy import DataProvider, ExportArchive
+
+from .models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
+
+HISTORIED = (BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week)
+
+
+def _export(user: User, archive: ExportArchive) -> None:
+    changes = []
+    for model in HISTORIED:
+        for row in model.history.filter(history_user=user).order_by("history_date"):
+            changes.append(
+                {
+                    "what": model._meta.verbose_name,
+                    "id": row.id,
+                    "change": row.get_history_type_display(),
+                    "at": row.history_date.isoformat(),
+                }
+            )
+    if changes:
+        archive.add_json("curriculum_changes.json", changes)
+
+
+PROVIDER = DataProvider(
+    label="Curriculum change history",
+    models=tuple(f"curriculum.Historical{model.__name__}" for model in HISTORIED),
+    export=_export,
+)
