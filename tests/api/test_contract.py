@@ -232,6 +232,9 @@ def _request(operation_id: str, people, actor) -> dict:
     mine = _request_for_my_apps(operation_id, people, actor)
     if mine is not None:
         return mine
+    privacy = _request_for_privacy(operation_id, people)
+    if privacy is not None:
+        return privacy
     workspace = _request_for_workspace(operation_id, people)
     if workspace is not None:
         return workspace
@@ -324,6 +327,40 @@ WORKSPACE_EXPECTED: dict[str, dict[str, int]] = {
     "works_risks_reopen_create": _work_owner(200),
 }
 EXPECTED.update(WORKSPACE_EXPECTED)
+
+
+# --- privacy: a person's own data (issue 15) --------------------------------------------------
+# people.student's archive and erasure request: theirs and admins'; 404 for everyone else.
+# Asking for an erasure with a wrong password is a 400 for everyone.
+OWNER_AND_ADMINS = {**dict.fromkeys(ROLES, 404), "anonymous": 401, "student": 200, "admin": 200}
+EXPECTED.update(
+    {
+        "me_exports_list": SIGNED_IN,
+        "me_exports_create": {**SIGNED_IN, **{role: 201 for role in ROLES if role != "anonymous"}},
+        "me_exports_retrieve": OWNER_AND_ADMINS,
+        "me_exports_download_retrieve": OWNER_AND_ADMINS,
+        "me_erasure_requests_list": SIGNED_IN,
+        "me_erasure_requests_create": {**dict.fromkeys(ROLES, 400), "anonymous": 401},
+        "me_erasure_requests_cancel_create": OWNER_AND_ADMINS,
+    }
+)
+
+
+def _request_for_privacy(operation_id: str, people) -> dict | None:
+    from privacy.models import DataExport
+    from privacy.services import erasure_request
+    from tests.factories import DataExportFactory
+
+    if operation_id in ("me_exports_retrieve", "me_exports_download_retrieve"):
+        export = DataExportFactory(user=people.student, status=DataExport.Status.SUCCEEDED, progress=100)
+        export.file.save("my-data.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+        return {"path_parameters": {"id": export.pk}}
+    if operation_id == "me_erasure_requests_create":
+        return {"body": {"password": "not the password"}}
+    if operation_id == "me_erasure_requests_cancel_create":
+        request = erasure_request(user=people.student, by=people.admin)
+        return {"path_parameters": {"id": request.pk}}
+    return None
 
 
 # --- the peer reviewer: a student of the cohort assigned to review people.student's revision ----
