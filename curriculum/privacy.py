@@ -1,14 +1,25 @@
 """What curriculum holds about a person (see core.privacy): only who made each recorded
-curriculum change (`history_user` of the change history). Curriculum editors are staff,
-whom this path does not erase; should such a row point at an erased person, it points at
-the pseudonym, so nothing needs rewriting. The export lists the changes the person made."""
+curriculum change (`history_user` of the change history) and who resolved an import
+conflict. Curriculum editors are staff, whom this path does not erase; should such a row
+point at an erased person, it points at the pseudonym, so nothing needs rewriting. The
+export lists the changes the person made."""
 
 from accounts.models import User
 from core.privacy import DataProvider, ExportArchive
 
-from .models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
+from .models import (
+    BloomVerb,
+    CapstoneDeliverable,
+    CapstoneProject,
+    Course,
+    ImportConflict,
+    Lab,
+    Objective,
+    QualityGate,
+    Week,
+)
 
-HISTORIED = (BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week)
+HISTORIED = (BloomVerb, CapstoneDeliverable, CapstoneProject, Course, ImportConflict, Lab, Objective, QualityGate, Week)
 
 
 def _export(user: User, archive: ExportArchive) -> None:
@@ -23,12 +34,16 @@ def _export(user: User, archive: ExportArchive) -> None:
                     "at": row.history_date.isoformat(),
                 }
             )
-    if changes:
-        archive.add_json("curriculum_changes.json", changes)
+    resolved = [
+        {"conflict": c.label, "resolution": c.resolution, "at": c.resolved_at.isoformat()}
+        for c in ImportConflict.objects.filter(resolved_by=user).exclude(resolved_at=None)
+    ]
+    if changes or resolved:
+        archive.add_json("curriculum_changes.json", {"changes": changes, "import_conflicts_resolved": resolved})
 
 
 PROVIDER = DataProvider(
     label="Curriculum change history",
-    models=tuple(f"curriculum.Historical{model.__name__}" for model in HISTORIED),
+    models=("curriculum.ImportConflict", *(f"curriculum.Historical{model.__name__}" for model in HISTORIED)),
     export=_export,
 )
