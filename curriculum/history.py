@@ -4,9 +4,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from heapq import nlargest
 
-from .models import BloomVerb, CapstoneDeliverable, CapstoneProject, Course, Lab, Objective, QualityGate, Week
+from .models import (
+    BloomVerb,
+    CapstoneDeliverable,
+    CapstoneProject,
+    Course,
+    ImportConflict,
+    Lab,
+    Objective,
+    QualityGate,
+    Week,
+)
 
-TRACKED_MODELS = [Course, Week, Objective, Lab, QualityGate, CapstoneProject, CapstoneDeliverable, BloomVerb]
+# Import conflicts are here so that an admin's "Keep mine" (which changes no curriculum record)
+# shows on the same timeline as "Take file".
+TRACKED_MODELS = [
+    Course,
+    Week,
+    Objective,
+    Lab,
+    QualityGate,
+    CapstoneProject,
+    CapstoneDeliverable,
+    BloomVerb,
+    ImportConflict,
+]
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 

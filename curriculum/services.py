@@ -423,7 +423,7 @@ def curriculum_import(
     merger.new_baselines.update(overlay_merger.new_baselines)
 
     _save_baselines(course, merger.new_baselines)
-    _record_conflicts(course, merger.conflicts, merger.took_file)
+    _record_conflicts(course, merger.conflicts, merger.took_file, source_name)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if merger.changes or course.source_sha256 != digest:
         course.source_name = source_name
@@ -453,7 +453,7 @@ def _save_baselines(course: Course, baselines: dict[str, dict[str, Any]]) -> Non
         )
 
 
-def _record_conflicts(course: Course, conflicts: list[Conflict], took_file: list[Conflict]) -> None:
+def _record_conflicts(course: Course, conflicts: list[Conflict], took_file: list[Conflict], source: str) -> None:
     """Keep one open ImportConflict per conflicting field, up to date with the latest import;
     one no longer found is closed (settled by --take-file, or the values have since agreed)."""
     now = timezone.now()
@@ -468,18 +468,19 @@ def _record_conflicts(course: Course, conflicts: list[Conflict], took_file: list
         }
         row = open_rows.pop((conflict.record, conflict.field), None)
         if row is None:
-            ImportConflict.objects.create(
-                course=course, record=conflict.record, field=conflict.field, detected_at=now, **values
-            )
+            row = ImportConflict(course=course, record=conflict.record, field=conflict.field, detected_at=now, **values)
+            row._change_reason = f"{IMPORT_REASON_PREFIX}{conflict.source}"
+            row.save()
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
+            row._change_reason = f"{IMPORT_REASON_PREFIX}{conflict.source}"
             row.save(update_fields=list(values))
     taken = {(conflict.record, conflict.field) for conflict in took_file}
     for key, row in open_rows.items():
         row.resolution = ImportConflict.Resolution.TOOK_FILE if key in taken else ImportConflict.Resolution.GONE
         row.resolved_at = now
-        row._change_reason = "Settled by an import"
+        row._change_reason = f"{IMPORT_REASON_PREFIX}{source}: settled"
         row.save(update_fields=["resolution", "resolved_at"])
 
 

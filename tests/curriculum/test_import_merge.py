@@ -182,6 +182,8 @@ def test_an_admin_settles_a_conflict_keeping_their_value(course, admin_client, p
     assert (conflict.resolution, conflict.resolved_by) == ("kept", people.admin)
     assert conflict.history.first().history_user == people.admin
     assert ImportBaseline.objects.get(course=course, record="week:3/objective:1").values["text"] == FILE_TEXT
+    timeline = admin_client.get(reverse("admin:curriculum_history"), {"imports": "hide"}).content.decode()
+    assert "Import conflict changed" in timeline and "Kept the admin&#x27;s value" in timeline
 
     capsys.readouterr()
     _import(tmp_path, REAL_TEXT.replace(WEEK_3_OBJECTIVE_1, FILE_TEXT))  # no conflict any more
