@@ -47,6 +47,7 @@ class TaskRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     deliveries = models.PositiveIntegerField(default=0, help_text="Times a worker started this task.")
     lost_deliveries = models.PositiveIntegerField(default=0, help_text="Times a worker died while running it.")
+    retries = models.PositiveIntegerField(default=0, help_text="Celery's retry number of the latest delivery.")
     last_error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

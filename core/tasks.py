@@ -14,13 +14,16 @@ and start it with `core.queue.enqueue(generate_report, run.pk)`.
 - retries with exponential backoff and jitter on transient errors (database or broker
   connection lost, SMTP server away), at most `max_retries` times;
 - a bounded number of lost deliveries: each start is counted in `core.TaskRun`; a start
-  that finds the previous one still "running" means that worker died. After
+  of the same message (same retry number) that finds the previous one still "running"
+  means that worker died. A retry's message carries a higher retry number, so a retry is
+  never mistaken for a death, even when its predecessor could not record itself. After
   CELERY_TASK_MAX_LOST_DELIVERIES such deaths the run is marked failed with a clear
   error, `on_give_up` is called (e.g. to mark a report failed) and the task is not run
   again, so a task that kills its worker cannot loop forever.
 Tasks must be idempotent: running one twice must have the effect of running it once.
 """
 
+import logging
 import smtplib
 import traceback
 from typing import Any
@@ -30,10 +33,12 @@ import redis.exceptions
 from celery import Task, shared_task
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import TaskRun
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
@@ -48,13 +53,27 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def reset_db_connection() -> None:
+    """Drop this thread's database connection so that the next query opens a fresh one.
+
+    After the server cut the connection (restart, failover, pg_terminate_backend) Django
+    keeps the dead one until the end of the "request", which for a task means every query
+    until the task ends fails too, including the ones that record the failure. Outside a
+    transaction closing is always safe; inside one the caller's atomic block must unwind."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 class DurableTask(Task):
     acks_late = True
     reject_on_worker_lost = True
     autoretry_for = TRANSIENT_ERRORS
     max_retries = 5
-    retry_backoff = 5
-    retry_backoff_max = 600
+    retry_backoff = settings.CELERY_TASK_RETRY_BACKOFF
+    retry_backoff_max = settings.CELERY_TASK_RETRY_BACKOFF_MAX
     retry_jitter = True
     #: None: settings.CELERY_TASK_MAX_LOST_DELIVERIES
     max_lost_deliveries: int | None = None
@@ -71,6 +90,7 @@ class DurableTask(Task):
         try:
             result = super().__call__(*args, **kwargs)
         except Retry:
+            # The retry's message is already on the broker; what is left is to record it.
             self._finish(run, TaskRun.Status.RETRYING, traceback.format_exc(limit=5))
             raise
         except BaseException:
@@ -98,8 +118,13 @@ class DurableTask(Task):
                 # Delivered again after it finished (its acknowledgement was lost): nothing to do.
                 run.save(update_fields=["deliveries"])
                 return run, "skip"
-            if not created and run.status == TaskRun.Status.RUNNING:
+            retries = self.request.retries or 0
+            # The same message again (same retry number) while its run is still "running":
+            # the worker died. A retry whose predecessor could not record "retrying" (the
+            # database was away) carries a higher number and is not a death.
+            if not created and run.status == TaskRun.Status.RUNNING and retries <= run.retries:
                 run.lost_deliveries += 1
+            run.retries = retries
             run.started_at = now
             run.status = TaskRun.Status.RUNNING
             action = "run"
@@ -113,12 +138,32 @@ class DurableTask(Task):
                     f"(limit {limit}); it was not started again."
                 )
             run.save(
-                update_fields=["deliveries", "lost_deliveries", "started_at", "status", "finished_at", "last_error"]
+                update_fields=[
+                    "deliveries",
+                    "lost_deliveries",
+                    "retries",
+                    "started_at",
+                    "status",
+                    "finished_at",
+                    "last_error",
+                ]
             )
         return run, action
 
     def _finish(self, run: TaskRun, status: str, error: str) -> None:
-        TaskRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), last_error=error[-4000:])
+        """Record how the run ended. A task that failed on a dead database connection would
+        fail here too, and that error would replace the task's own outcome (its retry): so
+        the connection is reset first, and a database still away is logged, not raised."""
+        for attempt in (1, 2):
+            try:
+                TaskRun.objects.filter(pk=run.pk).update(
+                    status=status, finished_at=timezone.now(), last_error=error[-4000:]
+                )
+                return
+            except DATABASE_ERRORS:
+                reset_db_connection()
+                if attempt == 2:
+                    logger.warning("Could not record task %s as %s: database unavailable", run.task_id, status)
 
     def on_give_up(self, run: TaskRun, *args: Any, **kwargs: Any) -> None:
         """Called instead of the task once its worker was lost too often. Override to record

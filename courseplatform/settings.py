@@ -199,6 +199,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # A task whose worker is lost this many times in a row (killed, out of memory) is marked failed
 # instead of being delivered again forever.
 CELERY_TASK_MAX_LOST_DELIVERIES = env.int("CELERY_TASK_MAX_LOST_DELIVERIES", default=3)
+# Retries of transient errors wait a random time up to BACKOFF × 2^retry seconds, at most MAX.
+CELERY_TASK_RETRY_BACKOFF = env.int("CELERY_TASK_RETRY_BACKOFF", default=5)
+CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default=600)
 # A reminder claimed by a sweep that died is claimed again after this many seconds. Only the
 # e-mail being handed to the SMTP server at the crash waits this long (notifications.services).
 REMINDER_CLAIM_EXPIRY = env.int("REMINDER_CLAIM_EXPIRY", default=15 * 60)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort
 from core.queue import enqueue
-from core.tasks import TRANSIENT_ERRORS
+from core.tasks import TRANSIENT_ERRORS, reset_db_connection
 
 from . import generators, writers
 from .models import ReportRun
@@ -182,6 +182,9 @@ def report_build(*, run: ReportRun, on_progress: Callable[[int], None] | None = 
             path, stem = _write(run, Path(directory), progress)
             name = _store(run, path, stem)
     except TRANSIENT_ERRORS:
+        # The connection may be the thing that broke: without a fresh one this update fails
+        # too, the run stays "running" and its retry looks like a worker that died.
+        reset_db_connection()
         ReportRun.objects.filter(pk=run.pk).update(
             status=ReportRun.Status.QUEUED, error="A temporary problem interrupted the build; it will be tried again."
         )

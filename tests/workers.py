@@ -112,6 +112,7 @@ class Workers:
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "DEBUG": "false",
+            "CELERY_TASK_WORKER": "1",
             **self.extra_env,
         }
 

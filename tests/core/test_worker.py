@@ -13,6 +13,7 @@ import os
 import time
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from core.models import QueuedTask, TaskRun
@@ -110,3 +111,55 @@ def test_redis_down_a_request_returns_fast_and_the_task_runs_when_redis_is_back(
         "the outbox task never ran",
         workers,
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts a PostgreSQL backend's connection")
+@pytest.mark.django_db(transaction=True)
+def test_database_connections_cut_mid_task_are_retried_not_counted_as_dead_workers(course, workers, redis_server):
+    """pg_terminate_backend cuts the task's connection (as a PostgreSQL restart or failover
+    does) three times in a row: each is a retry, none a lost worker, and the fourth
+    delivery does the work once. Before, recording the retry failed on the dead connection,
+    the run stayed "running" and each retry counted as a worker death (three gave up)."""
+    user = UserFactory()
+    blips = 3
+    workers.extra_env = {"CELERY_TASK_RETRY_BACKOFF": "1"}
+    workers.database.share()
+    workers.start()
+    with celery_publishing_to(redis_server.url):
+        task_id = publish("tests.database_blip", user.pk, blips)
+
+    cut_pids: set[int] = set()
+
+    def cut() -> bool:
+        """Terminate the task's connection while it waits in the database (each one once: a
+        terminated backend stays listed for a moment)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND query LIKE %s",
+                [f"blip-{task_id}", "%pg_sleep%"],
+            )
+            pids = {pid for (pid,) in cursor.fetchall()} - cut_pids
+            for pid in pids:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            cut_pids.update(pids)
+            return bool(pids)
+
+    for number in range(1, blips + 1):
+        wait_for(cut, 30, f"delivery {number} never reached the database", workers)
+        wait_for(
+            lambda: workers.database.task_run(task_id)[0] != TaskRun.Status.RUNNING,
+            30,
+            f"cut {number} was not recorded",
+            workers,
+        )
+    status, deliveries, lost, error = wait_for(
+        lambda: (run := workers.database.task_run(task_id)) and run[0] == TaskRun.Status.SUCCEEDED and run,
+        40,
+        "the task never succeeded after the blips",
+        workers,
+    )
+    assert (deliveries, lost, error) == (blips + 1, 0, "")
+    assert workers.database.rows(
+        "SELECT count(*) FROM notifications_notification WHERE recipient_id = ? AND title = ?",
+        (user.pk, "The job survived the database blips"),
+    ) == [(1,)]

@@ -27,3 +27,23 @@ def slow_notify(user_id: int, seconds: float) -> None:
 def kill_worker() -> None:
     """Kills the process running it, every time (a poison message)."""
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@durable_task(name="tests.database_blip", max_retries=3)
+def database_blip(user_id: int, blips: int) -> None:
+    """Names its database connection so the test can cut it (pg_terminate_backend) while the
+    first `blips` deliveries wait in the database; the delivery after them does the work."""
+    from celery import current_task
+    from django.db import connection
+
+    if current_task.request.retries < blips:
+        with connection.cursor() as cursor:
+            cursor.execute("SET application_name = %s", [f"blip-{current_task.request.id}"])
+            cursor.execute("SELECT pg_sleep(30)")
+    notification_send(
+        recipient=User.objects.get(pk=user_id),
+        kind=Kind.SYSTEM,
+        subject_key="worker-test",
+        period_key="blip",
+        title="The job survived the database blips",
+    )
