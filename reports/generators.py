@@ -2,23 +2,27 @@
 rows. Rows are produced lazily, one chunk of students at a time (reports.selectors), so the
 writers (reports.writers) can stream them to a file without holding the whole report.
 
-Week cell letters (cohort report): D draft, S submitted, C changes requested,
-R resubmitted, A accepted, P published, X past due with nothing submitted, · not started
-(not yet due); followed by the latest mentor score when there is one, e.g. "A 82.5".
+Week cells of the cohort report: the letter of the work's status (submissions.models.
+WORK_STATUSES, the same statuses the gradebook page shows), followed by the latest mentor
+score when there is one, e.g. "A 82.5". The gradebook export is the gradebook page's own
+computation (rubrics.selectors.gradebook_rows), a chunk of students at a time.
 """
 
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows
+from submissions.models import WorkStatus, work_status, work_status_legend
 
-from .selectors import CourseFrame, StudentFacts, course_frame, student_chunks, student_dossier, student_ids
+from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
 DEFAULT_CHUNK_SIZE = 200
 BEHIND_MISSING_WEEKS = 2
@@ -27,24 +31,14 @@ FALLING_BEHIND_RULE = (
     f"Falling behind: at least {BEHIND_MISSING_WEEKS} weeks past their due date (extensions applied) with "
     f"nothing submitted, or the latest mentor score below {BEHIND_SCORE}."
 )
-STATE_LETTERS = {
-    "draft": "D",
-    "submitted": "S",
-    "changes_requested": "C",
-    "resubmitted": "R",
-    "accepted": "A",
-    "published": "P",
-}
-LEGEND = (
-    "Week cells: D draft, S submitted, C changes requested, R resubmitted, A accepted, P published, "
-    "X past due with nothing submitted, · not started; then the latest mentor score (0–100)."
-)
+LEGEND = f"Week cells: {work_status_legend()}; then the latest mentor score (0–100)."
 
 # Called after every chunk of rows with the number of chunks done so far. Empty in
 # production; the worker durability tests slow a build down (or kill its worker) here.
 chunk_hooks: list[Callable[[int], None]] = []
 
 Progress = Callable[[float], None]
+T = TypeVar("T")
 
 
 def chunk_size() -> int:
@@ -69,13 +63,6 @@ class ReportDocument:
     landscape: bool = False
     sectioned: bool = False  # several sections (CSV: a title row before each)
     generated_at: datetime.datetime = field(default_factory=timezone.now)
-
-
-def fmt_score(score: Decimal | None) -> str:
-    if score is None:
-        return ""
-    text = f"{score:.2f}".rstrip("0").rstrip(".")
-    return text
 
 
 def _percent(part: int, whole: int) -> str:
@@ -105,16 +92,14 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
     for week in frame.weeks:
         work = facts.works.get(f"w{week.pk}")
         past_due = frame.now > facts.due_at(frame, week.pk)
-        if work is None or not work.submitted:
-            letter = "X" if past_due else (STATE_LETTERS["draft"] if work else "·")
-            missing += past_due
-        else:
-            letter = STATE_LETTERS.get(work.display_state, "?")
+        status = _status(work, past_due)
+        letter = status.letter
+        missing += status.key == "missing"
         if work and work.state == "accepted":
             accepted += 1
         if work and work.score is not None:
             scores.append(work.score)
-        cells.append(f"{letter} {fmt_score(work.score)}".strip() if work else letter)
+        cells.append(f"{letter} {format_score(work.score)}".strip() if work else letter)
         required = frame.required.get(week.pk, [])
         if required and (past_due or work is not None):
             required_total += len(required)
@@ -125,7 +110,7 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
     if missing >= BEHIND_MISSING_WEEKS:
         reasons.append(f"{missing} past-due weeks not submitted")
     if latest is not None and latest < BEHIND_SCORE:
-        reasons.append(f"latest score {fmt_score(latest)}")
+        reasons.append(f"latest score {format_score(latest)}")
     return StudentSummary(
         cells=cells,
         accepted=accepted,
@@ -152,15 +137,36 @@ COHORT_SUMMARY_COLUMNS = [
 ]
 
 
+def _status(work: WorkFacts | None, past_due: bool) -> WorkStatus:
+    return work_status(
+        display_state=work.display_state if work else None, submitted=bool(work and work.submitted), past_due=past_due
+    )
+
+
+def _cell_text(work: WorkFacts | None, past_due: bool) -> str:
+    """The gradebook's cell text (rubrics.selectors.grade_text) from a report's facts."""
+    return grade_text(
+        status=_status(work, past_due), score=work.score if work else None, is_late=bool(work and work.is_late)
+    )
+
+
 def _chunked_rows(
-    frame: CourseFrame, ids: list[int], make_row: Callable[[StudentFacts], list[str]], progress: Progress
+    ids: list[int],
+    load: Callable[[list[int]], list[T]],
+    make_row: Callable[[T], list[str]],
+    progress: Progress,
+    *,
+    one_chunk: bool = False,
 ) -> Iterator[list[str]]:
+    """Rows for the students `ids`, loaded a chunk at a time by `load` (so memory does not
+    grow with the cohort); in one chunk when the caller holds the whole cohort anyway."""
     done = 0
-    size = chunk_size()
+    size = max(1, len(ids)) if one_chunk else chunk_size()
     progress(0.0)
-    for number, chunk in enumerate(student_chunks(frame, ids, size), start=1):
-        for facts in chunk:
-            yield make_row(facts)
+    for number, start in enumerate(range(0, len(ids), size), start=1):
+        chunk = load(ids[start : start + size])
+        for item in chunk:
+            yield make_row(item)
         done += len(chunk)
         for hook in chunk_hooks:
             hook(number)
@@ -190,8 +196,8 @@ def cohort_report(
             *s.cells,
             str(s.accepted),
             str(s.missing),
-            fmt_score(s.latest_score),
-            fmt_score(s.average_score),
+            format_score(s.latest_score),
+            format_score(s.average_score),
             s.evidence,
             str(facts.open_risks),
             str(facts.retrospectives_done),
@@ -201,7 +207,8 @@ def cohort_report(
         ]
 
     columns = ["Student", "Email", "Mentors", *[f"W{w.number}" for w in frame.weeks], *COHORT_SUMMARY_COLUMNS]
-    section = Section(title="Students", columns=columns, rows=_chunked_rows(frame, ids, row, progress), wide=True)
+    rows = _chunked_rows(ids, lambda chunk: student_chunk(frame, chunk), row, progress)
+    section = Section(title="Students", columns=columns, rows=rows, wide=True)
     return ReportDocument(
         title=f"Cohort progress report: {cohort.name}",
         subtitle=_scope_note(cohort, mentor, len(ids)),
@@ -221,33 +228,35 @@ def cohort_report(
 # --- Gradebook export ----------------------------------------------------------------------------
 
 
-def gradebook_cell(work, past_due: bool) -> str:
-    if work is None or not work.submitted:
-        return "missing" if past_due else (work.display_state if work else "not started")
-    parts = [work.display_state.replace("_", " ")]
-    if work.score is not None:
-        parts.append(fmt_score(work.score))
-    if work.is_late:
-        parts.append("late")
-    return " · ".join(parts)
-
-
 def gradebook_report(
-    cohort: Cohort, *, mentor: User | None = None, progress: Progress, now: datetime.datetime | None = None
+    cohort: Cohort,
+    *,
+    mentor: User | None = None,
+    progress: Progress,
+    now: datetime.datetime | None = None,
+    one_chunk: bool = False,
 ) -> ReportDocument:
-    frame = course_frame(cohort, now or timezone.now())
+    """The gradebook page as a file: the same computation (rubrics.selectors.gradebook_rows)
+    and the same cell statuses, one chunk of students at a time. The page's "Export CSV"
+    streams this document too (reports.views.gradebook_csv), in one chunk as the page itself
+    holds the whole cohort: a fixed number of queries however many students."""
+    now = now or timezone.now()
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
+    columns = gradebook_columns(cohort)
 
-    def row(facts: StudentFacts) -> list[str]:
-        cells = []
-        for week in frame.weeks:
-            cells.append(gradebook_cell(facts.works.get(f"w{week.pk}"), frame.now > facts.due_at(frame, week.pk)))
-        for _label, d in frame.deliverables:
-            past_due = frame.now > facts.due_at(frame, d.due_week_id)
-            cells.append(gradebook_cell(facts.works.get(f"d{d.pk}"), past_due))
-        return [facts.student.display_name, facts.student.email, *cells]
+    def load(chunk: list[int]) -> list[GradeRow]:
+        order = {pk: i for i, pk in enumerate(chunk)}
+        students = sorted(User.objects.filter(pk__in=chunk).only("id", "name", "email"), key=lambda u: order[u.pk])
+        return gradebook_rows(cohort, students, columns, now)
 
-    columns = ["Student", "Email", *[f"W{w.number}" for w in frame.weeks], *[label for label, _ in frame.deliverables]]
+    def row(grades: GradeRow) -> list[str]:
+        return [
+            grades.student.display_name,
+            grades.student.email,
+            *[cell.text for cell in grades.cells],
+            str(grades.accepted),
+        ]
+
     return ReportDocument(
         title=f"Gradebook: {cohort.name}",
         subtitle=_scope_note(cohort, mentor, len(ids)),
@@ -257,11 +266,18 @@ def gradebook_report(
             "Capstone deliverables: P<project>.<deliverable>.",
         ],
         sections=iter(
-            [Section(title="Gradebook", columns=columns, rows=_chunked_rows(frame, ids, row, progress), wide=True)]
+            [
+                Section(
+                    title="Gradebook",
+                    columns=["Student", "Email", *[c.label for c in columns], "Accepted"],
+                    rows=_chunked_rows(ids, load, row, progress, one_chunk=one_chunk),
+                    wide=True,
+                )
+            ]
         ),
         filename_stem=f"gradebook-{cohort.slug}",
         landscape=True,
-        generated_at=frame.now,
+        generated_at=now,
     )
 
 
@@ -304,9 +320,9 @@ def student_report(
                 str(week.number),
                 week.title,
                 _local(facts.due_at(frame, week.pk), zone),
-                gradebook_cell(work, past_due),
+                _cell_text(work, past_due),
                 revisions_text(work),
-                fmt_score(work.score) if work else "",
+                format_score(work.score) if work else "",
                 _percent(covered, len(required)) if work or past_due else "",
                 "written" if retro and retro.is_done else "",
             ]
@@ -319,9 +335,9 @@ def student_report(
                 label,
                 d.title,
                 _local(facts.due_at(frame, d.due_week_id), zone),
-                gradebook_cell(work, past_due),
+                _cell_text(work, past_due),
                 revisions_text(work),
-                fmt_score(work.score) if work else "",
+                format_score(work.score) if work else "",
             ]
 
     def risk_rows() -> Iterator[list[str]]:
@@ -364,8 +380,8 @@ def student_report(
 
     notes = [
         f"Mentors: {', '.join(facts.mentors) or 'none assigned'}. Accepted weeks: {summary.accepted}; past due and "
-        f"not submitted: {summary.missing}; latest score: {fmt_score(summary.latest_score) or '—'}; average score: "
-        f"{fmt_score(summary.average_score) or '—'}; evidence completeness: {summary.evidence or '—'}; open risks: "
+        f"not submitted: {summary.missing}; latest score: {format_score(summary.latest_score) or '—'}; average score: "
+        f"{format_score(summary.average_score) or '—'}; evidence completeness: {summary.evidence or '—'}; open risks: "
         f"{facts.open_risks}; retrospectives written: {facts.retrospectives_done}; portfolio entries published: "
         f"{facts.portfolio_entries}.",
         f"Falling behind: {'yes (' + summary.why + ')' if summary.behind else 'no'}. {FALLING_BEHIND_RULE}",

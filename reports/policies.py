@@ -14,7 +14,7 @@ from django.http import Http404
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership
-from cohorts.policies import can_manage_cohort, can_view_student
+from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin
 
 from .models import ReportRun
 
@@ -32,11 +32,12 @@ def report_scope_for(user: User, kind: str, cohort: Cohort, student: User | None
         return None if can_view_student(user, cohort, student) else False
     if kind not in COHORT_WIDE_KINDS:
         return False
-    if can_manage_cohort(user, cohort):
+    if is_platform_admin(user):
         return None
-    if Membership.objects.is_mentor(user=user, cohort=cohort):
-        return user.pk
-    return False
+    role = Membership.objects.role_of(user=user, cohort=cohort)  # one query decides both cases
+    if role == Membership.Role.INSTRUCTOR:
+        return None
+    return user.pk if role == Membership.Role.MENTOR else False
 
 
 def can_request_report(user: User, kind: str, cohort: Cohort, student: User | None = None) -> bool:

@@ -9,7 +9,6 @@ only read other apps' models.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -227,11 +226,6 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
         )
         for s in students
     ]
-
-
-def student_chunks(frame: CourseFrame, ids: list[int], size: int) -> Iterator[list[StudentFacts]]:
-    for start in range(0, len(ids), size):
-        yield student_chunk(frame, ids[start : start + size])
 
 
 # --- One student's dossier ---------------------------------------------------------------

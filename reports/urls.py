@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/status.json", views.report_status, name="status"),
     path("<int:pk>/download/", views.report_download, name="download"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
+    path("gradebook/<slug:slug>.csv", views.gradebook_csv, name="gradebook_csv"),
 ]

@@ -13,34 +13,43 @@ from typing import IO
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from core.csv import SafeCsvWriter
+from core.csv import csv_line_writer
+from submissions.models import WORK_STATUSES
 
 from .generators import ReportDocument, Section
 
 ROWS_PER_WRITE = 200
+MISSING_LETTER = WORK_STATUSES["missing"].letter
 
 # WeasyPrint logs every layout step at INFO; a report build (or seed_demo) needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def write_csv(document: ReportDocument, target: IO[str]) -> None:
-    """One header row and the data rows; a document with several sections (the student
-    report) puts each section's title on its own row before its header, and a blank row
-    between sections. Every cell is neutralised against spreadsheet formulas (core.csv)."""
-    writer = SafeCsvWriter(target)
+def csv_lines(document: ReportDocument) -> Iterator[str]:
+    """The CSV file line by line: one header row and the data rows; a document with several
+    sections (the student report) puts each section's title on its own row before its header,
+    and a blank row between sections. Every cell is neutralised against spreadsheet formulas
+    (core.csv). A report run writes these lines to its file (write_csv); the gradebook page's
+    export streams them (views.gradebook_csv)."""
+    writer = csv_line_writer()
     for index, section in enumerate(document.sections):
         if document.sectioned:
             if index:
-                writer.writerow([])
-            writer.writerow([section.title])
-        writer.writerow(section.columns)
-        batch: list[list[str]] = []
+                yield writer.writerow([])
+            yield writer.writerow([section.title])
+        yield writer.writerow(section.columns)
         for row in section.rows:
-            batch.append(row)
-            if len(batch) >= ROWS_PER_WRITE:
-                writer.writerows(batch)
-                batch.clear()
-        writer.writerows(batch)
+            yield writer.writerow(row)
+
+
+def write_csv(document: ReportDocument, target: IO[str]) -> None:
+    batch: list[str] = []
+    for line in csv_lines(document):
+        batch.append(line)
+        if len(batch) >= ROWS_PER_WRITE:
+            target.write("".join(batch))
+            batch.clear()
+    target.write("".join(batch))
 
 
 def _row_html(row: list[str], first_header: bool) -> str:
@@ -48,7 +57,7 @@ def _row_html(row: list[str], first_header: bool) -> str:
     for index, value in enumerate(row):
         text = escape(value)
         css = ""
-        if value.startswith("X") and len(value) <= 1:
+        if value == MISSING_LETTER:
             css = ' class="missing"'
         elif value in ("yes",):
             css = ' class="flag"'

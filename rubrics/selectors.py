@@ -19,7 +19,7 @@ from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
 from curriculum.models import Week
 from curriculum.selectors import course_capstones
-from submissions.models import Revision, WeeklyWork
+from submissions.models import WORK_STATUSES, Revision, WeeklyWork, WorkStatus, work_status
 
 from .models import (
     Assessment,
@@ -218,30 +218,48 @@ def peer_tasks(user: User) -> list[PeerAssignment]:
 # --- Gradebook -------------------------------------------------------------------------------
 
 
+def format_score(score: Decimal | None) -> str:
+    """A weighted score (0–100) as exports write it: "85", "82.5", "" for none."""
+    if score is None:
+        return ""
+    return f"{score:.2f}".rstrip("0").rstrip(".")
+
+
+def grade_text(*, status: WorkStatus, score: Decimal | None, is_late: bool) -> str:
+    """One gradebook cell as text (exports, the student report): the state, the latest mentor
+    score and "late", e.g. "changes requested · 40 · late"."""
+    parts = [status.label.lower()]
+    if score is not None:
+        parts.append(format_score(score))
+    if is_late:
+        parts.append("late")
+    return " · ".join(parts)
+
+
 @dataclass
 class GradeCell:
     work: WeeklyWork | None
-    state: str
+    state: str  # the work's display state, or "not_started"
     score: Decimal | None
     is_late: bool
-    missing: bool  # nothing submitted and the due date has passed
+    status: WorkStatus  # what the cell says (submissions.models.work_status)
 
-    LABELS = {
-        "draft": ("Draft", ""),
-        "submitted": ("Submitted", "warn"),
-        "resubmitted": ("Resubmitted", "warn"),
-        "changes_requested": ("Changes requested", "danger"),
-        "accepted": ("Accepted", "ok"),
-        "published": ("Published", "ok"),
-    }
+    @property
+    def missing(self) -> bool:
+        """Nothing submitted and the due date (extensions applied) has passed."""
+        return self.status.key == "missing"
 
     @property
     def label(self) -> str:
-        return self.LABELS.get(self.state, ("Not started", ""))[0]
+        return self.status.label
 
     @property
     def tone(self) -> str:
-        return self.LABELS.get(self.state, ("", ""))[1]
+        return self.status.tone
+
+    @property
+    def text(self) -> str:
+        return grade_text(status=self.status, score=self.score, is_late=self.is_late)
 
 
 @dataclass
@@ -267,6 +285,7 @@ class Gradebook:
     cohort: Cohort
     columns: list[GradeColumn]
     rows: list[GradeRow]
+    statuses: list[WorkStatus] = field(default_factory=lambda: list(WORK_STATUSES.values()))
 
 
 def gradebook_students(cohort: Cohort, user: User) -> list[User]:
@@ -277,21 +296,29 @@ def gradebook_students(cohort: Cohort, user: User) -> list[User]:
     return list(students.order_by("name", "email").distinct())
 
 
-def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = None) -> Gradebook:
-    """Students × weeks and capstone deliverables, each cell the state, the latest mentor
-    score and the late flag. Seven queries: students, weeks, capstone projects, their
-    deliverables, extensions, works with their latest revision, mentor scores."""
-    now = now or timezone.now()
-    students = gradebook_students(cohort, user)
-    ids = [s.pk for s in students]
-    weeks = list(Week.objects.for_course(cohort.course))
-    week_number_of = {w.pk: w.number for w in weeks}
-    columns = [GradeColumn(key=f"w{w.number}", label=f"W{w.number}", title=w.title, due_week=w) for w in weeks]
+def gradebook_columns(cohort: Cohort) -> list[GradeColumn]:
+    """The weeks, then the capstone deliverables (three queries: weeks, projects, deliverables)."""
+    columns = [
+        GradeColumn(key=f"w{w.number}", label=f"W{w.number}", title=w.title, due_week=w)
+        for w in Week.objects.for_course(cohort.course)
+    ]
     for project in course_capstones(cohort.course):
         for d in project.deliverables.all():
             columns.append(
                 GradeColumn(key=f"d{d.pk}", label=f"P{project.number}.{d.order}", title=d.title, due_week=d.due_week)
             )
+    return columns
+
+
+def gradebook_rows(
+    cohort: Cohort, students: list[User], columns: list[GradeColumn], now: datetime.datetime
+) -> list[GradeRow]:
+    """The one computation of the gradebook, for the page and for the exports (a chunk of
+    students at a time): each cell the state, the latest mentor score and the late flag.
+    Three queries whatever the number of students: extensions, works with their latest
+    revision, mentor scores."""
+    ids = [s.pk for s in students]
+    week_number_of = {c.due_week.pk: c.due_week.number for c in columns if c.key.startswith("w")}
     due_dates = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
     works: dict[tuple[int, str], WeeklyWork] = {}
     for work in (
@@ -328,16 +355,26 @@ def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = No
             work = works.get((student.pk, column.key))
             revision = work.latest_revision if work else None
             due = due_dates.due_at(cohort, column.due_week.number, student.pk)
+            state = work.display_state if work else None
             cells.append(
                 GradeCell(
                     work=work,
-                    state=work.display_state if work else "not_started",
+                    state=state or "not_started",
                     score=scores.get(work.pk) if work else None,
                     is_late=bool(revision and revision.is_late),
-                    missing=revision is None and now > due,
+                    status=work_status(display_state=state, submitted=revision is not None, past_due=now > due),
                 )
             )
         rows.append(GradeRow(student=student, cells=cells))
+    return rows
+
+
+def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = None) -> Gradebook:
+    """Students × weeks and capstone deliverables, for the gradebook page. Seven queries:
+    students, the columns (three), and gradebook_rows' three."""
+    students = gradebook_students(cohort, user)
+    columns = gradebook_columns(cohort)
+    rows = gradebook_rows(cohort, students, columns, now or timezone.now())
     return Gradebook(cohort=cohort, columns=columns, rows=rows)
 
 

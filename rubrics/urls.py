@@ -13,7 +13,6 @@ urlpatterns = [
     path("peer/", views.peer_queue, name="peer_queue"),
     path("peer/<int:pk>/", views.peer_review, name="peer_review"),
     path("cohorts/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
-    path("cohorts/<slug:slug>/gradebook.csv", views.gradebook_csv, name="gradebook_csv"),
     path("cohorts/<slug:slug>/peer-assign/", views.peer_assign_now, name="peer_assign"),
     path("cohorts/<slug:slug>/students/<int:student_id>/progress/", views.student_progress, name="progress"),
     path("calibration/", views.calibration_list, name="calibration_list"),

@@ -6,7 +6,7 @@ policies.py (404 for missing and forbidden alike)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,6 @@ from accounts.models import User
 from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, roles_for_user
-from core.csv import csv_line_writer
 from core.forms import add_service_errors
 from core.http import attachment_response
 from submissions import selectors as submission_selectors
@@ -365,31 +364,6 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
         # Thousands of cells: one URL prefix instead of reversing a URL per cell.
         {"book": selectors.gradebook_for(cohort, request.user), "score_base": reverse("rubrics:queue") + "revisions/"},
     )
-
-
-@login_required
-@require_GET
-def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
-    cohort = _gradebook_cohort(request, slug)
-    book = selectors.gradebook_for(cohort, request.user)
-    writer = csv_line_writer()
-
-    def rows():
-        header = ["student", "email"]
-        for column in book.columns:
-            header += [f"{column.label} state", f"{column.label} score", f"{column.label} late"]
-        header.append("accepted")
-        yield writer.writerow(header)
-        for row in book.rows:
-            line = [row.student.display_name, row.student.email]
-            for cell in row.cells:
-                line += [cell.state, "" if cell.score is None else str(cell.score), "late" if cell.is_late else ""]
-            line.append(row.accepted)
-            yield writer.writerow(line)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="gradebook-{cohort.slug}.csv"'
-    return response
 
 
 # --- Student progress ----------------------------------------------------------------------------

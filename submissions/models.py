@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -160,9 +161,57 @@ class WeeklyWork(models.Model):
     @property
     def display_state(self) -> str:
         """What the dashboard shows: the review state, or "published" once published."""
-        if self.state == self.State.ACCEPTED and self.published_at:
-            return "published"
-        return self.state
+        return self.display_state_of(self.state, self.published_at)
+
+    @classmethod
+    def display_state_of(cls, state: str, published_at) -> str:
+        """display_state from the two columns, for reads that load values instead of rows."""
+        return "published" if state == cls.State.ACCEPTED and published_at else state
+
+
+@dataclass(frozen=True)
+class WorkStatus:
+    """What a grid cell (gradebook, cohort report, exports) says about one student's work for
+    one week or deliverable."""
+
+    key: str
+    label: str
+    letter: str  # the cohort report's one-letter cell
+    tone: str  # the badge colour on pages
+    meaning: str = ""  # said in legends where the label alone is not enough
+
+
+# The one definition of the work-state labels, in legend order.
+WORK_STATUSES: dict[str, WorkStatus] = {
+    status.key: status
+    for status in (
+        WorkStatus("draft", "Draft", "D", ""),
+        WorkStatus("submitted", "Submitted", "S", "warn"),
+        WorkStatus("changes_requested", "Changes requested", "C", "danger"),
+        WorkStatus("resubmitted", "Resubmitted", "R", "warn"),
+        WorkStatus("accepted", "Accepted", "A", "ok"),
+        WorkStatus("published", "Published", "P", "ok"),
+        WorkStatus("missing", "Missing", "X", "warn", "past due with nothing submitted, extensions applied"),
+        WorkStatus("not_started", "Not started", "·", "", "not yet due"),
+    )
+}
+
+
+def work_status(*, display_state: str | None, submitted: bool, past_due: bool) -> WorkStatus:
+    """Missing when nothing was submitted by the due date (a draft included); not started when
+    there is no work yet; otherwise the work's display state."""
+    if past_due and not submitted:
+        return WORK_STATUSES["missing"]
+    if display_state is None:
+        return WORK_STATUSES["not_started"]
+    return WORK_STATUSES[display_state]
+
+
+def work_status_legend() -> str:
+    """The letters as the cohort report's legend gives them."""
+    return ", ".join(
+        f"{s.letter} {s.label.lower()}" + (f" ({s.meaning})" if s.meaning else "") for s in WORK_STATUSES.values()
+    )
 
 
 class ImmutableQuerySet(models.QuerySet):

@@ -93,7 +93,7 @@ def test_report_csvs_never_start_a_cell_with_a_formula(hostile, kind):
 
 @pytest.mark.django_db
 def test_the_gradebook_page_csv_never_starts_a_cell_with_a_formula(hostile, client_for):
-    response = client_for(hostile.people.instructor).get(reverse("rubrics:gradebook_csv", args=[hostile.cohort.slug]))
+    response = client_for(hostile.people.instructor).get(reverse("reports:gradebook_csv", args=[hostile.cohort.slug]))
     cells = _cells(list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))))
     _assert_no_formula(cells)
     assert "'" + HOSTILE_NAME in cells

@@ -131,7 +131,8 @@ def test_gradebook_per_role(people, rubric, client_for):
     assert people.student.display_name not in mentor_view  # mentors see only their own students
     for role in ("student", "other_student", "foreign_mentor", "foreign_instructor", "stranger"):
         assert client_for(getattr(people, role)).get(url).status_code == 404
-        assert client_for(getattr(people, role)).get(url.replace("gradebook/", "gradebook.csv")).status_code == 404
+        csv_url = reverse("reports:gradebook_csv", args=[people.cohort.slug])
+        assert client_for(getattr(people, role)).get(csv_url).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["student", "mentor", "instructor"])
@@ -199,20 +200,25 @@ def test_full_feedback_and_revision_loop_through_the_browser(people, rubric, cli
     body = student.get(reverse("rubrics:feedback", args=[second.pk])).content.decode()
     assert "Peer reviewer 1" in body and "Peer reviewer 2" in body and "100.00 / 100" in body
 
-    # The instructor exports the gradebook.
-    response = client_for(people.instructor).get(reverse("rubrics:gradebook_csv", args=[people.cohort.slug]))
+    # The instructor exports the gradebook: the page's cells, one per week (the gradebook
+    # report's document; before one export path it had three columns per week).
+    response = client_for(people.instructor).get(reverse("reports:gradebook_csv", args=[people.cohort.slug]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == f'attachment; filename="gradebook-{people.cohort.slug}.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     header, by_email = rows[0], {r[1]: r for r in rows[1:]}
-    assert header[:5] == ["student", "email", "W1 state", "W1 score", "W1 late"]
-    assert by_email[people.student.email][2:5] == ["accepted", "100.00", "late"]  # the fixture cohort is long past
-    assert by_email[people.other_student.email][2] == "not_started"
+    assert header[:4] == ["Student", "Email", "W1", "W2"] and header[-1] == "Accepted"
+    assert by_email[people.student.email][2] == "accepted · 100 · late"  # the fixture cohort is long past
+    assert by_email[people.student.email][-1] == "1"
+    # Nothing submitted and long past due: the page and the export both say "Missing" (the
+    # export said "not_started" while the page said "Missing").
+    assert by_email[people.other_student.email][2] == "missing"
 
 
 def test_gradebook_csv_never_starts_a_cell_with_a_formula(people, rubric, client_for):
     people.student.name = '=HYPERLINK("http://evil.example")'
     people.student.save(update_fields=["name"])
-    response = client_for(people.instructor).get(reverse("rubrics:gradebook_csv", args=[people.cohort.slug]))
+    response = client_for(people.instructor).get(reverse("reports:gradebook_csv", args=[people.cohort.slug]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     names = [r[0] for r in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example")' in names
