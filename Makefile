@@ -44,6 +44,7 @@ run: seed serve
 PYTEST_WORKERS ?= auto
 test: install-dev e2e-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # What the browser journeys (tests/e2e) need besides Python: axe-core from the npm registry
@@ -65,9 +66,11 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# lint-imports checks the package layers written in .importlinter (docs/architecture.md).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff check --fix .

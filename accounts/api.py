@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import validation_error_from_django
-from cohorts.selectors import roles_for_user
 
 from .models import PersonalAccessToken, User
+from .roles import roles_of
 from .serializers import (
     MeOutput,
     MeUpdateInput,
@@ -30,7 +30,7 @@ from .services import token_create, token_revoke, user_update_profile
 
 
 def _me_data(user: User) -> dict:
-    user.roles = sorted(roles_for_user(user))
+    user.roles = sorted(roles_of(user))
     return MeOutput(user).data
 
 

@@ -3,6 +3,7 @@
 from allauth.mfa.models import Authenticator
 
 from .models import User
+from .roles import roles_of
 
 
 def must_use_second_factor(user: User) -> bool:
@@ -11,9 +12,7 @@ def must_use_second_factor(user: User) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    from cohorts.models import Membership
-
-    return Membership.objects.filter(user=user, role=Membership.Role.INSTRUCTOR).exists()
+    return "instructor" in roles_of(user)
 
 
 def must_enrol_second_factor(user: User) -> bool:

@@ -2,13 +2,8 @@
 
 import redis
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -53,28 +48,3 @@ def readyz(request: HttpRequest) -> JsonResponse:
     failed = [name for name, value in results.items() if value != "ok"]
     body = {"status": "ok" if ready else "unavailable", "checks": results, "failed": failed}
     return JsonResponse(body, status=200 if ready else 503)
-
-
-@login_required
-def after_sign_in(request: HttpRequest) -> HttpResponse:
-    """Where a person lands after signing in: their own starting point, by role."""
-    from cohorts.selectors import roles_for_user
-
-    roles = roles_for_user(request.user)
-    if "student" in roles:
-        return redirect("submissions:dashboard")
-    if roles & {"mentor", "instructor"}:
-        return redirect("rubrics:queue")
-    if request.user.is_staff:
-        return redirect("curriculum:home")
-    # In no cohort yet: the cohorts page says how to join one, and a name helps the
-    # instructor who adds them recognise them.
-    if not request.user.name.strip():
-        messages.info(
-            request,
-            format_html(
-                'Add your name on <a href="{}">your profile</a> so that instructors and mentors know who you are.',
-                reverse("accounts:profile"),
-            ),
-        )
-    return redirect("cohorts:list")

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "api",
+    # The composition layer: its management commands (seed_demo, setup_schedules).
+    "courseplatform",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "courseplatform.navigation.navigation",
             ],
         },
     },
@@ -377,10 +379,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     # Token first: its WWW-Authenticate header makes "not signed in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.PersonalAccessTokenAuthentication",
+        "accounts.authentication.PersonalAccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAuthenticatedWithScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsAuthenticatedWithScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.JSONParser",  # DRF's, refusing absurdly nested bodies with a 400
@@ -480,3 +482,29 @@ for _name in (
 ):
     if globals()[_name] < 0:
         raise ImproperlyConfigured(f"{_name} must be 0 or more.")
+
+
+def _env_int_between(name: str, default: int, low: int, high: int, unit: str) -> int:
+    """A whole number from the environment within [low, high]; anything else stops start-up
+    with a message naming the variable (environ's own error would only say "invalid literal")."""
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of {unit}, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high} {unit}, not {value}.")
+    return value
+
+
+# The public portfolio page's caches (portfolios/cache.py, docs/portfolios.md): how long a
+# per-slug head and a rendered page live in the shared cache, and how many rendered pages
+# each web process keeps in its own LRU (0 turns that local copy off).
+PORTFOLIO_HEAD_CACHE_SECONDS = _env_int_between("PORTFOLIO_HEAD_CACHE_SECONDS", 60, 1, 24 * 60 * 60, "seconds")
+PORTFOLIO_PAGE_CACHE_SECONDS = _env_int_between(
+    "PORTFOLIO_PAGE_CACHE_SECONDS", 60 * 60, 1, 30 * 24 * 60 * 60, "seconds"
+)
+PORTFOLIO_LOCAL_PAGES = _env_int_between("PORTFOLIO_LOCAL_PAGES", 200, 0, 100_000, "pages")
+# Students a report reads and writes per chunk (docs/reports.md): memory and queries per
+# chunk grow with it, the number of chunks shrinks.
+REPORTS_CHUNK_SIZE = _env_int_between("REPORTS_CHUNK_SIZE", 200, 1, 10_000, "students")

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import admin_login
-from core import views as core_views
+
+from . import views
 
 # The admin has no sign-in page of its own: it sends people through allauth, whose rate
 # limits and second factor then protect it too.
@@ -11,7 +12,7 @@ admin.site.site_header = "Course platform administration"
 admin.site.site_title = "Course platform admin"
 
 urlpatterns = [
-    path("start/", core_views.after_sign_in, name="after_sign_in"),
+    path("start/", views.after_sign_in, name="after_sign_in"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
@@ -20,7 +21,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("privacy/", include("privacy.urls")),
-    path("api/", include("api.urls")),
+    path("api/", include("courseplatform.api_urls")),
     path("", include("portfolios.urls")),
     path("", include("submissions.urls")),
     path("", include("curriculum.urls")),

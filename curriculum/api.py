@@ -8,8 +8,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import ReadableByAnyoneWithScope
 from api.etag import ETagMixin
-from api.permissions import ReadableByAnyoneWithScope
 
 from . import selectors
 from .models import BloomLevel, Course, Objective, Week

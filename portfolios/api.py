@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import ReadableByAnyoneWithScope
 from api.etag import ETagMixin
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from api.permissions import ReadableByAnyoneWithScope
 
 from . import policies, selectors, services
 from .models import Portfolio, PortfolioEntry

@@ -23,8 +23,8 @@ from django.templatetags.static import static
 
 from core.cache import failed_within
 
-HEAD_SECONDS = getattr(settings, "PORTFOLIO_HEAD_CACHE_SECONDS", 60)
-PAGE_SECONDS = getattr(settings, "PORTFOLIO_PAGE_CACHE_SECONDS", 60 * 60)
+HEAD_SECONDS = settings.PORTFOLIO_HEAD_CACHE_SECONDS
+PAGE_SECONDS = settings.PORTFOLIO_PAGE_CACHE_SECONDS
 MISSING = "missing"
 # The shape of the cached values; change it whenever they change, so old entries are never read.
 FORMAT = "v2"
@@ -70,7 +70,7 @@ class _LocalPages:
             self.items.clear()
 
 
-local_pages = _LocalPages(getattr(settings, "PORTFOLIO_LOCAL_PAGES", 200))
+local_pages = _LocalPages(settings.PORTFOLIO_LOCAL_PAGES)
 
 
 def page_get(key: str) -> tuple | None:
@@ -94,7 +94,7 @@ def heads_are_shared() -> bool:
     serving the old head, and so a hidden portfolio, until it expired; there each request
     reads the head from the database instead (one small query). Rendered pages stay cached
     either way: their keys name the version, so they cannot go stale."""
-    if not getattr(settings, "PORTFOLIO_CACHE_HEADS", True):
+    if not settings.PORTFOLIO_CACHE_HEADS:
         return False
     # A head this process could not delete during a Redis failure may still be in Redis.
     return not failed_within(HEAD_SECONDS)

@@ -24,7 +24,6 @@ from submissions.models import WorkStatus, work_status, work_status_legend
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
-DEFAULT_CHUNK_SIZE = 200
 BEHIND_MISSING_WEEKS = 2
 BEHIND_SCORE = Decimal("50")
 FALLING_BEHIND_RULE = (
@@ -42,7 +41,7 @@ T = TypeVar("T")
 
 
 def chunk_size() -> int:
-    return int(getattr(settings, "REPORTS_CHUNK_SIZE", DEFAULT_CHUNK_SIZE))
+    return settings.REPORTS_CHUNK_SIZE
 
 
 @dataclass

@@ -5,17 +5,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.demo import DemoContext
+from courseplatform.demo import DemoContext
 from curriculum.selectors import course_default
 
 # Each app's demo step, in dependency order. A step receives the shared DemoContext.
 DEMO_STEPS = [
-    "cohorts.demo",
-    "submissions.demo",
-    "rubrics.demo",
-    "portfolios.demo",
-    "notifications.demo",
-    "reports.demo",
+    "courseplatform.demo.cohorts",
+    "courseplatform.demo.submissions",
+    "courseplatform.demo.rubrics",
+    "courseplatform.demo.portfolios",
+    "courseplatform.demo.notifications",
+    "courseplatform.demo.reports",
 ]
 
 

@@ -7,12 +7,11 @@ in draft (added once, whenever it is missing)."""
 import datetime
 
 from cohorts.models import MentorAssignment
-from core.demo import DemoContext
+from courseplatform.demo import DemoContext
+from rubrics import selectors, services
+from rubrics.models import Assessment, CalibrationRun, PeerAssignment, SelfAssessmentDraft
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
-
-from . import selectors, services
-from .models import Assessment, CalibrationRun, PeerAssignment, SelfAssessmentDraft
 
 COMMENTS = {
     "Architecture-level decision quality": (

@@ -1,8 +1,10 @@
 """Shared pieces of the demo that `seed_demo` builds.
 
-Each app that adds something to the demo has a `demo.py` with `seed(demo: DemoContext)`,
-and `seed_demo` runs them in order (see DEMO_STEPS there). Every step is idempotent:
-running the command twice leaves the same demo.
+Each app that adds something to the demo has a module here, named after the app, with
+`seed(demo: DemoContext)`; `seed_demo` runs them in order (see DEMO_STEPS there). Every
+step is idempotent: running the command twice leaves the same demo. The steps live in the
+composition layer, not in the apps, because a demo needs every app at once (the rubrics
+step scores work that the submissions step made) and only this layer may import them all.
 """
 
 from collections.abc import Callable

@@ -5,13 +5,12 @@ submit → accept here). Idempotent: a learner who already has a portfolio is le
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.demo import DemoContext
+from courseplatform.demo import DemoContext
 from curriculum.models import CapstoneDeliverable
+from portfolios import services
+from portfolios.models import Portfolio
 from submissions import services as work_services
 from submissions.models import WeeklyWork
-
-from . import services
-from .models import Portfolio
 
 PUBLIC = {
     "slug": "priya-backend",

@@ -10,12 +10,11 @@ import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.demo import DemoContext
+from courseplatform.demo import DemoContext
 from curriculum.models import Objective, QualityGate, Week
-
-from . import services
-from .models import WeeklyWork
-from .selectors import required_evidence
+from submissions import services
+from submissions.models import WeeklyWork
+from submissions.selectors import required_evidence
 
 # Per student (rows) and week 1..6 (columns): what the demo shows. "changes2" = two
 # revisions with changes requested in between; "late" = submitted after the due date.

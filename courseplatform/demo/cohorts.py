@@ -6,11 +6,10 @@ import secrets
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from core.demo import DemoContext
-
-from .models import Cohort, Membership
-from .schedule import week_window
-from .services import cohort_create, extension_grant, membership_add, mentor_assign
+from cohorts.models import Cohort, Membership
+from cohorts.schedule import week_window
+from cohorts.services import cohort_create, extension_grant, membership_add, mentor_assign
+from courseplatform.demo import DemoContext
 
 DEMO_PEOPLE = [
     # (e-mail, name, time zone, role)

@@ -6,30 +6,36 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-# (name, task, every N minutes or a daily "HH:MM" UTC, description)
+from core.tasks import dispatch_outbox
+from notifications.tasks import sweep_reminders
+from privacy.tasks import retention_sweep, run_due_erasures
+
+# (name, task, every N minutes or a daily "HH:MM" UTC, description). The tasks are imported,
+# not named in strings, so that a renamed task breaks this module loudly instead of leaving
+# beat with a schedule for a task no worker knows.
 SCHEDULES = [
     (
         "Reminder sweep",
-        "notifications.sweep_reminders",
+        sweep_reminders.name,
         15,
         "Finds due reminders (deadlines, overdue work, reviews waiting, digests) and sends each once.",
     ),
     (
         "Dispatch outbox",
-        "core.dispatch_outbox",
+        dispatch_outbox.name,
         1,
         "Sends tasks that could not reach the broker when they were asked for.",
     ),
     (
         "Retention sweep",
-        "privacy.retention_sweep",
+        retention_sweep.name,
         60,
         "Deletes old outbox rows, task runs, idempotency records, report files, notifications and data "
         "archives (ages from the RETENTION_* settings, see docs/configuration.md).",
     ),
     (
         "Run due erasures",
-        "privacy.run_due_erasures",
+        run_due_erasures.name,
         15,
         "Erases the accounts whose erasure was confirmed and whose grace period is over.",
     ),

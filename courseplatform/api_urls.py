@@ -1,12 +1,17 @@
 """/api/v1/ (the REST API), /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI, served
 from our own static files). Each app's viewsets live in `<app>/api.py`; register them on
-the router below, in the app's section."""
+the router below, in the app's section.
+
+The router lives in the composition layer because it names every app; the `api` package
+beside the apps is only machinery (problem details, idempotency, pagination, throttling,
+schema hooks) and imports none of them."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from api import views
 from cohorts import api as cohorts_api
 from curriculum import api as curriculum_api
 from notifications import api as notifications_api
@@ -15,8 +20,6 @@ from privacy import api as privacy_api
 from reports import api as reports_api
 from rubrics import api as rubrics_api
 from submissions import api as submissions_api
-
-from . import views
 
 app_name = "api"
 

@@ -1,6 +1,9 @@
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
+from cohorts.models import Membership
+from notifications.selectors import unread_count_subquery
+
 
 def navigation(request: HttpRequest) -> dict:
     """What the shared navigation needs to know about the signed-in person: their roles and
@@ -8,8 +11,6 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {"signed_in": False}}
-    from cohorts.models import Membership
-    from notifications.selectors import unread_count_subquery
 
     def has_role(role: str) -> Exists:
         return Exists(Membership.objects.filter(user=OuterRef("pk"), role=role))

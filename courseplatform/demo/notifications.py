@@ -3,10 +3,9 @@ what the platform has already sent (the weekly digest, overdue work, submissions
 for review, retrospectives to write, deadlines approaching when the week is nearly due).
 No e-mail leaves: demo addresses are not real. Idempotent through the reminder log."""
 
-from core.demo import DemoContext
-
-from .models import Notification
-from .services import notification_mark_read, reminders_sweep
+from courseplatform.demo import DemoContext
+from notifications.models import Notification
+from notifications.services import notification_mark_read, reminders_sweep
 
 
 def seed(demo: DemoContext) -> None:

@@ -3,10 +3,9 @@ requested by the demo instructor and built in-process through the same services 
 uses (so the demo shows a finished report whether or not a worker runs). Idempotent: a
 format that already has a finished run is not built again."""
 
-from core.demo import DemoContext
-
-from .models import ReportRun
-from .services import report_build, report_request
+from courseplatform.demo import DemoContext
+from reports.models import ReportRun
+from reports.services import report_build, report_request
 
 
 def seed(demo: DemoContext) -> None:

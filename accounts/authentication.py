@@ -51,7 +51,7 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
 
 
 class PersonalAccessTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "api.authentication.PersonalAccessTokenAuthentication"
+    target_class = "accounts.authentication.PersonalAccessTokenAuthentication"
     name = "personalAccessToken"
 
     def get_security_definition(self, auto_schema):

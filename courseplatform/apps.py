@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CourseplatformConfig(AppConfig):
+    """The composition layer as an installed app, so that the commands that span every app
+    (`seed_demo`, `setup_schedules`) live here rather than in one of the apps they span."""
+
+    name = "courseplatform"
+    verbose_name = "Course platform"
