@@ -37,7 +37,11 @@ def test_a_domain_setting_is_read_from_the_environment():
     ("name", "value", "message"),
     [
         ("REPORTS_CHUNK_SIZE", "lots", "REPORTS_CHUNK_SIZE must be a whole number of students, not 'lots'."),
-        ("PORTFOLIO_PAGE_CACHE_SECONDS", "0", "PORTFOLIO_PAGE_CACHE_SECONDS must be between 1 and 2592000 seconds, not 0."),
+        (
+            "PORTFOLIO_PAGE_CACHE_SECONDS",
+            "0",
+            "PORTFOLIO_PAGE_CACHE_SECONDS must be between 1 and 2592000 seconds, not 0.",
+        ),
         ("PORTFOLIO_LOCAL_PAGES", "-1", "PORTFOLIO_LOCAL_PAGES must be between 0 and 100000 pages, not -1."),
         ("PORTFOLIO_HEAD_CACHE_SECONDS", "1.5", "PORTFOLIO_HEAD_CACHE_SECONDS must be a whole number of seconds"),
     ],
