@@ -18,7 +18,6 @@ from rest_framework.reverse import reverse
 
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from submissions import selectors as submission_selectors
 from submissions.api import DOWNLOAD_TYPES
 from submissions.content import readable
 from submissions.models import Artifact, Revision
@@ -190,10 +189,7 @@ class PeerReviewViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def list(self, request: Request) -> Response:
-        # Like the page: revisions of the student's cohorts that still lack reviewers (the task
-        # that runs after each submit failed, or the cohort grew) get them before listing.
-        for cohort in submission_selectors.student_cohorts(request.user):
-            services.peer_assignments_ensure(cohort=cohort)
+        # Like the page, it only reads: reviewers are assigned on submit and by the schedule.
         page = self.paginate_queryset(selectors.peer_tasks(request.user))
         data = PeerAssignmentOutput(page, many=True, context={"now": timezone.now()}).data
         return self.get_paginated_response(data)

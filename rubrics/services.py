@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -475,70 +475,107 @@ def choose_reviewers(
     return pool[: max(0, count)]
 
 
-@transaction.atomic
 def peer_assign_reviewers(*, revision: Revision, now: datetime.datetime | None = None) -> list[PeerAssignment]:
-    """Give a revision its peer reviewers from the author's cohort (never the author, never
-    twice the same person), balancing the load across the cohort. Idempotent: a revision
-    that has its reviewers gets no more."""
-    now = now or timezone.now()
-    work = WeeklyWork.objects.select_for_update().select_related("cohort").get(pk=revision.work_id)
-    cohort = work.cohort
-    existing = list(PeerAssignment.objects.filter(revision=revision))
-    missing = cohort.peer_reviewers_per_submission - len(existing)
-    if missing <= 0:
-        return existing
-    taken = {a.reviewer_id for a in existing} | {work.student_id}
-    candidates = [
-        pk
-        for pk in Membership.objects.filter(cohort=cohort).students().values_list("user_id", flat=True)
-        if pk not in taken
-    ]
-    loads = (
-        PeerAssignment.objects.filter(revision__work__cohort=cohort)
-        .values("reviewer_id")
-        .annotate(total=Count("id"), open=Count("id", filter=Q(assessment__isnull=True)))
-        .order_by()
-    )
-    total_load = {row["reviewer_id"]: row["total"] for row in loads}
-    open_load = {row["reviewer_id"]: row["open"] for row in loads}
-    chosen = choose_reviewers(
-        candidates=candidates, total_load=total_load, open_load=open_load, count=missing, seed=revision.pk
-    )
-    due_at = now + datetime.timedelta(days=cohort.peer_review_window_days)
-    created = [
-        PeerAssignment(
-            revision=revision, reviewer_id=pk, anonymous=cohort.peer_review_anonymous, assigned_at=now, due_at=due_at
-        )
-        for pk in chosen
-    ]
-    for assignment in created:
-        assignment.full_clean(exclude=["revision", "reviewer"])
-    PeerAssignment.objects.bulk_create(created)
-    return existing + created
+    """Give one revision its peer reviewers (the task that follows a submit). Idempotent: a
+    revision that has its reviewers gets no more. Returns all of its assignments."""
+    assignments, _ = _peer_assign(Revision.objects.filter(pk=revision.pk), now=now or timezone.now())
+    return assignments.get(revision.pk, [])
 
 
-def peer_assignments_ensure(*, cohort: Cohort, now: datetime.datetime | None = None) -> int:
-    """Assign reviewers to every current revision of the cohort submitted within the peer
-    review window that still lacks them (called when peer pages load and by the task).
+def peer_assignments_ensure(*, cohort: Cohort | None = None, now: datetime.datetime | None = None) -> int:
+    """Give reviewers to every current revision (of `cohort`, or of every cohort) submitted
+    within its cohort's peer review window that still lacks them: the scheduled sweep behind
+    the task after each submit (which may have failed, or found too few classmates), and the
+    instructor's "assign now". A fixed number of queries however many revisions wait.
     Returns how many revisions got reviewers."""
     now = now or timezone.now()
-    since = now - datetime.timedelta(days=cohort.peer_review_window_days)
-    wanting = list(
-        Revision.objects.filter(work__cohort=cohort, work__latest_revision=F("pk"), submitted_at__gte=since)
+    cohorts = Cohort.objects.filter(peer_reviewers_per_submission__gt=0)
+    if cohort is not None:
+        cohorts = cohorts.filter(pk=cohort.pk)
+    windows = list(cohorts.values_list("pk", "peer_review_window_days"))
+    if not windows:
+        return 0
+    within_window = Q()
+    for cohort_id, days in windows:
+        within_window |= Q(work__cohort_id=cohort_id, submitted_at__gte=now - datetime.timedelta(days=days))
+    wanting = (
+        Revision.objects.filter(within_window, work__latest_revision=F("pk"))
         .annotate(assigned=Count("peer_assignments"))
-        .filter(assigned__lt=cohort.peer_reviewers_per_submission)
-        .defer("content")
-        .order_by("submitted_at", "pk")
+        .filter(assigned__lt=F("work__cohort__peer_reviewers_per_submission"))
     )
-    students = Membership.objects.filter(cohort=cohort).students().count()
-    done = 0
+    _, created = _peer_assign(wanting, now=now)
+    return len({a.revision_id for a in created})
+
+
+@transaction.atomic
+def _peer_assign(
+    revisions: QuerySet[Revision], *, now: datetime.datetime
+) -> tuple[dict[int, list[PeerAssignment]], list[PeerAssignment]]:
+    """Reviewers for each of `revisions` from its author's cohort (never the author, never twice
+    the same person), the load balanced across the cohort, counting the ones chosen in this
+    batch. Six queries for any number of revisions: the revisions, a lock on their works (so
+    the submit task and the sweep never both fill the same revision), what they have already,
+    the cohorts' students, the reviewers' loads, and one insert. Returns revision id → its
+    assignments (existing and new), and the new ones."""
+    wanting = list(
+        revisions.select_related("work__cohort").defer("content", "work__content").order_by("submitted_at", "pk")
+    )
+    if not wanting:
+        return {}, []
+    # In pk order, so two runs that lock overlapping works cannot deadlock.
+    list(
+        WeeklyWork.objects.select_for_update()
+        .filter(pk__in={r.work_id for r in wanting})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    result: dict[int, list[PeerAssignment]] = {r.pk: [] for r in wanting}
+    for assignment in PeerAssignment.objects.filter(revision_id__in=result):
+        result[assignment.revision_id].append(assignment)
+    cohort_ids = {r.work.cohort_id for r in wanting}
+    students: dict[int, list[int]] = {pk: [] for pk in cohort_ids}
+    for cohort_id, user_id in (
+        Membership.objects.students().filter(cohort_id__in=cohort_ids).order_by().values_list("cohort_id", "user_id")
+    ):
+        students[cohort_id].append(user_id)
+    total_load: dict[int, dict[int, int]] = {pk: {} for pk in cohort_ids}
+    open_load: dict[int, dict[int, int]] = {pk: {} for pk in cohort_ids}
+    for row in (
+        PeerAssignment.objects.filter(revision__work__cohort_id__in=cohort_ids)
+        .values("revision__work__cohort_id", "reviewer_id")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(assessment__isnull=True)))
+        .order_by()
+    ):
+        total_load[row["revision__work__cohort_id"]][row["reviewer_id"]] = row["total"]
+        open_load[row["revision__work__cohort_id"]][row["reviewer_id"]] = row["open"]
+    created = []
     for revision in wanting:
-        # Nobody left to ask (a tiny cohort): don't try again on every page view.
-        if revision.assigned >= students - 1:
-            continue
-        peer_assign_reviewers(revision=revision, now=now)
-        done += 1
-    return done
+        work, cohort = revision.work, revision.work.cohort
+        existing = result[revision.pk]
+        taken = {a.reviewer_id for a in existing} | {work.student_id}
+        chosen = choose_reviewers(
+            candidates=[pk for pk in students[cohort.pk] if pk not in taken],
+            total_load=total_load[cohort.pk],
+            open_load=open_load[cohort.pk],
+            count=cohort.peer_reviewers_per_submission - len(existing),
+            seed=revision.pk,
+        )
+        due_at = now + datetime.timedelta(days=cohort.peer_review_window_days)
+        for reviewer_id in chosen:
+            assignment = PeerAssignment(
+                revision=revision,
+                reviewer_id=reviewer_id,
+                anonymous=cohort.peer_review_anonymous,
+                assigned_at=now,
+                due_at=due_at,
+            )
+            assignment.full_clean(exclude=["revision", "reviewer"])
+            existing.append(assignment)
+            created.append(assignment)
+            total_load[cohort.pk][reviewer_id] = total_load[cohort.pk].get(reviewer_id, 0) + 1
+            open_load[cohort.pk][reviewer_id] = open_load[cohort.pk].get(reviewer_id, 0) + 1
+    PeerAssignment.objects.bulk_create(created)
+    return result, created
 
 
 # --- Calibration -----------------------------------------------------------------------------

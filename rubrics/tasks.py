@@ -17,3 +17,13 @@ def assign_peer_reviewers(revision_id: int) -> None:
     if revision is not None:
         self_assessment_attach(revision=revision)
         peer_assign_reviewers(revision=revision)
+
+
+@durable_task(name="rubrics.assign_missing_peer_reviewers")
+def assign_missing_peer_reviewers() -> None:
+    """The schedule's sweep (setup_schedules): revisions still within their peer review window
+    that lack reviewers get them, whatever the task after their submit did (it failed, or the
+    cohort had too few students then). Idempotent."""
+    from .services import peer_assignments_ensure
+
+    peer_assignments_ensure()

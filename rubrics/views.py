@@ -268,9 +268,8 @@ def self_assess(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def peer_queue(request: HttpRequest) -> HttpResponse:
-    cohorts = submission_selectors.student_cohorts(request.user)
-    for cohort in cohorts:
-        services.peer_assignments_ensure(cohort=cohort)
+    # Only shows: reviewers are assigned when work is submitted and by the scheduled sweep
+    # (rubrics.tasks), never by a page view.
     return render(
         request, "rubrics/peer_queue.html", {"tasks": selectors.peer_tasks(request.user), "now": timezone.now()}
     )
@@ -477,7 +476,8 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def peer_assign_now(request: HttpRequest, slug: str) -> HttpResponse:
-    """Instructors can trigger the (otherwise lazy) peer assignment for a cohort."""
+    """Instructors can assign missing peer reviewers now instead of waiting for the scheduled
+    sweep (e.g. right after adding students to a cohort)."""
     cohort = cohort_get_for_user(request.user, slug)
     if not policies.can_assign_peer_reviewers(request.user, cohort):
         raise Http404("No such cohort.")

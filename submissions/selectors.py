@@ -12,7 +12,7 @@ from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.schedule import WeekWindow, current_week_number, weeks_begun
 from cohorts.selectors import due_dates, due_window
-from curriculum.models import Objective, QualityGate, Week
+from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 from curriculum.selectors import course_capstones
 
 from .content import DECISION_FIELDS, RevisionDiff, diff_snapshots, normalised
@@ -165,9 +165,11 @@ class Dashboard:
     other_cohorts: list[Cohort] = field(default_factory=list)
 
 
-def existing_work(student: User, cohort: Cohort, week: Week) -> WeeklyWork | None:
-    """The student's work for the week, if they have started it."""
-    return WeeklyWork.objects.filter(student=student, cohort=cohort, week=week).first()
+def existing_work(
+    student: User, cohort: Cohort, *, week: Week | None = None, deliverable: CapstoneDeliverable | None = None
+) -> WeeklyWork | None:
+    """The student's work for the week or capstone deliverable, if they have started it."""
+    return WeeklyWork.objects.filter(student=student, cohort=cohort, week=week, deliverable=deliverable).first()
 
 
 def student_cohorts(user: User) -> list[Cohort]:

@@ -77,7 +77,7 @@ def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse
     week = get_object_or_404(Week, course=cohort.course, number=number)
     if not Membership.objects.is_student(user=request.user, cohort=cohort):
         raise Http404("Only students of this cohort have a workspace.")
-    work = selectors.existing_work(request.user, cohort, week)
+    work = selectors.existing_work(request.user, cohort, week=week)
     if work is None:
         window = week_window(cohort, number)
         if request.method == "GET" and timezone.now() < window.opens_at:
@@ -94,16 +94,27 @@ def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def work_open_deliverable(request: HttpRequest, slug: str, deliverable_id: int) -> HttpResponse:
+    """A started deliverable opens its workspace. One not started yet shows what it asks and a
+    Start button: a GET only shows (a link crawler or e-mail preview must not turn "Not
+    started" into "Draft"), the POST starts the work."""
     cohort = cohort_get_for_user(request.user, slug)
     deliverable = get_object_or_404(
-        CapstoneDeliverable.objects.select_related("project"), pk=deliverable_id, project__course=cohort.course
+        CapstoneDeliverable.objects.select_related("project", "due_week"),
+        pk=deliverable_id,
+        project__course=cohort.course,
     )
-    try:
-        work = services.work_get_or_create(student=request.user, cohort=cohort, deliverable=deliverable)
-    except ValidationError:
-        raise Http404("Only students of this cohort have a workspace.") from None
+    if not Membership.objects.is_student(user=request.user, cohort=cohort):
+        raise Http404("Only students of this cohort have a workspace.")
+    work = selectors.existing_work(request.user, cohort, deliverable=deliverable)
+    if work is None:
+        if request.method != "POST":
+            return render(request, "submissions/deliverable_start.html", {"cohort": cohort, "deliverable": deliverable})
+        try:
+            work = services.work_get_or_create(student=request.user, cohort=cohort, deliverable=deliverable)
+        except ValidationError:
+            raise Http404("Only students of this cohort have a workspace.") from None
     return redirect("submissions:work", pk=work.pk)
 
 

@@ -113,8 +113,13 @@ def test_deadline_approaching_for_a_deliverable_says_what_is_due_and_links_to_it
     assert log.context["deliverable"] == first.title and log.context["project"] == first.project.title
     path = reverse("submissions:open_deliverable", kwargs={"slug": people.cohort.slug, "deliverable_id": first.pk})
     assert log.url == path
-    # The link opens (creating if need be) the student's workspace for that deliverable.
-    response = client_for(people.student).get(log.url)
+    # The link shows the deliverable with a Start button (a GET, e.g. a mail client's link
+    # preview, creates nothing); starting it opens the student's workspace for it.
+    client = client_for(people.student)
+    shown = client.get(log.url)
+    assert shown.status_code == 200 and first.title in shown.content.decode()
+    assert not WeeklyWork.objects.filter(student=people.student, deliverable=first).exists()
+    response = client.post(log.url)
     work = WeeklyWork.objects.get(cohort=people.cohort, student=people.student, deliverable=first)
     assert response.status_code == 302 and response.url == reverse("submissions:work", kwargs={"pk": work.pk})
 

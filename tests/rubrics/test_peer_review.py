@@ -114,13 +114,17 @@ def test_service_assigns_two_reviewers_from_the_cohort_balanced_and_idempotently
     assert sum(loads.values()) == 2 * len(revisions)
 
 
-def test_peer_queue_assigns_lazily_and_peer_reviews_through_the_page(people, rubric, client_for):
+def test_submitting_assigns_reviewers_and_the_peer_reviews_through_the_page(
+    people, rubric, client_for, eager_tasks, django_capture_on_commit_callbacks
+):
     students = _cohort_of(people, 1)
-    revision = submit(people.student, people.cohort, evidence="sam-lastname-k6.txt")
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = submit(people.student, people.cohort, evidence="sam-lastname-k6.txt")  # the task assigns
     client = client_for(students[1])
     queue = client.get(reverse("rubrics:peer_queue"))
     assert queue.status_code == 200
     assignment = PeerAssignment.objects.get(revision=revision, reviewer=students[1])
+    assert reverse("rubrics:peer_review", args=[assignment.pk]) in queue.content.decode()
     page = client.get(reverse("rubrics:peer_review", args=[assignment.pk]))
     body = page.content.decode()
     assert page.status_code == 200

@@ -114,9 +114,9 @@ def test_capstone_deliverable_uses_the_same_workspace(running_cohort, client_for
     people = running_cohort
     client = client_for(people.student)
     deliverable = people.cohort.course.capstone_projects.get(number=1).deliverables.get(order=3)
-    response = client.get(reverse("submissions:open_deliverable", args=[people.cohort.slug, deliverable.pk]))
+    response = client.post(reverse("submissions:open_deliverable", args=[people.cohort.slug, deliverable.pk]))
     work = WeeklyWork.objects.get(student=people.student, deliverable=deliverable)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == reverse("submissions:work", args=[work.pk])
     page = client.get(reverse("submissions:work", args=[work.pk]))
     assert deliverable.title in page.content.decode()
     client.post(
@@ -227,3 +227,39 @@ def test_looking_at_a_week_that_has_not_opened_does_not_start_it(running_cohort,
     assert started.status_code == 302 and started["Location"] == reverse("submissions:work", args=[work.pk])
     assert client.get(url)["Location"] == reverse("submissions:work", args=[work.pk])  # started: straight in
     assert client_for(people.mentor).post(url).status_code == 404  # only students start work
+
+
+def test_opening_a_capstone_deliverable_with_get_only_shows_it_and_post_starts_it(running_cohort, client_for):
+    """A link crawler or an e-mail preview following the dashboard's link must not turn
+    "Not started" into "Draft": the GET shows what the deliverable asks and a Start button."""
+    people = running_cohort
+    client = client_for(people.student)
+    deliverable = people.cohort.course.capstone_projects.get(number=2).deliverables.get(order=1)
+    url = reverse("submissions:open_deliverable", args=[people.cohort.slug, deliverable.pk])
+    before = WeeklyWork.objects.count()
+    page = client.get(url)
+    assert WeeklyWork.objects.count() == before
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert deliverable.title in body and "Start this deliverable" in body and 'method="post"' in body
+    assert client.head(url).status_code == 200 and WeeklyWork.objects.count() == before
+
+    started = client.post(url)
+    work = WeeklyWork.objects.get(student=people.student, cohort=people.cohort, deliverable=deliverable)
+    assert WeeklyWork.objects.count() == before + 1
+    assert started["Location"] == reverse("submissions:work", args=[work.pk])
+    # Once started, the same link opens the workspace, and starting again adds nothing.
+    assert client.get(url)["Location"] == reverse("submissions:work", args=[work.pk])
+    client.post(url)
+    assert WeeklyWork.objects.count() == before + 1
+
+
+@pytest.mark.parametrize("role", ["mentor", "instructor", "foreign_student", "stranger"])
+def test_only_the_cohorts_students_start_a_deliverable(running_cohort, client_for, role):
+    people = running_cohort
+    deliverable = people.cohort.course.capstone_projects.get(number=1).deliverables.get(order=1)
+    url = reverse("submissions:open_deliverable", args=[people.cohort.slug, deliverable.pk])
+    client = client_for(getattr(people, role))
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not WeeklyWork.objects.filter(deliverable=deliverable).exists()

@@ -39,11 +39,18 @@ SCHEDULES = [
         15,
         "Erases the accounts whose erasure was confirmed and whose grace period is over.",
     ),
+    (
+        "Assign missing peer reviewers",
+        "rubrics.assign_missing_peer_reviewers",
+        30,
+        "Gives peer reviewers to recent submissions that still lack them (a submit assigns them at once; "
+        "this catches any it missed, and late joiners).",
+    ),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the periodic tasks (reminders, outbox, retention, erasures) if they do not exist."
+    help = "Create the periodic tasks (reminders, outbox, retention, erasures, peer reviewers) if they do not exist."
 
     @transaction.atomic
     def handle(self, *args, **options):
