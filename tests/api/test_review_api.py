@@ -10,7 +10,7 @@ from django.utils import timezone
 from cohorts.models import Cohort
 from rubrics.models import Assessment, PeerAssignment
 from rubrics.selectors import rubric_criteria
-from rubrics.services import rubric_install_defaults
+from rubrics.services import peer_assign_reviewers, rubric_install_defaults
 from submissions import services as submission_services
 from submissions.models import WeeklyWork
 from tests.factories import MembershipFactory, MentorAssignmentFactory
@@ -218,12 +218,16 @@ def _submitted_with_evidence(people):
     submission_services.artifact_add_link(
         work=work, url="https://example.com/trace", proves="The trace", evidence_item="", by=people.student
     )
-    return submission_services.work_submit(work=work, by=people.student)
+    revision = submission_services.work_submit(work=work, by=people.student)
+    peer_assign_reviewers(revision=revision)  # what the task enqueued by the submit does
+    return revision
 
 
-def test_peer_list_assigns_like_the_page_and_shows_due_dates(people, rubric, bearer_client):
+def test_peer_list_shows_my_assignments_with_due_dates_and_assigns_nothing(people, rubric, bearer_client):
     revision = _submitted_with_evidence(people)
+    unassigned = submit(people.student, people.cohort, number=2)  # its task has not run
     rows = bearer_client(people.other_student).get("/api/v1/review/peer/").json()["results"]
+    assert not PeerAssignment.objects.filter(revision=unassigned).exists()  # a GET never assigns
     assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
     assert [(row["id"], row["revision_id"], row["week"], row["done"], row["overdue"]) for row in rows] == [
         (assignment.pk, revision.pk, 1, False, False)
@@ -274,7 +278,6 @@ def test_peer_review_shows_the_revision_and_evidence_without_the_author(people, 
 
 def test_someone_elses_peer_assignment_is_404(people, rubric, bearer_client):
     revision = _submitted_with_evidence(people)
-    bearer_client(people.other_student).get("/api/v1/review/peer/")
     assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
     artifact = revision.artifacts.get(kind="file")
     third = MembershipFactory(cohort=people.cohort, role="student").user
@@ -287,7 +290,6 @@ def test_someone_elses_peer_assignment_is_404(people, rubric, bearer_client):
 
 def test_peer_evidence_of_another_revision_is_404(people, rubric, bearer_client):
     revision = _submitted_with_evidence(people)
-    bearer_client(people.other_student).get("/api/v1/review/peer/")
     assignment = PeerAssignment.objects.get(revision=revision, reviewer=people.other_student)
     week = people.cohort.course.weeks.get(number=2)
     elsewhere = submission_services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
