@@ -60,7 +60,7 @@ class MembershipQuerySet(models.QuerySet):
 
     def teachers(self) -> "MembershipQuerySet":
         """Mentors and instructors: the people who review and see more than their own work."""
-        return self.filter(role__in=(Membership.Role.MENTOR, Membership.Role.INSTRUCTOR))
+        return self.filter(role__in=Membership.TEACHING_ROLES)
 
     def of(self, *, user, cohort=None) -> "MembershipQuerySet":
         """The user's memberships (in one cohort when given); none for an anonymous visitor."""
@@ -97,6 +97,9 @@ class Membership(models.Model):
         STUDENT = "student", "Student"
         MENTOR = "mentor", "Mentor"
         INSTRUCTOR = "instructor", "Instructor"
+
+    # The roles that review and see more than their own work.
+    TEACHING_ROLES = frozenset({Role.MENTOR, Role.INSTRUCTOR})
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from cohorts.models import Membership
 
 from .models import Kind, Notification, NotificationPreference
 from .reminders import registered_kinds
@@ -32,9 +33,9 @@ def preference_rows(user: User) -> list[tuple[str, str, bool, bool]]:
     kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + [Kind.SYSTEM]
     roles = roles_for_user(user)
     if roles:
-        if "student" not in roles:
+        if Membership.Role.STUDENT not in roles:
             kinds = [kind for kind in kinds if kind not in _KINDS_FOR_STUDENTS]
-        if not roles & {"mentor", "instructor"}:
+        if not roles & Membership.TEACHING_ROLES:
             kinds = [kind for kind in kinds if kind not in _KINDS_FOR_TEACHERS]
     return [(kind, Kind(kind).label, *stored.get(kind, (True, True))) for kind in kinds]
 

@@ -52,7 +52,7 @@ def can_use_review_queue(user: User, *, roles: set[str] | None = None) -> bool:
         return True
     if roles is None:
         roles = roles_for_user(user)
-    return bool(roles & {Membership.Role.MENTOR, Membership.Role.INSTRUCTOR})
+    return bool(roles & Membership.TEACHING_ROLES)
 
 
 def can_run_calibration(user: User, cohort: Cohort) -> bool:
