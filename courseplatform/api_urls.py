@@ -32,6 +32,11 @@ router.register("bloom-levels", curriculum_api.BloomLevelViewSet, basename="bloo
 router.register("courses", curriculum_api.CourseViewSet, basename="course")
 router.register(r"courses/(?P<course_slug>[-a-zA-Z0-9_]+)/weeks", curriculum_api.WeekViewSet, basename="week")
 router.register(
+    r"courses/(?P<course_slug>[-a-zA-Z0-9_]+)/weeks/(?P<week_number>[0-9]{1,5})/objectives",
+    curriculum_api.ObjectiveViewSet,
+    basename="objective",
+)
+router.register(
     r"courses/(?P<course_slug>[-a-zA-Z0-9_]+)/capstones", curriculum_api.CapstoneViewSet, basename="capstone"
 )
 # cohorts

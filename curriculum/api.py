@@ -1,23 +1,29 @@
-"""Curriculum API: read-only and public, like the course pages. Bodies carry ETags."""
+"""Curriculum API: public reads, like the course pages (bodies carry ETags); curriculum
+editors (the admin's change permission) may change an objective, under the same rule as the
+admin: the level follows the verb unless overridden."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import ReadableByAnyoneWithScope
+from accounts.permissions import IsAuthenticatedWithScope, ReadableByAnyoneWithScope
 from api.etag import ETagMixin
+from api.exceptions import validation_error_from_django
 
-from . import selectors
+from . import policies, selectors, services
 from .models import BloomLevel, Course, Objective, Week
 from .serializers import (
     BloomLevelOutput,
     CapstoneOutput,
     CourseDetailOutput,
     CourseOutput,
+    ObjectiveOutput,
+    ObjectiveUpdateInput,
     VersionQuery,
     WeekDetailOutput,
     WeekFilterQuery,
@@ -128,3 +134,62 @@ class CapstoneViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
     def list(self, request: Request, course_slug: str) -> Response:
         course = course_for_request(request, course_slug)
         return Response(CapstoneOutput(selectors.course_capstones(course), many=True).data)
+
+
+OBJECTIVE_PATH = [
+    COURSE_SLUG,
+    OpenApiParameter("week_number", OpenApiTypes.INT, OpenApiParameter.PATH, description="The week's number."),
+    OpenApiParameter("order", OpenApiTypes.INT, OpenApiParameter.PATH, description="The objective's place (1–8)."),
+]
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One objective of a week", tags=["curriculum"], parameters=[*OBJECTIVE_PATH, VersionQuery]
+    ),
+    partial_update=extend_schema(
+        summary="Change an objective's verb, text or Bloom level (curriculum editors)",
+        description="The level follows the verb through the Bloom verb mapping unless `bloom_level_overridden` is "
+        "true. A verb the mapping lacks is refused (400) unless the level is overridden.",
+        tags=["curriculum"],
+        parameters=[*OBJECTIVE_PATH, VersionQuery],
+        request=ObjectiveUpdateInput,
+        responses=ObjectiveOutput,
+    ),
+)
+class ObjectiveViewSet(ETagMixin, viewsets.GenericViewSet):
+    serializer_class = ObjectiveOutput
+    lookup_field = "order"
+    lookup_value_regex = r"[0-9]{1,5}"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [IsAuthenticatedWithScope()]
+        return [ReadableByAnyoneWithScope()]
+
+    def _objective(self, request: Request, course_slug: str, week_number: str, order: str) -> Objective:
+        course = course_for_request(request, course_slug)
+        objective = (
+            Objective.objects.select_related("bloom_level")
+            .filter(week__course=course, week__number=int(week_number), order=int(order))
+            .first()
+        )
+        if objective is None:
+            raise Http404("No such objective.")
+        return objective
+
+    def retrieve(self, request: Request, course_slug: str, week_number: str, order: str) -> Response:
+        return Response(ObjectiveOutput(self._objective(request, course_slug, week_number, order)).data)
+
+    def partial_update(self, request: Request, course_slug: str, week_number: str, order: str) -> Response:
+        if not policies.can_edit(request.user, "objective"):
+            raise exceptions.PermissionDenied("Changing the curriculum needs the permission to change objectives.")
+        objective = self._objective(request, course_slug, week_number, order)
+        given = ObjectiveUpdateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            services.objective_update(objective=objective, user=request.user, **given.validated_data)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return Response(ObjectiveOutput(objective).data)

@@ -19,7 +19,23 @@ class ObjectiveOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Objective
-        fields = ["order", "kind", "verb", "text", "bloom_level"]
+        fields = ["order", "kind", "verb", "text", "bloom_level", "bloom_level_overridden"]
+
+
+class ObjectiveUpdateInput(serializers.Serializer):
+    """The fields an editor may change; the level follows the verb unless overridden."""
+
+    verb = serializers.CharField(required=False, max_length=40, help_text="The leading verb, e.g. “Explain”.")
+    text = serializers.CharField(required=False, max_length=2000)
+    bloom_level = serializers.SlugRelatedField(
+        slug_field="key",
+        queryset=BloomLevel.objects.all(),
+        required=False,
+        help_text="A level key; kept only with `bloom_level_overridden: true` (otherwise the verb decides).",
+    )
+    bloom_level_overridden = serializers.BooleanField(
+        required=False, help_text="true: keep `bloom_level` whatever the verb; false: the level follows the verb."
+    )
 
 
 class WeekSummaryOutput(serializers.ModelSerializer):

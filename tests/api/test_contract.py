@@ -81,6 +81,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "courses_weeks_list": PUBLIC,
     "courses_weeks_retrieve": PUBLIC,
     "courses_capstones_list": PUBLIC,
+    "courses_weeks_objectives_retrieve": PUBLIC,
+    # changing the curriculum needs the admin's change permission (here: the superuser)
+    "courses_weeks_objectives_partial_update": {**dict.fromkeys(ROLES, 403), "anonymous": 401, "admin": 200},
     # accounts
     "me_retrieve": SIGNED_IN,
     "me_partial_update": SIGNED_IN,
@@ -240,6 +243,11 @@ def _request(operation_id: str, people, actor) -> dict:
         return workspace
     course = people.cohort.course
     cohort = people.cohort.slug
+    if operation_id.startswith("courses_weeks_objectives_"):
+        request = {"path_parameters": {"course_slug": course.slug, "week_number": 3, "order": 1}}
+        if operation_id == "courses_weeks_objectives_partial_update":
+            request["body"] = {"verb": "Explain", "text": "Explain the week's error contracts to a new teammate."}
+        return request
     if operation_id.startswith("courses_"):
         params = {"slug": course.slug, "course_slug": course.slug, "number": 3}
         return {"path_parameters": {k: v for k, v in params.items() if k in ("slug", "course_slug", "number")}}
