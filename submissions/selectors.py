@@ -16,7 +16,7 @@ from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 from curriculum.selectors import course_capstones
 
 from .content import DECISION_FIELDS, RevisionDiff, diff_snapshots, normalised
-from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
+from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork, work_status
 
 # --- Small pure helpers ------------------------------------------------------------------
 
@@ -222,15 +222,17 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
     def row(label, number, title, due_week, work, required, retro_done, **extra) -> GridRow:
         rev = work.latest_revision if work else None
         due = due_dates_of_student.window(cohort, due_week.number, student.pk)
+        state = work.display_state if work else None
+        status = work_status(display_state=state, submitted=rev is not None, past_due=due.is_late(now))
         return GridRow(
             label=label,
             number=number,
             title=title,
             due_at=due.effective_due_at.astimezone(zone),
             work=work,
-            state=work.display_state if work else "not_started",
+            state=state or "not_started",
             is_late=bool(rev and rev.is_late),
-            is_overdue=rev is None and due.is_late(now),
+            is_overdue=status.key == "missing",  # the gradebook's "Missing"
             completeness=completeness(required, covered.get(work.pk, set()) if work else set()),
             retro_done=retro_done,
             **extra,

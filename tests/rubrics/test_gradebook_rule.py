@@ -76,6 +76,11 @@ def test_a_draft_past_its_due_date_is_missing_on_the_page_the_export_and_the_rep
     assert report_cells(people, people.student)[:2] == ["X", "A"]
     assert report_cells(people, people.other_student)[0] == "X"
 
+    # The student's dashboard flags the same week as overdue, by the same rule.
+    dashboard = client_for(people.student).get(reverse("submissions:dashboard_cohort", args=[people.cohort.slug]))
+    weeks = dashboard.context["d"].weeks
+    assert (weeks[0].is_overdue, weeks[1].is_overdue) == (True, False)
+
 
 def test_the_page_legend_and_the_report_legend_come_from_one_definition(people, works, client_for):
     response, _ = page_rows(people, client_for)
