@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import PersonalAccessToken, User
+from .services import token_revoke
 
 
 @admin.register(User)
@@ -36,8 +37,6 @@ class PersonalAccessTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens", permissions=["view"])
     def revoke(self, request, queryset):
-        from .services import token_revoke
-
         for token in queryset:
             token_revoke(token=token)
         self.message_user(request, f"Revoked {queryset.count()} token(s).")

@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -91,8 +92,6 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if active is True:
             tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
         elif active is False:
-            from django.db.models import Q
-
             tokens = tokens.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
         page = self.paginate_queryset(tokens)
         return self.get_paginated_response(TokenOutput(page, many=True).data)

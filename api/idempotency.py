@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -82,8 +83,6 @@ def request_fingerprint(request) -> str:
 
 
 def _validated_key(request) -> str | None:
-    from rest_framework.exceptions import ValidationError
-
     key = request.headers.get(HEADER)
     if key is None:
         return None

@@ -3,6 +3,8 @@ import threading
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found as html_page_not_found
+from django.views.defaults import server_error as html_server_error
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
 
@@ -22,8 +24,6 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None, tem
     """Django's handler404 for the whole site. Some /api/ paths never reach the catch-all
     route above (a URL pattern's `.` does not match a newline, and a view may raise Http404
     outside DRF), so the decision "problem document or HTML page" is made here by path."""
-    from django.views.defaults import page_not_found as html_page_not_found
-
     if request.path.startswith("/api/"):
         return not_found(request)
     return html_page_not_found(request, exception, template_name=template_name)
@@ -33,8 +33,6 @@ def server_error(request: HttpRequest, template_name: str = "500.html"):
     """Django's handler500 for the whole site: a problem document for /api/ paths (errors
     that escape DRF, e.g. in middleware), the usual HTML page everywhere else.
     Wire it up in courseplatform/urls.py with `handler500 = "api.views.server_error"`."""
-    from django.views.defaults import server_error as html_server_error
-
     if request.path.startswith("/api/"):
         return problem_response(
             request,

@@ -22,9 +22,6 @@ class WeekWindow:
     def is_late(self, moment: datetime.datetime) -> bool:
         return moment > self.effective_due_at
 
-    def is_open(self, moment: datetime.datetime) -> bool:
-        return moment >= self.opens_at
-
 
 def week_window(cohort: Cohort, number: int, extended_due_at: datetime.datetime | None = None) -> WeekWindow:
     """Week N opens at local midnight on day 7·(N−1) after the start and is due at the

@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import TaskRun
+from .queue import dispatch_outbox as dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +179,6 @@ def durable_task(*args: Any, **options: Any):
 
 @durable_task(name="core.dispatch_outbox")
 def dispatch_outbox() -> None:
-    from .queue import dispatch_outbox as dispatch
-
     dispatch()
 
 

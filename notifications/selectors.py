@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from cohorts.models import Membership
+from cohorts.selectors import roles_for_user
 
 from .models import Kind, Notification, NotificationPreference
 from .reminders import registered_kinds
@@ -15,10 +16,6 @@ def notifications_for_user(user: User) -> QuerySet[Notification]:
     return Notification.objects.for_user(user).order_by("-created_at", "-pk")
 
 
-def unread_count(user: User) -> int:
-    return Notification.objects.for_user(user).unread().count()
-
-
 # Who each kind reaches; the kinds not listed reach everyone.
 _KINDS_FOR_STUDENTS = {Kind.DEADLINE_APPROACHING, Kind.OVERDUE, Kind.PEER_REVIEW_DUE, Kind.RETROSPECTIVE_MISSING}
 _KINDS_FOR_TEACHERS = {Kind.REVIEW_WAITING}
@@ -27,8 +24,6 @@ _KINDS_FOR_TEACHERS = {Kind.REVIEW_WAITING}
 def preference_rows(user: User) -> list[tuple[str, str, bool, bool]]:
     """(kind, label, e-mail on, in-app on) for every kind this person can receive, given
     their roles (two queries). Someone with no role yet sees every kind, to choose ahead."""
-    from cohorts.selectors import roles_for_user
-
     stored = {pref.kind: (pref.email, pref.in_app) for pref in NotificationPreference.objects.filter(user=user)}
     kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + [Kind.SYSTEM]
     roles = roles_for_user(user)

@@ -27,6 +27,7 @@ from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from core.queue import enqueue
 
 from .emails import reminder_email
 from .models import Kind, Notification, NotificationPreference, ReminderLog
@@ -332,8 +333,7 @@ def check_email_send(*, user_id: int, requested_at: str) -> ReminderLog | None:
 
 def check_email_request(*, user: User) -> None:
     """Ask for a test e-mail; it is sent in the background once this request commits."""
-    from core.queue import enqueue
-
+    # Imported here: tasks.py imports this module, so a top-level import would be a cycle.
     from .tasks import send_test_email
 
     enqueue(send_test_email, user.pk, timezone.now().isoformat())

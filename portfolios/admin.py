@@ -6,6 +6,7 @@ hides single entries."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -63,8 +64,6 @@ class PortfolioAdmin(ReadOnlyAdmin):
     actions = ["make_private"]
 
     def get_queryset(self, request: HttpRequest):
-        from django.db.models import Count, Q
-
         return (
             super()
             .get_queryset(request)

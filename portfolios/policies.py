@@ -45,10 +45,6 @@ def can_download_entry_artifact(user: User, proof: PortfolioEntryArtifact) -> bo
     return proof.entry.is_published and can_view_portfolio(user, proof.entry.portfolio)
 
 
-def can_edit_portfolio(user: User, portfolio: Portfolio) -> bool:
-    return is_owner(user, portfolio)
-
-
 def can_publish_work(user: User, work: WeeklyWork) -> bool:
     """The student publishes their own accepted work."""
     return (

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from accounts.models import User
+from rubrics.models import Assessment
 from submissions.models import Revision, WeeklyWork
 
 from .models import Portfolio, PortfolioEntry, PortfolioEntryArtifact
@@ -21,8 +22,6 @@ PHASE_TITLES = {
 def mentor_score_for_revision(revision: Revision) -> Decimal | None:
     """The weighted rubric score (0–100) of the mentor's assessment of this revision, or None
     when no mentor assessed it with a rubric."""
-    from rubrics.models import Assessment  # the review app; imported here so portfolios loads without it
-
     return (
         Assessment.objects.filter(revision=revision, kind=Assessment.Kind.MENTOR)
         .order_by("-submitted_at", "-pk")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -31,10 +32,6 @@ FALLING_BEHIND_RULE = (
     f"nothing submitted, or the latest mentor score below {BEHIND_SCORE}."
 )
 LEGEND = f"Week cells: {work_status_legend()}; then the latest mentor score (0–100)."
-
-# Called after every chunk of rows with the number of chunks done so far. Empty in
-# production; the worker durability tests slow a build down (or kill its worker) here.
-chunk_hooks: list[Callable[[int], None]] = []
 
 Progress = Callable[[float], None]
 T = TypeVar("T")
@@ -162,13 +159,11 @@ def _chunked_rows(
     done = 0
     size = max(1, len(ids)) if one_chunk else chunk_size()
     progress(0.0)
-    for number, start in enumerate(range(0, len(ids), size), start=1):
+    for start in range(0, len(ids), size):
         chunk = load(ids[start : start + size])
         for item in chunk:
             yield make_row(item)
         done += len(chunk)
-        for hook in chunk_hooks:
-            hook(number)
         progress(done / len(ids))
     if not ids:
         progress(1.0)
@@ -290,8 +285,6 @@ def _local(moment: datetime.datetime, zone) -> str:
 def student_report(
     cohort: Cohort, student: User, *, progress: Progress, now: datetime.datetime | None = None
 ) -> ReportDocument:
-    from zoneinfo import ZoneInfo
-
     progress(0.0)
     frame = course_frame(cohort, now or timezone.now())
     dossier = student_dossier(frame, student.pk)

@@ -16,13 +16,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.policies import is_platform_admin
 from cohorts.schedule import DueDates
 from cohorts.selectors import cohorts_for_user, due_dates
 from curriculum.models import CapstoneDeliverable, Week
 from curriculum.selectors import course_capstones
 from portfolios.models import PortfolioEntry
 from rubrics.models import Assessment
-from submissions.models import Artifact, Retrospective, RiskEntry, WeeklyWork
+from submissions.models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
 
 from .models import ReportRun
 
@@ -47,8 +48,6 @@ def students_for_reports(user: User) -> list[Membership]:
     """Student memberships whose student report the user may ask for (one query): their
     own, every student of the cohorts they instruct (all, for an admin), and their
     assigned students."""
-    from cohorts.policies import is_platform_admin
-
     instructs = Membership.objects.instructed_cohort_ids(user=user)
     students = Membership.objects.students().select_related("cohort", "user")
     if not is_platform_admin(user):
@@ -243,8 +242,6 @@ class Dossier:
 def student_dossier(frame: CourseFrame, student_id: int) -> Dossier:
     """The student's facts (nine queries, as for a chunk of one) plus every revision's
     number and date, the risk log and the retrospectives (three more)."""
-    from submissions.models import Revision
-
     (facts,) = student_chunk(frame, [student_id])
     revisions: dict[int, list[tuple[int, datetime.datetime, bool]]] = defaultdict(list)
     for work_id, number, submitted_at, is_late in (

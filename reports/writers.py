@@ -101,7 +101,8 @@ def write_pdf(document: ReportDocument, directory: Path, target: IO[bytes]) -> N
     document in memory while it lays it out, and that grows fast with table rows), then
     join the parts' pages into one PDF. Each part repeats the table header; the first
     carries the title and notes."""
-    import weasyprint  # imported here: it loads Pango, which only PDFs need
+    # Imported here: weasyprint loads Pango, and pypdf is needed only to merge PDF parts.
+    import weasyprint
     from pypdf import PdfWriter
 
     head = ""

@@ -18,6 +18,7 @@ a frozen version (`RubricAttachment`), stay allowed.
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from cohorts.models import Cohort
@@ -409,8 +410,6 @@ class CriterionScore(models.Model):
         return f"{self.criterion}: {self.level}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.level_id and self.criterion_id and self.level.criterion_id != self.criterion_id:
             raise ValidationError({"level": "This level belongs to another criterion."})
 

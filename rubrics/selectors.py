@@ -31,6 +31,7 @@ from .models import (
     Rubric,
     RubricAttachment,
 )
+from .policies import can_see_peer_identity
 
 # --- Rubrics -------------------------------------------------------------------------------
 
@@ -161,8 +162,6 @@ class Feedback:
 def feedback_for_revisions(revisions: list[Revision], viewer: User) -> dict[int, Feedback]:
     """Mentor, peer and self feedback per revision, peers named only when the viewer may
     know them (two queries, whatever the number of revisions and criteria)."""
-    from .policies import can_see_peer_identity
-
     allowed: dict[tuple[int, bool], bool] = {}
 
     def sees_identity(assignment: PeerAssignment, work: WeeklyWork) -> bool:
@@ -543,6 +542,8 @@ class CalibrationResult:
 def krippendorff_ordinal(matrix: list[list[float | None]], domain: list[int]) -> float | None:
     """Krippendorff's alpha (ordinal) for coders × units; None when it is undefined (fewer
     than two units scored by two coders, or no variation at all)."""
+    # Imported here: numpy (through krippendorff) costs every process start a noticeable
+    # moment and memory, and only the calibration page's agreement figure needs it.
     import krippendorff
     import numpy as np
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership
+from cohorts.policies import can_manage_cohort
 from curriculum.models import CapstoneDeliverable, Course, Week
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
@@ -585,8 +586,6 @@ def _peer_assign(
 def calibration_run_create(
     *, cohort: Cohort, revision: Revision, created_by: User, mentors: Iterable[User], title: str = ""
 ) -> CalibrationRun:
-    from cohorts.policies import can_manage_cohort
-
     if not can_manage_cohort(created_by, cohort):
         raise ValidationError("Only the cohort's instructors start calibration runs.")
     work = revision.work

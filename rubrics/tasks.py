@@ -1,6 +1,9 @@
 """Thin background tasks around rubrics.services (see core/tasks.py)."""
 
 from core.tasks import durable_task
+from submissions.models import Revision
+
+from .services import peer_assign_reviewers, self_assessment_attach
 
 
 @durable_task(name="rubrics.assign_peer_reviewers")
@@ -9,10 +12,6 @@ def assign_peer_reviewers(revision_id: int) -> None:
     self-assessment the author made before submitting on the new revision, and give the
     revision its peer reviewers. Both steps are idempotent, so a retry or a second delivery
     adds nothing. The name stays for the messages already queued under it."""
-    from submissions.models import Revision
-
-    from .services import peer_assign_reviewers, self_assessment_attach
-
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is not None:
         self_assessment_attach(revision=revision)

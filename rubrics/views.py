@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
-from cohorts.selectors import cohort_get_for_user, roles_for_user
+from cohorts.selectors import cohort_get_for_user, cohorts_for_user, roles_for_user
 from core.forms import add_service_errors
 from core.http import attachment_response
 from submissions import selectors as submission_selectors
@@ -386,8 +386,6 @@ def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpRe
 @login_required
 @require_GET
 def calibration_list(request: HttpRequest) -> HttpResponse:
-    from cohorts.selectors import cohorts_for_user
-
     manageable = [c for c in cohorts_for_user(request.user) if policies.can_run_calibration(request.user, c)]
     return render(
         request,

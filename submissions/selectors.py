@@ -5,7 +5,6 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -444,18 +443,6 @@ def workspace_snapshot(ws: "Workspace") -> dict:
 # --- Revisions, for pages and other apps --------------------------------------------------
 
 
-def latest_submitted_revision(work: WeeklyWork) -> Revision | None:
-    return work.revisions.order_by("-number").first()
-
-
-def revision_artifacts(revision: Revision) -> list[Artifact]:
-    return list(revision.artifacts.order_by("created_at", "pk"))
-
-
 def revision_diff(a: Revision, b: Revision) -> RevisionDiff:
     """Per-section differences from revision a to revision b, and artifacts added/removed."""
     return diff_snapshots(a.content, b.content)
-
-
-def revisions_prefetch() -> Prefetch:
-    return Prefetch("revisions", queryset=Revision.objects.defer("content").order_by("number"))

@@ -19,7 +19,8 @@ from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 from . import uploads
 from .content import normalised
 from .models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork
-from .selectors import build_snapshot
+from .policies import can_view_work
+from .selectors import build_snapshot, required_evidence
 
 
 class DraftConflict(ValidationError):
@@ -166,8 +167,6 @@ def work_submit(
 
 
 def _check_review(work: WeeklyWork, revision: Revision, by: User) -> None:
-    from .policies import can_view_work
-
     work.refresh_from_db(from_queryset=WeeklyWork.objects.select_for_update(), fields=["state", "latest_revision"])
     if revision.work_id != work.pk or work.latest_revision_id != revision.pk:
         raise ValidationError("Only the latest revision can be reviewed.")
@@ -213,8 +212,6 @@ def work_mark_unpublished(*, work: WeeklyWork) -> WeeklyWork:
 
 
 def _check_evidence_item(work: WeeklyWork, evidence_item: str) -> None:
-    from .selectors import required_evidence
-
     if evidence_item and evidence_item not in required_evidence(work):
         raise ValidationError({"evidence_item": "Choose one of this week's required evidence items."})
 

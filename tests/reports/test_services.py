@@ -16,8 +16,21 @@ def run(people):
 
 @pytest.fixture
 def hook(monkeypatch):
+    """Runs the given functions each time the cohort report loads a chunk of students (just
+    before it does), with the chunk's number: the real loader, wrapped at the test level, so a
+    test can fail a build or look at it between chunks."""
     hooks: list = []
-    monkeypatch.setattr(generators, "chunk_hooks", hooks)
+    real_student_chunk = generators.student_chunk
+    loaded = 0
+
+    def student_chunk(frame, ids):
+        nonlocal loaded
+        loaded += 1
+        for function in hooks:
+            function(loaded)
+        return real_student_chunk(frame, ids)
+
+    monkeypatch.setattr(generators, "student_chunk", student_chunk)
     return hooks.append
 
 
