@@ -3,7 +3,7 @@
 from core.tasks import durable_task
 from submissions.models import Revision
 
-from .services import peer_assign_reviewers, self_assessment_attach
+from .services import peer_assign_reviewers, peer_assignments_ensure, self_assessment_attach
 
 
 @durable_task(name="rubrics.assign_peer_reviewers")
@@ -23,6 +23,4 @@ def assign_missing_peer_reviewers() -> None:
     """The schedule's sweep (setup_schedules): revisions still within their peer review window
     that lack reviewers get them, whatever the task after their submit did (it failed, or the
     cohort had too few students then). Idempotent."""
-    from .services import peer_assignments_ensure
-
     peer_assignments_ensure()

@@ -9,6 +9,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from core.tasks import dispatch_outbox
 from notifications.tasks import sweep_reminders
 from privacy.tasks import retention_sweep, run_due_erasures
+from rubrics.tasks import assign_missing_peer_reviewers
 
 # (name, task, every N minutes or a daily "HH:MM" UTC, description). The tasks are imported,
 # not named in strings, so that a renamed task breaks this module loudly instead of leaving
@@ -41,7 +42,7 @@ SCHEDULES = [
     ),
     (
         "Assign missing peer reviewers",
-        "rubrics.assign_missing_peer_reviewers",
+        assign_missing_peer_reviewers.name,
         30,
         "Gives peer reviewers to recent submissions that still lack them (a submit assigns them at once; "
         "this catches any it missed, and late joiners).",
