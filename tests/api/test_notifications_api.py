@@ -9,16 +9,6 @@ from tests.factories import NotificationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def warm_client(bearer_client):
-    def make(user):
-        client = bearer_client(user)
-        assert client.get("/api/v1/me/").status_code == 200  # records the token's use now
-        return client
-
-    return make
-
-
 def test_list_shows_only_my_notifications_newest_first(people, bearer_client):
     older = NotificationFactory(recipient=people.student, title="Older")
     newer = NotificationFactory(recipient=people.student, title="Newer")

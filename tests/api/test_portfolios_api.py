@@ -15,16 +15,6 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
 
 
-@pytest.fixture
-def warm_client(bearer_client):
-    def make(user):
-        client = bearer_client(user)
-        assert client.get("/api/v1/me/").status_code == 200  # records the token's use now
-        return client
-
-    return make
-
-
 def accepted(people, number: int = 2):
     return reviewed_work(
         cohort=people.cohort, student=people.student, week=people.cohort.course.weeks.get(number=number)

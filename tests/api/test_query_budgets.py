@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def warm_client(bearer_client):
-    def make(user):
-        client = bearer_client(user)
-        assert client.get("/api/v1/me/").status_code == 200  # records the token's use now
-        return client
-
-    return make
-
-
-@pytest.fixture
 def big_cohort(people):
     """200 more students, each with a mentor assignment and an extension."""
     for number in range(200):

@@ -14,16 +14,6 @@ def report_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
 
 
-@pytest.fixture
-def warm_client(bearer_client):
-    def make(user):
-        client = bearer_client(user)
-        assert client.get("/api/v1/me/").status_code == 200  # records the token's use now
-        return client
-
-    return make
-
-
 def _student_run(people, **kwargs) -> ReportRun:
     return ReportRunFactory(
         cohort=people.cohort, kind="student", student=people.student, requested_by=people.student, **kwargs

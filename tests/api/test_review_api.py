@@ -28,16 +28,6 @@ def rubric(course):
     return rubric_install_defaults(course=course)[0]
 
 
-@pytest.fixture
-def warm_client(bearer_client):
-    def make(user):
-        client = bearer_client(user)
-        assert client.get("/api/v1/me/").status_code == 200  # records the token's use now
-        return client
-
-    return make
-
-
 def submit(student, cohort, number: int = 1):
     week = cohort.course.weeks.get(number=number)
     work = submission_services.work_get_or_create(student=student, cohort=cohort, week=week)

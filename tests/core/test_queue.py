@@ -18,8 +18,8 @@ from core.tasks import cleanup_task_records
 from courseplatform.celery import app
 from notifications.models import Notification
 from notifications.tasks import send_test_email
-from tests.core.test_worker import celery_publishing_to
 from tests.factories import UserFactory
+from tests.workers import celery_publishing_to
 
 
 def test_celery_is_configured_for_durability():

@@ -13,6 +13,7 @@ import os
 import time
 
 import pytest
+import redis
 from django.db import connection
 from django.urls import reverse
 
@@ -70,7 +71,17 @@ def test_a_task_that_kills_its_worker_stops_after_a_bounded_number_of_deliveries
     )
     assert (deliveries, lost) == (3, 2)
     assert "Gave up: a worker died while running this task 2 times" in error
-    time.sleep(2)
+    # No further delivery can come once the broker holds the message nowhere: neither queued
+    # nor unacknowledged (where Redis would hand it out again after the visibility timeout).
+    broker = redis.Redis.from_url(redis_server.url)
+    assert broker.exists("_kombu.binding.celery"), "the worker consumes another queue than 'celery'"
+    wait_for(
+        lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+        20,
+        "the given-up message stayed on the broker",
+        workers,
+    )
+    broker.close()
     assert workers.database.task_run(task_id)[1] == 3, "delivered again after giving up"
 
 

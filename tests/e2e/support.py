@@ -11,17 +11,24 @@ A journey reads like a person's visit:
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.factories import CohortFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -280,3 +287,23 @@ def watch_for_problems(page, problems: list[str]) -> None:
         ),
     )
     page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+
+
+def tiny_png(width: int = 4, height: int = 2) -> bytes:
+    """A real PNG (a small grey image), made here so the upload checks a genuine file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def cohort_in_week(course, number: int):
+    """A cohort whose week `number` runs today, so nothing in the journey is late."""
+    zone = "Europe/Berlin"
+    today = timezone.now().astimezone(ZoneInfo(zone)).date()
+    return CohortFactory(
+        course=course, name="Autumn 2026", time_zone=zone, start_date=today - datetime.timedelta(days=7 * (number - 1))
+    )

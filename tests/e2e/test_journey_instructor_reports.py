@@ -20,8 +20,7 @@ from tests.factories import (
     reviewed_work,
 )
 
-from .support import audit, sign_in
-from .test_journey_student_week import cohort_in_week
+from .support import audit, cohort_in_week, sign_in
 
 WEEK = 4
 STUDENTS = [

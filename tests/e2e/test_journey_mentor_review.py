@@ -14,8 +14,7 @@ from submissions import services as submissions
 from submissions.content import normalised
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, MentorAssignmentFactory, UserFactory
 
-from .support import audit, save_docs_screenshot, sign_in, sign_out
-from .test_journey_student_week import cohort_in_week, tiny_png
+from .support import audit, cohort_in_week, save_docs_screenshot, sign_in, sign_out, tiny_png
 
 WEEK = 3
 REQUEST = "Quantify the 400 vs 422 trade-off with the SDK replay, and attach the Schemathesis report."

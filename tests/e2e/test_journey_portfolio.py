@@ -19,8 +19,7 @@ from submissions import services as submissions
 from submissions.content import normalised
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, MentorAssignmentFactory, UserFactory
 
-from .support import audit, sign_in, watch_for_problems
-from .test_journey_student_week import cohort_in_week
+from .support import audit, cohort_in_week, sign_in, watch_for_problems
 
 # The cohort runs week 9, the first week of phase 2: the two weeks land in different phases.
 CURRENT_WEEK = 9

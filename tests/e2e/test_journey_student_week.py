@@ -3,13 +3,8 @@ evidence file, self-assesses against the rubric, submits; the mentor requests ch
 student reads the feedback (their self-assessment beside it), revises, writes the
 retrospective, submits again and compares the two revisions."""
 
-import datetime
 import re
-import struct
-import zlib
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cohorts.models import Membership
@@ -17,33 +12,13 @@ from rubrics.models import Assessment
 from rubrics.selectors import rubric_criteria
 from rubrics.services import assessment_record, rubric_install_defaults, weighted_score
 from submissions.models import WeeklyWork
-from tests.factories import DEFAULT_PASSWORD, CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, MentorAssignmentFactory, UserFactory
 
-from .support import audit, sign_in
+from .support import audit, cohort_in_week, sign_in, tiny_png
 
 WEEK = 3
 SELF_NOTE = "Strong on the error contract; the trade-off between 400 and 422 is not measured yet."
 MENTOR_FEEDBACK = "The error catalogue is solid. Quantify the 400 vs 422 trade-off and add the Schemathesis run."
-
-
-def tiny_png(width: int = 4, height: int = 2) -> bytes:
-    """A real PNG (a small grey image), made here so the upload checks a genuine file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def cohort_in_week(course, number: int):
-    """A cohort whose week `number` runs today, so nothing in the journey is late."""
-    zone = "Europe/Berlin"
-    today = timezone.now().astimezone(ZoneInfo(zone)).date()
-    return CohortFactory(
-        course=course, name="Autumn 2026", time_zone=zone, start_date=today - datetime.timedelta(days=7 * (number - 1))
-    )
 
 
 def fill(page: Page, name: str, text: str) -> None:
