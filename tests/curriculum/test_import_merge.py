@@ -303,3 +303,11 @@ def test_a_course_imported_before_bases_were_kept_gets_them_from_its_history(cou
     assert "kept 1 admin edit" in capsys.readouterr().out
     objective.refresh_from_db()
     assert objective.text == ADMIN_TEXT
+
+
+def test_the_compose_setup_job_reports_conflicts_instead_of_holding_the_services_back():
+    import yaml
+
+    compose = yaml.safe_load((Path(settings.BASE_DIR) / "compose.yaml").read_text(encoding="utf-8"))
+    command = " ".join(compose["services"]["migrate"]["command"])
+    assert "import_curriculum --report-conflicts" in command
