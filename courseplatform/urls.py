@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import admin_login
+from core import views as core_views
 
 from . import views
 
@@ -13,6 +14,7 @@ admin.site.site_title = "Course platform admin"
 
 urlpatterns = [
     path("start/", views.after_sign_in, name="after_sign_in"),
+    path("markdown/preview/", core_views.markdown_preview, name="markdown_preview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),

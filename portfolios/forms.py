@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.widgets import MarkdownTextarea
 from submissions.models import Revision
 
 from .models import Portfolio, validate_portfolio_slug
@@ -22,7 +23,7 @@ class ProfileForm(forms.Form):
         label="Short bio",
         max_length=5000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=MarkdownTextarea(attrs={"rows": 6}),
         help_text="Markdown. Your story in a few sentences: what you build and what you care about.",
     )
     links = forms.CharField(
@@ -69,7 +70,7 @@ class PublishForm(forms.Form):
     narrative = forms.CharField(
         label="Outcome narrative",
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=MarkdownTextarea(attrs={"rows": 10}),
         help_text=(
             "Markdown, written for a hiring manager: the problem, what you decided and why, and the measured result."
         ),

@@ -48,7 +48,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{run.get_kind_display()} requested; it is being built.")
+            # Only what stays true: the run may already be built (eager tasks, a quick worker)
+            # by the time the page shows; its state is on the page itself.
+            messages.success(request, f"{run.get_kind_display()} requested.")
             return redirect("reports:detail", pk=run.pk)
     return render(request, "reports/report_list.html", {"form": form, "runs": selectors.runs_for_user(request.user)})
 

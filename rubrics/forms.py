@@ -3,6 +3,7 @@
 from django import forms
 
 from cohorts.models import Membership
+from core.widgets import MarkdownTextarea
 from submissions.models import Revision
 
 from .models import Assessment, Criterion
@@ -16,7 +17,7 @@ class ScoringForm(forms.Form):
         label="Overall feedback",
         required=False,
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=MarkdownTextarea(attrs={"rows": 6}),
         help_text="Markdown. Say what works, what to change and why.",
     )
 

@@ -4,12 +4,17 @@ import re
 
 from django import forms
 
+from core.widgets import MarkdownTextarea
+
 from .content import CRITERION_FIELDS, DECISION_FIELDS, GATE_STATUSES, RETRO_FIELDS, normalised
 from .models import RiskEntry, WeeklyWork
 
 TEXT_LIMIT = 50_000
 FORM_ID = "workspace-form"
 MIN_CRITERIA_ROWS = 3
+# Rows arrive as criterion_<n>_<key>; n is bounded so that a posted index cannot make the form
+# build millions of fields. Far more than a week's dossier needs.
+MAX_CRITERIA_ROWS = 50
 _CRITERION_KEY = re.compile(r"^criterion_(\d+)_(criterion|metric|target|measured)$")
 
 
@@ -20,7 +25,7 @@ def _text(label: str, help_text: str = "", rows: int = 8) -> forms.CharField:
         max_length=TEXT_LIMIT,
         strip=False,
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=MarkdownTextarea(attrs={"rows": rows}),
     )
 
 
@@ -29,18 +34,21 @@ class WorkspaceForm(forms.Form):
     all of it. Dynamic fields: one status + note per quality gate, rows of success criteria."""
 
     draft_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    max_criteria_rows = MAX_CRITERIA_ROWS
 
     def __init__(self, *args, work: WeeklyWork, objectives, gates, retrospective=None, **kwargs):
         self.work = work
         self.gates = gates
+        self.too_many_criteria = False
         content = normalised(work.content)
         data = kwargs.get("data") if "data" in kwargs else (args[0] if args else None)
         criteria = content["dossier"]["criteria"]
         rows = max(MIN_CRITERIA_ROWS, len(criteria) + 1)
         if data is not None:
             indexes = [int(m.group(1)) for key in data for m in [_CRITERION_KEY.match(key)] if m]
+            self.too_many_criteria = max(indexes, default=-1) >= MAX_CRITERIA_ROWS
             rows = max(rows, max(indexes, default=-1) + 1)
-        self.criteria_rows = rows
+        self.criteria_rows = min(rows, MAX_CRITERIA_ROWS)
         initial = {"draft_version": work.draft_version}
         super().__init__(*args, initial=initial, **kwargs)
         f = self.fields
@@ -79,7 +87,7 @@ class WorkspaceForm(forms.Form):
         for key, label in DECISION_FIELDS:
             f[f"decision_{key}"] = _text(label, rows=4)
             self.initial[f"decision_{key}"] = content["decision"].get(key, "")
-        for index in range(rows):
+        for index in range(self.criteria_rows):
             saved = criteria[index] if index < len(criteria) else {}
             for key in CRITERION_FIELDS:
                 f[f"criterion_{index}_{key}"] = forms.CharField(
@@ -110,6 +118,29 @@ class WorkspaceForm(forms.Form):
 
     def criteria_fields(self):
         return [[self[f"criterion_{i}_{key}"] for key in CRITERION_FIELDS] for i in range(self.criteria_rows)]
+
+    def criteria_template_row(self) -> list[tuple[str, str, str]]:
+        """The fields of one more, empty, criteria row as (id, label, html), numbered
+        __prefix__ (its index) and __number__ (as people count): static/js/app.js puts the
+        next index in when the student adds a row without saving."""
+        row = []
+        for key in CRITERION_FIELDS:
+            name = f"criterion___prefix___{key}"
+            widget = forms.TextInput(attrs={"form": FORM_ID, "maxlength": 500})
+            row.append(
+                (
+                    f"id_{name}",
+                    f"{key.capitalize()} (criterion __number__)",
+                    widget.render(name, "", {"id": f"id_{name}"}),
+                )
+            )
+        return row
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.too_many_criteria:
+            raise forms.ValidationError(f"At most {MAX_CRITERIA_ROWS} success criteria; remove some rows.")
+        return cleaned
 
     def retro_fields(self):
         return [self[f"retro_{key}"] for key, _ in RETRO_FIELDS] if not self.work.is_capstone else []

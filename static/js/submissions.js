@@ -14,6 +14,7 @@
   var inflight = null;     // the save under way, if any
   var conflicted = false;  // another tab saved first: what is on the page is saved nowhere
   var submitting = false;  // the Save / Submit buttons are posting the whole form
+  var lastField = null;    // the field typed in last: a refusal is also said beside it
 
   var CONFLICT_BLOCK = "Not sent: this draft was saved from another tab, so the text on this page is not saved " +
     "and leaving now would lose it. Copy what you need to keep, reload the page, merge it in, then try again.";
@@ -52,6 +53,7 @@
       if (result.status === 409) {
         conflicted = true;
         say(result.data.error, "error");
+        sayBesideTheField(result.data.error);
       } else {
         say("Not saved: " + (result.data.error || "please check the fields") + " Your text is still here.", "error");
       }
@@ -66,6 +68,27 @@
     return inflight;
   }
 
+  // The status line sits at the top of the page, often thousands of pixels above the field
+  // being typed in: the refusal is repeated (and announced) right under that field.
+  function sayBesideTheField(text) {
+    if (!lastField || !document.body.contains(lastField)) { return; }
+    var cell = lastField.closest("td");
+    var place = lastField.closest(".field") || lastField;
+    var alert = document.getElementById("conflict-here");
+    if (!alert) {
+      alert = document.createElement("p");
+      alert.id = "conflict-here";
+      alert.className = "form-errors conflict-here";
+      alert.setAttribute("role", "alert");
+    }
+    alert.textContent = text;
+    if (cell) { cell.appendChild(alert); } else { place.insertAdjacentElement("afterend", alert); }
+    var described = (lastField.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (described.indexOf("conflict-here") === -1) {
+      lastField.setAttribute("aria-describedby", described.concat("conflict-here").join(" "));
+    }
+  }
+
   function schedule(delay) {
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(save, delay);
@@ -74,6 +97,7 @@
   function changed(event) {
     var target = event.target;
     if (!target || (target.form !== form)) { return; }
+    if (target.type !== "hidden") { lastField = target; }
     dirty = true;
     if (!conflicted) { schedule(2000); }
   }

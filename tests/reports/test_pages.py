@@ -99,6 +99,7 @@ def test_running_report_page_shows_progress_bar_and_polling_script(people, clien
     response = client_for(people.instructor).get(reverse("reports:detail", args=[run.pk]))
     html = response.content.decode()
     assert '<progress id="report-progress" max="100" value="40">' in html
+    assert "It is being built in the background" in html
     assert 'src="/static/js/reports.js"' in html
     assert "<script>" not in html
     assert client_for(people.instructor).get(reverse("reports:status", args=[run.pk])).json()["progress"] == 40
@@ -119,6 +120,9 @@ def test_instructor_requests_a_cohort_report_and_it_is_built(people, client_for,
     assert (run.status, run.requested_by, run.mentor_id) == (ReportRun.Status.SUCCEEDED, people.instructor, None)
     page = client.get(reverse("reports:detail", args=[run.pk])).content.decode()
     assert reverse("reports:download", args=[run.pk]) in page
+    # The message shown with the finished run says nothing the page contradicts.
+    assert "Cohort progress report requested." in page and 'id="report-status-label">Ready<' in page
+    assert "being built" not in page
     download = client.get(reverse("reports:download", args=[run.pk]))
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
