@@ -3,10 +3,6 @@
 exporting (they live for a day); erasure deletes them; the retention sweep forgets them after
 RETENTION_IDEMPOTENCY_HOURS."""
 
-from datetime import timedelta
-
-from django.conf import settings
-
 from core.privacy import DataProvider, Erasure
 
 from .models import IdempotencyRecord
@@ -18,11 +14,7 @@ def _erase(erasure: Erasure) -> None:
 
 
 def _retention() -> dict[str, int]:
-    return {
-        "idempotency records": idempotency_records_purge(
-            older_than=timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS)
-        )
-    }
+    return {"idempotency records": idempotency_records_purge()}
 
 
 PROVIDER = DataProvider(

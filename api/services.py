@@ -2,16 +2,19 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .idempotency import RETENTION
 from .models import IdempotencyRecord
 
 
 @transaction.atomic
-def idempotency_records_purge(*, older_than: datetime.timedelta = RETENTION) -> int:
-    """Delete stored Idempotency-Key responses older than the retention (24 h by default);
-    returns how many went. Scheduled hourly by Celery beat (api.tasks.purge_idempotency_records)."""
+def idempotency_records_purge(*, older_than: datetime.timedelta | None = None) -> int:
+    """Delete stored Idempotency-Key responses older than the retention
+    (RETENTION_IDEMPOTENCY_HOURS, 24 h by default); returns how many went. The hourly
+    privacy.retention_sweep calls it."""
+    if older_than is None:
+        older_than = datetime.timedelta(hours=settings.RETENTION_IDEMPOTENCY_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted

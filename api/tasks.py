@@ -1,4 +1,5 @@
-"""Thin task wrappers; schedule `api.purge_idempotency_records` hourly in Celery beat."""
+"""Thin task wrappers. `api.purge_idempotency_records` stays for schedules made before the hourly
+privacy.retention_sweep took over (it applies the same RETENTION_IDEMPOTENCY_HOURS)."""
 
 from core.tasks import durable_task
 

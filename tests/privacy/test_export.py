@@ -190,3 +190,21 @@ def test_the_data_page_never_writes_on_get(learner, client_for):
 
 def test_name_is_in_the_fixture(learner):
     assert learner.student.name == NAME
+
+
+def test_the_data_page_costs_a_fixed_number_of_queries(learner, client_for, django_assert_num_queries):
+    from tests.factories import DataExportFactory, ErasureRequestFactory
+
+    for _ in range(3):
+        DataExportFactory(user=learner.student, status=DataExport.Status.SUCCEEDED)
+    ErasureRequestFactory(user=learner.student, status="cancelled")
+    client = client_for(learner.student)
+    client.get(reverse("privacy:home"))  # warm the session
+    # 1 session, 2 user, 3 the open erasure request, 4 the navigation's roles (one EXISTS
+    # per role), 5 the archives (with who asked), 6 the earlier erasure requests.
+    with django_assert_num_queries(6):
+        client.get(reverse("privacy:home"))
+    for _ in range(3):
+        DataExportFactory(user=learner.student, status=DataExport.Status.FAILED)
+    with django_assert_num_queries(6):  # more archives, no more queries
+        client.get(reverse("privacy:home"))

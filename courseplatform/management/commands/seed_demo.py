@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
     "courseplatform.demo.reports",
+    "courseplatform.demo.privacy",
 ]
 
 
