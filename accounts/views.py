@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
+
 from .forms import ProfileForm, TokenCreateForm
 from .models import PersonalAccessToken
 from .policies import can_use_admin
@@ -25,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             user_update_profile(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
@@ -54,7 +56,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 expires_at=timezone.now() + datetime.timedelta(days=form.cleaned_data["expires_in_days"]),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "plaintext": plaintext}
             return redirect("accounts:tokens")

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -57,23 +59,38 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cohorts/cohort_detail.html", context)
 
 
+def _apply(
+    request: HttpRequest, cohort: Cohort, action: Callable[[], str], *, form=None, invalid: str = ""
+) -> HttpResponse:
+    """The management forms on the cohort page all work alike: check the form (when there is
+    one), run the service, say what happened or why not as a message, and go back to the page.
+    `action` runs the service and returns the success message; `invalid` replaces the form's
+    own errors when they would not help."""
+    if form is not None and not form.is_valid():
+        messages.error(request, invalid or " ".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            done = action()
+        except ValidationError as exc:
+            messages.error(request, service_error_text(exc))
+        else:
+            messages.success(request, done)
+    return redirect("cohorts:detail", slug=cohort.slug)
+
+
 @login_required
 @require_POST
 def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     form = MembershipAddForm(request.POST)
-    if form.is_valid():
-        try:
-            membership = services.membership_add(
-                cohort=cohort, user=form.cleaned_data["email"], role=form.cleaned_data["role"]
-            )
-        except ValidationError as exc:
-            messages.error(request, service_error_text(exc))
-        else:
-            messages.success(request, f"Added {membership.user.email} as {membership.get_role_display().lower()}.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("cohorts:detail", slug=cohort.slug)
+
+    def add() -> str:
+        membership = services.membership_add(
+            cohort=cohort, user=form.cleaned_data["email"], role=form.cleaned_data["role"]
+        )
+        return f"Added {membership.user.email} as {membership.get_role_display().lower()}."
+
+    return _apply(request, cohort, add, form=form)
 
 
 @login_required
@@ -81,9 +98,12 @@ def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
 def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     membership = get_object_or_404(Membership, pk=pk, cohort=cohort)
-    services.membership_remove(membership=membership)
-    messages.success(request, f"Removed {membership.user.email} from {cohort}.")
-    return redirect("cohorts:detail", slug=cohort.slug)
+
+    def remove() -> str:
+        services.membership_remove(membership=membership)
+        return f"Removed {membership.user.email} from {cohort}."
+
+    return _apply(request, cohort, remove)
 
 
 @login_required
@@ -91,25 +111,25 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     form = MentorAssignForm(request.POST, memberships=selectors.cohort_memberships(cohort))
-    if form.is_valid():
-        try:
-            services.mentor_assign(cohort=cohort, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, service_error_text(exc))
-        else:
-            messages.success(request, f"{form.cleaned_data['mentor']} now mentors {form.cleaned_data['student']}.")
-    else:
-        messages.error(request, "Choose a mentor and a student of this cohort.")
-    return redirect("cohorts:detail", slug=cohort.slug)
+
+    def assign() -> str:
+        services.mentor_assign(cohort=cohort, **form.cleaned_data)
+        return f"{form.cleaned_data['mentor']} now mentors {form.cleaned_data['student']}."
+
+    return _apply(request, cohort, assign, form=form, invalid="Choose a mentor and a student of this cohort.")
 
 
 @login_required
 @require_POST
 def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    services.mentor_unassign(assignment=get_object_or_404(MentorAssignment, pk=pk, cohort=cohort))
-    messages.success(request, "Mentor assignment removed.")
-    return redirect("cohorts:detail", slug=cohort.slug)
+    assignment = get_object_or_404(MentorAssignment, pk=pk, cohort=cohort)
+
+    def unassign() -> str:
+        services.mentor_unassign(assignment=assignment)
+        return "Mentor assignment removed."
+
+    return _apply(request, cohort, unassign)
 
 
 @login_required
@@ -119,22 +139,22 @@ def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
     form = ExtensionGrantForm(
         request.POST, cohort=cohort, memberships=selectors.cohort_memberships(cohort), prefix="extension"
     )
-    if form.is_valid():
-        try:
-            extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, service_error_text(exc))
-        else:
-            messages.success(request, f"Extended week {extension.week.number} for {extension.student}.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("cohorts:detail", slug=cohort.slug)
+
+    def grant() -> str:
+        extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)
+        return f"Extended week {extension.week.number} for {extension.student}."
+
+    return _apply(request, cohort, grant, form=form)
 
 
 @login_required
 @require_POST
 def extension_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    services.extension_revoke(extension=get_object_or_404(Extension, pk=pk, cohort=cohort))
-    messages.success(request, "Extension withdrawn.")
-    return redirect("cohorts:detail", slug=cohort.slug)
+    extension = get_object_or_404(Extension, pk=pk, cohort=cohort)
+
+    def revoke() -> str:
+        services.extension_revoke(extension=extension)
+        return "Extension withdrawn."
+
+    return _apply(request, cohort, revoke)

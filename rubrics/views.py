@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
-from cohorts.selectors import cohort_get_for_user, cohorts_for_user, roles_for_user
+from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
 from core.forms import add_service_errors
 from core.http import attachment_response
 from submissions import selectors as submission_selectors
@@ -83,6 +83,29 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
     }
 
 
+def _record_scores(
+    request: HttpRequest, form: ScoringForm, *, revision, kind: str, calibration_run=None
+) -> Assessment | None:
+    """The one scoring flow of every rubric form (mentor, self, peer, calibration): check the
+    posted form and record the assessment as `request.user`. None when the form or the service
+    refused it; the reasons are then on the form, next to the criteria they concern."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.assessment_record(
+            revision=revision,
+            scorer=request.user,
+            kind=kind,
+            scores=form.scores(),
+            feedback=form.cleaned_data["feedback"],
+            decision=form.cleaned_data.get("decision", ""),
+            calibration_run=calibration_run,
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
@@ -93,22 +116,11 @@ def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
     if rubric is None:
         raise Http404("No rubric applies.")
     form = ScoringForm(request.POST, criteria=selectors.rubric_criteria(rubric), with_decision=True)
-    if form.is_valid():
-        try:
-            assessment = services.assessment_record(
-                revision=revision,
-                scorer=request.user,
-                kind=Assessment.Kind.MENTOR,
-                scores=form.scores(),
-                feedback=form.cleaned_data["feedback"],
-                decision=form.cleaned_data["decision"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
-            messages.success(request, f"Scored {assessment.score} / 100 and {verb}.")
-            return redirect("rubrics:queue")
+    assessment = _record_scores(request, form, revision=revision, kind=Assessment.Kind.MENTOR)
+    if assessment is not None:
+        verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
+        messages.success(request, f"Scored {assessment.score} / 100 and {verb}.")
+        return redirect("rubrics:queue")
     revision.work.refresh_from_db()
     return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form), status=400)
 
@@ -130,20 +142,9 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if is_author and fb.self_assessment is None and rubric is not None:
         form = ScoringForm(request.POST or None, criteria=criteria)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.assessment_record(
-                    revision=revision,
-                    scorer=request.user,
-                    kind=Assessment.Kind.SELF,
-                    scores=form.scores(),
-                    feedback=form.cleaned_data["feedback"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Self-assessment saved.")
-                return redirect("rubrics:feedback", pk=revision.pk)
+        if request.method == "POST" and _record_scores(request, form, revision=revision, kind=Assessment.Kind.SELF):
+            messages.success(request, "Self-assessment saved.")
+            return redirect("rubrics:feedback", pk=revision.pk)
     elif request.method == "POST":
         raise Http404("Nothing to save here.")
     numbers = list(work.revisions.order_by("number").values_list("pk", "number"))
@@ -290,20 +291,9 @@ def peer_review(request: HttpRequest, pk: int) -> HttpResponse:
         form = ScoringForm(request.POST or None, criteria=criteria)
         if request.method == "POST":
             status = 400
-            if form.is_valid():
-                try:
-                    services.assessment_record(
-                        revision=revision,
-                        scorer=request.user,
-                        kind=Assessment.Kind.PEER,
-                        scores=form.scores(),
-                        feedback=form.cleaned_data["feedback"],
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
-                    messages.success(request, "Thank you: your peer review was sent.")
-                    return redirect("rubrics:peer_queue")
+            if _record_scores(request, form, revision=revision, kind=Assessment.Kind.PEER):
+                messages.success(request, "Thank you: your peer review was sent.")
+                return redirect("rubrics:peer_queue")
     elif request.method == "POST":
         messages.info(request, "You have already reviewed this revision.")
         return redirect("rubrics:peer_review", pk=assignment.pk)
@@ -386,7 +376,8 @@ def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpRe
 @login_required
 @require_GET
 def calibration_list(request: HttpRequest) -> HttpResponse:
-    manageable = [c for c in cohorts_for_user(request.user) if policies.can_run_calibration(request.user, c)]
+    # The cohorts where can_run_calibration holds (instructors', all for admins), in one query.
+    manageable = list(cohorts_managed_by(request.user))
     return render(
         request,
         "rubrics/calibration_list.html",
@@ -436,21 +427,9 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ScoringForm(request.POST or None, criteria=selectors.rubric_criteria(run.rubric))
         if request.method == "POST":
             status = 400
-            if form.is_valid():
-                try:
-                    services.assessment_record(
-                        revision=revision,
-                        scorer=request.user,
-                        kind=Assessment.Kind.CALIBRATION,
-                        scores=form.scores(),
-                        feedback=form.cleaned_data["feedback"],
-                        calibration_run=run,
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
-                    messages.success(request, "Calibration scores saved. Here is how the mentors agree so far.")
-                    return redirect("rubrics:calibration", pk=run.pk)
+            if _record_scores(request, form, revision=revision, kind=Assessment.Kind.CALIBRATION, calibration_run=run):
+                messages.success(request, "Calibration scores saved. Here is how the mentors agree so far.")
+                return redirect("rubrics:calibration", pk=run.pk)
     elif request.method == "POST":
         raise Http404("Nothing to save here.")
     show_results = is_manager or has_scored

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -144,6 +144,32 @@ def _workspace_response(request, work, *, form=None, status=200, upload_form=Non
     return render(request, "submissions/workspace.html", context, status=status)
 
 
+def _posted_draft(request: HttpRequest, work: WeeklyWork, data) -> tuple[WorkspaceForm, ValidationError | None]:
+    """Save what the workspace form holds as the draft: the form, and None when saved, or why
+    not (the form's own errors, or the service's refusal, which is then on the form too)."""
+    ws = selectors.workspace_for(work, request.user)
+    form = WorkspaceForm(data, work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective)
+    if not form.is_valid():
+        return form, ValidationError("Some fields are too long.")
+    try:
+        services.work_save_draft(
+            work=work,
+            content=form.to_content(),
+            retrospective=form.retrospective_data(),
+            expected_version=form.cleaned_data["draft_version"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return form, exc
+    return form, None
+
+
+def _refusal_status(exc: ValidationError) -> int:
+    """409 when someone else saved the draft in between (reload to see theirs), else 400."""
+    return 409 if isinstance(exc, services.DraftConflict) else 400
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def work_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -158,28 +184,15 @@ def work_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"ok": False, "error": "This work can no longer be edited."}, status=409)
         messages.error(request, "This work can no longer be edited.")
         return redirect("submissions:work", pk=work.pk)
-    ws = selectors.workspace_for(work, request.user)
-    form = WorkspaceForm(
-        request.POST, work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective
-    )
-    if not form.is_valid():
+    form, refused = _posted_draft(request, work, request.POST)
+    if refused is not None:
         if autosave:
-            return JsonResponse({"ok": False, "error": "Some fields are too long.", "fields": form.errors}, status=400)
-        return _workspace_response(request, work, form=form, status=400)
-    try:
-        services.work_save_draft(
-            work=work,
-            content=form.to_content(),
-            retrospective=form.retrospective_data(),
-            expected_version=form.cleaned_data["draft_version"],
-            by=request.user,
-        )
-    except ValidationError as exc:
-        status = 409 if isinstance(exc, services.DraftConflict) else 400
-        if autosave:
-            return JsonResponse({"ok": False, "error": service_error_text(exc)}, status=status)
-        add_service_errors(form, exc)
-        return _workspace_response(request, work, form=form, status=status)
+            reply = {"ok": False, "error": service_error_text(refused)}
+            fields = {name: errors for name, errors in form.errors.items() if name != NON_FIELD_ERRORS}
+            if fields:  # the script marks these fields
+                reply["fields"] = fields
+            return JsonResponse(reply, status=_refusal_status(refused))
+        return _workspace_response(request, work, form=form, status=_refusal_status(refused))
     if autosave:
         saved = work.draft_saved_at.astimezone(ZoneInfo(request.user.time_zone or work.cohort.time_zone))
         return JsonResponse({"ok": True, "draft_version": work.draft_version, "saved_at": saved.strftime("%H:%M:%S")})
@@ -197,23 +210,10 @@ def work_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if not policies.can_submit_work(request.user, work):
         messages.error(request, "This work cannot be submitted now.")
         return redirect("submissions:work", pk=work.pk)
-    ws = selectors.workspace_for(work, request.user)
     data = request.POST.copy()
-    form = WorkspaceForm(data, work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective)
-    if not form.is_valid():
-        return _workspace_response(request, work, form=form, status=400)
-    try:
-        services.work_save_draft(
-            work=work,
-            content=form.to_content(),
-            retrospective=form.retrospective_data(),
-            expected_version=form.cleaned_data["draft_version"],
-            by=request.user,
-        )
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        status = 409 if isinstance(exc, services.DraftConflict) else 400
-        return _workspace_response(request, work, form=form, status=status)
+    form, refused = _posted_draft(request, work, data)
+    if refused is not None:
+        return _workspace_response(request, work, form=form, status=_refusal_status(refused))
     data["draft_version"] = str(work.draft_version)  # the page now holds the saved draft
     try:
         revision = services.work_submit(work=work, by=request.user, expected_version=work.draft_version)
