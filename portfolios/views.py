@@ -7,6 +7,8 @@ Last-Modified so repeat visits get 304 Not Modified.
 """
 
 import hashlib
+from collections.abc import Callable
+from typing import IO
 
 from django.conf import settings
 from django.contrib import messages
@@ -259,23 +261,22 @@ def _own_portfolio(request: HttpRequest) -> Portfolio:
     return portfolio
 
 
+def _export(
+    request: HttpRequest, build: Callable[[Portfolio], IO[bytes]], extension: str, content_type: str
+) -> HttpResponse:
+    portfolio = _own_portfolio(request)
+    return attachment_response(
+        build(portfolio), filename=f"portfolio-{slugify(portfolio.slug)}.{extension}", content_type=content_type
+    )
+
+
 @login_required
 @require_GET
 def export_zip(request: HttpRequest) -> HttpResponse:
-    portfolio = _own_portfolio(request)
-    return attachment_response(
-        exports.build_zip(portfolio),
-        filename=f"portfolio-{slugify(portfolio.slug)}.zip",
-        content_type="application/zip",
-    )
+    return _export(request, exports.build_zip, "zip", "application/zip")
 
 
 @login_required
 @require_GET
 def export_pdf(request: HttpRequest) -> HttpResponse:
-    portfolio = _own_portfolio(request)
-    return attachment_response(
-        exports.build_pdf(portfolio),
-        filename=f"portfolio-{slugify(portfolio.slug)}.pdf",
-        content_type="application/pdf",
-    )
+    return _export(request, exports.build_pdf, "pdf", "application/pdf")
