@@ -123,7 +123,7 @@ def export_build(*, export: DataExport) -> DataExport:
         export.refresh_from_db()
         return export
     now = timezone.now()
-    DataExport.objects.filter(pk=export.pk).update(
+    kept = DataExport.objects.filter(pk=export.pk).update(
         status=DataExport.Status.SUCCEEDED,
         progress=100,
         phase="Ready",
@@ -132,6 +132,11 @@ def export_build(*, export: DataExport) -> DataExport:
         finished_at=now,
         expires_at=now + datetime.timedelta(days=settings.PRIVACY_EXPORT_KEEP_DAYS),
     )
+    if not kept:
+        # The person was erased (or the export deleted) while it was being built: the file
+        # must not outlive its row.
+        default_storage.delete(name)
+        return export
     export.refresh_from_db()
     return export
 

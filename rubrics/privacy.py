@@ -10,7 +10,8 @@ Erasure keeps every assessment's levels and score, so gradebooks and cohort stat
 count them; the person's self-assessment words and drafts go; words others wrote about the
 person's work stay (they are the mentor's and peers' feedback) with every mention of the
 person's name or address replaced by the pseudonym, and so do the words the person wrote
-about others' work.
+about others' work. Peer reviews assigned to the person and not written yet are withdrawn
+(and deactivated accounts are never chosen as reviewers), so classmates get another reviewer.
 """
 
 from accounts.models import User
@@ -120,6 +121,12 @@ def _scrub_assessments(erasure: Erasure, assessments) -> int:
 
 def _erase(erasure: Erasure) -> None:
     user = erasure.user
+    # Reviews the person will never write: the next "assign missing peer reviewers" sweep
+    # gives those revisions someone else.
+    erasure.count(
+        "open peer reviews withdrawn",
+        PeerAssignment.objects.filter(reviewer=user, assessment__isnull=True).delete()[0],
+    )
     erasure.count("self-assessment drafts deleted", SelfAssessmentDraft.objects.filter(work__student=user).delete()[0])
     own = Assessment.objects.filter(scorer=user, kind=Assessment.Kind.SELF)
     erasure.count("self-assessments' words removed", own.exclude(feedback="").update(feedback=""))

@@ -536,7 +536,11 @@ def _peer_assign(
     cohort_ids = {r.work.cohort_id for r in wanting}
     students: dict[int, list[int]] = {pk: [] for pk in cohort_ids}
     for cohort_id, user_id in (
-        Membership.objects.students().filter(cohort_id__in=cohort_ids).order_by().values_list("cohort_id", "user_id")
+        # Deactivated and erased accounts review nothing.
+        Membership.objects.students()
+        .filter(cohort_id__in=cohort_ids, user__is_active=True)
+        .order_by()
+        .values_list("cohort_id", "user_id")
     ):
         students[cohort_id].append(user_id)
     total_load: dict[int, dict[int, int]] = {pk: {} for pk in cohort_ids}

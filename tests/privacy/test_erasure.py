@@ -320,3 +320,25 @@ def test_people_lookup_is_for_admins_only(learner, people, client_for):
     assert found.url == reverse("privacy:person", args=[learner.student.pk])
     missing = client_for(people.admin).get(url, {"email": "nobody@example.com"})
     assert "Nobody has this e-mail address." in missing.content.decode()
+
+
+def test_open_peer_reviews_are_withdrawn_and_the_erased_are_never_chosen_again(
+    learner, django_capture_on_commit_callbacks
+):
+    from cohorts.models import Membership
+    from rubrics.models import PeerAssignment
+    from rubrics.services import peer_assign_reviewers
+    from tests.factories import MembershipFactory, PeerAssignmentFactory, RevisionFactory, WeeklyWorkFactory
+
+    cohort = learner.work.cohort
+    author = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT).user
+    waiting = RevisionFactory(work=WeeklyWorkFactory(student=author, cohort=cohort))
+    PeerAssignmentFactory(revision=waiting, reviewer=learner.student)
+    _erase_now(learner, django_capture_on_commit_callbacks)
+    assert not PeerAssignment.objects.filter(reviewer=learner.student, assessment__isnull=True).exists()
+    # The peer review Sam did write stays (it is the classmate's feedback).
+    assert PeerAssignment.objects.filter(reviewer=learner.student, assessment=learner.given).exists()
+    cohort.peer_reviewers_per_submission = 10
+    cohort.save(update_fields=["peer_reviewers_per_submission"])
+    reviewers = {a.reviewer_id for a in peer_assign_reviewers(revision=waiting)}
+    assert reviewers and learner.student.pk not in reviewers
