@@ -81,7 +81,12 @@
     var found = [];
     Array.prototype.forEach.call(main.querySelectorAll('[aria-invalid="true"], fieldset.has-error'), function (el) {
       var control = el.tagName === "FIELDSET" ? el.querySelector("input, select, textarea") : el;
-      if (control && found.indexOf(control) === -1 && !control.disabled && control.type !== "hidden") { found.push(control); }
+      if (!control || control.disabled || control.type === "hidden") { return; }
+      // One entry per question: Django marks every radio button of an invalid choice.
+      var sameQuestion = found.some(function (other) {
+        return other === control || ((control.type === "radio" || control.type === "checkbox") && other.name === control.name);
+      });
+      if (!sameQuestion) { found.push(control); }
     });
     return found;
   }
@@ -125,7 +130,7 @@
       });
       summary.appendChild(list);
       var container = formElement || first.closest("section, fieldset") || first.parentNode;
-      var heading = !formElement && container.querySelector(":scope > h2, :scope > h3");
+      var heading = container.querySelector(":scope > h2, :scope > h3");
       if (heading) { heading.insertAdjacentElement("afterend", summary); } else { container.insertBefore(summary, container.firstChild); }
       showAndFocus(summary);
       return;

@@ -119,6 +119,16 @@ def test_a_mentor_reviews_a_revision_twice_and_peers_review_it_anonymously(page:
     expect(page.get_by_role("region", name="Evidence")).to_contain_text("error-catalogue.png")
     audit(page, "score-revision-1")
 
+    # Saved with nothing chosen: an error summary at the rubric takes focus, one line per
+    # criterion and one for the decision, each leading to its question.
+    page.get_by_role("button", name="Save score and decision").click()
+    summary = page.get_by_role("alert").filter(has_text=re.compile("There are \\d+ problems"))
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("listitem")).to_have_count(len(criteria) + 1)
+    summary.get_by_role("link", name=re.compile("^Decision:")).click()
+    expect(page.get_by_role("radio", name=re.compile("^Request changes"))).to_be_focused()
+    audit(page, "score-refused")
+
     score(page, criteria, "Developing", comment="The decision is sound but the trade-off is not measured.")
     page.get_by_role("textbox", name="Overall feedback").fill(REQUEST)
     page.get_by_role("radio", name=re.compile("^Request changes")).check()
