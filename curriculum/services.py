@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import User
+
 from .history import IMPORT_REASON_PREFIX
 from .lint import without_repeated_sentences
 from .models import (
@@ -94,7 +96,7 @@ def objective_bloom_level(
 def objective_update(
     *,
     objective: Objective,
-    user=None,
+    user: User | None = None,
     verb: str | None = None,
     text: str | None = None,
     bloom_level: BloomLevel | None = None,
@@ -713,7 +715,7 @@ def _record_instance(course: Course, record: str) -> models.Model | None:
 
 
 @transaction.atomic
-def import_conflict_settle(*, conflict: ImportConflict, take_file: bool, user) -> ImportConflict:
+def import_conflict_settle(*, conflict: ImportConflict, take_file: bool, user: User) -> ImportConflict:
     """An admin's choice for one conflicting field: keep their value or take the file's.
     Either way the file's value becomes the merge base, so the next import of the same file
     leaves the field as chosen; taking the file's value is an edit recorded in the history."""
@@ -754,7 +756,7 @@ def import_conflict_settle(*, conflict: ImportConflict, take_file: bool, user) -
 
 
 @transaction.atomic
-def course_remove_repeated_sentences(*, course: Course, user) -> bool:
+def course_remove_repeated_sentences(*, course: Course, user: User) -> bool:
     """Apply the curriculum lint's suggested fix to the introduction: keep each sentence once.
     An edit like any admin's, recorded with who made it (the next import keeps it)."""
     fixed = without_repeated_sentences(course.introduction)
