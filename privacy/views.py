@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from cohorts.policies import is_platform_admin
+from core.http import attachment_response
 
 from . import selectors, services
 from .forms import AdminErasureForm, ErasureConfirmForm, PersonLookupForm
@@ -112,15 +113,11 @@ def export_file_response(export: DataExport) -> FileResponse:
     if export.status != DataExport.Status.SUCCEEDED or not export.file:
         raise Http404("This archive is not ready.")
     try:
-        handle = export.file.open("rb")
-    except FileNotFoundError:
+        return attachment_response(
+            export.file, filename=export.file.name.rsplit("/", 1)[-1], content_type="application/zip"
+        )
+    except Http404:
         raise Http404("This archive has expired.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=export.file.name.rsplit("/", 1)[-1], content_type="application/zip"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -13,7 +13,7 @@ from cohorts.models import Membership
 from cohorts.policies import is_platform_admin
 from cohorts.selectors import cohort_get_for_user
 from core.forms import add_service_errors, service_error_text
-from core.http import PRIVATE, SANDBOX_CSP, attachment_response
+from core.http import as_safe_attachment, attachment_response
 
 from . import generators, selectors, services, writers
 from .forms import ReportRequestForm
@@ -124,8 +124,4 @@ def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         cohort, mentor=request.user if scope else None, progress=lambda _: None, one_chunk=True
     )
     response = StreamingHttpResponse(writers.csv_lines(document), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{document.filename_stem}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_CSP
-    response["Cache-Control"] = PRIVATE
-    return response
+    return as_safe_attachment(response, filename=f"{document.filename_stem}.csv")

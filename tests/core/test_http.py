@@ -128,3 +128,14 @@ def test_helper_turns_a_file_missing_from_storage_into_404(tmp_path):
     stored = FieldFile(instance=None, field=_Field(), name="gone.txt")
     with pytest.raises(Http404):
         attachment_response(stored, filename="gone.txt", content_type="text/plain")
+
+
+@pytest.mark.django_db
+def test_a_streamed_gradebook_csv_gets_the_same_safe_headers(people, client_for):
+    response = client_for(people.instructor).get(reverse("reports:gradebook_csv", args=[people.cohort.slug]))
+    assert response.status_code == 200
+    assert _headers(response, SAFE_HEADERS) == SAFE_HEADERS
+    assert (
+        response["Content-Disposition"].startswith('attachment; filename="')
+        and ".csv" in response["Content-Disposition"]
+    )
