@@ -70,3 +70,36 @@ def test_the_course_overview_folds_weeks_and_fits_a_phone_and_a_desktop(page: Pa
         expect(week.locator(".objectives li").first).to_be_visible()
         assert _document_width(page) <= width
         audit(page, f"course-overview-{width}")
+
+
+def test_the_course_page_offers_conflict_choices_and_the_introduction_fix(page: Page, course, live_server):
+    from django.conf import settings
+
+    from curriculum.models import ImportConflict
+    from curriculum.services import curriculum_import
+
+    admin = UserFactory(email="course.admin@example.com", is_staff=True, is_superuser=True)
+    objective = Objective.objects.get(week__course=course, week__number=3, order=1)
+    original = objective.text
+    objective_update(objective=objective, text="The admin's own wording of week 3's first outcome.", user=admin)
+    text = settings.CURRICULUM_DEFAULT_PATH.read_text(encoding="utf-8")
+    report = curriculum_import(text=text.replace(original, "The customer's new wording."), source_name="customer.txt")
+    assert len(report.conflicts) == 1
+    log_in_as(page.context, live_server.url, admin)
+
+    page.goto(f"/admin/curriculum/course/{course.pk}/change/")
+    conflicts = page.get_by_role("table", name="Fields changed both here and in the file")
+    expect(conflicts.get_by_role("row")).to_have_count(2)
+    expect(conflicts).to_contain_text("The admin's own wording")
+    expect(conflicts).to_contain_text("The customer's new wording.")
+    expect(page.get_by_role("heading", name="Suggested fix: repeated sentences in the introduction")).to_be_visible()
+    assert _document_width(page) <= 1280
+    audit_admin(page, "admin-course-conflicts-and-fix")
+
+    conflicts.get_by_role("button", name="Take file: Week 3, objective 1, text").click()
+    expect(page.get_by_text("Week 3, objective 1, text: took the file's value.")).to_be_visible()
+    assert ImportConflict.objects.get().resolution == ImportConflict.Resolution.TOOK_FILE
+    page.get_by_role("button", name="Remove the repeated sentences").click()
+    expect(page.get_by_text("Removed the repeated sentences from the introduction")).to_be_visible()
+    expect(page.get_by_role("heading", name="Suggested fix: repeated sentences in the introduction")).to_have_count(0)
+    audit_admin(page, "admin-course-after-fix")
