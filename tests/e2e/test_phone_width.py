@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from accounts.models import User
 
 from .journey_pages import journey_pages
-from .support import audit, log_in_as, watch_for_problems
+from .support import DOCS_SCREENSHOTS_DIR, audit, log_in_as, watch_for_problems
 
 PHONE = {"width": 390, "height": 844}
 # Elements that stick out past the right edge, outside any box that scrolls or clips:
@@ -55,6 +55,8 @@ def test_every_page_of_the_journeys_fits_a_phone(browser: Browser, page: Page, l
         response = tab.goto(journey_page.path)
         assert response is not None and response.ok, f"{journey_page.path} answered {response and response.status}"
         audit(tab, f"phone {journey_page.name}")
+        if journey_page.name == "week workspace":  # one screenful for README.md, as the phone shows it
+            tab.screenshot(path=str(DOCS_SCREENSHOTS_DIR / "phone-workspace.png"))
         scroll_width, viewport_width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if scroll_width > viewport_width:
             too_wide.append(
