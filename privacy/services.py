@@ -12,7 +12,9 @@
 import datetime
 import logging
 import secrets
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -74,6 +76,24 @@ def _claim(export: DataExport) -> bool:
     return True
 
 
+TEMP_PREFIX = "privacy-export-"
+
+
+def _remove_stale_temporary_directories() -> int:
+    """A worker killed mid-build (SIGKILL, out of memory) leaves its temporary directory
+    behind. One older than the task time limit belongs to no running build: remove it."""
+    cutoff = time.time() - settings.CELERY_TASK_TIME_LIMIT
+    removed = 0
+    for directory in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        try:
+            if directory.is_dir() and directory.stat().st_mtime < cutoff:
+                shutil.rmtree(directory, ignore_errors=True)
+                removed += 1
+        except FileNotFoundError:
+            continue  # another build removed it meanwhile
+    return removed
+
+
 def _progress(export: DataExport, percent: int, phase: str) -> None:
     DataExport.objects.filter(pk=export.pk).update(progress=max(0, min(99, percent)), phase=phase[:100])
 
@@ -92,12 +112,13 @@ def export_build(*, export: DataExport) -> DataExport:
     retry; others mark the export failed with a readable message."""
     if not _claim(export):
         return export
+    _remove_stale_temporary_directories()
     user = export.user
     steps = [p for p in providers() if p.export is not None]
     stamp = timezone.now()
     root = f"my-data-{stamp:%Y-%m-%d}"
     try:
-        with tempfile.TemporaryDirectory(prefix="privacy-export-") as directory:
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as directory:
             path = Path(directory) / "export.zip"
             archive = ZipArchive(path, root=root)
             try:
