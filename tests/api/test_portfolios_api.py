@@ -137,20 +137,20 @@ def test_public_portfolio_answers_304_to_a_matching_etag(people, bearer_client):
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_entries_list_queries(people, warm_client, django_assert_max_num_queries):
+def test_entries_list_queries(people, warm_client, django_assert_num_queries):
     for number in range(1, 13):
         published(people, number)
     client = warm_client(people.student)
-    # token, portfolio, entries, proofs, accepted works (the editor's read), portfolio (for proof paths)
-    with django_assert_max_num_queries(6):
+    # token, entries, their proofs, the portfolio (for the proofs' paths)
+    with django_assert_num_queries(4):
         assert len(client.get("/api/v1/portfolio/entries/").json()["results"]) == 12
 
 
-def test_public_portfolio_queries(people, client_for, django_assert_max_num_queries):
+def test_public_portfolio_queries(people, client_for, django_assert_num_queries):
     for number in range(1, 13):
         published(people, number)
     slug = Portfolio.objects.get(user=people.student).slug
-    with django_assert_max_num_queries(3):  # portfolio, published entries, their proofs
+    with django_assert_num_queries(3):  # portfolio, published entries, their proofs
         assert len(client_for(None).get(f"/api/v1/portfolios/{slug}/").json()["entries"]) == 12
 
 

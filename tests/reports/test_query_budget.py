@@ -11,17 +11,18 @@ from tests.reports.bulk import bulk_cohort
 # the first progress update, the final update and re-read (12).
 PER_CHUNK = 10
 ONCE = 12
+# The gradebook export reads less per chunk: students, extensions, works with their latest
+# revision, mentor scores, the progress update (5); once, the same 12.
+GRADEBOOK_PER_CHUNK = 5
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "html"])
-def test_cohort_report_queries_grow_only_with_the_number_of_chunks(
-    people, settings, django_assert_max_num_queries, fmt
-):
+def test_cohort_report_queries_grow_only_with_the_number_of_chunks(people, settings, django_assert_num_queries, fmt):
     settings.REPORTS_CHUNK_SIZE = 100
     bulk_cohort(people.cohort, 298, mentor=people.mentor)  # + student and other_student = 300: three chunks
     run = report_request(kind="cohort", fmt=fmt, cohort=people.cohort, by=people.instructor, enqueue_build=False)
-    with django_assert_max_num_queries(ONCE + 3 * PER_CHUNK):
+    with django_assert_num_queries(ONCE + 3 * PER_CHUNK):
         run = report_build(run=run)
     assert run.status == ReportRun.Status.SUCCEEDED, run.error
     with run.file.open("rb") as f:
@@ -29,11 +30,11 @@ def test_cohort_report_queries_grow_only_with_the_number_of_chunks(
 
 
 @pytest.mark.django_db
-def test_gradebook_export_queries_grow_only_with_the_number_of_chunks(people, settings, django_assert_max_num_queries):
+def test_gradebook_export_queries_grow_only_with_the_number_of_chunks(people, settings, django_assert_num_queries):
     settings.REPORTS_CHUNK_SIZE = 100
     bulk_cohort(people.cohort, 298, mentor=people.mentor)
     run = report_request(kind="gradebook", fmt="csv", cohort=people.cohort, by=people.instructor, enqueue_build=False)
-    with django_assert_max_num_queries(ONCE + 3 * PER_CHUNK):
+    with django_assert_num_queries(ONCE + 3 * GRADEBOOK_PER_CHUNK):
         run = report_build(run=run)
     with run.file.open("rb") as f:
         assert len(f.read().splitlines()) == 301

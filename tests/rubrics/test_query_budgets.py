@@ -77,14 +77,14 @@ def big_cohort(people, rubric):
 
 
 def test_gradebook_runs_a_fixed_number_of_queries_for_200_students_by_24_weeks(
-    people, big_cohort, client_for, django_assert_max_num_queries
+    people, big_cohort, client_for, django_assert_num_queries
 ):
     client = client_for(people.instructor)
     url = reverse("rubrics:gradebook", args=[big_cohort.slug])
     # 14: session, user, cohort, role (may view the cohort), gradebook permission, role (all
     # students or assigned ones), students, weeks, capstone projects, deliverables,
     # extensions, works with their latest revision, mentor scores, navigation roles.
-    with django_assert_max_num_queries(14):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
@@ -93,28 +93,28 @@ def test_gradebook_runs_a_fixed_number_of_queries_for_200_students_by_24_weeks(
 
 
 def test_gradebook_csv_streams_every_student_in_a_fixed_number_of_queries(
-    people, big_cohort, client_for, django_assert_max_num_queries
+    people, big_cohort, client_for, django_assert_num_queries
 ):
     client = client_for(people.mentor)
     # 13: the gradebook's queries without the page's navigation.
-    with django_assert_max_num_queries(13):
+    with django_assert_num_queries(13):
         response = client.get(reverse("reports:gradebook_csv", args=[big_cohort.slug]))
         lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == 1 + STUDENTS + 2
     assert len(lines[0].split(",")) == 2 + (24 + 9) + 1
 
 
-def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_for, django_assert_max_num_queries):
+def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_for, django_assert_num_queries):
     client = client_for(people.mentor)
     # 6: session, user, roles, the queue (works, revisions, students, cohorts in one join),
     # calibration runs waiting, navigation roles.
-    with django_assert_max_num_queries(6):
+    with django_assert_num_queries(6):
         response = client.get(reverse("rubrics:queue"))
     assert response.status_code == 200
     assert response.content.decode().count("/review/revisions/") == STUDENTS * 24 // 2
 
 
-def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for, django_assert_max_num_queries):
+def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for, django_assert_num_queries):
     third = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT).user
     first = submit(people.student, people.cohort)
     peer_assign_reviewers(revision=first)
@@ -139,7 +139,7 @@ def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for,
     # 14: session, user, revision with its work (one join), mentor policy (role, assignment),
     # rubric attachment, criteria, levels, previous revision, assessments of both revisions,
     # their scores, peer identity policy once (role, assignment), navigation roles.
-    with django_assert_max_num_queries(14):
+    with django_assert_num_queries(14):
         response = client.get(reverse("rubrics:score", args=[second.pk]))
     assert response.status_code == 200
     assert "Compare options." in response.content.decode()

@@ -399,7 +399,7 @@ def test_demo_gives_a_student_a_saved_self_assessment_on_a_draft(course):
     assert not Assessment.objects.filter(revision__work=draft.work).exists()
 
 
-def test_page_get_and_post_run_a_fixed_number_of_queries(people, rubric, client_for, django_assert_max_num_queries):
+def test_page_get_and_post_run_a_fixed_number_of_queries(people, rubric, client_for, django_assert_num_queries):
     work = draft_work(people)
     self_assessment_save_draft(work=work, by=people.student, scores=scores_for(rubric, 3), feedback=NOTE)
     client = client_for(people.student)
@@ -408,10 +408,10 @@ def test_page_get_and_post_run_a_fixed_number_of_queries(people, rubric, client_
     # session, user, the work (with student, cohort, week and latest revision), the rubric
     # that applies, the saved draft (with its rubric), criteria, their levels, and the
     # navigation's roles of the viewer (base layout).
-    with django_assert_max_num_queries(8):
+    with django_assert_num_queries(8):
         assert client.get(url(work)).status_code == 200
     # The same reads but the navigation's (7); then the service: savepoint, the locked work,
     # the rubric that applies, criteria, levels, the draft, the score's check constraint
     # (savepoint, check, release), the update, release (11).
-    with django_assert_max_num_queries(18):
+    with django_assert_num_queries(18):
         assert client.post(url(work), data).status_code == 302

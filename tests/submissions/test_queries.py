@@ -57,13 +57,13 @@ def test_dashboard_query_count_does_not_grow_with_work(people, client_for):
     assert _count(client, url) == small
 
 
-def test_dashboard_query_budget_with_all_24_weeks(people, client_for, django_assert_max_num_queries):
+def test_dashboard_query_budget_with_all_24_weeks(people, client_for, django_assert_num_queries):
     _fill(people, weeks=24, deliverables=True)
     client = client_for(people.student)
     # 1 session, 2 user, 3 student cohorts; dashboard_for: 4 weeks+labs, 5 capstone projects,
     # 6 deliverables, 7 extensions, 8 works+latest revisions, 9 evidence coverage,
     # 10 retrospectives, 11 risk entries, 12 current week's objectives; 13 navigation roles.
-    with django_assert_max_num_queries(13):
+    with django_assert_num_queries(13):
         response = client.get(reverse("submissions:dashboard"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -85,22 +85,22 @@ def test_workspace_query_count_does_not_grow_with_work(people, client_for):
     assert _count(client, reverse("submissions:work", args=[work.pk])) == small
 
 
-def test_workspace_query_budget_with_all_24_weeks(people, client_for, django_assert_max_num_queries):
+def test_workspace_query_budget_with_all_24_weeks(people, client_for, django_assert_num_queries):
     work = _fill(people, weeks=24, deliverables=True)
     services.work_request_changes(work=work, revision=work.latest_revision, by=people.mentor)
     client = client_for(people.student)
     # 1 session, 2 user, 3 work (+cohort, course, week, lab, latest revision); workspace_for:
     # 4 objectives, 5 quality gates, 6 artifacts, 7 revisions, 8 risk entries,
     # 9 retrospective, 10 extension; 11 navigation roles.
-    with django_assert_max_num_queries(11):
+    with django_assert_num_queries(11):
         response = client.get(reverse("submissions:work", args=[work.pk]))
     assert response.status_code == 200
 
 
-def test_mentor_view_of_a_submitted_workspace_has_a_fixed_budget(people, client_for, django_assert_max_num_queries):
+def test_mentor_view_of_a_submitted_workspace_has_a_fixed_budget(people, client_for, django_assert_num_queries):
     work = _fill(people, weeks=24, deliverables=False)
     client = client_for(people.mentor)
     # As the student's workspace (11), plus the policy check: membership role and mentor
     # assignment. The read-only rendering of the sections needs no further query.
-    with django_assert_max_num_queries(13):
+    with django_assert_num_queries(13):
         assert client.get(reverse("submissions:work", args=[work.pk])).status_code == 200
