@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
+from django.utils import timezone
+
+from .models import TaskRun
+from .queue import outbox_cleanup
+
 
 class ExportArchive(Protocol):
     """What a provider writes into: JSON documents and files, by path inside the archive."""
@@ -81,12 +87,6 @@ class DataProvider:
 
 
 def _retention() -> dict[str, int]:
-    from django.conf import settings
-    from django.utils import timezone
-
-    from .models import TaskRun
-    from .queue import outbox_cleanup
-
     cutoff = timezone.now() - timedelta(days=settings.RETENTION_TASK_RUNS_DAYS)
     task_runs, _ = TaskRun.objects.filter(
         status__in=[TaskRun.Status.SUCCEEDED, TaskRun.Status.FAILED], finished_at__lt=cutoff

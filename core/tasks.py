@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .models import TaskRun
+from .privacy import PROVIDER
 from .queue import dispatch_outbox as dispatch
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,4 @@ def cleanup_task_records() -> None:
     """Forget finished task runs and dispatched outbox rows (RETENTION_TASK_RUNS_DAYS and
     RETENTION_OUTBOX_DAYS). The scheduled privacy.retention_sweep does this and more; the task
     stays for schedules created before it."""
-    from .privacy import PROVIDER
-
     PROVIDER.retention()
