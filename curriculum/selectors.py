@@ -51,3 +51,25 @@ def week_get_detail(course: Course, number: int) -> Week:
     if week is None:
         raise Http404("No such week.")
     return week
+
+
+def course_week(course: Course, number: int) -> Week | None:
+    """The course's week with this number, if it has one."""
+    return Week.objects.for_course(course).filter(number=number).first()
+
+
+def course_deliverable(course: Course, pk: int) -> CapstoneDeliverable | None:
+    """A capstone deliverable of one of the course's projects (with its project), if it is one."""
+    return CapstoneDeliverable.objects.select_related("project").filter(pk=pk, project__course=course).first()
+
+
+def week_outcomes(week: Week) -> list[Objective]:
+    """The week's Bloom-leveled outcome objectives in order (the routine habits left out)."""
+    return list(
+        Objective.objects.filter(week=week, kind=Objective.Kind.OUTCOME).select_related("bloom_level").order_by("order")
+    )
+
+
+def week_quality_gates(week: Week) -> list[QualityGate]:
+    """The quality gates of the week's lab, in order."""
+    return list(QualityGate.objects.filter(lab__week=week).order_by("order"))

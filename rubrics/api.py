@@ -6,7 +6,6 @@ decides; rubrics.services records."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -18,12 +17,11 @@ from rest_framework.reverse import reverse
 
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from submissions.api import DOWNLOAD_TYPES
 from submissions.content import readable
+from submissions.downloads import DOWNLOAD_TYPES, artifact_file_response
 from submissions.models import Artifact, Revision
 
 from . import policies, selectors, services
-from . import views as pages
 from .models import Assessment, PeerAssignment
 from .serializers import (
     AssessmentCreateInput,
@@ -42,23 +40,6 @@ REVISION_ID = OpenApiParameter("revision_id", OpenApiTypes.INT, OpenApiParameter
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A revision id.")
 
 
-def revision_get_for_reviewer(user, pk: int) -> tuple[Revision, PeerAssignment | None]:
-    """A revision whose feedback the user may read, or that they were assigned to review as
-    a peer (then also the assignment); 404 for everyone else."""
-    try:
-        revision = policies.revision_get_for_feedback(user, pk)
-    except Http404:
-        revision = None
-    assignment = None
-    if user.is_authenticated and user.is_active:
-        assignment = PeerAssignment.objects.filter(revision_id=pk, reviewer=user).first()
-    if revision is None:
-        if assignment is None:
-            raise Http404("No such revision.")
-        revision = policies.peer_assignment_get_for_user(user, assignment.pk).revision
-    return revision, assignment
-
-
 @extend_schema_view(
     rubric=extend_schema(
         summary="The rubric that applies to a revision, with criteria and levels",
@@ -73,7 +54,7 @@ class ReviewRevisionViewSet(viewsets.GenericViewSet):
 
     @action(detail=True, methods=["get"])
     def rubric(self, request: Request, pk: str) -> Response:
-        revision, _ = revision_get_for_reviewer(request.user, int(pk))
+        revision, _ = policies.revision_get_for_reviewer(request.user, int(pk))
         rubric = selectors.rubric_for_work(revision.work)
         if rubric is None:
             raise Http404("No rubric applies to this work.")
@@ -203,12 +184,12 @@ class PeerReviewViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<artifact_id>[0-9]{1,18})", url_name="evidence")
     def evidence(self, request: Request, pk: str, artifact_id: str):
         assignment = policies.peer_assignment_get_for_user(request.user, int(pk))
-        artifact = get_object_or_404(
-            Artifact, pk=int(artifact_id), revision_links__revision_id=assignment.revision_id, kind=Artifact.Kind.FILE
+        artifact, neutral_name = policies.artifact_get_for_reviewer(
+            request.user, assignment.revision_id, int(artifact_id)
         )
-        # The review pages' download view serves it: a neutral name for peers, attachment,
-        # safe type, nosniff, sandbox CSP.
-        return pages.revision_artifact(request._request, revision_pk=assignment.revision_id, artifact_pk=artifact.pk)
+        if artifact.kind != Artifact.Kind.FILE:
+            raise Http404("No such file.")
+        return artifact_file_response(artifact, neutral_name=neutral_name)
 
 
 @extend_schema_view(
@@ -231,12 +212,12 @@ class AssessmentViewSet(viewsets.GenericViewSet):
     pagination_class = None  # a revision has a handful of assessments
 
     def list(self, request: Request, revision_id: str) -> Response:
-        revision, assignment = revision_get_for_reviewer(request.user, int(revision_id))
+        revision, assignment = policies.revision_get_for_reviewer(request.user, int(revision_id))
         if not policies.can_view_feedback(request.user, revision.work):
             # An assigned peer reviewer sees only their own review, as on the peer review page.
             mine = []
             if assignment is not None and assignment.assessment_id:
-                mine = [selectors._assessments_with_scores().get(pk=assignment.assessment_id)]
+                mine = [selectors.assessment_with_scores(assignment.assessment_id)]
             for assessment in mine:
                 assessment.shown_reviewer = request.user.display_name
             return Response(AssessmentOutput(mine, many=True).data)
@@ -256,7 +237,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     @idempotent
     def create(self, request: Request, revision_id: str) -> Response:
-        revision, assignment = revision_get_for_reviewer(request.user, int(revision_id))
+        revision, assignment = policies.revision_get_for_reviewer(request.user, int(revision_id))
         given = AssessmentCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
@@ -283,7 +264,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
                 for criterion in _criterion_ids(exc)
             }
             raise validation_error_from_django(exc, field_map) from exc
-        assessment = selectors._assessments_with_scores().get(pk=assessment.pk)
+        assessment = selectors.assessment_with_scores(assessment.pk)
         assessment.shown_reviewer = request.user.display_name
         return Response(AssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
 

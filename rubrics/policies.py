@@ -100,6 +100,23 @@ def revision_get_for_feedback(user: User, pk: int) -> Revision:
     return revision
 
 
+def revision_get_for_reviewer(user: User, pk: int) -> tuple[Revision, PeerAssignment | None]:
+    """A revision whose feedback the user may read, or that they were assigned to review as
+    a peer (then also the assignment); 404 for everyone else."""
+    try:
+        revision = revision_get_for_feedback(user, pk)
+    except Http404:
+        revision = None
+    assignment = None
+    if _active(user):
+        assignment = PeerAssignment.objects.filter(revision_id=pk, reviewer=user).first()
+    if revision is None:
+        if assignment is None:
+            raise Http404("No such revision.")
+        revision = peer_assignment_get_for_user(user, assignment.pk).revision
+    return revision, assignment
+
+
 def can_self_assess(user: User, work: WeeklyWork) -> bool:
     """Only the author: a self-assessment made before submitting is private until then."""
     return _active(user) and user.pk == work.student_id

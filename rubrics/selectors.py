@@ -79,6 +79,11 @@ def _assessments_with_scores() -> QuerySet[Assessment]:
     )
 
 
+def assessment_with_scores(pk: int) -> Assessment:
+    """One assessment with its scorer, rubric and per-criterion scores (two queries)."""
+    return _assessments_with_scores().get(pk=pk)
+
+
 # --- Review queue ----------------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ instructors and admins see a work (404 for everyone else); only the student chan
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -19,19 +18,19 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, validation_error_from_django
+from api.exceptions import Conflict
 from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import AutoSchema
 from cohorts.models import Membership
 from cohorts.selectors import cohort_get_for_user
-from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
+from curriculum.selectors import course_deliverable, course_week
 
-from . import policies, selectors, services, uploads
-from . import views as pages
-from .content import empty_content, normalised
-from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
+from . import policies, selectors, services
+from .content import normalised
+from .downloads import DOWNLOAD_TYPES, artifact_file_response
+from .models import WeeklyWork
 from .serializers import (
     ArtifactLinkInput,
     ArtifactOutput,
@@ -107,45 +106,6 @@ def _changeable(request: Request, work: WeeklyWork) -> WeeklyWork:
     return work
 
 
-# Weekly work writes sections 1–2, a capstone deliverable its own write-up in their place
-# (docs/workspace.md); the others' sections may come back empty, as GET shows every section.
-_OTHER_KINDS_SECTIONS = {
-    True: {
-        "concept": "Capstone work has no concept analysis; write in `deliverable`.",
-        "lab": "Capstone work has no lab report; write in `deliverable`.",
-    },
-    False: {"deliverable": "Only capstone deliverables have this section."},
-}
-
-
-def _check_sections(work: WeeklyWork, content: dict) -> None:
-    empty = empty_content()
-    errors = {
-        f"content.{section}": [message]
-        for section, message in _OTHER_KINDS_SECTIONS[work.is_capstone].items()
-        if section in content and content[section] != empty[section]
-    }
-    if errors:
-        raise exceptions.ValidationError(errors)
-
-
-def _check_references(work: WeeklyWork, content: dict) -> None:
-    """Like the page's form: objectives are the week's outcomes, gates the week's lab gates."""
-    week = work.due_week
-    objective_ids = set(content.get("concept", {}).get("objective_ids", []))
-    if objective_ids:
-        known = set(Objective.objects.filter(week=week, kind=Objective.Kind.OUTCOME).values_list("pk", flat=True))
-        if objective_ids - known:
-            raise exceptions.ValidationError(
-                {"content.concept.objective_ids": ["Choose this week's outcome objectives."]}
-            )
-    gate_ids = set(content.get("lab", {}).get("gates", {}))
-    if gate_ids:
-        known = {str(pk) for pk in QualityGate.objects.filter(lab__week=week).values_list("pk", flat=True)}
-        if work.is_capstone or gate_ids - known:
-            raise exceptions.ValidationError({"content.lab.gates": ["Use the ids of this week's quality gates."]})
-
-
 def _detail(request: Request, work: WeeklyWork) -> dict:
     work.can_edit = policies.can_edit_work(request.user, work)
     return WorkDetailOutput(work).data
@@ -210,35 +170,27 @@ class WorkViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError({"cohort": ["You are in no cohort with this slug."]}) from None
         week = deliverable = None
         if "week" in data:
-            week = Week.objects.filter(course=cohort.course, number=data["week"]).first()
+            week = course_week(cohort.course, data["week"])
             if week is None:
                 raise exceptions.ValidationError({"week": ["The cohort's course has no such week."]})
         else:
-            deliverable = CapstoneDeliverable.objects.filter(
-                pk=data["deliverable"], project__course=cohort.course
-            ).first()
+            deliverable = course_deliverable(cohort.course, data["deliverable"])
             if deliverable is None:
                 raise exceptions.ValidationError({"deliverable": ["The cohort's course has no such deliverable."]})
-        if not Membership.objects.is_student(user=request.user, cohort=cohort):
-            raise exceptions.PermissionDenied("Only students of this cohort have weekly work.")
-        target = {"week": week} if week else {"deliverable": deliverable}
-        existed = WeeklyWork.objects.filter(student=request.user, cohort=cohort, **target).exists()
         try:
-            work = services.work_get_or_create(student=request.user, cohort=cohort, **target)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+            work, created = services.work_open(student=request.user, cohort=cohort, week=week, deliverable=deliverable)
+        except services.NotAStudent as exc:
+            raise exceptions.PermissionDenied(exc.message) from exc
         work = policies.work_get_for_user(request.user, work.pk)
-        return Response(_detail(request, work), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        return Response(_detail(request, work), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(_detail(request, policies.work_get_for_user(request.user, int(pk))))
 
     def partial_update(self, request: Request, pk: str) -> Response:
         work = _changeable(request, policies.work_get_for_user(request.user, int(pk)))
-        given = WorkUpdateInput(data=request.data)
+        given = WorkUpdateInput(data=request.data, context={"work": work})
         given.is_valid(raise_exception=True)
-        _check_sections(work, given.validated_data["content"])
-        _check_references(work, given.validated_data["content"])
         content = normalised(work.content)
         content.update(given.validated_data["content"])
         try:
@@ -247,8 +199,6 @@ class WorkViewSet(viewsets.GenericViewSet):
             )
         except services.DraftConflict as exc:
             raise Conflict(" ".join(exc.messages), code="conflict") from exc
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
         return Response(_detail(request, work))
 
     @extend_schema(
@@ -267,13 +217,11 @@ class WorkViewSet(viewsets.GenericViewSet):
             _changeable(request, work)
             given = RetrospectiveInput(data=request.data)
             given.is_valid(raise_exception=True)
-            try:
-                services.retrospective_save(
-                    student=work.student, cohort=work.cohort, week=work.week, **given.validated_data
-                )
-            except DjangoValidationError as exc:
-                raise validation_error_from_django(exc) from exc
-        retro = Retrospective.objects.filter(student=work.student, cohort=work.cohort, week=work.week).first()
+            retro = services.retrospective_save(
+                student=work.student, cohort=work.cohort, week=work.week, **given.validated_data
+            )
+        else:
+            retro = selectors.work_retrospective(work)
         body = {
             "retain": retro.retain if retro else "",
             "improve": retro.improve if retro else "",
@@ -323,10 +271,7 @@ class RevisionViewSet(_InWork):
     lookup_value_regex = r"[0-9]{1,9}"
 
     def list(self, request: Request, work_id: str) -> Response:
-        revisions = (
-            Revision.objects.filter(work=self.work()).select_related("submitted_by").defer("content").order_by("number")
-        )
-        page = self.paginate_queryset(revisions)
+        page = self.paginate_queryset(selectors.work_revisions(self.work()))
         return self.get_paginated_response(RevisionOutput(page, many=True).data)
 
     @idempotent
@@ -340,9 +285,6 @@ class RevisionViewSet(_InWork):
             )
         except services.DraftConflict as exc:
             raise Conflict(" ".join(exc.messages), code="conflict") from exc
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
-        revision = Revision.objects.select_related("submitted_by").get(pk=revision.pk)
         return Response(RevisionDetailOutput(revision).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, work_id: str, number: str) -> Response:
@@ -353,18 +295,13 @@ class RevisionViewSet(_InWork):
     def diff(self, request: Request, work_id: str) -> Response:
         query = DiffQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        available = list(Revision.objects.filter(work=self.work()).values_list("number", flat=True).order_by("number"))
-        if not available:
-            raise Http404("This work has no revisions yet.")
-        to = query.validated_data.get("to", available[-1])
-        earlier = [n for n in available if n < to]
-        numbers = {"from": query.validated_data.get("from", earlier[-1] if earlier else to), "to": to}
-        revisions = {r.number: r for r in Revision.objects.filter(work=self.work(), number__in=numbers.values())}
-        if any(n not in revisions for n in numbers.values()):
-            raise Http404("No such revision.")
-        diff = selectors.revision_diff(revisions[numbers["from"]], revisions[numbers["to"]])
+        older, newer = selectors.revisions_to_compare(
+            self.work(), from_number=query.validated_data.get("from"), to_number=query.validated_data.get("to")
+        )
+        diff = selectors.revision_diff(older, newer)
         body = {
-            **numbers,
+            "from": older.number,
+            "to": newer.number,
             "sections": [
                 {"title": s.title, "changed": s.changed, "inline": [{"op": op, "text": text} for op, text in s.inline]}
                 for s in diff.sections
@@ -373,9 +310,6 @@ class RevisionViewSet(_InWork):
             "artifacts_removed": diff.artifacts_removed,
         }
         return Response(RevisionDiffOutput(body).data)
-
-
-DOWNLOAD_TYPES = sorted({*(t for t in uploads.BINARY_TYPES), "text/plain", "application/octet-stream"})
 
 
 @extend_schema_view(
@@ -414,8 +348,7 @@ class ArtifactViewSet(_InWork):
     parser_classes = [MultiPartParser, FormParser]
 
     def list(self, request: Request, work_id: str) -> Response:
-        artifacts = self.work().artifacts.attached().order_by("created_at", "pk")
-        page = self.paginate_queryset(artifacts)
+        page = self.paginate_queryset(selectors.work_artifacts(self.work()))
         return self.get_paginated_response(ArtifactOutput(page, many=True).data)
 
     @idempotent
@@ -434,7 +367,8 @@ class ArtifactViewSet(_InWork):
             )
         except DjangoValidationError as exc:
             if hasattr(exc, "error_dict"):
-                raise validation_error_from_django(exc) from exc
+                raise  # names its fields already
+            # A refused file (size, type, name) is about the file field.
             raise exceptions.ValidationError({"file": exc.messages}) from exc
         return Response(ArtifactOutput(artifact).data, status=status.HTTP_201_CREATED)
 
@@ -444,22 +378,16 @@ class ArtifactViewSet(_InWork):
         work = _changeable(request, self.work())
         given = ArtifactLinkInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            artifact = services.artifact_add_link(work=work, by=request.user, **given.validated_data)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        artifact = services.artifact_add_link(work=work, by=request.user, **given.validated_data)
         return Response(ArtifactOutput(artifact).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, work_id: str, pk: str):
-        artifact = get_object_or_404(Artifact, pk=int(pk), work=self.work(), kind=Artifact.Kind.FILE)
-        # The page's download view serves the file: attachment, safe type, nosniff, sandbox CSP.
-        return pages.artifact_download(request._request, pk=artifact.pk)
+        return artifact_file_response(selectors.work_artifact_get(self.work(), int(pk), file=True))
 
     def destroy(self, request: Request, work_id: str, pk: str) -> Response:
         work = _changeable(request, self.work())
-        artifact = get_object_or_404(Artifact.objects.attached(), pk=int(pk), work=work)
-        artifact.work = work
+        artifact = selectors.work_artifact_get(work, int(pk), attached=True)
         services.artifact_remove(artifact=artifact, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -494,14 +422,6 @@ class RiskEntryViewSet(_InWork):
     serializer_class = RiskEntryOutput
     parser_classes = [JSONParser]
 
-    def entries(self):
-        work = self.work()
-        return (
-            RiskEntry.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id)
-            .select_related("week_opened", "week_closed")
-            .order_by("week_opened__number", "pk")
-        )
-
     def _loggable(self) -> WeeklyWork:
         work = self.work()
         if not policies.can_log_risks(self.request.user, work.cohort, work.student):
@@ -511,7 +431,7 @@ class RiskEntryViewSet(_InWork):
         return work
 
     def list(self, request: Request, work_id: str) -> Response:
-        page = self.paginate_queryset(self.entries())
+        page = self.paginate_queryset(selectors.risk_log(self.work()))
         return self.get_paginated_response(RiskEntryOutput(page, many=True).data)
 
     @idempotent
@@ -519,34 +439,21 @@ class RiskEntryViewSet(_InWork):
         work = self._loggable()
         given = RiskEntryCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            entry = services.risk_entry_create(
-                student=work.student, cohort=work.cohort, week=work.week, **given.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        entry = services.risk_entry_create(
+            student=work.student, cohort=work.cohort, week=work.week, **given.validated_data
+        )
         return Response(RiskEntryOutput(entry).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def close(self, request: Request, work_id: str, pk: str) -> Response:
         work = self._loggable()
-        entry = get_object_or_404(self.entries(), pk=int(pk))
+        entry = selectors.risk_entry_get(work, int(pk))
         given = RiskEntryCloseInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            entry = services.risk_entry_close(
-                entry=entry, week=work.week, resolution=given.validated_data["resolution"]
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        entry = services.risk_entry_close(entry=entry, week=work.week, resolution=given.validated_data["resolution"])
         return Response(RiskEntryOutput(entry).data)
 
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, work_id: str, pk: str) -> Response:
-        self._loggable()
-        entry = get_object_or_404(self.entries(), pk=int(pk))
-        try:
-            entry = services.risk_entry_reopen(entry=entry)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        entry = services.risk_entry_reopen(entry=selectors.risk_entry_get(self._loggable(), int(pk)))
         return Response(RiskEntryOutput(entry).data)

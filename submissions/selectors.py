@@ -5,6 +5,8 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,7 +14,7 @@ from cohorts.models import Cohort, Membership
 from cohorts.schedule import WeekWindow, current_week_number, weeks_begun
 from cohorts.selectors import due_dates, due_window
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
-from curriculum.selectors import course_capstones
+from curriculum.selectors import course_capstones, week_outcomes, week_quality_gates
 
 from .content import DECISION_FIELDS, RevisionDiff, diff_snapshots, normalised
 from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork, work_status
@@ -310,6 +312,68 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
 # --- Workspace ---------------------------------------------------------------------------
 
 
+def work_artifacts(work: WeeklyWork):
+    """The evidence attached to the draft now, oldest first."""
+    return work.artifacts.attached().order_by("created_at", "pk")
+
+
+def work_artifact_get(work: WeeklyWork, pk: int, *, attached: bool = False, file: bool = False) -> Artifact:
+    """One artifact of the work (only one still attached to the draft, or only a stored file,
+    when asked); 404 otherwise."""
+    artifacts = work.artifacts.attached() if attached else work.artifacts.all()
+    if file:
+        artifacts = artifacts.filter(kind=Artifact.Kind.FILE)
+    artifact = get_object_or_404(artifacts, pk=pk)
+    artifact.work = work
+    return artifact
+
+
+def work_revisions(work: WeeklyWork):
+    """The work's revisions without their frozen content, oldest first."""
+    return work.revisions.select_related("submitted_by").defer("content").order_by("number")
+
+
+def revisions_to_compare(
+    work: WeeklyWork, *, from_number: int | None = None, to_number: int | None = None
+) -> tuple[Revision, Revision]:
+    """The two revisions a diff compares: `to` defaults to the latest, `from` to the one
+    before `to` (or `to` itself when it is the first). 404 when either does not exist."""
+    available = list(work.revisions.order_by("number").values_list("number", flat=True))
+    if not available:
+        raise Http404("This work has no revisions yet.")
+    to_number = to_number if to_number is not None else available[-1]
+    if from_number is None:
+        earlier = [n for n in available if n < to_number]
+        from_number = earlier[-1] if earlier else to_number
+    found = {r.number: r for r in work.revisions.filter(number__in={from_number, to_number})}
+    if from_number not in found or to_number not in found:
+        raise Http404("No such revision.")
+    return found[from_number], found[to_number]
+
+
+def risk_log(work: WeeklyWork):
+    """The student's defect and risk log in the work's cohort, by the week each was opened."""
+    return (
+        RiskEntry.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id)
+        .select_related("week_opened", "week_closed")
+        .order_by("week_opened__number", "pk")
+    )
+
+
+def risk_entry_get(work: WeeklyWork, pk: int) -> RiskEntry:
+    """An entry of the log the work belongs to; 404 for any other."""
+    return get_object_or_404(risk_log(work), pk=pk)
+
+
+def work_retrospective(work: WeeklyWork) -> Retrospective | None:
+    """The retrospective of the work's week, if written (capstone work has none)."""
+    if not work.week_id:
+        return None
+    return Retrospective.objects.filter(
+        student_id=work.student_id, cohort_id=work.cohort_id, week_id=work.week_id
+    ).first()
+
+
 @dataclass
 class Workspace:
     work: WeeklyWork
@@ -333,20 +397,12 @@ def workspace_for(work: WeeklyWork, viewer: User) -> Workspace:
     objectives, quality gates, attached artifacts, revisions, risk entries, retrospective,
     extension (seven queries)."""
     week = work.due_week
-    objectives = list(
-        Objective.objects.filter(week=week, kind=Objective.Kind.OUTCOME).select_related("bloom_level").order_by("order")
-    )
-    gates = list(QualityGate.objects.filter(lab__week=week).order_by("order")) if work.week_id else []
-    artifacts = list(work.artifacts.attached().order_by("created_at", "pk"))
-    revisions = list(work.revisions.select_related("submitted_by").defer("content").order_by("-number"))
-    risks = list(
-        RiskEntry.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id)
-        .select_related("week_opened", "week_closed")
-        .order_by("week_opened__number", "pk")
-    )
-    retro = None
-    if work.week_id:
-        retro = Retrospective.objects.filter(student_id=work.student_id, cohort_id=work.cohort_id, week=week).first()
+    objectives = week_outcomes(week)
+    gates = week_quality_gates(week) if work.week_id else []
+    artifacts = list(work_artifacts(work))
+    revisions = list(work_revisions(work).order_by("-number"))
+    risks = list(risk_log(work))
+    retro = work_retrospective(work)
     window = due_window(cohort=work.cohort, student_id=work.student_id, number=week.number)
     required = required_evidence(work)
     covered = {a.evidence_item for a in artifacts if a.evidence_item}

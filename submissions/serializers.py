@@ -5,8 +5,10 @@ from collections.abc import Mapping
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from curriculum.selectors import week_outcomes, week_quality_gates
+
 from . import uploads
-from .content import DECISION_FIELDS, GATE_STATUSES, normalised
+from .content import DECISION_FIELDS, GATE_STATUSES, empty_content, normalised
 from .models import Artifact, Revision, RiskEntry, WeeklyWork
 
 TEXT_LIMIT = 50_000
@@ -154,11 +156,46 @@ class WorkOpenInput(serializers.Serializer):
         return attrs
 
 
+# Weekly work writes sections 1–2, a capstone deliverable its own write-up in their place
+# (docs/workspace.md); the others' sections may come back empty, as GET shows every section.
+_OTHER_KINDS_SECTIONS = {
+    True: {
+        "concept": "Capstone work has no concept analysis; write in `deliverable`.",
+        "lab": "Capstone work has no lab report; write in `deliverable`.",
+    },
+    False: {"deliverable": "Only capstone deliverables have this section."},
+}
+
+
 class WorkUpdateInput(serializers.Serializer):
+    # Needs the work being saved as context["work"]: which sections it has, and which
+    # objectives and quality gates the content may refer to (as the page's form). Not a
+    # docstring, which would become the schema's description.
     draft_version = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, help_text="The draft_version you loaded; a newer draft answers 409."
     )
     content = WorkContent(help_text="The sections to replace; sections left out stay as they are.")
+
+    def validate(self, attrs: dict) -> dict:
+        work, content = self.context["work"], attrs["content"]
+        empty = empty_content()
+        errors = {
+            f"content.{section}": [message]
+            for section, message in _OTHER_KINDS_SECTIONS[work.is_capstone].items()
+            if section in content and content[section] != empty[section]
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        week = work.due_week
+        objective_ids = set(content.get("concept", {}).get("objective_ids", []))
+        if objective_ids and objective_ids - {objective.pk for objective in week_outcomes(week)}:
+            raise serializers.ValidationError(
+                {"content.concept.objective_ids": ["Choose this week's outcome objectives."]}
+            )
+        gate_ids = set(content.get("lab", {}).get("gates", {}))
+        if gate_ids and (work.is_capstone or gate_ids - {str(gate.pk) for gate in week_quality_gates(week)}):
+            raise serializers.ValidationError({"content.lab.gates": ["Use the ids of this week's quality gates."]})
+        return attrs
 
 
 class RevisionOutput(serializers.ModelSerializer):

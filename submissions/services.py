@@ -38,18 +38,31 @@ def work_window(work: WeeklyWork) -> WeekWindow:
     return due_window(cohort=work.cohort, student_id=work.student_id, number=work.due_week.number)
 
 
+class NotAStudent(ValidationError):
+    """Only students of a cohort have work in it (the API answers 403, the pages 404)."""
+
+
 @transaction.atomic
-def work_get_or_create(
+def work_open(
     *, student: User, cohort: Cohort, week: Week | None = None, deliverable: CapstoneDeliverable | None = None
-) -> WeeklyWork:
+) -> tuple[WeeklyWork, bool]:
+    """The student's work for a week or capstone deliverable, started (an empty draft) on
+    first use; also says whether it was started now."""
     if (week is None) == (deliverable is None):
         raise ValidationError("A work is for exactly one week or one capstone deliverable.")
     if not Membership.objects.is_student(user=student, cohort=cohort):
-        raise ValidationError("Only students of the cohort have weekly work.")
+        raise NotAStudent("Only students of this cohort have weekly work.", code="not_a_student")
     course_id = week.course_id if week else deliverable.project.course_id
     if course_id != cohort.course_id:
         raise ValidationError("That week belongs to another course.")
-    work, _ = WeeklyWork.objects.get_or_create(student=student, cohort=cohort, week=week, deliverable=deliverable)
+    return WeeklyWork.objects.get_or_create(student=student, cohort=cohort, week=week, deliverable=deliverable)
+
+
+def work_get_or_create(
+    *, student: User, cohort: Cohort, week: Week | None = None, deliverable: CapstoneDeliverable | None = None
+) -> WeeklyWork:
+    """work_open for callers that do not care whether the work is new (pages, demo, tests)."""
+    work, _ = work_open(student=student, cohort=cohort, week=week, deliverable=deliverable)
     return work
 
 

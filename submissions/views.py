@@ -23,7 +23,7 @@ from curriculum.models import CapstoneDeliverable, Week
 from . import policies, selectors, services, uploads
 from .content import readable
 from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntryForm, WorkspaceForm
-from .models import Artifact, RiskEntry, WeeklyWork
+from .models import Artifact, WeeklyWork
 
 AUTOSAVE_HEADER = "X-Autosave"
 
@@ -279,8 +279,7 @@ def artifact_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def artifact_remove(request: HttpRequest, pk: int, artifact_id: int) -> HttpResponse:
     work = _editable_work(request, pk)
-    artifact = get_object_or_404(Artifact.objects.attached(), pk=artifact_id, work=work)
-    artifact.work = work
+    artifact = selectors.work_artifact_get(work, artifact_id, attached=True)
     services.artifact_remove(artifact=artifact, by=request.user)
     messages.success(request, f"Removed {artifact.label} from the draft.")
     return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")
@@ -346,9 +345,7 @@ def risk_close(request: HttpRequest, pk: int, risk_id: int) -> HttpResponse:
     work, refused = _risk_log_work(request, pk, "close")
     if refused:
         return refused
-    entry = get_object_or_404(
-        RiskEntry.objects.select_related("week_opened"), pk=risk_id, student=work.student, cohort=work.cohort
-    )
+    entry = selectors.risk_entry_get(work, risk_id)
     form = RiskCloseForm(request.POST)
     if form.is_valid():
         try:
