@@ -3,8 +3,6 @@
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,6 +13,7 @@ from rest_framework.views import APIView
 
 from api.exceptions import validation_error_from_django
 
+from . import selectors
 from .models import PersonalAccessToken, User
 from .roles import roles_of
 from .serializers import (
@@ -47,14 +46,11 @@ class MeView(APIView):
         given = MeUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
         user = request.user
-        try:
-            user_update_profile(
-                user=user,
-                name=given.validated_data.get("name", user.name),
-                time_zone=given.validated_data.get("time_zone", user.time_zone),
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        user_update_profile(
+            user=user,
+            name=given.validated_data.get("name", user.name),
+            time_zone=given.validated_data.get("time_zone", user.time_zone),
+        )
         return Response(_me_data(user))
 
 
@@ -82,18 +78,12 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
-        return PersonalAccessToken.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+        return selectors.tokens_of(self.request.user)
 
     def list(self, request: Request) -> Response:
         query = TokenListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        tokens = self.get_queryset()
-        active = query.validated_data.get("active")
-        if active is True:
-            tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-        elif active is False:
-            tokens = tokens.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=timezone.now()))
-        page = self.paginate_queryset(tokens)
+        page = self.paginate_queryset(selectors.tokens_of(request.user, active=query.validated_data.get("active")))
         return self.get_paginated_response(TokenOutput(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -117,5 +107,5 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def destroy(self, request: Request, pk: str) -> Response:
-        token_revoke(token=get_object_or_404(self.get_queryset(), pk=int(pk)))
+        token_revoke(token=selectors.token_get_for_owner(request.user, int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)

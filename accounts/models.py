@@ -75,6 +75,16 @@ class User(AbstractUser):
         return self.display_name
 
 
+class PersonalAccessTokenQuerySet(models.QuerySet):
+    """Usable: not revoked and not expired (the same rule as PersonalAccessToken.is_usable_at)."""
+
+    def usable_at(self, moment: datetime.datetime) -> "PersonalAccessTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=moment)
+
+    def unusable_at(self, moment: datetime.datetime) -> "PersonalAccessTokenQuerySet":
+        return self.filter(models.Q(revoked_at__isnull=False) | models.Q(expires_at__lte=moment))
+
+
 class PersonalAccessToken(models.Model):
     """A personal API token. Only a SHA-256 digest of the secret is stored; the secret is
     shown once, when the token is created. Tokens always expire and can be revoked."""
@@ -92,6 +102,8 @@ class PersonalAccessToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonalAccessTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
 
+from . import selectors
 from .forms import ProfileForm, TokenCreateForm
-from .models import PersonalAccessToken
 from .policies import can_use_admin
 from .services import TOKEN_PREFIX, token_create, token_revoke, user_update_profile
 
@@ -60,7 +60,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "plaintext": plaintext}
             return redirect("accounts:tokens")
-    tokens = list(PersonalAccessToken.objects.filter(user=request.user).order_by("-created_at", "-pk"))
+    tokens = list(selectors.tokens_of(request.user))
     created = None
     if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_SESSION_KEY, None)):
         token = next((token for token in tokens if token.pk == new.get("pk")), None)
@@ -76,7 +76,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(PersonalAccessToken, pk=pk, user=request.user)
+    token = selectors.token_get_for_owner(request.user, pk)
     token_revoke(token=token)
     messages.success(
         request,

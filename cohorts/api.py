@@ -5,7 +5,6 @@ see who teaches); only instructors and admins manage (cohorts.policies)."""
 import zoneinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,13 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
 from api.pagination import CursorPagination
-from curriculum.models import Week
+from curriculum.selectors import course_week
 
 from . import policies, selectors, services
-from .models import Cohort, Extension, Membership, MentorAssignment
+from .models import Cohort, Membership
 from .serializers import (
     CohortDetailOutput,
     CohortListQuery,
@@ -49,7 +49,7 @@ def _managed(request: Request, cohort: Cohort) -> Cohort:
 
 
 def _user_in_cohort(cohort: Cohort, user_id: int, field: str) -> User:
-    user = User.objects.filter(pk=user_id, memberships__cohort=cohort).first()
+    user = selectors.cohort_member(cohort, user_id)
     if user is None:
         raise exceptions.ValidationError({field: ["No member of this cohort has this id."]})
     return user
@@ -140,19 +140,12 @@ class MembershipViewSet(_InCohort):
     serializer_class = MembershipOutput
     pagination_class = CursorPagination
 
-    def get_queryset(self):
-        return Membership.objects.filter(cohort=self.cohort()).select_related("user").order_by("-pk")
-
     def list(self, request: Request, cohort_slug: str) -> Response:
         query = MembershipListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         cohort = self.cohort()
         show_roster = policies.can_view_roster(request.user, cohort)
-        members = self.get_queryset()
-        if not show_roster:
-            members = members.exclude(role=Membership.Role.STUDENT)
-        if query.validated_data.get("role"):
-            members = members.filter(role=query.validated_data["role"])
+        members = selectors.cohort_memberships(cohort, with_students=show_roster, role=query.validated_data.get("role"))
         page = self.paginate_queryset(members)
         data = MembershipOutput(page, many=True, context={"show_email": show_roster}).data
         return self.get_paginated_response(data)
@@ -162,22 +155,23 @@ class MembershipViewSet(_InCohort):
         cohort = _managed(request, self.cohort())
         given = MembershipCreateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        user = User.objects.filter(email__iexact=given.validated_data["email"]).first()
+        user = user_get_by_email(given.validated_data["email"])
         if user is None:
             raise exceptions.ValidationError({"email": ["No account uses this e-mail address."]})
-        existed = Membership.objects.filter(cohort=cohort, user=user).exists()
         try:
-            membership = services.membership_add(cohort=cohort, user=user, role=given.validated_data["role"])
+            membership, created = services.membership_ensure(
+                cohort=cohort, user=user, role=given.validated_data["role"]
+            )
         except DjangoValidationError as exc:
             raise validation_error_from_django(exc, {"user": "email"}) from exc
         return Response(
             MembershipOutput(membership, context={"show_email": True}).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
         cohort = _managed(request, self.cohort())
-        services.membership_remove(membership=get_object_or_404(Membership, pk=int(pk), cohort=cohort))
+        services.membership_remove(membership=selectors.membership_get(cohort, int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -201,12 +195,7 @@ class MentorAssignmentViewSet(_InCohort):
         cohort = self.cohort()
         if not policies.can_view_roster(request.user, cohort):
             raise exceptions.PermissionDenied("Only the cohort's mentors, instructors and admins see its roster.")
-        assignments = (
-            MentorAssignment.objects.filter(cohort=cohort)
-            .select_related("mentor", "student")
-            .order_by("mentor__email", "pk")
-        )
-        page = self.paginate_queryset(assignments)
+        page = self.paginate_queryset(selectors.cohort_mentor_assignments(cohort))
         return self.get_paginated_response(MentorAssignmentOutput(page, many=True, context={"show_email": True}).data)
 
     @idempotent
@@ -218,16 +207,13 @@ class MentorAssignmentViewSet(_InCohort):
         student = _user_in_cohort(cohort, given.validated_data["student"], "student")
         if mentor.pk == student.pk:
             raise exceptions.ValidationError({"student": ["A mentor cannot mentor themselves."]})
-        try:
-            assignment = services.mentor_assign(cohort=cohort, mentor=mentor, student=student)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        assignment = services.mentor_assign(cohort=cohort, mentor=mentor, student=student)
         data = MentorAssignmentOutput(assignment, context={"show_email": True}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
         cohort = _managed(request, self.cohort())
-        services.mentor_unassign(assignment=get_object_or_404(MentorAssignment, pk=int(pk), cohort=cohort))
+        services.mentor_unassign(assignment=selectors.mentor_assignment_get(cohort, int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -249,12 +235,7 @@ class ExtensionViewSet(_InCohort):
 
     def list(self, request: Request, cohort_slug: str) -> Response:
         cohort = _managed(request, self.cohort())
-        extensions = (
-            Extension.objects.filter(cohort=cohort)
-            .select_related("student", "week", "granted_by")
-            .order_by("week__number", "pk")
-        )
-        page = self.paginate_queryset(extensions)
+        page = self.paginate_queryset(selectors.cohort_extensions(cohort))
         return self.get_paginated_response(ExtensionOutput(page, many=True, context={"show_email": True}).data)
 
     @idempotent
@@ -265,23 +246,20 @@ class ExtensionViewSet(_InCohort):
             given.is_valid(raise_exception=True)
         data = given.validated_data
         student = _user_in_cohort(cohort, data["student"], "student")
-        week = Week.objects.filter(course=cohort.course, number=data["week"]).first()
+        week = course_week(cohort.course, data["week"])
         if week is None:
             raise exceptions.ValidationError({"week": ["The cohort's course has no such week."]})
-        try:
-            extension = services.extension_grant(
-                cohort=cohort,
-                student=student,
-                week=week,
-                due_at=data["due_at"],
-                reason=data["reason"],
-                granted_by=request.user,
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        extension = services.extension_grant(
+            cohort=cohort,
+            student=student,
+            week=week,
+            due_at=data["due_at"],
+            reason=data["reason"],
+            granted_by=request.user,
+        )
         return Response(ExtensionOutput(extension, context={"show_email": True}).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, cohort_slug: str, pk: str) -> Response:
         cohort = _managed(request, self.cohort())
-        services.extension_revoke(extension=get_object_or_404(Extension, pk=int(pk), cohort=cohort))
+        services.extension_revoke(extension=selectors.extension_get(cohort, int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)

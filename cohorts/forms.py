@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from curriculum.models import Week
 
 from .models import Membership
@@ -15,7 +16,7 @@ class MembershipAddForm(forms.Form):
 
     def clean_email(self) -> User:
         email = self.cleaned_data["email"]
-        user = User.objects.filter(email__iexact=email).first()
+        user = user_get_by_email(email)
         if user is None:
             raise forms.ValidationError("No account uses this e-mail address. Ask them to sign up first.")
         return user

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from curriculum.models import Week
@@ -51,19 +52,38 @@ def cohort_get_for_user(user: User, slug: str) -> Cohort:
     return cohort
 
 
-def cohort_memberships(cohort: Cohort) -> list[Membership]:
-    return list(Membership.objects.filter(cohort=cohort).select_related("user").order_by("role", "user__email"))
+def cohort_memberships(cohort: Cohort, *, with_students: bool = True, role: str | None = None) -> QuerySet[Membership]:
+    """The cohort's members with their accounts, by role and e-mail; `with_students=False`
+    is the list a viewer without the roster sees (who teaches)."""
+    memberships = Membership.objects.filter(cohort=cohort).select_related("user").order_by("role", "user__email", "pk")
+    if not with_students:
+        memberships = memberships.exclude(role=Membership.Role.STUDENT)
+    if role:
+        memberships = memberships.filter(role=role)
+    return memberships
 
 
-def cohort_mentor_assignments(cohort: Cohort) -> list[MentorAssignment]:
-    return list(
-        MentorAssignment.objects.filter(cohort=cohort).select_related("mentor", "student").order_by("mentor__email")
+def cohort_member(cohort: Cohort, user_id: int, *, role: str | None = None) -> User | None:
+    """A person who holds any role (or this role) in the cohort, if the id is one."""
+    members = User.objects.filter(pk=user_id, memberships__cohort=cohort)
+    if role:
+        members = members.filter(memberships__role=role)
+    return members.first()
+
+
+def cohort_mentor_assignments(cohort: Cohort) -> QuerySet[MentorAssignment]:
+    return (
+        MentorAssignment.objects.filter(cohort=cohort)
+        .select_related("mentor", "student")
+        .order_by("mentor__email", "pk")
     )
 
 
-def cohort_extensions(cohort: Cohort) -> list[Extension]:
-    return list(
-        Extension.objects.filter(cohort=cohort).select_related("student", "week", "granted_by").order_by("week__number")
+def cohort_extensions(cohort: Cohort) -> QuerySet[Extension]:
+    return (
+        Extension.objects.filter(cohort=cohort)
+        .select_related("student", "week", "granted_by")
+        .order_by("week__number", "pk")
     )
 
 
@@ -95,6 +115,18 @@ def due_dates(
 def due_window(*, cohort: Cohort, student_id: int, number: int) -> WeekWindow:
     """One week's open and due instants for one student, their extension applied (one query)."""
     return due_dates(cohort=cohort, student_ids=[student_id], number=number).window(cohort, number, student_id)
+
+
+def membership_get(cohort: Cohort, pk: int) -> Membership:
+    return get_object_or_404(Membership, pk=pk, cohort=cohort)
+
+
+def mentor_assignment_get(cohort: Cohort, pk: int) -> MentorAssignment:
+    return get_object_or_404(MentorAssignment, pk=pk, cohort=cohort)
+
+
+def extension_get(cohort: Cohort, pk: int) -> Extension:
+    return get_object_or_404(Extension, pk=pk, cohort=cohort)
 
 
 def cohort_schedule(cohort: Cohort, student: User | None = None) -> list[tuple[Week, WeekWindow]]:

@@ -23,12 +23,13 @@ def cohort_create(
 
 
 @transaction.atomic
-def membership_add(*, cohort: Cohort, user: User, role: str) -> Membership:
-    """Add a person to a cohort in one role. A person holds one role per cohort."""
+def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Membership, bool]:
+    """Add a person to a cohort in one role, unless they hold it already; says whether they
+    were added now. A person holds one role per cohort."""
     existing = Membership.objects.select_for_update().filter(cohort=cohort, user=user).first()
     if existing is not None:
         if existing.role == role:
-            return existing
+            return existing, False
         raise ValidationError(
             {"user": f"{user.email} is already a {existing.get_role_display().lower()} in {cohort}; remove them first."}
         )
@@ -39,6 +40,12 @@ def membership_add(*, cohort: Cohort, user: User, role: str) -> Membership:
             membership.save()
     except IntegrityError as exc:  # a concurrent request added them first
         raise ValidationError({"user": f"{user.email} is already a member of {cohort}."}) from exc
+    return membership, True
+
+
+def membership_add(*, cohort: Cohort, user: User, role: str) -> Membership:
+    """membership_ensure for callers that do not care whether the person is new."""
+    membership, _ = membership_ensure(cohort=cohort, user=user, role=role)
     return membership
 
 

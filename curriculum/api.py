@@ -3,7 +3,6 @@ editors (the admin's change permission) may change an objective, under the same 
 admin: the level follows the verb unless overridden."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,7 +15,7 @@ from api.etag import ETagMixin
 from api.exceptions import validation_error_from_django
 
 from . import policies, selectors, services
-from .models import BloomLevel, Course, Objective, Week
+from .models import Course, Objective, Week
 from .serializers import (
     BloomLevelOutput,
     CapstoneOutput,
@@ -41,10 +40,7 @@ def course_for_request(request: Request, slug: str) -> Course:
     version = query.validated_data.get("version")
     if version is None:
         return selectors.course_get_latest(slug)
-    course = Course.objects.filter(slug=slug, version=version).first()
-    if course is None:
-        raise Http404("No such course version.")
-    return course
+    return selectors.course_get_version(slug, version)
 
 
 class _Public:
@@ -55,7 +51,9 @@ class _Public:
 class BloomLevelViewSet(_Public, ETagMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BloomLevelOutput
     pagination_class = None
-    queryset = BloomLevel.objects.order_by("rank")
+
+    def get_queryset(self):
+        return selectors.bloom_levels()
 
 
 @extend_schema_view(
@@ -69,11 +67,8 @@ class CourseViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
-    def get_queryset(self):
-        return Course.objects.latest_versions().annotate(week_count=Count("weeks")).order_by("slug")
-
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.courses_latest())
         return self.get_paginated_response(CourseOutput(page, many=True).data)
 
     def retrieve(self, request: Request, slug: str) -> Response:
@@ -103,16 +98,13 @@ class WeekViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
         query = WeekFilterQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         course = course_for_request(request, course_slug)
-        weeks = Week.objects.for_course(course).prefetch_related(
-            Prefetch("objectives", queryset=Objective.objects.select_related("bloom_level").order_by("order"))
-        )
         filters = query.validated_data
-        if "number_min" in filters:
-            weeks = weeks.filter(number__gte=filters["number_min"])
-        if "number_max" in filters:
-            weeks = weeks.filter(number__lte=filters["number_max"])
-        if "phase" in filters:
-            weeks = weeks.filter(number__gte=(filters["phase"] - 1) * 8 + 1, number__lte=filters["phase"] * 8)
+        weeks = selectors.course_weeks(
+            course,
+            number_min=filters.get("number_min"),
+            number_max=filters.get("number_max"),
+            phase=filters.get("phase"),
+        )
         page = self.paginate_queryset(weeks)
         return self.get_paginated_response(WeekOutput(page, many=True).data)
 

@@ -74,9 +74,18 @@ class Course(models.Model):
         return f"{self.title} (v{self.version})"
 
 
+WEEKS_PER_PHASE = 8
+PHASES = 3
+
+
 class WeekQuerySet(models.QuerySet):
     def for_course(self, course: Course) -> "WeekQuerySet":
         return self.filter(course=course).order_by("number")
+
+    def in_phase(self, phase: int) -> "WeekQuerySet":
+        """The weeks whose Week.phase is `phase` (the last phase takes any weeks beyond)."""
+        weeks = self.filter(number__gte=(phase - 1) * WEEKS_PER_PHASE + 1)
+        return weeks if phase >= PHASES else weeks.filter(number__lte=phase * WEEKS_PER_PHASE)
 
 
 class Week(models.Model):
@@ -105,7 +114,7 @@ class Week(models.Model):
     @property
     def phase(self) -> int:
         """The course's three phases of eight weeks each (1–3), used to group pages."""
-        return min(3, (self.number - 1) // 8 + 1)
+        return min(PHASES, (self.number - 1) // WEEKS_PER_PHASE + 1)
 
 
 class Objective(models.Model):

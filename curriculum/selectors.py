@@ -1,9 +1,9 @@
 """Curriculum reads shared by pages, the API and other apps."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from .models import CapstoneDeliverable, CapstoneProject, Course, Objective, QualityGate, Week
+from .models import BloomLevel, CapstoneDeliverable, CapstoneProject, Course, Objective, QualityGate, Week
 
 
 def course_default() -> Course | None:
@@ -18,13 +18,45 @@ def course_get_latest(slug: str) -> Course:
     return course
 
 
+def course_get_version(slug: str, version: int) -> Course:
+    course = Course.objects.filter(slug=slug, version=version).first()
+    if course is None:
+        raise Http404("No such course version.")
+    return course
+
+
+def courses_latest() -> QuerySet[Course]:
+    """The newest version of each course, with its number of weeks, by slug."""
+    return Course.objects.latest_versions().annotate(week_count=Count("weeks")).order_by("slug")
+
+
+def bloom_levels() -> QuerySet[BloomLevel]:
+    """The six levels of the revised taxonomy, lowest first."""
+    return BloomLevel.objects.order_by("rank")
+
+
 def _objectives_prefetch() -> Prefetch:
     return Prefetch("objectives", queryset=Objective.objects.select_related("bloom_level").order_by("order"))
 
 
 def course_weeks_with_objectives(course: Course) -> list[Week]:
     """Every week with its lab, objectives and their Bloom levels, in two queries."""
-    return list(Week.objects.for_course(course).select_related("lab").prefetch_related(_objectives_prefetch()))
+    return list(course_weeks(course).select_related("lab"))
+
+
+def course_weeks(
+    course: Course, *, number_min: int | None = None, number_max: int | None = None, phase: int | None = None
+) -> QuerySet[Week]:
+    """The course's weeks in order with their objectives (prefetched), optionally only
+    those numbered from `number_min` to `number_max` or in one phase."""
+    weeks = Week.objects.for_course(course).prefetch_related(_objectives_prefetch())
+    if number_min is not None:
+        weeks = weeks.filter(number__gte=number_min)
+    if number_max is not None:
+        weeks = weeks.filter(number__lte=number_max)
+    if phase is not None:
+        weeks = weeks.in_phase(phase)
+    return weeks
 
 
 def course_capstones(course: Course) -> list[CapstoneProject]:

@@ -49,11 +49,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = NotificationListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        notifications = selectors.notifications_for_user(request.user)
-        if query.validated_data.get("unread") is True:
-            notifications = notifications.filter(read_at__isnull=True)
-        elif query.validated_data.get("unread") is False:
-            notifications = notifications.filter(read_at__isnull=False)
+        notifications = selectors.notifications_for_user(request.user, unread=query.validated_data.get("unread"))
         page = self.paginate_queryset(notifications)
         return self.get_paginated_response(NotificationOutput(page, many=True).data)
 

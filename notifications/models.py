@@ -22,6 +22,9 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 
+    def read(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=False)
+
 
 class Notification(models.Model):
     """A message shown on the site, with an unread count in the navigation."""

@@ -11,9 +11,13 @@ from .models import Kind, Notification, NotificationPreference
 from .reminders import registered_kinds
 
 
-def notifications_for_user(user: User) -> QuerySet[Notification]:
-    """The person's notifications, newest first (paginated by the page)."""
-    return Notification.objects.for_user(user).order_by("-created_at", "-pk")
+def notifications_for_user(user: User, *, unread: bool | None = None) -> QuerySet[Notification]:
+    """The person's notifications, newest first (paginated by the page); only the unread
+    (True) or read (False) ones when asked."""
+    notifications = Notification.objects.for_user(user).order_by("-created_at", "-pk")
+    if unread is None:
+        return notifications
+    return notifications.unread() if unread else notifications.read()
 
 
 # Who each kind reaches; the kinds not listed reach everyone.

@@ -4,7 +4,6 @@ slug with what /p/<slug>/ shows (published entries only; private portfolios only
 learner, their mentors and admins; 404 for everyone else). portfolios.policies decides;
 portfolios.services changes."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,7 +15,6 @@ from rest_framework.views import APIView
 
 from accounts.permissions import ReadableByAnyoneWithScope
 from api.etag import ETagMixin
-from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
 
 from . import policies, selectors, services
@@ -33,16 +31,12 @@ from .serializers import (
 # --- Views ---------------------------------------------------------------------------------
 
 
-def _raise_service_error(exc: DjangoValidationError):
-    raise validation_error_from_django(exc) from exc
-
-
 class MyPortfolioView(APIView):
     """The signed-in learner's own portfolio (the editor page)."""
 
     @extend_schema(summary="Your portfolio", tags=["portfolios"], responses=PortfolioOutput)
     def get(self, request: Request) -> Response:
-        portfolio = Portfolio.objects.filter(user=request.user).first()
+        portfolio = selectors.portfolio_of(request.user)
         if portfolio is None:  # not saved yet: what the editor suggests
             portfolio = Portfolio(
                 user=request.user,
@@ -61,11 +55,8 @@ class MyPortfolioView(APIView):
     def put(self, request: Request) -> Response:
         given = PortfolioUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            portfolio = services.portfolio_ensure(user=request.user)
-            portfolio = services.portfolio_update_profile(portfolio=portfolio, **given.validated_data)
-        except DjangoValidationError as exc:
-            _raise_service_error(exc)
+        portfolio = services.portfolio_ensure(user=request.user)
+        portfolio = services.portfolio_update_profile(portfolio=portfolio, **given.validated_data)
         return Response(PortfolioOutput(portfolio).data)
 
 
@@ -96,7 +87,7 @@ class MyEntryViewSet(viewsets.GenericViewSet):
     queryset = PortfolioEntry.objects.none()
 
     def _context(self) -> dict:
-        portfolio = Portfolio.objects.filter(user=self.request.user).first()
+        portfolio = selectors.portfolio_of(self.request.user)
         return {"slug": portfolio.slug if portfolio else ""}
 
     def list(self, request: Request) -> Response:
@@ -115,37 +106,21 @@ class MyEntryViewSet(viewsets.GenericViewSet):
             work = policies.work_get_for_publish(request.user, data["work"])
         except Http404:  # a reference in the body: a field error, saying nothing about others' work
             raise exceptions.ValidationError({"work": ["You have no accepted work with this id."]}) from None
-        existed = PortfolioEntry.objects.filter(portfolio__user=request.user, work=work).exists()
-        try:
-            entry = services.entry_publish(
-                work=work,
-                by=request.user,
-                narrative=data["narrative"],
-                artifact_ids=data["artifact_ids"],
-                include_score=data["include_score"],
-            )
-        except DjangoValidationError as exc:
-            _raise_service_error(exc)
-        entry = PortfolioEntry.objects.prefetch_related("proofs").get(pk=entry.pk)
+        entry, created = services.entry_publish_or_republish(
+            work=work,
+            by=request.user,
+            narrative=data["narrative"],
+            artifact_ids=data["artifact_ids"],
+            include_score=data["include_score"],
+        )
         return Response(
             MyEntryOutput(entry, context=self._context()).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @action(detail=True, methods=["post"])
     def unpublish(self, request: Request, pk: str) -> Response:
-        entry = (
-            PortfolioEntry.objects.select_related("portfolio", "work")
-            .filter(pk=int(pk), portfolio__user=request.user)
-            .first()
-        )
-        if entry is None:
-            raise Http404("No such entry.")
-        try:
-            entry = services.entry_unpublish(entry=entry, by=request.user)
-        except DjangoValidationError as exc:
-            _raise_service_error(exc)
-        entry = PortfolioEntry.objects.prefetch_related("proofs").get(pk=entry.pk)
+        entry = services.entry_unpublish(entry=policies.entry_get_for_owner(request.user, int(pk)), by=request.user)
         return Response(MyEntryOutput(entry, context=self._context()).data)
 
 

@@ -12,7 +12,7 @@ from cohorts.models import MentorAssignment
 from cohorts.policies import is_platform_admin
 from submissions.models import WeeklyWork
 
-from .models import Portfolio, PortfolioEntryArtifact
+from .models import Portfolio, PortfolioEntry, PortfolioEntryArtifact
 
 
 def is_owner(user: User, portfolio: Portfolio) -> bool:
@@ -88,3 +88,11 @@ def work_get_for_publish(user: User, pk: int) -> WeeklyWork:
     if work is None or not can_publish_work(user, work):
         raise Http404("No such accepted work.")
     return work
+
+
+def entry_get_for_owner(user: User, pk: int) -> PortfolioEntry:
+    """One of the learner's own entries (published or not); 404 for anyone else's."""
+    entry = PortfolioEntry.objects.select_related("portfolio", "work").filter(pk=pk, portfolio__user=user).first()
+    if entry is None:
+        raise Http404("No such entry.")
+    return entry

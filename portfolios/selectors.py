@@ -105,6 +105,11 @@ class Editor:
     publishable: list[PublishableWork]
 
 
+def portfolio_of(user: User) -> Portfolio | None:
+    """The learner's portfolio, if they have saved one."""
+    return Portfolio.objects.filter(user=user).first()
+
+
 def entries_of(user: User, *, published: bool | None = None) -> list[PortfolioEntry]:
     """The learner's entries in the editor's order, optionally only published or only
     unpublished ones, with their proofs (two queries)."""
@@ -117,7 +122,7 @@ def entries_of(user: User, *, published: bool | None = None) -> list[PortfolioEn
 def editor_for(user: User) -> Editor:
     """The learner's editor: their portfolio, all entries (published or not), and every
     accepted work with its entry if any (portfolio, entries, proofs, works: four queries)."""
-    portfolio = Portfolio.objects.filter(user=user).first()
+    portfolio = portfolio_of(user)
     entries = (
         list(portfolio.entries.order_by("is_capstone", "order", "pk").prefetch_related("proofs")) if portfolio else []
     )

@@ -21,7 +21,7 @@ from submissions.services import work_mark_published, work_mark_unpublished
 
 from . import cache as page_cache
 from .models import RESERVED_SLUGS, SLUG_RE, Portfolio, PortfolioEntry, PortfolioEntryArtifact
-from .selectors import mentor_score_for_revision
+from .selectors import mentor_score_for_revision, portfolio_of
 
 
 def _bump(portfolio: Portfolio, now: datetime.datetime | None = None) -> None:
@@ -50,7 +50,7 @@ def portfolio_slug_suggestion(user: User) -> str:
 @transaction.atomic
 def portfolio_ensure(*, user: User) -> Portfolio:
     """The learner's portfolio, created private on first use."""
-    portfolio = Portfolio.objects.filter(user=user).first()
+    portfolio = portfolio_of(user)
     if portfolio:
         return portfolio
     portfolio = Portfolio(
@@ -118,7 +118,6 @@ def _bloom_levels(work: WeeklyWork) -> list[dict]:
     return list(levels.values())
 
 
-@transaction.atomic
 def entry_publish(
     *,
     work: WeeklyWork,
@@ -128,7 +127,25 @@ def entry_publish(
     include_score: bool = False,
     now: datetime.datetime | None = None,
 ) -> PortfolioEntry:
-    """Publish (or republish) the accepted revision of a work as a portfolio entry.
+    """entry_publish_or_republish for callers that do not care whether the entry is new."""
+    entry, _ = entry_publish_or_republish(
+        work=work, by=by, narrative=narrative, artifact_ids=artifact_ids, include_score=include_score, now=now
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_publish_or_republish(
+    *,
+    work: WeeklyWork,
+    by: User,
+    narrative: str,
+    artifact_ids: list[int],
+    include_score: bool = False,
+    now: datetime.datetime | None = None,
+) -> tuple[PortfolioEntry, bool]:
+    """Publish (or republish) the accepted revision of a work as a portfolio entry; also
+    says whether the entry is new.
 
     The entry's content is copied now; republishing replaces the whole snapshot (fields and
     proofs) at once, keeping the entry's place and featured flag."""
@@ -149,7 +166,8 @@ def entry_publish(
     portfolio = portfolio_ensure(user=by)
     portfolio = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
     entry = PortfolioEntry.objects.select_for_update().filter(portfolio=portfolio, work=work).first()
-    if entry is None:
+    created = entry is None
+    if created:
         top = portfolio.entries.aggregate(top=Max("order"))["top"]
         entry = PortfolioEntry(portfolio=portfolio, work=work, order=0 if top is None else top + 1)
     score: Decimal | None = mentor_score_for_revision(revision) if include_score else None
@@ -196,7 +214,7 @@ def entry_publish(
     PortfolioEntryArtifact.objects.bulk_create(proofs)
     work_mark_published(work=work, at=now)
     _bump(portfolio, now)
-    return entry
+    return entry, created
 
 
 @transaction.atomic

@@ -215,7 +215,7 @@ def publish(request: HttpRequest, work_id: int) -> HttpResponse:
                 return redirect("portfolios:editor")
         status = 400
     else:
-        portfolio = Portfolio.objects.filter(user=request.user).first()
+        portfolio = selectors.portfolio_of(request.user)
         initial = {"include_score": bool(portfolio and portfolio.show_scores)}
         if existing:
             initial["narrative"] = existing.narrative
@@ -237,9 +237,9 @@ ENTRY_ACTIONS = ("unpublish", "feature", "unfeature", "up", "down")
 @login_required
 @require_POST
 def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    entry = PortfolioEntry.objects.select_related("portfolio").filter(pk=pk, portfolio__user=request.user).first()
-    if entry is None or action not in ENTRY_ACTIONS:
+    if action not in ENTRY_ACTIONS:
         raise Http404("No such entry.")
+    entry = policies.entry_get_for_owner(request.user, pk)
     try:
         if action == "unpublish":
             services.entry_unpublish(entry=entry, by=request.user)
@@ -255,7 +255,7 @@ def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _own_portfolio(request: HttpRequest) -> Portfolio:
-    portfolio = Portfolio.objects.filter(user=request.user).first()
+    portfolio = selectors.portfolio_of(request.user)
     if portfolio is None:
         raise Http404("You have no portfolio yet.")
     return portfolio

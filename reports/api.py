@@ -2,7 +2,6 @@
 your own runs, follow one run's progress and download its file. Who may request and read
 which run is reports.policies; a run you may not read is 404."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -11,14 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
-from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
-from cohorts.models import Cohort, Membership
-from cohorts.policies import can_view_cohort
+from cohorts.models import Membership
+from cohorts.selectors import cohort_get_for_user, cohort_member
 from core.http import attachment_response
 
-from . import policies, services
+from . import policies, selectors, services
 from .models import ReportRun
 from .serializers import (
     ReportListQuery,
@@ -60,12 +57,10 @@ class ReportRunViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = ReportListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        runs = (
-            ReportRun.objects.filter(requested_by=request.user).select_related("cohort").order_by("-created_at", "-pk")
+        filters = query.validated_data
+        runs = selectors.runs_of(
+            request.user, kind=filters.get("kind"), status=filters.get("status"), cohort_slug=filters.get("cohort")
         )
-        for name, lookup in (("kind", "kind"), ("status", "status"), ("cohort", "cohort__slug")):
-            if name in query.validated_data:
-                runs = runs.filter(**{lookup: query.validated_data[name]})
         page = self.paginate_queryset(runs)
         return self.get_paginated_response(ReportRunOutput(page, many=True, context={"request": request}).data)
 
@@ -74,22 +69,20 @@ class ReportRunViewSet(viewsets.GenericViewSet):
         given = ReportRequestInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        cohort = Cohort.objects.select_related("course").filter(slug=data["cohort"]).first()
-        if cohort is None or not can_view_cohort(request.user, cohort):
-            raise exceptions.ValidationError({"cohort": ["You belong to no cohort with this slug."]})
+        try:
+            cohort = cohort_get_for_user(request.user, data["cohort"])
+        except Http404:  # a reference in the body: a field error
+            raise exceptions.ValidationError({"cohort": ["You belong to no cohort with this slug."]}) from None
         student = None
         if data["kind"] == ReportRun.Kind.STUDENT:
-            student = User.objects.filter(pk=data["student"]).first()
-            if student is None or not Membership.objects.is_student(user=student, cohort=cohort):
+            student = cohort_member(cohort, data["student"], role=Membership.Role.STUDENT)
+            if student is None:
                 raise exceptions.ValidationError({"student": ["No student of this cohort has this id."]})
         if not policies.can_request_report(request.user, data["kind"], cohort, student):
             raise exceptions.PermissionDenied("You may not request this report.")
-        try:
-            run = services.report_request(
-                kind=data["kind"], fmt=data["format"], cohort=cohort, student=student, by=request.user
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        run = services.report_request(
+            kind=data["kind"], fmt=data["format"], cohort=cohort, student=student, by=request.user
+        )
         run.refresh_from_db()
         return Response(ReportRunOutput(run, context={"request": request}).data, status=status.HTTP_201_CREATED)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership, MentorAssignment
@@ -30,13 +30,23 @@ from .models import ReportRun
 # --- Report pages ----------------------------------------------------------------------
 
 
+def runs_of(
+    user: User, *, kind: str | None = None, status: str | None = None, cohort_slug: str | None = None
+) -> QuerySet[ReportRun]:
+    """The runs the user requested, newest first, optionally of one kind, status or cohort."""
+    runs = ReportRun.objects.filter(requested_by=user).select_related("cohort", "student")
+    if kind:
+        runs = runs.filter(kind=kind)
+    if status:
+        runs = runs.filter(status=status)
+    if cohort_slug:
+        runs = runs.filter(cohort__slug=cohort_slug)
+    return runs.order_by("-created_at", "-pk")
+
+
 def runs_for_user(user: User, limit: int = 50) -> list[ReportRun]:
-    """The user's own runs, newest first (one query)."""
-    return list(
-        ReportRun.objects.filter(requested_by=user)
-        .select_related("cohort", "student")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    """The user's own latest runs (one query)."""
+    return list(runs_of(user)[:limit])
 
 
 def cohorts_for_reports(user: User) -> list[Cohort]:

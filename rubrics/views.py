@@ -17,10 +17,9 @@ from cohorts.models import Membership
 from cohorts.policies import can_view_student, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
 from core.forms import add_service_errors
-from core.http import attachment_response
 from submissions import selectors as submission_selectors
-from submissions import uploads
 from submissions.content import readable
+from submissions.downloads import artifact_file_response
 from submissions.models import Artifact, WeeklyWork
 
 from . import policies, selectors, services
@@ -326,11 +325,7 @@ def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) 
         raise Http404("This evidence was erased with its author's data.")
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
-    extension = artifact.original_name.rsplit(".", 1)[-1][:10] if "." in artifact.original_name else "bin"
-    name = f"evidence-{artifact.pk}.{extension}" if anonymise else (artifact.original_name or f"evidence-{artifact.pk}")
-    return attachment_response(
-        artifact.file, filename=name, content_type=uploads.download_content_type(artifact.content_type)
-    )
+    return artifact_file_response(artifact, neutral_name=anonymise)
 
 
 # --- Gradebook ---------------------------------------------------------------------------------

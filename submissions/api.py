@@ -23,7 +23,6 @@ from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import AutoSchema
-from cohorts.models import Membership
 from cohorts.selectors import cohort_get_for_user
 from curriculum.selectors import course_deliverable, course_week
 

@@ -1,8 +1,10 @@
 """How an evidence file leaves the platform: the workspace page, the review pages and the
-API all serve artifacts through `artifact_file_response`, so the name, type and safety
-headers are decided once."""
+API all serve artifacts through `artifact_file_response`, so the name and type are decided
+once (the safety headers are core.http's)."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
+
+from core.http import attachment_response
 
 from . import uploads
 from .models import Artifact
@@ -21,19 +23,10 @@ def artifact_filename(artifact: Artifact, *, neutral: bool = False) -> str:
 
 
 def artifact_file_response(artifact: Artifact, *, neutral_name: bool = False) -> FileResponse:
-    """The stored file as an attachment with a safe type, nosniff and a sandbox CSP, so
-    nothing uploaded can run as a page of this site; a file missing from storage is a 404."""
-    try:
-        handle = artifact.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    """The stored file as a safe attachment (core.http.attachment_response: nosniff, sandbox
+    CSP, private and uncached; a file missing from storage is a 404)."""
+    return attachment_response(
+        artifact.file,
         filename=artifact_filename(artifact, neutral=neutral_name),
         content_type=uploads.download_content_type(artifact.content_type),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -17,11 +17,11 @@ from cohorts.models import Membership
 from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
 from core.forms import add_service_errors, service_error_text
-from core.http import attachment_response
 from curriculum.models import CapstoneDeliverable, Week
 
-from . import policies, selectors, services, uploads
+from . import policies, selectors, services
 from .content import readable
+from .downloads import artifact_file_response
 from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntryForm, WorkspaceForm
 from .models import Artifact, WeeklyWork
 
@@ -295,11 +295,7 @@ def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("This evidence was erased with its author's data.")
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
-    return attachment_response(
-        artifact.file,
-        filename=artifact.original_name or f"evidence-{artifact.pk}",
-        content_type=uploads.download_content_type(artifact.content_type),
-    )
+    return artifact_file_response(artifact)
 
 
 # --- Risk and defect log -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from cohorts.models import Cohort
 from reports.models import ReportRun
 from reports.services import report_build, report_request
@@ -59,13 +60,13 @@ class Command(BaseCommand):
         if kind == ReportRun.Kind.STUDENT:
             if not student:
                 raise CommandError("--kind student needs --student EMAIL.")
-            student_obj = User.objects.filter(email__iexact=student).first()
+            student_obj = user_get_by_email(student)
             if student_obj is None:
                 raise CommandError(f"No user with the e-mail address “{student}”.")
         elif student:
             raise CommandError("--student is only for --kind student.")
         if requester:
-            by = User.objects.filter(email__iexact=requester).first()
+            by = user_get_by_email(requester)
             if by is None:
                 raise CommandError(f"No user with the e-mail address “{requester}”.")
         else:

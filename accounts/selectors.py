@@ -1,0 +1,27 @@
+"""Account reads shared by pages, the API and other apps."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import PersonalAccessToken, User
+
+
+def user_get_by_email(email: str) -> User | None:
+    """The account with this e-mail address, compared case-insensitively (as sign-in does)."""
+    return User.objects.filter(email__iexact=email).first()
+
+
+def tokens_of(user: User, *, active: bool | None = None) -> QuerySet[PersonalAccessToken]:
+    """The person's access tokens, newest first; only the usable (True) or the revoked and
+    expired ones (False) when asked."""
+    tokens = PersonalAccessToken.objects.filter(user=user).order_by("-created_at", "-pk")
+    if active is None:
+        return tokens
+    now = timezone.now()
+    return tokens.usable_at(now) if active else tokens.unusable_at(now)
+
+
+def token_get_for_owner(user: User, pk: int) -> PersonalAccessToken:
+    """One of the person's own tokens; 404 for anyone else's."""
+    return get_object_or_404(tokens_of(user), pk=pk)
