@@ -15,7 +15,7 @@ from api.etag import ETagMixin
 from api.exceptions import validation_error_from_django
 
 from . import policies, selectors, services
-from .models import Course, Objective, Week
+from .models import Course, Objective
 from .serializers import (
     BloomLevelOutput,
     CapstoneOutput,
@@ -73,7 +73,7 @@ class CourseViewSet(_Public, ETagMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, slug: str) -> Response:
         course = course_for_request(request, slug)
-        course.week_list = list(Week.objects.for_course(course))
+        course.week_list = selectors.course_week_list(course)
         course.week_count = len(course.week_list)
         return Response(CourseDetailOutput(course).data)
 

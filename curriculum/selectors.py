@@ -39,6 +39,11 @@ def _objectives_prefetch() -> Prefetch:
     return Prefetch("objectives", queryset=Objective.objects.select_related("bloom_level").order_by("order"))
 
 
+def course_week_list(course: Course) -> list[Week]:
+    """The course's weeks in order, without their contents (one query)."""
+    return list(Week.objects.for_course(course))
+
+
 def course_weeks_with_objectives(course: Course) -> list[Week]:
     """Every week with its lab, objectives and their Bloom levels, in two queries."""
     return list(course_weeks(course).select_related("lab"))

@@ -83,6 +83,7 @@ class ReportRunViewSet(viewsets.GenericViewSet):
         run = services.report_request(
             kind=data["kind"], fmt=data["format"], cohort=cohort, student=student, by=request.user
         )
+        # Read back: without a worker (the embedded default) the build has already run.
         run.refresh_from_db()
         return Response(ReportRunOutput(run, context={"request": request}).data, status=status.HTTP_201_CREATED)
 

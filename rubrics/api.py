@@ -213,26 +213,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request, revision_id: str) -> Response:
         revision, assignment = policies.revision_get_for_reviewer(request.user, int(revision_id))
-        if not policies.can_view_feedback(request.user, revision.work):
-            # An assigned peer reviewer sees only their own review, as on the peer review page.
-            mine = []
-            if assignment is not None and assignment.assessment_id:
-                mine = [selectors.assessment_with_scores(assignment.assessment_id)]
-            for assessment in mine:
-                assessment.shown_reviewer = request.user.display_name
-            return Response(AssessmentOutput(mine, many=True).data)
-        feedback = selectors.feedback_for_revisions([revision], request.user)[revision.pk]
-        shown = []
-        for assessment in feedback.mentor:
-            assessment.shown_reviewer = assessment.scorer.display_name
-            shown.append(assessment)
-        for name, assessment in feedback.peer:
-            assessment.shown_reviewer = name
-            shown.append(assessment)
-        if feedback.self_assessment is not None:
-            feedback.self_assessment.shown_reviewer = feedback.self_assessment.scorer.display_name
-            shown.append(feedback.self_assessment)
-        shown.sort(key=lambda a: (a.submitted_at, a.pk))
+        shown = selectors.assessments_shown_to(request.user, revision, assignment)
         return Response(AssessmentOutput(shown, many=True).data)
 
     @idempotent

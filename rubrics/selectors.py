@@ -31,7 +31,7 @@ from .models import (
     Rubric,
     RubricAttachment,
 )
-from .policies import can_see_peer_identity
+from .policies import can_see_peer_identity, can_view_feedback
 
 # --- Rubrics -------------------------------------------------------------------------------
 
@@ -198,6 +198,33 @@ def feedback_for_revisions(revisions: list[Revision], viewer: User) -> dict[int,
                 name = f"Peer reviewer {peer_numbers[a.revision_id]}"
             bucket.peer.append((name, a))
     return result
+
+
+def assessments_shown_to(viewer: User, revision: Revision, assignment: PeerAssignment | None) -> list[Assessment]:
+    """The assessments of a revision the viewer may see, oldest first, each with the
+    `shown_reviewer` name the feedback page shows (peers named only when the viewer may know
+    them). An assigned peer reviewer who may not read the feedback sees only their own review,
+    as on the peer review page."""
+    if not can_view_feedback(viewer, revision.work):
+        mine = []
+        if assignment is not None and assignment.assessment_id:
+            mine = [assessment_with_scores(assignment.assessment_id)]
+        for assessment in mine:
+            assessment.shown_reviewer = viewer.display_name
+        return mine
+    feedback = feedback_for_revisions([revision], viewer)[revision.pk]
+    shown = []
+    for assessment in feedback.mentor:
+        assessment.shown_reviewer = assessment.scorer.display_name
+        shown.append(assessment)
+    for name, assessment in feedback.peer:
+        assessment.shown_reviewer = name
+        shown.append(assessment)
+    if feedback.self_assessment is not None:
+        feedback.self_assessment.shown_reviewer = feedback.self_assessment.scorer.display_name
+        shown.append(feedback.self_assessment)
+    shown.sort(key=lambda a: (a.submitted_at, a.pk))
+    return shown
 
 
 def previous_revision(revision: Revision) -> Revision | None:

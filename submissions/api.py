@@ -83,16 +83,6 @@ NUMBER = OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH, des
 ID_REGEX = r"[0-9]{1,18}"
 
 
-def works_visible_to(user):
-    """The works whose pages the user may open (WeeklyWork.objects.visible_to), with what the
-    list shows."""
-    return (
-        WeeklyWork.objects.visible_to(user)
-        .select_related("student", "cohort", "week", "deliverable", "latest_revision")
-        .defer("content", "latest_revision__content")
-    )
-
-
 def _changeable(request: Request, work: WeeklyWork) -> WeeklyWork:
     """Visible but not the student's own: 403; the student's but closed: 409 `not_editable`."""
     if request.user.pk != work.student_id:
@@ -143,7 +133,7 @@ class WorkViewSet(viewsets.GenericViewSet):
     serializer_class = WorkOutput
     pagination_class = WorksCursorPagination
     lookup_value_regex = ID_REGEX
-    queryset = WeeklyWork.objects.none()  # every read goes through policies / works_visible_to
+    queryset = WeeklyWork.objects.none()  # every read goes through policies / selectors
     schema = WorkspaceSchema()
     parser_classes = [JSONParser]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -151,11 +141,9 @@ class WorkViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = WorkListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        works = works_visible_to(request.user)
-        if "cohort" in query.validated_data:
-            works = works.filter(cohort__slug=query.validated_data["cohort"])
-        if "state" in query.validated_data:
-            works = works.filter(state=query.validated_data["state"])
+        works = selectors.works_listed_for(
+            request.user, cohort_slug=query.validated_data.get("cohort"), state=query.validated_data.get("state")
+        )
         page = self.paginate_queryset(works)
         return self.get_paginated_response(WorkOutput(page, many=True).data)
 

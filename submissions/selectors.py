@@ -312,6 +312,21 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
 # --- Workspace ---------------------------------------------------------------------------
 
 
+def works_listed_for(user: User, *, cohort_slug: str | None = None, state: str | None = None):
+    """The works the user may open (WeeklyWork.objects.visible_to), optionally of one cohort
+    or in one state, with what a list of them shows."""
+    works = (
+        WeeklyWork.objects.visible_to(user)
+        .select_related("student", "cohort", "week", "deliverable", "latest_revision")
+        .defer("content", "latest_revision__content")
+    )
+    if cohort_slug:
+        works = works.filter(cohort__slug=cohort_slug)
+    if state:
+        works = works.filter(state=state)
+    return works
+
+
 def work_artifacts(work: WeeklyWork):
     """The evidence attached to the draft now, oldest first."""
     return work.artifacts.attached().order_by("created_at", "pk")
