@@ -2,8 +2,6 @@
 editors (the admin's change permission) may change an objective, under the same rule as the
 admin: the level follows the verb unless overridden."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
@@ -12,7 +10,6 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsAuthenticatedWithScope, ReadableByAnyoneWithScope
 from api.etag import ETagMixin
-from api.exceptions import validation_error_from_django
 
 from . import policies, selectors, services
 from .models import Course, Objective
@@ -162,14 +159,7 @@ class ObjectiveViewSet(ETagMixin, viewsets.GenericViewSet):
 
     def _objective(self, request: Request, course_slug: str, week_number: str, order: str) -> Objective:
         course = course_for_request(request, course_slug)
-        objective = (
-            Objective.objects.select_related("bloom_level")
-            .filter(week__course=course, week__number=int(week_number), order=int(order))
-            .first()
-        )
-        if objective is None:
-            raise Http404("No such objective.")
-        return objective
+        return selectors.objective_get(course, int(week_number), int(order))
 
     def retrieve(self, request: Request, course_slug: str, week_number: str, order: str) -> Response:
         return Response(ObjectiveOutput(self._objective(request, course_slug, week_number, order)).data)
@@ -180,8 +170,5 @@ class ObjectiveViewSet(ETagMixin, viewsets.GenericViewSet):
         objective = self._objective(request, course_slug, week_number, order)
         given = ObjectiveUpdateInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            services.objective_update(objective=objective, user=request.user, **given.validated_data)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        services.objective_update(objective=objective, user=request.user, **given.validated_data)
         return Response(ObjectiveOutput(objective).data)

@@ -110,3 +110,15 @@ def week_outcomes(week: Week) -> list[Objective]:
 def week_quality_gates(week: Week) -> list[QualityGate]:
     """The quality gates of the week's lab, in order."""
     return list(QualityGate.objects.filter(lab__week=week).order_by("order"))
+
+
+def objective_get(course: Course, week_number: int, order: int) -> Objective:
+    """One objective of a course's week, by its order, with its Bloom level; 404 otherwise."""
+    objective = (
+        Objective.objects.select_related("bloom_level")
+        .filter(week__course=course, week__number=week_number, order=order)
+        .first()
+    )
+    if objective is None:
+        raise Http404("No such objective.")
+    return objective
