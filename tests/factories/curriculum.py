@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from curriculum.bloom import LEVELS
 from curriculum.models import (
@@ -7,6 +8,8 @@ from curriculum.models import (
     CapstoneDeliverable,
     CapstoneProject,
     Course,
+    ImportBaseline,
+    ImportConflict,
     Lab,
     Objective,
     QualityGate,
@@ -23,6 +26,8 @@ __all__ = [
     "CapstoneProjectFactory",
     "CapstoneDeliverableFactory",
     "BloomVerbFactory",
+    "ImportBaselineFactory",
+    "ImportConflictFactory",
     "bloom_level",
 ]
 
@@ -128,3 +133,31 @@ class BloomVerbFactory(factory.django.DjangoModelFactory):
 
     verb = factory.Sequence(lambda n: f"verb{n}")
     level = factory.LazyFunction(lambda: bloom_level("apply"))
+
+
+class ImportBaselineFactory(factory.django.DjangoModelFactory):
+    """What an import wrote into one record (written by the importer in the product)."""
+
+    class Meta:
+        model = ImportBaseline
+
+    course = factory.SubFactory(CourseFactory)
+    record = factory.Sequence(lambda n: f"week:{n + 1}")
+    values = factory.LazyAttribute(lambda o: {"title": f"Week title {o.record}"})
+
+
+class ImportConflictFactory(factory.django.DjangoModelFactory):
+    """An open conflict between an admin's edit and the file (recorded by the importer)."""
+
+    class Meta:
+        model = ImportConflict
+
+    course = factory.SubFactory(CourseFactory)
+    record = factory.Sequence(lambda n: f"week:{n + 1}/objective:1")
+    field = "text"
+    label = factory.LazyAttribute(lambda o: o.record.replace("week:", "Week ").replace("/objective:", ", objective "))
+    line = 25
+    source_name = "customer-v2.txt"
+    admin_value = "Explain how REST conventions shape an API."
+    file_value = "Analyze the principles of REST."
+    detected_at = factory.LazyFunction(timezone.now)
