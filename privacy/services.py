@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -248,8 +249,6 @@ def _pseudonym() -> str:
 
 
 def _former_strings(user: User) -> tuple[str, ...]:
-    from allauth.account.models import EmailAddress
-
     strings = {user.name, user.email, user.email.split("@")[0], user.display_name}
     strings |= set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
     # Very short strings ("Al") would replace parts of unrelated words.
