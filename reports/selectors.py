@@ -1,10 +1,11 @@
 """Reads for the reports: the report pages' lists, and the bulk data the generators stream.
 
-The other apps' selectors answer for one student or build a whole cohort in memory
-(rubrics.selectors.gradebook_for); a report over 1,000 students × 24 weeks must do neither,
-so the reads below load one chunk of students at a time: the same fixed set of queries
-per chunk (see `StudentChunk`), whatever the number of weeks, works or artifacts. They
-only read other apps' models.
+A report over 1,000 students × 24 weeks must not hold the cohort in memory, so the reads
+below load one chunk of students at a time: the same fixed set of queries per chunk (see
+`student_chunk`), whatever the number of weeks, works or artifacts. The rules they apply
+have their owners elsewhere (due dates: cohorts.selectors.due_dates; retrospective done:
+Retrospective.objects.done(); latest scores: rubrics.selectors.latest_mentor_scores); the
+gradebook report reads the gradebook's own computation, rubrics.selectors.gradebook_rows.
 """
 
 import datetime
@@ -22,7 +23,7 @@ from cohorts.selectors import cohorts_for_user, due_dates
 from curriculum.models import CapstoneDeliverable, Week
 from curriculum.selectors import course_capstones
 from portfolios.models import PortfolioEntry
-from rubrics.models import Assessment
+from rubrics.selectors import latest_mentor_scores
 from submissions.models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork
 
 from .models import ReportRun
@@ -175,7 +176,7 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
             "revision_count",
         )
     ):
-        display = "published" if state == WeeklyWork.State.ACCEPTED and published_at else state
+        display = WeeklyWork.display_state_of(state, published_at)
         facts = WorkFacts(
             id=pk,
             state=state,
@@ -186,14 +187,8 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
         )
         works[student_id][f"w{week_id}" if week_id else f"d{deliverable_id}"] = facts
         by_id[pk] = facts
-    for work_id, score in (
-        Assessment.objects.filter(
-            kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort, revision__work__student_id__in=ids
-        )
-        .order_by("submitted_at", "pk")
-        .values_list("revision__work_id", "score")
-    ):
-        by_id[work_id].score = score  # ordered by time: the latest one wins
+    for work_id, score in latest_mentor_scores(cohort, ids).items():
+        by_id[work_id].score = score
     for work_id, item in (
         Artifact.objects.attached()
         .filter(work__cohort=cohort, work__student_id__in=ids)

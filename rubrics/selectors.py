@@ -341,6 +341,21 @@ def gradebook_columns(cohort: Cohort) -> list[GradeColumn]:
     return columns
 
 
+def latest_mentor_scores(cohort: Cohort, student_ids: list[int]) -> dict[int, Decimal]:
+    """Work id → the weighted score of its latest mentor assessment, for these students of
+    the cohort (one query); the gradebook and the cohort report show this score."""
+    scores: dict[int, Decimal] = {}
+    for work_id, score in (
+        Assessment.objects.filter(
+            kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort, revision__work__student_id__in=student_ids
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("revision__work_id", "score")
+    ):
+        scores[work_id] = score  # ordered by time: the last one wins
+    return scores
+
+
 def gradebook_rows(
     cohort: Cohort, students: list[User], columns: list[GradeColumn], now: datetime.datetime
 ) -> list[GradeRow]:
@@ -370,15 +385,7 @@ def gradebook_rows(
     ):
         key = f"w{week_number_of[work.week_id]}" if work.week_id else f"d{work.deliverable_id}"
         works[(work.student_id, key)] = work
-    scores: dict[int, Decimal] = {}
-    for work_id, score in (
-        Assessment.objects.filter(
-            kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort, revision__work__student_id__in=ids
-        )
-        .order_by("submitted_at", "pk")
-        .values_list("revision__work_id", "score")
-    ):
-        scores[work_id] = score  # ordered by time: the last one wins
+    scores = latest_mentor_scores(cohort, ids)
     rows = []
     for student in students:
         cells = []
