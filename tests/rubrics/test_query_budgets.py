@@ -96,7 +96,10 @@ def test_gradebook_csv_streams_every_student_in_a_fixed_number_of_queries(
     people, big_cohort, client_for, django_assert_num_queries
 ):
     client = client_for(people.mentor)
-    # 13: the gradebook's queries without the page's navigation.
+    # 13: session, user, cohort, role (may view the cohort), role (whole cohort or the
+    # mentor's students), student ids, weeks, capstone projects, deliverables, students,
+    # extensions, works with their latest revision, mentor scores (the gradebook report in
+    # one chunk).
     with django_assert_num_queries(13):
         response = client.get(reverse("reports:gradebook_csv", args=[big_cohort.slug]))
         lines = b"".join(response.streaming_content).decode().splitlines()
