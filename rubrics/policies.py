@@ -6,7 +6,7 @@ from django.http import Http404
 from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin
-from cohorts.selectors import roles_for_user
+from cohorts.selectors import cohort_get_for_user, roles_for_user
 from submissions.models import Artifact, Revision, WeeklyWork
 from submissions.policies import can_view_work
 
@@ -53,6 +53,27 @@ def can_use_review_queue(user: User, *, roles: set[str] | None = None) -> bool:
     if roles is None:
         roles = roles_for_user(user)
     return bool(roles & Membership.TEACHING_ROLES)
+
+
+def cohort_get_for_gradebook(user: User, slug: str) -> Cohort:
+    """The cohort whose gradebook the user may read; 404 for missing and forbidden alike."""
+    cohort = cohort_get_for_user(user, slug)
+    if not can_view_gradebook(user, cohort):
+        raise Http404("No such cohort.")
+    return cohort
+
+
+def student_get_for_progress(user: User, cohort: Cohort, student_id: int) -> User:
+    """A student of the cohort whose progress the user may see (the student, their mentors,
+    the cohort's instructors, admins); 404 for anyone else and for someone not a student here."""
+    student = User.objects.filter(pk=student_id).first()
+    if (
+        student is None
+        or not can_view_student(user, cohort, student)
+        or not Membership.objects.is_student(user=student, cohort=cohort)
+    ):
+        raise Http404("No such student.")
+    return student
 
 
 def can_run_calibration(user: User, cohort: Cohort) -> bool:

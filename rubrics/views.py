@@ -7,14 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
 from cohorts.models import Membership
-from cohorts.policies import can_view_student, is_platform_admin
+from cohorts.policies import is_platform_admin
 from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
 from core.forms import add_service_errors
 from submissions import selectors as submission_selectors
@@ -331,17 +330,10 @@ def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) 
 # --- Gradebook ---------------------------------------------------------------------------------
 
 
-def _gradebook_cohort(request: HttpRequest, slug: str):
-    cohort = cohort_get_for_user(request.user, slug)
-    if not policies.can_view_gradebook(request.user, cohort):
-        raise Http404("No such cohort.")
-    return cohort
-
-
 @login_required
 @require_GET
 def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = _gradebook_cohort(request, slug)
+    cohort = policies.cohort_get_for_gradebook(request.user, slug)
     return render(
         request,
         "rubrics/gradebook.html",
@@ -357,11 +349,7 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def student_progress(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
     cohort = cohort_get_for_user(request.user, slug)
-    student = get_object_or_404(User, pk=student_id)
-    if not can_view_student(request.user, cohort, student) or not Membership.objects.is_student(
-        user=student, cohort=cohort
-    ):
-        raise Http404("No such student.")
+    student = policies.student_get_for_progress(request.user, cohort, student_id)
     return render(request, "rubrics/progress.html", {"p": selectors.student_progress(cohort, student)})
 
 

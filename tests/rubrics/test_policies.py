@@ -2,6 +2,7 @@
 policy per role, and the page or endpoint that asks it."""
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from cohorts.models import Membership
@@ -96,3 +97,49 @@ def test_assigning_peer_reviewers_now_is_for_the_cohorts_instructors_and_admins(
 
 def test_an_instructor_of_another_cohort_may_not_assign_peer_reviewers(people):
     assert policies.can_assign_peer_reviewers(people.foreign_instructor, people.cohort) is False
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("student", True),  # their own
+        ("other_student", False),
+        ("mentor", True),  # assigned to the student
+        ("foreign_mentor", False),
+        ("instructor", True),
+        ("admin", True),
+    ],
+)
+def test_a_students_progress_is_for_them_their_mentors_instructors_and_admins(people, role, allowed):
+    user = getattr(people, role)
+    if allowed:
+        assert policies.student_get_for_progress(user, people.cohort, people.student.pk) == people.student
+    else:
+        with pytest.raises(Http404):
+            policies.student_get_for_progress(user, people.cohort, people.student.pk)
+
+
+def test_progress_of_someone_who_is_no_student_of_the_cohort_is_404(people):
+    for someone in (people.mentor, people.foreign_student):
+        with pytest.raises(Http404):
+            policies.student_get_for_progress(people.instructor, people.cohort, someone.pk)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("student", False),
+        ("other_student", False),
+        ("mentor", True),
+        ("foreign_mentor", False),
+        ("instructor", True),
+        ("admin", True),
+    ],
+)
+def test_the_gradebook_is_for_the_cohorts_mentors_instructors_and_admins(people, role, allowed):
+    user = getattr(people, role)
+    if allowed:
+        assert policies.cohort_get_for_gradebook(user, people.cohort.slug) == people.cohort
+    else:
+        with pytest.raises(Http404):
+            policies.cohort_get_for_gradebook(user, people.cohort.slug)
