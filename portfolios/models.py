@@ -48,6 +48,7 @@ RESERVED_SLUGS = frozenset(
         "p",
         "portfolio",
         "portfolios",
+        "privacy",
         "publish",
         "readyz",
         "reports",
