@@ -41,6 +41,7 @@ RESERVED_SLUGS = frozenset(
         "healthz",
         "help",
         "login",
+        "markdown",
         "logout",
         "media",
         "new",
