@@ -10,9 +10,24 @@ from .models import DataExport, ErasureRequest
 
 @admin.register(ErasureRequest)
 class ErasureRequestAdmin(admin.ModelAdmin):
-    list_display = ["pk", "user", "status", "confirmation", "requested_by", "requested_at", "due_at", "executed_at"]
+    list_display = [
+        "pk",
+        "user",
+        "status",
+        "confirmation",
+        "requested_by",
+        "requested_at",
+        "due_at",
+        "executed_at",
+        "person_page",
+    ]
     list_filter = ["status", "confirmation"]
     readonly_fields = [f.name for f in ErasureRequest._meta.fields]
+
+    @admin.display(description="Person's data")
+    def person_page(self, obj: ErasureRequest) -> str:
+        # Scheduling and cancelling happen on that page, through the same services as the person's.
+        return format_html('<a href="{}">open</a>', reverse("privacy:person", args=[obj.user_id]))
 
     def has_add_permission(self, request):
         return False

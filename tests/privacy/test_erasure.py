@@ -342,3 +342,33 @@ def test_open_peer_reviews_are_withdrawn_and_the_erased_are_never_chosen_again(
     cohort.save(update_fields=["peer_reviewers_per_submission"])
     reviewers = {a.reviewer_id for a in peer_assign_reviewers(revision=waiting)}
     assert reviewers and learner.student.pk not in reviewers
+
+
+def test_the_admin_lists_the_audit_read_only_with_a_link_to_the_persons_page(learner, people, client_for):
+    request = services.erasure_request(user=learner.student, by=people.admin, reason="Asked by e-mail")
+    client = client_for(people.admin)
+    listing = client.get(reverse("admin:privacy_erasurerequest_changelist"))
+    assert listing.status_code == 200
+    assert reverse("privacy:person", args=[learner.student.pk]) in listing.content.decode()
+    assert client.post(reverse("admin:privacy_erasurerequest_delete", args=[request.pk])).status_code == 403
+    assert ErasureRequest.objects.filter(pk=request.pk).exists()
+    assert reverse("privacy:people") in client.get(reverse("privacy:home")).content.decode()
+    assert reverse("privacy:people") not in client_for(learner.student).get(reverse("privacy:home")).content.decode()
+
+
+def test_a_gradebook_report_built_after_the_erasure_counts_the_grade_under_the_pseudonym(erased):
+    from cohorts.models import Membership
+    from reports.services import report_build, report_request
+    from tests.factories import MembershipFactory
+
+    instructor = MembershipFactory(cohort=erased.work.cohort, role=Membership.Role.INSTRUCTOR).user
+    run = report_request(
+        kind=ReportRun.Kind.GRADEBOOK, fmt="csv", cohort=erased.work.cohort, by=instructor, enqueue_build=False
+    )
+    run = report_build(run=run)
+    assert run.status == ReportRun.Status.SUCCEEDED, run.error
+    with run.file.open("rb") as handle:
+        text = handle.read().decode()
+    row = next(line for line in text.splitlines() if erased.request.pseudonym in line)
+    assert str(erased.mentor_review.score).rstrip("0").rstrip(".") in row or str(erased.mentor_review.score) in row
+    assert NAME not in text and EMAIL not in text

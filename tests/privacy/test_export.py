@@ -153,7 +153,14 @@ def test_the_learner_requests_follows_and_downloads_their_archive(
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("student", 200), ("admin", 200), ("classmate", 404), ("mentor", 404), ("anonymous", 302)],
+    [
+        ("student", 200),
+        ("admin", 200),
+        ("classmate", 404),
+        ("mentor", 404),
+        ("instructor", 404),
+        ("anonymous", 302),
+    ],
 )
 def test_who_may_see_and_download_an_archive(
     learner, client_for, people, who, status, django_capture_on_commit_callbacks
@@ -165,6 +172,7 @@ def test_who_may_see_and_download_an_archive(
         "admin": people.admin,
         "classmate": learner.classmate,
         "mentor": learner.mentor,
+        "instructor": people.instructor,
         "anonymous": None,
     }[who]
     client = client_for(user)
