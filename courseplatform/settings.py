@@ -465,7 +465,7 @@ for _name in ("ARCHIVE_MAX_ENTRIES", "ARCHIVE_MAX_UNPACKED_BYTES", "ARCHIVE_MAX_
 # person can cancel until then) and how long a built data archive stays downloadable.
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=14)
 PRIVACY_EXPORT_KEEP_DAYS = env.int("PRIVACY_EXPORT_KEEP_DAYS", default=7)
-# Retention (the daily privacy.retention_sweep): ages after which records are deleted.
+# Retention (the hourly privacy.retention_sweep): ages after which records are deleted.
 RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=14)
 RETENTION_TASK_RUNS_DAYS = env.int("RETENTION_TASK_RUNS_DAYS", default=14)
 RETENTION_IDEMPOTENCY_HOURS = env.int("RETENTION_IDEMPOTENCY_HOURS", default=24)

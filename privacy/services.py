@@ -178,14 +178,6 @@ def export_fail(*, export_id: int, message: str) -> None:
     )
 
 
-def export_delete(*, export: DataExport) -> None:
-    """Forget an archive and its file (expired, or the person's erasure)."""
-    storage, name = export.file.storage, export.file.name
-    export.delete()
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
-
-
 # --- Erasure -----------------------------------------------------------------------------------
 
 

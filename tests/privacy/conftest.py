@@ -13,6 +13,7 @@ from submissions.models import Artifact
 from tests.factories import (
     ArtifactFactory,
     AssessmentFactory,
+    ExtensionFactory,
     MembershipFactory,
     NotificationFactory,
     PortfolioEntryFactory,
@@ -52,6 +53,9 @@ def learner(db):
     student.email = EMAIL
     student.save(update_fields=["name", "email"])
     link = ArtifactFactory(work=work, link=True)
+    ExtensionFactory(
+        cohort=work.cohort, student=student, week=work.week, reason=f"{NAME} was in hospital", granted_by=None
+    )
     RiskEntryFactory(student=student, cohort=work.cohort, week_opened=work.week, title="Cache stampede risk")
     RetrospectiveFactory(
         student=student, cohort=work.cohort, week=work.week, retain="Measure first", improve="Plan", scale="Budgets"

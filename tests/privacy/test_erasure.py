@@ -28,6 +28,7 @@ PASSWORD = "correct horse battery staple"
 TOUCHED_TABLES = [
     "accounts_user",
     "cohorts_extension",
+    "cohorts_historicalextension",
     "submissions_weeklywork",
     "submissions_revision",
     "submissions_artifact",
