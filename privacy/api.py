@@ -3,67 +3,25 @@ data (in the background), follow it and download it; ask for your account's eras
 your password) and cancel it during the grace period. Someone else's archive or request is
 404."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
-from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
 
 from . import selectors, services
+from .downloads import export_file_response
 from .models import DataExport, ErasureRequest
 from .policies import erasure_get_for_user, export_get_for_user
-from .views import export_file_response
-
-# --- Serializers ---------------------------------------------------------------------------
-
-
-class ExportOutput(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=DataExport.Status.choices)
-    finished = serializers.BooleanField(source="is_finished")
-    download_url = serializers.SerializerMethodField(help_text="Where to fetch the zip once it is ready.")
-
-    class Meta:
-        model = DataExport
-        fields = [
-            "id",
-            "status",
-            "progress",
-            "phase",
-            "error",
-            "finished",
-            "size",
-            "created_at",
-            "finished_at",
-            "expires_at",
-            "download_url",
-        ]
-
-    def get_download_url(self, export: DataExport) -> str | None:
-        if export.status != DataExport.Status.SUCCEEDED or not export.file:
-            return None
-        return reverse("api:v1:data-export-download", args=[export.pk], request=self.context.get("request"))
-
-
-class ErasureOutput(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=ErasureRequest.Status.choices)
-    confirmation = serializers.ChoiceField(choices=ErasureRequest.Confirmation.choices)
-    can_be_cancelled = serializers.BooleanField()
-
-    class Meta:
-        model = ErasureRequest
-        fields = ["id", "status", "confirmation", "requested_at", "due_at", "cancelled_at", "can_be_cancelled"]
-
-
-class ErasureInput(serializers.Serializer):
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, help_text="Your password, to confirm.")
-
+from .serializers import (
+    ErasureInput,
+    ErasureOutput,
+    ExportOutput,
+)
 
 # --- Views ---------------------------------------------------------------------------------
 
@@ -97,10 +55,7 @@ class DataExportViewSet(viewsets.GenericViewSet):
 
     @idempotent
     def create(self, request: Request) -> Response:
-        try:
-            export = services.export_request(user=request.user, by=request.user)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        export = services.export_request(user=request.user, by=request.user)
         export.refresh_from_db()
         return Response(ExportOutput(export, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
@@ -139,19 +94,13 @@ class ErasureRequestViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         given = ErasureInput(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            erasure = services.erasure_request(
-                user=request.user, by=request.user, password=given.validated_data["password"]
-            )
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        erasure = services.erasure_request(
+            user=request.user, by=request.user, password=given.validated_data["password"]
+        )
         return Response(ErasureOutput(erasure).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         erasure = erasure_get_for_user(request.user, int(pk))
-        try:
-            erasure = services.erasure_cancel(request=erasure, by=request.user)
-        except DjangoValidationError as exc:
-            raise validation_error_from_django(exc) from exc
+        erasure = services.erasure_cancel(request=erasure, by=request.user)
         return Response(ErasureOutput(erasure).data)

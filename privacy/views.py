@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from cohorts.policies import is_platform_admin
-from core.http import attachment_response
 
 from . import selectors, services
+from .downloads import export_file_response
 from .forms import AdminErasureForm, ErasureConfirmForm, PersonLookupForm
 from .models import DataExport
 from .policies import (
@@ -106,18 +106,6 @@ def export_status(request: HttpRequest, pk: int) -> JsonResponse:
     response = JsonResponse(_status(export))
     response["Cache-Control"] = "no-store"
     return response
-
-
-def export_file_response(export: DataExport) -> FileResponse:
-    """The archive as an attachment (the page and the API both serve it through this)."""
-    if export.status != DataExport.Status.SUCCEEDED or not export.file:
-        raise Http404("This archive is not ready.")
-    try:
-        return attachment_response(
-            export.file, filename=export.file.name.rsplit("/", 1)[-1], content_type="application/zip"
-        )
-    except Http404:
-        raise Http404("This archive has expired.") from None
 
 
 @login_required
