@@ -35,7 +35,9 @@ def test_a_visitor_can_use_the_public_pages_and_the_account_forms(page: Page, co
     page.get_by_label(re.compile(r"^Password(?! \(again\))")).fill("a long enough passphrase")
     page.get_by_label("Password (again)").fill("a different passphrase")
     page.get_by_role("main").get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("You must type the same password each time.")).to_be_visible()
+    # exact: the error summary (static/js/app.js) repeats the message after the field's name.
+    expect(page.get_by_text("You must type the same password each time.", exact=True)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
     audit(page, "sign-up-with-errors")
     _visit(page, "/accounts/password/reset/", "password-reset")
 

@@ -114,6 +114,8 @@ def test_a_markdown_section_previews_as_the_page_will_show_it(page: Page, worksp
     expect(lab_report(page)).to_be_visible()
     expect(lab_report(page)).to_be_focused()
     expect(lab_report(page)).to_have_value(re.compile(r"^## Load test"))
+    # The typing above is autosaved: let that finish before the test's database is emptied.
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"Draft saved at \d"))
 
 
 def test_a_success_criterion_row_is_added_without_saving(page: Page, workspace: WeeklyWork):
