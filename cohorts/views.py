@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.forms import service_error_text
 
 from . import policies, selectors, services
 from .forms import ExtensionGrantForm, MembershipAddForm, MentorAssignForm
-from .models import Cohort, Extension, Membership, MentorAssignment
+from .models import Cohort, Membership
 
 
 def _managed_cohort(request: HttpRequest, slug: str) -> Cohort:
@@ -97,7 +97,7 @@ def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    membership = get_object_or_404(Membership, pk=pk, cohort=cohort)
+    membership = selectors.membership_get(cohort, pk)
 
     def remove() -> str:
         services.membership_remove(membership=membership)
@@ -123,7 +123,7 @@ def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    assignment = get_object_or_404(MentorAssignment, pk=pk, cohort=cohort)
+    assignment = selectors.mentor_assignment_get(cohort, pk)
 
     def unassign() -> str:
         services.mentor_unassign(assignment=assignment)
@@ -151,7 +151,7 @@ def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def extension_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    extension = get_object_or_404(Extension, pk=pk, cohort=cohort)
+    extension = selectors.extension_get(cohort, pk)
 
     def revoke() -> str:
         services.extension_revoke(extension=extension)

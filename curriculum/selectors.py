@@ -97,7 +97,9 @@ def course_week(course: Course, number: int) -> Week | None:
 
 def course_deliverable(course: Course, pk: int) -> CapstoneDeliverable | None:
     """A capstone deliverable of one of the course's projects (with its project), if it is one."""
-    return CapstoneDeliverable.objects.select_related("project").filter(pk=pk, project__course=course).first()
+    return (
+        CapstoneDeliverable.objects.select_related("project", "due_week").filter(pk=pk, project__course=course).first()
+    )
 
 
 def week_outcomes(week: Week) -> list[Objective]:

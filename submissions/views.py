@@ -17,7 +17,7 @@ from cohorts.models import Membership
 from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
 from core.forms import add_service_errors, service_error_text
-from curriculum.models import CapstoneDeliverable, Week
+from curriculum.selectors import course_deliverable, course_week
 
 from . import policies, selectors, services
 from .content import readable
@@ -74,7 +74,9 @@ def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse
     not opened yet: looking ahead (or a link prefetcher) must not turn "Not started" into
     "Draft" in the gradebook, so such a week is started only by pressing the button (POST)."""
     cohort = cohort_get_for_user(request.user, slug)
-    week = get_object_or_404(Week, course=cohort.course, number=number)
+    week = course_week(cohort.course, number)
+    if week is None:
+        raise Http404("No such week.")
     if not Membership.objects.is_student(user=request.user, cohort=cohort):
         raise Http404("Only students of this cohort have a workspace.")
     work = selectors.existing_work(request.user, cohort, week=week)
@@ -100,11 +102,9 @@ def work_open_deliverable(request: HttpRequest, slug: str, deliverable_id: int) 
     Start button: a GET only shows (a link crawler or e-mail preview must not turn "Not
     started" into "Draft"), the POST starts the work."""
     cohort = cohort_get_for_user(request.user, slug)
-    deliverable = get_object_or_404(
-        CapstoneDeliverable.objects.select_related("project", "due_week"),
-        pk=deliverable_id,
-        project__course=cohort.course,
-    )
+    deliverable = course_deliverable(cohort.course, deliverable_id)
+    if deliverable is None:
+        raise Http404("No such deliverable.")
     if not Membership.objects.is_student(user=request.user, cohort=cohort):
         raise Http404("Only students of this cohort have a workspace.")
     work = selectors.existing_work(request.user, cohort, deliverable=deliverable)
