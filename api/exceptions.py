@@ -27,6 +27,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
+from core.storage import StorageUnavailable
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 logger = logging.getLogger("django.request")
@@ -113,6 +115,8 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> Response
         exc = RequestTooLarge()
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = exceptions.ParseError(f"Form parse error - {exc}")
+    elif isinstance(exc, StorageUnavailable):
+        exc = ServiceUnavailable(exc.message)
 
     if not isinstance(exc, exceptions.APIException):
         # Logged like Django logs an unhandled error, so error reporting still sees it;
@@ -167,6 +171,15 @@ class RequestTooLarge(exceptions.APIException):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         detail = detail or f"The request body is larger than {limit} bytes (uploaded files excepted)."
         super().__init__(detail, code)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """A dependency (file storage) is down: the client may try again later (Retry-After)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable. Please try again later."
+    default_code = "service_unavailable"
+    wait = 60
 
 
 class UnprocessableContent(exceptions.APIException):

@@ -8,9 +8,11 @@ the process does not try Redis at all, so a Redis that hangs rather than refuses
 socket timeout to every call of every request.
 
 What this costs while Redis is away: rate limits and API throttles count nothing (they fail
-open rather than lock everybody out). Deletes are always tried; one that failed may leave an
-entry behind until it expires, so the portfolio page distrusts its cached heads for as long
-after a failure (failed_within).
+open rather than lock everybody out). Deletes are not sent while the process leaves Redis
+alone (a hung Redis would add its timeout to each: allauth's rate-limit lock deletes a key on
+every sign-in, 12 s a sign-in); they are remembered and sent first thing once Redis answers
+again. One that is lost may leave an entry behind until it expires, so the portfolio page
+distrusts its cached heads for as long after a failure (failed_within).
 """
 
 import logging
@@ -42,9 +44,10 @@ _ANSWER_WHEN_DOWN = {
     "clear": False,
 }
 _UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-# Deletes are always tried, even while the process leaves Redis alone: a delete that is
-# skipped or lost is an invalidation that never happened, so it must at least be attempted.
-_ALWAYS_TRIED = {"delete", "delete_many"}
+_DELETES = {"delete", "delete_many"}
+# Deletes held back while Redis is left alone, at most this many (the oldest are dropped:
+# their entries expire on their own, and failed_within() covers the ones that must not be stale).
+MAX_HELD_DELETES = 10_000
 # When this process last failed to reach Redis (time.monotonic()); see failed_within().
 _last_failure = float("-inf")
 
@@ -60,6 +63,7 @@ class _FailSoftClient:
     def __init__(self, client) -> None:
         self._client = client
         self._skip_until = 0.0
+        self._held_deletes: dict[str, None] = {}  # an ordered set of keys
 
     def __getattr__(self, name: str):
         method = getattr(self._client, name)
@@ -67,18 +71,41 @@ class _FailSoftClient:
             return method
 
         def call(*args, **kwargs):
-            global _last_failure
-            if time.monotonic() < self._skip_until and name not in _ALWAYS_TRIED:
+            if time.monotonic() < self._skip_until:
+                if name in _DELETES:
+                    self._hold_deletes(name, args, kwargs)
                 return self._answer(name, args, kwargs)
             try:
+                if self._held_deletes:
+                    self._send_held_deletes()
                 return method(*args, **kwargs)
             except _UNREACHABLE as exc:
-                self._skip_until = _last_failure = time.monotonic()
-                self._skip_until += RETRY_AFTER_SECONDS
-                logger.warning("Cache unavailable (%s: %s); serving without it", exc.__class__.__name__, exc)
+                self._failed(exc)
+                if name in _DELETES:
+                    self._hold_deletes(name, args, kwargs)
                 return self._answer(name, args, kwargs)
 
         return call
+
+    def _failed(self, exc: Exception) -> None:
+        global _last_failure
+        self._skip_until = _last_failure = time.monotonic()
+        self._skip_until += RETRY_AFTER_SECONDS
+        logger.warning("Cache unavailable (%s: %s); serving without it", exc.__class__.__name__, exc)
+
+    def _hold_deletes(self, name: str, args: tuple, kwargs: dict) -> None:
+        keys = [args[0] if args else kwargs["key"]] if name == "delete" else list(args[0] if args else kwargs["keys"])
+        for key in keys:
+            self._held_deletes.pop(key, None)
+            self._held_deletes[key] = None
+        while len(self._held_deletes) > MAX_HELD_DELETES:
+            del self._held_deletes[next(iter(self._held_deletes))]
+
+    def _send_held_deletes(self) -> None:
+        keys = list(self._held_deletes)
+        self._client.delete_many(keys)  # raises when Redis is still away: they stay held
+        for key in keys:
+            self._held_deletes.pop(key, None)
 
     @staticmethod
     def _answer(name: str, args: tuple, kwargs: dict):

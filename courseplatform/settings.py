@@ -180,7 +180,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": CELERY_ENQUEUE_TIMEOUT,
-    "socket_timeout": 10,
+    # A Redis that accepts connections but never answers (hung, SIGSTOPped) would otherwise
+    # hold a request's publish for the whole read timeout. Workers are not hurt: their BRPOP
+    # answers within kombu's brpop_timeout (1 s).
+    "socket_timeout": CELERY_ENQUEUE_TIMEOUT,
     "socket_keepalive": True,
     "health_check_interval": 25,
     # One quick retry when publishing, all within CELERY_ENQUEUE_TIMEOUT (the worker's own
@@ -207,6 +210,15 @@ CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default
 # A reminder claimed by a sweep that died is claimed again after this many seconds. Only the
 # e-mail being handed to the SMTP server at the crash waits this long (notifications.services).
 REMINDER_CLAIM_EXPIRY = env.int("REMINDER_CLAIM_EXPIRY", default=15 * 60)
+# A report build signals it is alive every REPORTS_HEARTBEAT_INTERVAL seconds; one silent for
+# REPORTS_STALLED_AFTER seconds is shown as stalled and started again by the reconciler (every
+# minute), which also re-sends builds still queued after REPORTS_REQUEUE_AFTER seconds (their
+# broker message may have been lost, e.g. by a Redis restart without persistence).
+REPORTS_HEARTBEAT_INTERVAL = env.float("REPORTS_HEARTBEAT_INTERVAL", default=10.0)
+REPORTS_STALLED_AFTER = env.int("REPORTS_STALLED_AFTER", default=120)
+REPORTS_REQUEUE_AFTER = env.int("REPORTS_REQUEUE_AFTER", default=600)
+if REPORTS_STALLED_AFTER <= 2 * REPORTS_HEARTBEAT_INTERVAL:
+    raise ImproperlyConfigured("REPORTS_STALLED_AFTER must be more than twice REPORTS_HEARTBEAT_INTERVAL.")
 
 # --- Authentication ----------------------------------------------------------------------
 

@@ -6,8 +6,11 @@ Django's default storage). Building is `reports.services.report_build`; the Cele
 `reports.tasks.build_report` only calls it.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cohorts.models import Cohort
 
@@ -18,6 +21,11 @@ class ReportRun(models.Model):
         STUDENT = "student", "Student progress report"
         GRADEBOOK = "gradebook", "Gradebook export"
 
+    class Phase(models.TextChoices):
+        COLLECTING = "collecting", "Collecting the data"
+        LAYING_OUT = "laying_out", "Laying out the pages"
+        WRITING = "writing", "Writing the file"
+
     class Format(models.TextChoices):
         CSV = "csv", "CSV (spreadsheet)"
         HTML = "html", "HTML (web page)"
@@ -26,6 +34,7 @@ class ReportRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        STALLED = "stalled", "Stalled"
         SUCCEEDED = "succeeded", "Ready"
         FAILED = "failed", "Failed"
 
@@ -43,12 +52,19 @@ class ReportRun(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0–100.")
+    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True, help_text="What the build is doing now.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a build of this run was started.")
     error = models.TextField(blank=True, help_text="Why the last build failed, in words a person can act on.")
     file = models.FileField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its build was last handed to the queue (request, retry, reconciler)."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker building it (every few seconds)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -71,6 +87,18 @@ class ReportRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Marked stalled by the reconciler, or running without a heartbeat for longer than
+        REPORTS_STALLED_AFTER (its worker died; the reconciler will notice on its next round)."""
+        if self.status == self.Status.STALLED:
+            return True
+        if self.status != self.Status.RUNNING:
+            return False
+        last_sign = self.heartbeat_at or self.started_at
+        limit = timedelta(seconds=settings.REPORTS_STALLED_AFTER)
+        return last_sign is not None and timezone.now() - last_sign > limit
 
     @property
     def mentor_id(self) -> int | None:

@@ -58,7 +58,8 @@ def can_read_run(user: User, run: ReportRun) -> bool:
 
 
 def can_retry_run(user: User, run: ReportRun) -> bool:
-    return run.status == ReportRun.Status.FAILED and can_read_run(user, run)
+    """A failed or stalled run (its worker stopped answering) may be started again."""
+    return (run.status == ReportRun.Status.FAILED or run.is_stalled) and can_read_run(user, run)
 
 
 def run_get_for_user(user: User, pk: int) -> ReportRun:

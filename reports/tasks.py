@@ -6,7 +6,7 @@ from core.models import TaskRun
 from core.tasks import TRANSIENT_ERRORS, DurableTask, durable_task
 
 from .models import ReportRun
-from .services import gave_up_message, report_build, report_fail
+from .services import gave_up_message, report_build, report_fail, report_runs_reconcile
 
 
 class ReportTask(DurableTask):
@@ -27,3 +27,9 @@ def build_report(self, run_id: int) -> None:
         if self.request.retries >= self.max_retries:
             report_fail(run_id=run_id, message=f"The report could not be built after several tries: {exc}")
         raise
+
+
+@durable_task(name="reports.reconcile_runs")
+def reconcile_runs() -> dict:
+    """Scheduled every minute by beat: stalled builds are started again, lost ones re-sent."""
+    return report_runs_reconcile()

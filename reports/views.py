@@ -59,7 +59,9 @@ def _status(run: ReportRun) -> dict:
     return {
         "id": run.pk,
         "status": run.status,
-        "status_label": run.get_status_display(),
+        "status_label": "Stalled" if run.is_stalled else run.get_status_display(),
+        "stalled": run.is_stalled,
+        "phase": run.get_phase_display() if run.status == ReportRun.Status.RUNNING and run.phase else "",
         "progress": run.progress,
         "error": run.error,
         "finished": run.is_finished,

@@ -6,7 +6,7 @@ hundred rows, joined page by page with pypdf, for the same reason.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -96,7 +96,9 @@ def _refuse_urls(url: str, *args, **kwargs):
     raise ValueError(f"Report PDFs load nothing from outside: {url}")
 
 
-def write_pdf(document: ReportDocument, directory: Path, target: IO[bytes]) -> None:
+def write_pdf(
+    document: ReportDocument, directory: Path, target: IO[bytes], on_phase: Callable[[str], None] | None = None
+) -> None:
     """Lay the document out in parts of ROWS_PER_WRITE rows (WeasyPrint holds a whole
     document in memory while it lays it out, and that grows fast with table rows), then
     join the parts' pages into one PDF. Each part repeats the table header; the first
@@ -140,7 +142,11 @@ def write_pdf(document: ReportDocument, directory: Path, target: IO[bytes]) -> N
         pieces.append(html)
         open_section = section if kind in ("section_head", "rows") else None
         previous = kind
+    if on_phase:
+        on_phase("laying_out")  # every row is read; what is left is layout, the slow part
     flush(continued=False)
+    if on_phase:
+        on_phase("writing")
     writer = PdfWriter()
     for path in parts:
         writer.append(str(path))

@@ -18,6 +18,8 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 
+from core.storage import save_or_clean_up
+
 from .archives import check_zip_archive
 
 # Detected MIME type → (canonical extension, extensions a file name may carry)
@@ -127,10 +129,11 @@ def check_upload(upload: File) -> CheckedUpload:
 
 
 def store_upload(upload: File, checked: CheckedUpload) -> str:
-    """Save under a random name (never the user's) and return the stored name."""
+    """Save under a random name (never the user's) and return the stored name. Raises
+    core.storage.StorageUnavailable (leaving no partial file) when the storage fails."""
     name = f"evidence/{uuid.uuid4().hex}.{checked.extension}"
     upload.seek(0)
-    return default_storage.save(name, upload)
+    return save_or_clean_up(default_storage, name, upload)
 
 
 def download_content_type(content_type: str) -> str:

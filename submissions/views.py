@@ -17,6 +17,7 @@ from cohorts.models import Membership
 from cohorts.schedule import week_window
 from cohorts.selectors import cohort_get_for_user
 from core.forms import add_service_errors, service_error_text
+from core.storage import StorageUnavailable
 from curriculum.selectors import course_deliverable, course_week
 
 from . import policies, selectors, services
@@ -252,6 +253,11 @@ def artifact_upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             add_service_errors(form, exc, default_field="file")
+        except StorageUnavailable as exc:
+            # Not the student's fault and not a bug: the workspace again, with what they
+            # typed, saying what happened (503, so monitoring sees the outage).
+            form.add_error("file", exc.message)
+            return _workspace_response(request, work, upload_form=form, status=503)
         else:
             messages.success(request, f"Uploaded {artifact.original_name}.")
             return redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#evidence")

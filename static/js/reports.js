@@ -12,7 +12,10 @@
 
   function show(data) {
     if (bar) { bar.value = data.progress; bar.textContent = data.progress + "%"; }
-    if (text) { text.textContent = data.progress + "% done" + (data.status === "queued" ? "; waiting for a worker." : "."); }
+    if (text) {
+      text.textContent = data.progress + "% done" + (data.phase ? " · " + data.phase : "") +
+        (data.status === "queued" ? "; waiting for a worker." : ".");
+    }
     if (label) { label.textContent = data.status_label; }
   }
 

@@ -8,11 +8,11 @@ from tests.reports.bulk import bulk_cohort
 # mentor scores, evidence tags, open risks, retrospectives, portfolio entries, the
 # progress update (10). Once: claiming the run (savepoint, select for update, update,
 # release, re-read attempts), weeks+labs, capstone projects, deliverables, student ids,
-# the first progress update, the final update and re-read (12).
+# the first progress update, the writing-phase update, the final update and re-read (13).
 PER_CHUNK = 10
-ONCE = 12
+ONCE = 13
 # The gradebook export reads less per chunk: students, extensions, works with their latest
-# revision, mentor scores, the progress update (5); once, the same 12.
+# revision, mentor scores, the progress update (5); once, the same 13.
 GRADEBOOK_PER_CHUNK = 5
 
 

@@ -26,7 +26,14 @@ class ReportWorkers(Workers):
         self.media_root = media_root
 
     def environment(self) -> dict[str, str]:
-        return {**super().environment(), "REPORTS_TEST_MEDIA_ROOT": self.media_root, **self.extra_env}
+        return {
+            **super().environment(),
+            "REPORTS_TEST_MEDIA_ROOT": self.media_root,
+            # The redelivery (after the 6 s visibility timeout) must find the killed build silent.
+            "REPORTS_HEARTBEAT_INTERVAL": "0.5",
+            "REPORTS_STALLED_AFTER": "3",
+            **self.extra_env,
+        }
 
 
 @pytest.fixture

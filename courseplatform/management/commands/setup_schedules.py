@@ -9,6 +9,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from core.tasks import dispatch_outbox
 from notifications.tasks import sweep_reminders
 from privacy.tasks import retention_sweep, run_due_erasures
+from reports.tasks import reconcile_runs
 from rubrics.tasks import assign_missing_peer_reviewers
 
 # (name, task, every N minutes or a daily "HH:MM" UTC, description). The tasks are imported,
@@ -26,6 +27,13 @@ SCHEDULES = [
         dispatch_outbox.name,
         1,
         "Sends tasks that could not reach the broker when they were asked for.",
+    ),
+    (
+        "Reconcile report runs",
+        reconcile_runs.name,
+        1,
+        "Starts again report builds whose worker stopped responding and re-sends builds whose queue message "
+        "was lost (REPORTS_STALLED_AFTER, REPORTS_REQUEUE_AFTER).",
     ),
     (
         "Retention sweep",
@@ -51,7 +59,10 @@ SCHEDULES = [
 
 
 class Command(BaseCommand):
-    help = "Create the periodic tasks (reminders, outbox, retention, erasures, peer reviewers) if they do not exist."
+    help = (
+        "Create the periodic tasks (reminders, outbox, report reconciler, retention, erasures, peer reviewers) "
+        "if they do not exist."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
