@@ -57,3 +57,15 @@ class ExtensionGrantForm(forms.Form):
         # daylight-saving gap) but does in the cohort's is accepted, and the reverse refused.
         with timezone.override(zoneinfo.ZoneInfo(self.cohort.time_zone)):
             super().full_clean()
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="They get a link that works once.")
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Roster (CSV)",
+        help_text="Columns: email, role (student, mentor or instructor), optionally name and mentor_email.",
+    )

@@ -1,7 +1,9 @@
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import validate_time_zone
@@ -169,3 +171,89 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"Extension for {self.student}, week {self.week.number}"
+
+
+class EndedMentorAssignment(models.Model):
+    """A mentor assignment that ended because the student or the mentor left the cohort. It is
+    kept so that adding the person back restores who mentored whom instead of losing it."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="ended_mentor_assignments")
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cohort", "-ended_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "mentor", "student"], name="ended_mentor_assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} mentored {self.student} in {self.cohort} (ended)"
+
+
+class CohortInvitationQuerySet(models.QuerySet):
+    def pending(self, *, now: datetime.datetime) -> "CohortInvitationQuerySet":
+        """Neither accepted nor revoked, and not yet expired."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+    def open(self) -> "CohortInvitationQuerySet":
+        """Neither accepted nor revoked (expired ones included): at most one per address."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class CohortInvitation(models.Model):
+    """An e-mailed, single-use and expiring invitation to join a cohort in one role. Only the
+    SHA-256 of the link's token is stored: a database leak does not leak working links."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Stored in lower case; matched case-insensitively.")
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    mentor_email = models.EmailField(blank=True, help_text="For a student: the mentor assigned on acceptance.")
+    name = models.CharField(max_length=150, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CohortInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "email", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="cohort_invitation_one_open_per_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.cohort} as {self.role}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def status_at(self, now: datetime.datetime) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.PENDING

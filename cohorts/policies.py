@@ -22,6 +22,11 @@ def can_manage_cohort(user: User, cohort: Cohort) -> bool:
     return is_platform_admin(user) or _role(user, cohort) == Membership.Role.INSTRUCTOR
 
 
+def can_invite(user: User, cohort: Cohort) -> bool:
+    """Inviting people and importing a roster is managing the cohort: its instructors, admins."""
+    return can_manage_cohort(user, cohort)
+
+
 def can_view_roster(user: User, cohort: Cohort) -> bool:
     """The full member list is for the cohort's mentors and instructors; students see
     only who teaches the cohort (peer review stays anonymous)."""

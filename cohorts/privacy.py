@@ -7,10 +7,12 @@ free-text reason of every extension, in the rows and in their history, because a
 carry personal circumstances.
 """
 
+from django.db import models
+
 from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 
-from .models import Extension, Membership, MentorAssignment
+from .models import CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
 
 
 def _export(user: User, archive: ExportArchive) -> None:
@@ -29,6 +31,19 @@ def _export(user: User, archive: ExportArchive) -> None:
                 {"cohort": a.cohort.name, "student": a.student.display_name}
                 for a in MentorAssignment.objects.filter(mentor=user).select_related("cohort", "student")
             ],
+            "ended_mentor_assignments": [
+                {"cohort": a.cohort.name, "mentor": a.mentor.display_name, "ended_at": a.ended_at.isoformat()}
+                for a in EndedMentorAssignment.objects.filter(student=user).select_related("cohort", "mentor")
+            ],
+            "invitations": [
+                {
+                    "cohort": i.cohort.name,
+                    "role": i.role,
+                    "sent_at": i.created_at.isoformat(),
+                    "accepted_at": i.accepted_at.isoformat() if i.accepted_at else None,
+                }
+                for i in CohortInvitation.objects.filter(email=user.email.lower()).select_related("cohort")
+            ],
             "extensions": [
                 {"cohort": e.cohort.name, "week": e.week.number, "due_at": e.due_at.isoformat(), "reason": e.reason}
                 for e in Extension.objects.filter(student=user).select_related("cohort", "week").order_by("pk")
@@ -39,6 +54,14 @@ def _export(user: User, archive: ExportArchive) -> None:
 
 def _erase(erasure: Erasure) -> None:
     user = erasure.user
+    # An invitation names the address it was sent to: it goes, whatever its state.
+    erasure.count(
+        "invitations deleted",
+        CohortInvitation.objects.filter(
+            models.Q(email__in=[s.lower() for s in (user.email, *erasure.former_strings) if s])
+            | models.Q(accepted_by=user)
+        ).delete()[0],
+    )
     erasure.count(
         "extension reasons blanked", Extension.objects.filter(student=user).exclude(reason="").update(reason="")
     )
@@ -58,6 +81,8 @@ PROVIDER = DataProvider(
         "cohorts.HistoricalMentorAssignment",
         "cohorts.HistoricalExtension",
         "cohorts.HistoricalCohort",
+        "cohorts.CohortInvitation",
+        "cohorts.EndedMentorAssignment",
     ),
     export=_export,
     erase=_erase,

@@ -2,16 +2,17 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 from curriculum.models import Week
 
 from . import policies
-from .models import Cohort, Extension, Membership, MentorAssignment
+from .models import Cohort, CohortInvitation, Extension, Membership, MentorAssignment
 from .schedule import DueDates, WeekWindow
 
 
@@ -118,15 +119,15 @@ def due_window(*, cohort: Cohort, student_id: int, number: int) -> WeekWindow:
 
 
 def membership_get(cohort: Cohort, pk: int) -> Membership:
-    return get_object_or_404(Membership, pk=pk, cohort=cohort)
+    return get_object_or_404(Membership.objects.select_related("user"), pk=pk, cohort=cohort)
 
 
 def mentor_assignment_get(cohort: Cohort, pk: int) -> MentorAssignment:
-    return get_object_or_404(MentorAssignment, pk=pk, cohort=cohort)
+    return get_object_or_404(MentorAssignment.objects.select_related("mentor", "student"), pk=pk, cohort=cohort)
 
 
 def extension_get(cohort: Cohort, pk: int) -> Extension:
-    return get_object_or_404(Extension, pk=pk, cohort=cohort)
+    return get_object_or_404(Extension.objects.select_related("student", "week"), pk=pk, cohort=cohort)
 
 
 def cohort_schedule(cohort: Cohort, student: User | None = None) -> list[tuple[Week, WeekWindow]]:
@@ -158,4 +159,42 @@ def cohorts_with_member_counts(user: User) -> list[Cohort]:
         .prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.filter(user=user), to_attr="my_memberships")
         )
+    )
+
+
+def cohort_pending_invitations(cohort: Cohort) -> QuerySet[CohortInvitation]:
+    """Invitations still waiting for their person (not accepted, revoked or expired)."""
+    return (
+        CohortInvitation.objects.filter(cohort=cohort)
+        .pending(now=timezone.now())
+        .select_related("invited_by")
+        .order_by("email", "pk")
+    )
+
+
+def invitation_get_by_token(token: str) -> CohortInvitation:
+    """The invitation a link's token opens (whatever its state); 404 for an unknown token."""
+    invitation = (
+        CohortInvitation.objects.select_related("cohort__course", "invited_by")
+        .filter(token_hash=CohortInvitation.hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def invitation_get_for_manager(user: User, cohort: Cohort, pk: int) -> CohortInvitation:
+    if not policies.can_invite(user, cohort):
+        raise Http404("No such invitation.")
+    return get_object_or_404(CohortInvitation, pk=pk, cohort=cohort)
+
+
+def mentor_assignments_involving(cohort: Cohort, user: User) -> list[MentorAssignment]:
+    """The cohort's mentor assignments where the person mentors or is mentored."""
+    return list(
+        MentorAssignment.objects.filter(cohort=cohort)
+        .filter(Q(mentor=user) | Q(student=user))
+        .select_related("mentor", "student")
+        .order_by("pk")
     )

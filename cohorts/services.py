@@ -1,14 +1,21 @@
-"""Actions that change cohorts, memberships, mentor assignments and extensions."""
+"""Actions that change cohorts, memberships, mentor assignments, extensions, invitations and
+roster imports."""
 
 import datetime
+import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_get_by_email
 from curriculum.models import Course, Week
 
-from .models import Cohort, Extension, Membership, MentorAssignment
+from . import emails
+from .models import Cohort, CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
 from .schedule import week_window
 
 
@@ -40,7 +47,34 @@ def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Members
             membership.save()
     except IntegrityError as exc:  # a concurrent request added them first
         raise ValidationError({"user": f"{user.email} is already a member of {cohort}."}) from exc
+    _mentor_assignments_restore(membership)
     return membership, True
+
+
+def _mentor_assignments_restore(membership: Membership) -> list[MentorAssignment]:
+    """Someone who left the cohort and comes back gets back the mentor assignments that ended
+    when they left, where the other person is still a mentor (student) of the cohort."""
+    cohort, user = membership.cohort, membership.user
+    if membership.role == Membership.Role.STUDENT:
+        ended = EndedMentorAssignment.objects.filter(
+            cohort=cohort,
+            student=user,
+            mentor__in=Membership.objects.filter(cohort=cohort).mentors().values("user_id"),
+        )
+    elif membership.role == Membership.Role.MENTOR:
+        ended = EndedMentorAssignment.objects.filter(
+            cohort=cohort,
+            mentor=user,
+            student__in=Membership.objects.filter(cohort=cohort).students().values("user_id"),
+        )
+    else:
+        return []
+    restored = []
+    for old in ended.select_related("mentor", "student"):
+        assignment, _ = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=old.mentor, student=old.student)
+        restored.append(assignment)
+        old.delete()
+    return restored
 
 
 def membership_add(*, cohort: Cohort, user: User, role: str) -> Membership:
@@ -51,9 +85,19 @@ def membership_add(*, cohort: Cohort, user: User, role: str) -> Membership:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    """Remove a member and the mentor assignments that involved them in this cohort."""
-    MentorAssignment.objects.filter(cohort=membership.cohort, mentor=membership.user).delete()
-    MentorAssignment.objects.filter(cohort=membership.cohort, student=membership.user).delete()
+    """Remove a member. Their work stays untouched; the mentor assignments that involved them
+    end and are kept, so that adding them back restores them (membership_ensure)."""
+    involved = MentorAssignment.objects.filter(cohort=membership.cohort).filter(
+        models.Q(mentor=membership.user) | models.Q(student=membership.user)
+    )
+    for assignment in involved:
+        EndedMentorAssignment.objects.update_or_create(
+            cohort=assignment.cohort,
+            mentor_id=assignment.mentor_id,
+            student_id=assignment.student_id,
+            defaults={"started_at": assignment.created_at},
+        )
+    involved.delete()
     membership.delete()
 
 
@@ -102,3 +146,150 @@ def extension_grant(
 @transaction.atomic
 def extension_revoke(*, extension: Extension) -> None:
     extension.delete()
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    cohort: Cohort,
+    email: str,
+    role: str,
+    invited_by: User | None,
+    name: str = "",
+    mentor_email: str = "",
+) -> tuple[CohortInvitation, str]:
+    """Invite an e-mail address to the cohort in a role and e-mail them the link (after the
+    commit). Inviting an address again replaces its open invitation (the old link stops
+    working). Returns the invitation and the link's token, which is stored only as a hash."""
+    email = email.strip().lower()
+    mentor_email = mentor_email.strip().lower()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": f"Unknown role “{role}”: use student, mentor or instructor."})
+    existing = Membership.objects.filter(cohort=cohort, user__email__iexact=email).first()
+    if existing is not None:
+        if existing.role == role:
+            raise ValidationError({"email": f"{email} is already a {existing.get_role_display().lower()} in {cohort}."})
+        raise ValidationError(
+            {
+                "email": f"{email} is already a {existing.get_role_display().lower()} in {cohort}; "
+                f"remove them first to invite them as {Membership.Role(role).label.lower()}."
+            }
+        )
+    if mentor_email and role != Membership.Role.STUDENT:
+        raise ValidationError({"mentor_email": "Only a student can be given a mentor."})
+    now = timezone.now()
+    CohortInvitation.objects.select_for_update().filter(cohort=cohort, email=email).open().update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = CohortInvitation(
+        cohort=cohort,
+        email=email,
+        role=role,
+        name=name.strip()[:150],
+        mentor_email=mentor_email,
+        token_hash=CohortInvitation.hash_token(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.COHORT_INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    message = emails.invitation_email(invitation, token)
+    # robust: a mail server that refuses must not turn a saved invitation into an error page;
+    # the instructor can invite again, which replaces the link.
+    transaction.on_commit(message.send, robust=True)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: CohortInvitation) -> None:
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has been accepted already; remove the member instead.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: CohortInvitation, user: User) -> tuple[Membership, list[MentorAssignment]]:
+    """The signed-in person whose address was invited joins the cohort in the invited role;
+    the link is used up. Returns the membership and the mentor assignments it brought."""
+    invitation = CohortInvitation.objects.select_for_update().select_related("cohort").get(pk=invitation.pk)
+    status = invitation.status_at(timezone.now())
+    if status != CohortInvitation.Status.PENDING:
+        raise ValidationError(f"This invitation is {CohortInvitation.Status(status).label.lower()}.")
+    if user.email.lower() != invitation.email:
+        raise ValidationError(
+            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+            "Sign out and sign in (or create an account) with the invited address."
+        )
+    cohort = invitation.cohort
+    membership, _ = membership_ensure(cohort=cohort, user=user, role=invitation.role)
+    assignments = list(
+        MentorAssignment.objects.filter(cohort=cohort, student=user).select_related("mentor")
+        if invitation.role == Membership.Role.STUDENT
+        else []
+    )
+    if invitation.mentor_email:
+        mentor = user_get_by_email(invitation.mentor_email)
+        if mentor is not None and Membership.objects.is_mentor(user=mentor, cohort=cohort):
+            assignment, created = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=user)
+            if created:
+                assignments.append(assignment)
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership, assignments
+
+
+# Roster import ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    added: int
+    invited: int
+    mentors_assigned: int
+    unchanged: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.invited or self.mentors_assigned)
+
+
+@transaction.atomic
+def roster_import(*, cohort: Cohort, rows: list[dict], invited_by: User | None) -> RosterResult:
+    """Apply a checked roster (cohorts.roster.roster_check) to the cohort: existing accounts
+    become members, unknown addresses are invited, mentors are assigned where given. Running
+    the same file again changes nothing (an address with an open invitation in the same role
+    is not invited again)."""
+    added = invited = assigned = unchanged = 0
+    now = timezone.now()
+    # Mentors first, so students in the same file can be assigned to them.
+    for row in sorted(rows, key=lambda r: r["role"] != Membership.Role.MENTOR):
+        user = user_get_by_email(row["email"])
+        if user is not None:
+            _, created = membership_ensure(cohort=cohort, user=user, role=row["role"])
+            added += created
+            unchanged += not created
+            if row.get("mentor_email") and row["role"] == Membership.Role.STUDENT:
+                mentor = user_get_by_email(row["mentor_email"])
+                if mentor is not None and Membership.objects.is_mentor(user=mentor, cohort=cohort):
+                    _, made = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=user)
+                    assigned += made
+            continue
+        pending = CohortInvitation.objects.filter(cohort=cohort, email=row["email"]).pending(now=now).first()
+        if pending is not None and (pending.role, pending.mentor_email) == (row["role"], row.get("mentor_email", "")):
+            unchanged += 1
+            continue
+        invitation_create(
+            cohort=cohort,
+            email=row["email"],
+            role=row["role"],
+            name=row.get("name", ""),
+            mentor_email=row.get("mentor_email", ""),
+            invited_by=invited_by,
+        )
+        invited += 1
+    return RosterResult(added=added, invited=invited, mentors_assigned=assigned, unchanged=unchanged)

@@ -1,17 +1,24 @@
+import zoneinfo
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.forms import service_error_text
 
 from . import policies, selectors, services
-from .forms import ExtensionGrantForm, MembershipAddForm, MentorAssignForm
-from .models import Cohort, Membership
+from .forms import ExtensionGrantForm, InvitationForm, MembershipAddForm, MentorAssignForm, RosterUploadForm
+from .models import Cohort, CohortInvitation, Membership
+from .roster import ERROR, roster_check
+from .schedule import week_window
 
 
 def _managed_cohort(request: HttpRequest, slug: str) -> Cohort:
@@ -52,6 +59,8 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if can_manage:
         context.update(
             extensions=selectors.cohort_extensions(cohort),
+            invitations=selectors.cohort_pending_invitations(cohort),
+            invite_form=InvitationForm(),
             add_form=MembershipAddForm(),
             assign_form=MentorAssignForm(memberships=memberships),
             extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships, prefix="extension"),
@@ -85,19 +94,52 @@ def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = MembershipAddForm(request.POST)
 
     def add() -> str:
-        membership = services.membership_add(
+        membership, created = services.membership_ensure(
             cohort=cohort, user=form.cleaned_data["email"], role=form.cleaned_data["role"]
         )
-        return f"Added {membership.user.email} as {membership.get_role_display().lower()}."
+        done = f"Added {membership.user.email} as {membership.get_role_display().lower()}."
+        if not created:
+            return f"{membership.user.email} is already a {membership.get_role_display().lower()}."
+        restored = selectors.mentor_assignments_involving(cohort, membership.user)
+        if restored:
+            done += (
+                " Restored mentor: "
+                + "; ".join(f"{a.mentor.display_name} mentors {a.student.display_name}" for a in restored)
+                + "."
+            )
+        return done
 
     return _apply(request, cohort, add, form=form)
 
 
+def _confirm(request: HttpRequest, cohort: Cohort, *, title: str, consequences: list[str], button: str) -> HttpResponse:
+    """The page a destructive action shows on GET: what will happen, and the button that POSTs."""
+    return render(
+        request,
+        "cohorts/confirm.html",
+        {"cohort": cohort, "title": title, "consequences": consequences, "button": button},
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     membership = selectors.membership_get(cohort, pk)
+    if request.method == "GET":
+        consequences = [
+            f"{membership.user.display_name} ({membership.user.email}) loses access to {cohort}.",
+            "Their work, revisions and feedback are kept untouched.",
+        ]
+        if membership.role in (Membership.Role.STUDENT, Membership.Role.MENTOR):
+            consequences.append("Their mentor assignments end; adding them back restores them.")
+        return _confirm(
+            request,
+            cohort,
+            title=f"Remove {membership.user.display_name} from {cohort}?",
+            consequences=consequences,
+            button="Remove member",
+        )
 
     def remove() -> str:
         services.membership_remove(membership=membership)
@@ -120,10 +162,22 @@ def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     assignment = selectors.mentor_assignment_get(cohort, pk)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            cohort,
+            title=f"Unassign {assignment.mentor.display_name} from {assignment.student.display_name}?",
+            consequences=[
+                f"{assignment.mentor.display_name} stops reviewing and following "
+                f"{assignment.student.display_name}'s work in {cohort}.",
+                "Reviews already given are kept.",
+            ],
+            button="Unassign mentor",
+        )
 
     def unassign() -> str:
         services.mentor_unassign(assignment=assignment)
@@ -148,13 +202,150 @@ def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def extension_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
     extension = selectors.extension_get(cohort, pk)
+    if request.method == "GET":
+        regular = week_window(cohort, extension.week.number).due_at
+        return _confirm(
+            request,
+            cohort,
+            title=f"Withdraw {extension.student.display_name}'s extension for week {extension.week.number}?",
+            consequences=[
+                "Week {n} is due again at the regular time, {due} ({tz}).".format(
+                    n=extension.week.number,
+                    due=timezone.localtime(regular, zoneinfo.ZoneInfo(cohort.time_zone)).strftime("%a %-d %b, %H:%M"),
+                    tz=cohort.time_zone,
+                ),
+                "Work submitted after that is late under the cohort's late policy.",
+            ],
+            button="Withdraw extension",
+        )
 
     def revoke() -> str:
         services.extension_revoke(extension=extension)
         return "Extension withdrawn."
 
     return _apply(request, cohort, revoke)
+
+
+@login_required
+@require_POST
+def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    form = InvitationForm(request.POST)
+
+    def invite() -> str:
+        invitation, _ = services.invitation_create(cohort=cohort, invited_by=request.user, **form.cleaned_data)
+        return f"Invitation e-mailed to {invitation.email} as {invitation.get_role_display().lower()}."
+
+    return _apply(request, cohort, invite, form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    invitation = selectors.invitation_get_for_manager(request.user, cohort, pk)
+    if request.method == "GET":
+        return _confirm(
+            request,
+            cohort,
+            title=f"Revoke the invitation of {invitation.email}?",
+            consequences=["The link in their e-mail stops working. You can invite them again later."],
+            button="Revoke invitation",
+        )
+
+    def revoke() -> str:
+        services.invitation_revoke(invitation=invitation)
+        return f"Invitation of {invitation.email} revoked."
+
+    return _apply(request, cohort, revoke)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation link opens: GET says what it is for, POST accepts it."""
+    invitation = selectors.invitation_get_by_token(token)
+    status = invitation.status_at(timezone.now())
+    context = {"invitation": invitation, "cohort": invitation.cohort, "status": status, "error": ""}
+    if status != CohortInvitation.Status.PENDING:
+        return render(request, "cohorts/invitation.html", context, status=410)
+    user = request.user
+    context["wrong_account"] = user.is_authenticated and user.email.lower() != invitation.email
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        try:
+            membership, assignments = services.invitation_accept(invitation=invitation, user=user)
+        except ValidationError as exc:
+            context["error"] = service_error_text(exc)
+            return render(request, "cohorts/invitation.html", context, status=400)
+        done = f"Welcome to {membership.cohort}: you are a {membership.get_role_display().lower()}."
+        if assignments:
+            done += " Your mentor: " + ", ".join(a.mentor.display_name for a in assignments) + "."
+        messages.success(request, done)
+        return redirect("cohorts:detail", slug=membership.cohort.slug)
+    return render(request, "cohorts/invitation.html", context)
+
+
+ROSTER_SESSION_KEY = "cohorts.roster"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a roster CSV and see what importing it would do; nothing is imported here. The
+    checked rows wait in the (server-side) session for the confirm step."""
+    cohort = _managed_cohort(request, slug)
+    lines = None
+    if request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read(settings.ROSTER_IMPORT_MAX_BYTES + 1)
+            try:
+                lines = roster_check(cohort, data)
+            except ValidationError as exc:
+                form.add_error("file", exc)
+    else:
+        form = RosterUploadForm()
+    has_errors = lines is not None and any(line.status == ERROR for line in lines)
+    if lines is not None and not has_errors:
+        request.session[f"{ROSTER_SESSION_KEY}.{cohort.pk}"] = [line.as_row() for line in lines]
+    else:
+        request.session.pop(f"{ROSTER_SESSION_KEY}.{cohort.pk}", None)
+    context = {
+        "cohort": cohort,
+        "form": form,
+        "lines": lines,
+        "has_errors": has_errors,
+        "error_count": sum(line.status == ERROR for line in lines or []),
+        "max_rows": settings.ROSTER_IMPORT_MAX_ROWS,
+    }
+    return render(request, "cohorts/roster_import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def roster_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _managed_cohort(request, slug)
+    rows = request.session.pop(f"{ROSTER_SESSION_KEY}.{cohort.pk}", None)
+    if not rows:
+        messages.error(request, "Nothing to import: upload the roster again and check the preview.")
+        return redirect("cohorts:roster_import", slug=cohort.slug)
+    try:
+        result = services.roster_import(cohort=cohort, rows=rows, invited_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, f"Nothing was imported: {service_error_text(exc)}")
+        return redirect("cohorts:roster_import", slug=cohort.slug)
+    if result.changed:
+        messages.success(
+            request,
+            f"Roster imported: {result.added} added, {result.invited} invited, "
+            f"{result.mentors_assigned} mentor assignments, {result.unchanged} already there.",
+        )
+    else:
+        messages.info(request, f"Nothing changed: all {result.unchanged} people in the file were already there.")
+    return redirect("cohorts:detail", slug=cohort.slug)

@@ -496,6 +496,18 @@ for _name in (
         raise ImproperlyConfigured(f"{_name} must be 0 or more.")
 
 
+# Cohort invitations (docs/cohorts.md): how many days an e-mailed invitation link stays valid.
+COHORT_INVITATION_DAYS = env.int("COHORT_INVITATION_DAYS", default=14)
+if not 1 <= COHORT_INVITATION_DAYS <= 365:
+    raise ImproperlyConfigured("COHORT_INVITATION_DAYS must be a number of days from 1 to 365.")
+# Roster import (docs/cohorts.md): the largest CSV accepted, in lines and bytes.
+ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=2000)
+ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=256 * 1024)
+for _name in ("ROSTER_IMPORT_MAX_ROWS", "ROSTER_IMPORT_MAX_BYTES"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")
+
+
 def _env_int_between(name: str, default: int, low: int, high: int, unit: str) -> int:
     """A whole number from the environment within [low, high]; anything else stops start-up
     with a message naming the variable (environ's own error would only say "invalid literal")."""

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from cohorts.models import Extension, Membership, MentorAssignment
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import CohortInvitationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,11 +168,13 @@ def test_cohort_page_query_count_does_not_grow_with_the_cohort(people, client_fo
     for _ in range(60):
         student = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT).user
         MentorAssignment.objects.create(cohort=people.cohort, mentor=people.mentor, student=student)
+        CohortInvitationFactory(cohort=people.cohort, invited_by=people.instructor)
     client = client_for(people.instructor)
     # session, user, cohort, my roles x2 (view + manage), memberships with users, mentor
-    # assignments, schedule weeks, my roles (extensions form), extensions, nav roles, and
-    # the form choice lists (students, mentors, students, weeks): 15, whatever the cohort's size
-    with django_assert_num_queries(15):
+    # assignments, schedule weeks, my roles (extensions form), extensions, pending invitations
+    # with their inviters, nav roles, and the form choice lists (students, mentors, students,
+    # weeks): 16, whatever the cohort's size
+    with django_assert_num_queries(16):
         response = client.get(reverse("cohorts:detail", args=[people.cohort.slug]))
     assert response.status_code == 200
 

@@ -3,12 +3,19 @@ import datetime
 import factory
 from django.utils import timezone
 
-from cohorts.models import Cohort, Extension, Membership, MentorAssignment
+from cohorts.models import Cohort, CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
 from curriculum.selectors import course_default
 
 from .accounts import UserFactory
 
-__all__ = ["CohortFactory", "MembershipFactory", "MentorAssignmentFactory", "ExtensionFactory"]
+__all__ = [
+    "CohortFactory",
+    "MembershipFactory",
+    "MentorAssignmentFactory",
+    "ExtensionFactory",
+    "CohortInvitationFactory",
+    "EndedMentorAssignmentFactory",
+]
 
 
 class CohortFactory(factory.django.DjangoModelFactory):
@@ -56,3 +63,33 @@ class ExtensionFactory(factory.django.DjangoModelFactory):
     student = factory.SubFactory(UserFactory)
     week = factory.LazyAttribute(lambda o: o.cohort.course.weeks.get(number=1))
     due_at = factory.LazyAttribute(lambda o: datetime.datetime(2026, 9, 20, 23, 59, tzinfo=datetime.UTC))
+
+
+class CohortInvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation; its link's token is `factory.token` unless given (the row keeps only a hash)."""
+
+    class Meta:
+        model = CohortInvitation
+
+    cohort = factory.SubFactory(CohortFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Membership.Role.STUDENT
+    token = factory.Sequence(lambda n: f"invitation-token-{n}")
+    token_hash = factory.LazyAttribute(lambda o: CohortInvitation.hash_token(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
+
+    @classmethod
+    def _create(cls, model_class, *args, token: str, **kwargs):
+        invitation = super()._create(model_class, *args, **kwargs)
+        invitation.token = token  # what the e-mailed link carries; only its hash is stored
+        return invitation
+
+
+class EndedMentorAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EndedMentorAssignment
+
+    cohort = factory.SubFactory(CohortFactory)
+    mentor = factory.SubFactory(UserFactory)
+    student = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)
