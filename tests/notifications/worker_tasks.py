@@ -39,7 +39,7 @@ def database_blip(user_id: int, blips: int) -> None:
     if current_task.request.retries < blips:
         with connection.cursor() as cursor:
             cursor.execute("SET application_name = %s", [f"blip-{current_task.request.id}"])
-            cursor.execute("SELECT pg_sleep(30)")
+            cursor.execute("SELECT pg_sleep(25)")
     notification_send(
         recipient=User.objects.get(pk=user_id),
         kind=Kind.SYSTEM,
