@@ -69,11 +69,12 @@ def dashboard(request: HttpRequest, slug: str | None = None, student_id: int | N
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    """Opening a week's workspace starts the work (an empty draft), except for a week that has
-    not opened yet: looking ahead (or a link prefetcher) must not turn "Not started" into
-    "Draft" in the gradebook, so such a week is started only by pressing the button (POST)."""
+    """A started week opens its workspace. One not started yet shows what it asks and a Start
+    button: a GET only shows (the dashboard's links, a link crawler or an e-mail preview must
+    not turn "Not started" into "Draft" in the gradebook), the POST starts the work. A week
+    that has not opened says when it opens; starting it early is the same POST."""
     cohort = cohort_get_for_user(request.user, slug)
     week = course_week(cohort.course, number)
     if week is None:
@@ -82,12 +83,18 @@ def work_open_week(request: HttpRequest, slug: str, number: int) -> HttpResponse
         raise Http404("Only students of this cohort have a workspace.")
     work = selectors.existing_work(request.user, cohort, week=week)
     if work is None:
-        window = week_window(cohort, number)
-        if request.method == "GET" and timezone.now() < window.opens_at:
+        if request.method != "POST":
+            window = week_window(cohort, number)
             return render(
                 request,
-                "submissions/week_not_open.html",
-                {"cohort": cohort, "week": week, "opens_at": window.opens_at, "zone": ZoneInfo(cohort.time_zone)},
+                "submissions/week_start.html",
+                {
+                    "cohort": cohort,
+                    "week": week,
+                    "opens_at": window.opens_at if timezone.now() < window.opens_at else None,
+                    "due_at": window.due_at,
+                    "zone": ZoneInfo(cohort.time_zone),
+                },
             )
         try:
             work = services.work_get_or_create(student=request.user, cohort=cohort, week=week)

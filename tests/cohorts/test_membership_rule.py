@@ -59,7 +59,7 @@ def test_a_mentor_of_the_cohort_gets_no_workspace_on_the_page_or_over_the_api(pe
     assert api.status_code == 403
     # The same request from a student of the cohort succeeds on both.
     assert (
-        client_for(people.student).get(reverse("submissions:open_week", args=[people.cohort.slug, 1])).status_code
+        client_for(people.student).post(reverse("submissions:open_week", args=[people.cohort.slug, 1])).status_code
         == 302
     )
     created = bearer(people.student).post(

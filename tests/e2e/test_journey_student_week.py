@@ -57,7 +57,8 @@ def test_a_student_works_a_week_through_a_request_for_changes(page: Page, course
     expect(this_week).to_contain_text(week.title)
     audit(page, "dashboard")
 
-    this_week.get_by_role("link", name="Open this week's workspace").click()
+    # Not started yet: the dashboard starts it with a button (a POST; links never create work).
+    this_week.get_by_role("button", name="Start this week's workspace").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(week.title)
     expect(page.get_by_role("status")).to_contain_text("Not saved yet.")
     audit(page, "workspace-empty")

@@ -28,7 +28,7 @@ def test_student_completes_a_week_end_to_end(running_cohort, client_for):
     people = running_cohort
     client = client_for(people.student)
 
-    response = client.get(reverse("submissions:open_week", args=[people.cohort.slug, 1]))
+    response = client.post(reverse("submissions:open_week", args=[people.cohort.slug, 1]))
     work = WeeklyWork.objects.get(student=people.student, cohort=people.cohort, week__number=1)
     assert response.status_code == 302 and response["Location"] == reverse("submissions:work", args=[work.pk])
 
@@ -210,6 +210,25 @@ def test_student_closes_a_risk_and_removes_a_draft_artifact_over_http(people, cl
     assert remove.status_code == 302 and not Artifact.objects.filter(pk=artifact.pk).exists()
     other = client_for(people.other_student).post(reverse("submissions:risk_close", args=[work.pk, entry.pk]))
     assert other.status_code == 404
+
+
+def test_looking_at_an_open_week_does_not_start_it(running_cohort, client_for):
+    """GET never writes: the dashboard's week links (or a crawler following them) must not turn
+    "Not started" into "Draft"; the Start button (a POST) does."""
+    people = running_cohort
+    client = client_for(people.student)
+    url = reverse("submissions:open_week", args=[people.cohort.slug, 1])
+    for method in (client.get, client.head):
+        assert method(url).status_code == 200
+    assert "Start week 1" in client.get(url).content.decode()
+    dashboard = client.get(reverse("submissions:dashboard")).content.decode()
+    assert "Start this week's workspace" in dashboard
+    assert not WeeklyWork.objects.filter(student=people.student).exists()
+    started = client.post(url)
+    work = WeeklyWork.objects.get(student=people.student, cohort=people.cohort, week__number=1)
+    assert started["Location"] == reverse("submissions:work", args=[work.pk])
+    assert client.get(url)["Location"] == reverse("submissions:work", args=[work.pk])  # started: straight in
+    assert "Open this week's workspace" in client.get(reverse("submissions:dashboard")).content.decode()
 
 
 def test_looking_at_a_week_that_has_not_opened_does_not_start_it(running_cohort, client_for):
