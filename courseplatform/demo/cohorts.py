@@ -6,9 +6,9 @@ import secrets
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, CohortInvitation, Membership
 from cohorts.schedule import week_window
-from cohorts.services import cohort_create, extension_grant, membership_add, mentor_assign
+from cohorts.services import cohort_create, extension_grant, invitation_create, membership_add, mentor_assign
 from courseplatform.demo import DemoContext
 
 DEMO_PEOPLE = [
@@ -99,6 +99,12 @@ def seed(demo: DemoContext) -> None:
         reason="Conference travel",
         granted_by=demo.instructor,
     )
+
+    # One pending invitation, so the cohort page's "Pending invitations" has something to show
+    # (the link is e-mailed to the console backend; invite again from the page for a new one).
+    invited = "rosa.mentor@demo.example"
+    if not CohortInvitation.objects.filter(cohort=cohort, email=invited).exists():
+        invitation_create(cohort=cohort, email=invited, role=Membership.Role.MENTOR, invited_by=demo.instructor)
 
     # A second cohort with its own mentor, so "a mentor of another cohort" exists in the demo.
     other = Cohort.objects.filter(slug="autumn-cohort").first() or cohort_create(

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from accounts.models import User
-from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.models import Cohort, CohortInvitation, Membership, MentorAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,8 @@ def test_seed_demo_creates_the_demo_and_is_idempotent(course):
     roles = list(Membership.objects.filter(cohort=cohort).values_list("role", flat=True))
     assert (roles.count("instructor"), roles.count("mentor"), roles.count("student")) == (1, 2, 6)
     assert MentorAssignment.objects.filter(cohort=cohort).count() == 6
+    (invitation,) = CohortInvitation.objects.filter(cohort=cohort)
+    assert invitation.role == "mentor" and invitation.accepted_at is None and invitation.revoked_at is None
     assert User.objects.get(email="admin@demo.example").is_superuser
 
     counts = _row_counts()
