@@ -28,6 +28,8 @@ from .serializers import (
     CohortOutput,
     ExtensionCreateInput,
     ExtensionOutput,
+    InvitationCreateInput,
+    InvitationOutput,
     MembershipCreateInput,
     MembershipListQuery,
     MembershipOutput,
@@ -263,3 +265,28 @@ class ExtensionViewSet(_InCohort):
         cohort = _managed(request, self.cohort())
         services.extension_revoke(extension=selectors.extension_get(cohort, int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Invite an e-mail address to the cohort (instructors, admins)",
+        description="E-mails a single-use link that expires after COHORT_INVITATION_DAYS days; inviting the "
+        "same address again replaces its pending invitation. The link itself is never returned.",
+        tags=["cohorts"],
+        parameters=[COHORT_SLUG],
+        request=InvitationCreateInput,
+        responses={201: InvitationOutput},
+    ),
+)
+class InvitationViewSet(_InCohort):
+    serializer_class = InvitationOutput
+
+    @idempotent
+    def create(self, request: Request, cohort_slug: str) -> Response:
+        cohort = self.cohort()
+        if not policies.can_invite(request.user, cohort):
+            raise exceptions.PermissionDenied("Only the cohort's instructors and admins invite people.")
+        given = InvitationCreateInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        invitation, _ = services.invitation_create(cohort=cohort, invited_by=request.user, **given.validated_data)
+        return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)

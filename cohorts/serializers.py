@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Cohort, Extension, Membership, MentorAssignment
+from .models import Cohort, CohortInvitation, Extension, Membership, MentorAssignment
 
 
 class PersonOutput(serializers.Serializer):
@@ -139,3 +139,18 @@ class CohortListQuery(serializers.Serializer):
 
 class MembershipListQuery(serializers.Serializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
+
+
+class InvitationCreateInput(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    mentor_email = serializers.EmailField(
+        required=False, default="", allow_blank=True, help_text="For a student: the mentor assigned on acceptance."
+    )
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CohortInvitation
+        fields = ["id", "email", "role", "name", "mentor_email", "created_at", "expires_at"]

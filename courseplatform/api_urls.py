@@ -52,6 +52,9 @@ router.register(
 router.register(
     r"cohorts/(?P<cohort_slug>[-a-zA-Z0-9_]+)/extensions", cohorts_api.ExtensionViewSet, basename="extension"
 )
+router.register(
+    r"cohorts/(?P<cohort_slug>[-a-zA-Z0-9_]+)/invitations", cohorts_api.InvitationViewSet, basename="invitation"
+)
 # submissions (the workspace)
 router.register("works", submissions_api.WorkViewSet, basename="work")
 router.register(r"works/(?P<work_id>[0-9]{1,18})/revisions", submissions_api.RevisionViewSet, basename="revision")

@@ -103,6 +103,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cohorts_extensions_list": _managers(200),
     "cohorts_extensions_create": _managers(201),
     "cohorts_extensions_destroy": _managers(204),
+    "cohorts_invitations_create": _managers(201),
 }
 
 
@@ -266,6 +267,8 @@ def _request(operation_id: str, people, actor) -> dict:
     if operation_id == "cohorts_memberships_destroy":
         membership = Membership.objects.get(cohort=people.cohort, user=people.other_student)
         return {"path_parameters": {"cohort_slug": cohort, "id": membership.pk}}
+    if operation_id == "cohorts_invitations_create":
+        return {"path_parameters": {"cohort_slug": cohort}, "body": {"email": "invitee@example.com", "role": "mentor"}}
     if operation_id == "cohorts_mentor_assignments_create":
         body = {"mentor": people.unassigned_mentor.pk, "student": people.student.pk}
         return {"path_parameters": {"cohort_slug": cohort}, "body": body}

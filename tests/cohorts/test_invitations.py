@@ -199,3 +199,22 @@ def test_revoking_asks_first_and_only_managers_may(role, people, client_for):
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
     assert client_for().get(reverse("cohorts:invitation", args=[invitation.token])).status_code == 410
+
+
+def test_the_api_invites_with_the_same_service_and_rules(people, client_for, mailoutbox):
+    client = client_for(people.instructor)
+    url = f"/api/v1/cohorts/{people.cohort.slug}/invitations/"
+    response = client.post(url, {"email": "Lin@Example.com", "role": "student"}, content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "lin@example.com" and body["role"] == "student" and "token" not in str(body)
+    refused = client.post(url, {"email": people.mentor.email, "role": "student"}, content_type="application/json")
+    assert refused.status_code == 400 and refused["Content-Type"].startswith("application/problem+json")
+    assert "already a mentor" in refused.content.decode()
+    bad = client.post(url, {"email": "nope", "role": "boss"}, content_type="application/json")
+    assert bad.status_code == 400
+    student = client_for(people.student).post(
+        url, {"email": "x@example.com", "role": "student"}, content_type="application/json"
+    )
+    assert student.status_code == 403
+    assert CohortInvitation.objects.count() == 1
