@@ -124,7 +124,11 @@ class DurableTask(Task):
             # The same message again (same retry number) while its run is still "running":
             # the worker died. A retry whose predecessor could not record "retrying" (the
             # database was away) carries a higher number and is not a death.
-            if not created and run.status == TaskRun.Status.RUNNING and retries <= run.retries:
+            worker_lost = not created and run.status == TaskRun.Status.RUNNING and retries <= run.retries
+            # Tasks may read it (self.request.after_worker_lost): whatever the dead worker left
+            # "in progress" is theirs to take over.
+            self.request.after_worker_lost = worker_lost
+            if worker_lost:
                 run.lost_deliveries += 1
             run.retries = retries
             run.started_at = now

@@ -151,7 +151,7 @@ def report_fail(*, run_id: int, message: str) -> None:
     )
 
 
-def _claim(run: ReportRun) -> str:
+def _claim(run: ReportRun, take_over: bool = False) -> str:
     """Count this start and say whether to "build", "skip" (already done) or "give_up"
     (the previous starts all died with their worker)."""
     with transaction.atomic():
@@ -162,7 +162,7 @@ def _claim(run: ReportRun) -> str:
         )
         if run.status == ReportRun.Status.SUCCEEDED:
             return "skip"
-        if run.status == ReportRun.Status.RUNNING and not run.is_stalled:
+        if run.status == ReportRun.Status.RUNNING and not run.is_stalled and not take_over:
             return "skip"  # a live worker is building it (this is a second message for it)
         if run.status == ReportRun.Status.RUNNING and run.attempts >= max_attempts():
             run.status = ReportRun.Status.FAILED
@@ -280,11 +280,15 @@ def _heartbeat(run_id: int) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-def report_build(*, run: ReportRun, on_progress: Callable[[int], None] | None = None) -> ReportRun:
+def report_build(
+    *, run: ReportRun, on_progress: Callable[[int], None] | None = None, take_over: bool = False
+) -> ReportRun:
     """Build the run's file, updating its progress in the database as each chunk of
     students is written. Errors mark the run failed with a readable message, except
-    transient ones (database or network hiccups), which are raised for the task to retry."""
-    action = _claim(run)
+    transient ones (database or network hiccups), which are raised for the task to retry.
+    A run another worker is building (fresh heartbeat) is left to it, unless `take_over`:
+    the task was delivered again because that worker died."""
+    action = _claim(run, take_over=take_over)
     if action != "build":
         run.refresh_from_db()
         return run

@@ -22,7 +22,9 @@ def build_report(self, run_id: int) -> None:
     if run is None:
         return  # deleted meanwhile: nothing to build
     try:
-        report_build(run=run)
+        # Delivered again because the worker building it died: its fresh heartbeat is the dead
+        # worker's, so take the build over instead of leaving it to a live one.
+        report_build(run=run, take_over=bool(getattr(self.request, "after_worker_lost", False)))
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             report_fail(run_id=run_id, message=f"The report could not be built after several tries: {exc}")
