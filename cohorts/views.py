@@ -60,7 +60,8 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context.update(
             extensions=selectors.cohort_extensions(cohort),
             invitations=selectors.cohort_pending_invitations(cohort),
-            invite_form=InvitationForm(),
+            # A prefix: the add-member form has fields of the same names on the same page.
+            invite_form=InvitationForm(prefix="invite"),
             add_form=MembershipAddForm(),
             assign_form=MentorAssignForm(memberships=memberships),
             extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships, prefix="extension"),
@@ -234,7 +235,7 @@ def extension_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    form = InvitationForm(request.POST)
+    form = InvitationForm(request.POST, prefix="invite")
 
     def invite() -> str:
         invitation, _ = services.invitation_create(cohort=cohort, invited_by=request.user, **form.cleaned_data)

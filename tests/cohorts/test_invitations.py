@@ -21,7 +21,8 @@ MANAGERS = {"instructor", "admin"}
 def _invite(people, client_for, django_capture_on_commit_callbacks, email="new.mentor@example.com", role="mentor"):
     with django_capture_on_commit_callbacks(execute=True):
         return client_for(people.instructor).post(
-            reverse("cohorts:invitation_create", args=[people.cohort.slug]), {"email": email, "role": role}
+            reverse("cohorts:invitation_create", args=[people.cohort.slug]),
+            {"invite-email": email, "invite-role": role},
         )
 
 
@@ -32,7 +33,8 @@ def _link_token(message) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_cohorts_instructors_and_admins_invite(role, people, client_for, mailoutbox):
     response = client_for(getattr(people, role)).post(
-        reverse("cohorts:invitation_create", args=[people.cohort.slug]), {"email": "x@example.com", "role": "student"}
+        reverse("cohorts:invitation_create", args=[people.cohort.slug]),
+        {"invite-email": "x@example.com", "invite-role": "student"},
     )
     if role in MANAGERS:
         assert response.status_code == 302
@@ -43,7 +45,9 @@ def test_only_the_cohorts_instructors_and_admins_invite(role, people, client_for
 
 
 def test_inviting_needs_sign_in(people, client):
-    response = client.post(reverse("cohorts:invitation_create", args=[people.cohort.slug]), {"email": "x@example.com"})
+    response = client.post(
+        reverse("cohorts:invitation_create", args=[people.cohort.slug]), {"invite-email": "x@example.com"}
+    )
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not CohortInvitation.objects.exists()
 
@@ -76,7 +80,7 @@ def test_the_expiry_follows_the_setting(people, settings, mailoutbox):
 def test_inviting_a_member_with_another_role_is_refused_clearly(people, client_for, mailoutbox):
     response = client_for(people.instructor).post(
         reverse("cohorts:invitation_create", args=[people.cohort.slug]),
-        {"email": people.student.email.upper(), "role": "mentor"},
+        {"invite-email": people.student.email.upper(), "invite-role": "mentor"},
         follow=True,
     )
     assert f"{people.student.email} is already a student in {people.cohort}; remove them first" in (
