@@ -105,7 +105,7 @@ def test_an_instructor_exports_the_gradebook_and_downloads_a_cohort_report(page:
     assert sorted(row[1] for row in report[1:]) == sorted(email for _, email in STUDENTS)
 
     # A report still waiting for a worker: the page shows its progress and follows it
-    # (static/js/reports.js polls the status) until the download link appears.
+    # (static/js/progress.js polls the status) until the download link appears.
     # The page's clock is held, so its poll and the build below never touch the (shared, in
     # SQLite's case) database connection at the same moment; then one second is let pass.
     waiting = ReportRunFactory(cohort=cohort, requested_by=instructor, format=ReportRun.Format.CSV)
@@ -118,7 +118,7 @@ def test_an_instructor_exports_the_gradebook_and_downloads_a_cohort_report(page:
     audit(page, "report-waiting")
 
     report_build(run=waiting)  # what the worker does
-    page.clock.run_for(1_500)  # reports.js polls the status after a second and reloads the page
+    page.clock.run_for(1_500)  # progress.js polls the status after a second and reloads the page
     expect(page.get_by_role("heading", name="Status: Ready")).to_be_visible()
     expect(page.get_by_role("link", name="Download the CSV file")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_count(0)

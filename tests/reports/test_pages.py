@@ -100,7 +100,7 @@ def test_running_report_page_shows_progress_bar_and_polling_script(people, clien
     html = response.content.decode()
     assert '<progress id="report-progress" max="100" value="40">' in html
     assert "It is being built in the background" in html
-    assert 'src="/static/js/reports.js"' in html
+    assert 'src="/static/js/progress.js"' in html
     assert "<script>" not in html
     assert client_for(people.instructor).get(reverse("reports:status", args=[run.pk])).json()["progress"] == 40
 

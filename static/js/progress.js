@@ -1,13 +1,15 @@
-// Report status page: polls the run's status.json every second and moves the progress
-// bar; when the run finishes, the page reloads to show the download link or the error.
+// Background work in progress (a report, a data archive): the page marks its box with
+// data-status-url; this polls that status.json every second and moves the progress bar
+// (<progress>), the text (role="status") and the label ([data-status-label]); when the work
+// finishes, the page reloads to show the download link or the error.
 (function () {
   "use strict";
-  var box = document.getElementById("report-run");
+  var box = document.querySelector("[data-status-url]");
   if (!box || box.dataset.finished === "true" || !window.fetch) { return; }
   var url = box.dataset.statusUrl;
-  var bar = document.getElementById("report-progress");
-  var text = document.getElementById("report-progress-text");
-  var label = document.getElementById("report-status-label");
+  var bar = box.querySelector("progress");
+  var text = box.querySelector("[role=status]");
+  var label = box.querySelector("[data-status-label]");
   var failures = 0;
 
   function show(data) {
