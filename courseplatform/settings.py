@@ -149,6 +149,10 @@ PORTFOLIO_CACHE_HEADS = env.bool("PORTFOLIO_CACHE_HEADS", default=bool(REDIS_URL
 
 # The memory transport ignores the host; naming one keeps kombu from warning on every start.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
+# A task whose worker process died is requeued at the front of its queue, not behind everything
+# published since (core/broker.py: kombu's Redis transport with that one change).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 # Without a broker the embedded default runs every task in-process, so nothing waits for a
 # worker that does not exist.

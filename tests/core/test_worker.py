@@ -86,6 +86,32 @@ def test_a_task_that_kills_its_worker_stops_after_a_bounded_number_of_deliveries
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_task_whose_worker_process_died_goes_back_to_the_front_of_the_queue(course, workers, redis_server):
+    """The poison task kills its pool process on every delivery; a job published after it
+    waits until it has given up. kombu's Redis transport used to requeue the rejected message
+    behind the later job (LPUSH), so the job ran between the poison task's deliveries."""
+    user = UserFactory()
+    workers.database.share()
+    workers.start()
+    with celery_publishing_to(redis_server.url):
+        poison_id = publish("tests.kill_worker")
+        later_id = publish("tests.slow_notify", user.pk, 0)
+    wait_for(
+        lambda: (run := workers.database.task_run(later_id)) and run[0] == TaskRun.Status.SUCCEEDED,
+        40,
+        "the later job never ran",
+        workers,
+    )
+    poison = workers.database.rows(
+        "SELECT status, deliveries, finished_at FROM core_taskrun WHERE task_id = ?", (poison_id,)
+    )
+    later_started = workers.database.rows("SELECT started_at FROM core_taskrun WHERE task_id = ?", (later_id,))[0][0]
+    status, deliveries, finished_at = poison[0]
+    assert (status, deliveries) == (TaskRun.Status.FAILED, 3), "the later job ran before the poison task gave up"
+    assert finished_at <= later_started
+
+
+@pytest.mark.django_db(transaction=True)
 def test_redis_down_a_request_returns_fast_and_the_task_runs_when_redis_is_back(
     course, workers, redis_server, client_for
 ):
