@@ -22,8 +22,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def extension(people):
-    """people.student may hand in week 1 three days from now; the fixture's cohort is long
-    past its first week, so everyone else is overdue."""
+    """people.student may hand in week 1 three days from now; the cohort is in its sixth week
+    (week 5 was due yesterday, week 6 is due in six days, whatever today's date), so everyone
+    else is overdue for week 1 and no regular week falls due around the extended date."""
+    people.cohort.start_date = timezone.localdate() - datetime.timedelta(days=35)
+    people.cohort.save(update_fields=["start_date"])
     return ExtensionFactory(
         cohort=people.cohort,
         student=people.student,
