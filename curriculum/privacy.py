@@ -7,19 +7,8 @@ export lists the changes the person made."""
 from accounts.models import User
 from core.privacy import DataProvider, ExportArchive
 
-from .models import (
-    BloomVerb,
-    CapstoneDeliverable,
-    CapstoneProject,
-    Course,
-    ImportConflict,
-    Lab,
-    Objective,
-    QualityGate,
-    Week,
-)
-
-HISTORIED = (BloomVerb, CapstoneDeliverable, CapstoneProject, Course, ImportConflict, Lab, Objective, QualityGate, Week)
+from .history import TRACKED_MODELS as HISTORIED
+from .models import ImportConflict
 
 
 def _export(user: User, archive: ExportArchive) -> None:
