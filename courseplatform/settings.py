@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "submissions",
     "rubrics",
     "portfolios",
+    "progress",
+    "insights",
     "notifications",
     "reports",
     "privacy",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("cohorts/", include("cohorts.urls")),
     path("review/", include("rubrics.urls")),
+    path("progress/", include("progress.urls")),
+    path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("privacy/", include("privacy.urls")),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    """A cohort seen by its staff: gradebook, heatmap, at-risk list, review turnaround, coverage."""
+
+    name = "insights"
+    verbose_name = "Insights"

@@ -1,0 +1,4 @@
+app_name = "insights"
+
+# Routes are added as the pages land.
+urlpatterns: list = []
