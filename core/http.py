@@ -7,6 +7,8 @@ from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
+from core.storage import open_for_download
+
 # Nothing a user uploaded (or a report we built from what users typed) may run as a page of
 # this site: a browser that renders the file anyway gets a sandboxed, script-less document.
 SANDBOX_CSP = "sandbox; default-src 'none'"
@@ -26,13 +28,15 @@ def attachment_response(
     sandbox Content-Security-Policy, and private, uncached by default. A stored file missing
     from storage is a 404, not a 500. `inline_styles` lets an HTML report keep its own
     stylesheet (still no scripts, no loads)."""
-    handle = source
+    handle, size = source, None
     if isinstance(source, FieldFile):
         try:
-            handle = source.open("rb")
+            handle, size = open_for_download(source)
         except FileNotFoundError:
             raise Http404("The file is missing from storage.") from None
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    if size is not None:
+        response["Content-Length"] = str(size)
     return as_safe_attachment(response, cache_control=cache_control, inline_styles=inline_styles)
 
 

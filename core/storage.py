@@ -1,4 +1,5 @@
-"""Writing files through Django's storage when the storage itself fails.
+"""Files in Django's storage (local disk or an S3-compatible bucket, STORAGE_BACKEND): writing
+them when the storage itself fails, and reading them out for a download.
 
 A read-only media directory (EROFS), a full disk (ENOSPC), a permission or quota problem
 (EACCES, EDQUOT) or an object store that is away are not the user's fault and not a bug: the
@@ -7,9 +8,13 @@ full disk once kept three partial uploads that kept it full).
 """
 
 import logging
+from typing import BinaryIO
 
+from botocore.exceptions import ClientError
 from django.core.files import File
 from django.core.files.storage import Storage
+from django.db.models.fields.files import FieldFile
+from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +45,25 @@ def save_or_clean_up(storage: Storage, name: str, content: File) -> str:
         except OSError:
             logger.warning("Could not remove the partial file %s", name, exc_info=True)
         raise StorageUnavailable() from exc
+
+
+def open_for_download(fieldfile: FieldFile) -> tuple[BinaryIO, int | None]:
+    """A stored file opened for streaming to a client, with its size when known.
+
+    On object storage the bucket's own response body is handed on chunk by chunk: opening
+    the file through django-storages would first copy the whole object into this process's
+    memory (a 50 MB report, once per download). A file missing from storage raises
+    FileNotFoundError, on every backend."""
+    storage = fieldfile.storage
+    if isinstance(storage, S3Storage):
+        stored = storage.open(fieldfile.name, "rb")  # a HEAD request: FileNotFoundError when missing
+        try:
+            answer = stored.obj.get()
+        except ClientError as exc:
+            # Deleted between the HEAD and the GET (an erasure or the retention sweep).
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(fieldfile.name) from exc
+            raise
+        return answer["Body"], answer.get("ContentLength")
+    # Django's FileResponse measures a local file itself.
+    return fieldfile.open("rb"), None

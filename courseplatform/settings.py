@@ -332,23 +332,59 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Where uploads, built reports and data archives are kept (docs/deployment.md, "Files").
+# "filesystem": MEDIA_ROOT on this host, enough for one machine. "s3": a private bucket on any
+# S3-compatible store (AWS, MinIO, R2, Ceph...) through django-storages, so that every web and
+# worker process on every host sees the same files. Setting only AWS_STORAGE_BUCKET_NAME still
+# means "s3", as it did before STORAGE_BACKEND existed.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="s3" if AWS_STORAGE_BUCKET_NAME else "filesystem")
+if STORAGE_BACKEND not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}.")
+if STORAGE_BACKEND == "s3":
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", AWS_STORAGE_BUCKET_NAME):
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME: a bucket name of 3-63 lower-case letters, "
+            f"digits, dots and hyphens (got {AWS_STORAGE_BUCKET_NAME!r})."
+        )
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+    if AWS_S3_ENDPOINT_URL and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", AWS_S3_ENDPOINT_URL):
+        raise ImproperlyConfigured(
+            f"AWS_S3_ENDPOINT_URL must be an http:// or https:// URL, not {AWS_S3_ENDPOINT_URL!r}."
+        )
+    # Without both, boto3 finds credentials itself (an instance role, a web identity token,
+    # ~/.aws); one without the other is a mistake that would surface only at the first upload.
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+    if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
+        raise ImproperlyConfigured("Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither.")
+    # MinIO and most self-hosted stores need "path"; AWS works with either.
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="auto")
+    if AWS_S3_ADDRESSING_STYLE not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured(
+            f"AWS_S3_ADDRESSING_STYLE must be auto, path or virtual, not {AWS_S3_ADDRESSING_STYLE!r}."
+        )
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": AWS_ACCESS_KEY_ID or None,
+            "secret_key": AWS_SECRET_ACCESS_KEY or None,
+            "addressing_style": None if AWS_S3_ADDRESSING_STYLE == "auto" else AWS_S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            # Every file is private: downloads go through our views, which check who may read
+            # it (core.storage.open_for_download streams the object from the bucket).
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": (
-        {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": AWS_STORAGE_BUCKET_NAME,
-                "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-                "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
-        }
-        if AWS_STORAGE_BUCKET_NAME
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    ),
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -6,11 +6,14 @@ import hashlib
 import re
 import tempfile
 import zipfile
+from contextlib import closing
 from pathlib import PurePosixPath
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core.storage import open_for_download
 
 from .models import Portfolio, PortfolioEntryArtifact
 from .selectors import PortfolioPage, portfolio_page
@@ -61,8 +64,9 @@ def build_zip(portfolio: Portfolio) -> tempfile.SpooledTemporaryFile:
                 continue
             name = proof_filename(proof)
             digest = hashlib.sha256()
-            with proof.artifact.file.open("rb") as source, archive.open(name, "w") as sink:
-                for chunk in iter(lambda: source.read(64 * 1024), b""):
+            source, _size = open_for_download(proof.artifact.file)
+            with closing(source), archive.open(name, "w") as sink:
+                while chunk := source.read(64 * 1024):
                     digest.update(chunk)
                     sink.write(chunk)
             sums.append(f"{digest.hexdigest()}  {name}")
