@@ -17,8 +17,11 @@ from .models import (
     Assessment,
     CalibrationRun,
     Criterion,
+    CriterionObjective,
     CriterionScore,
     Level,
+    MasteryRule,
+    ObjectiveJudgement,
     PeerAssignment,
     Rubric,
     RubricAttachment,
@@ -142,11 +145,21 @@ class LevelInline(admin.TabularInline):
         return not self._frozen_parent(obj) and super().has_delete_permission(request, obj)
 
 
+class ObjectiveLinkInline(LevelInline):
+    """The outcome objectives this criterion gives evidence for; frozen with the version."""
+
+    model = CriterionObjective
+    fields = ["objective"]
+    raw_id_fields = ["objective"]
+    verbose_name = "outcome objective it gives evidence for"
+    verbose_name_plural = "outcome objectives it gives evidence for (judged met or not when a mentor accepts)"
+
+
 @admin.register(Criterion)
 class CriterionAdmin(FrozenRubricRefusalMixin, admin.ModelAdmin):
     list_display = ["title", "rubric", "order", "weight"]
     list_select_related = ["rubric"]
-    inlines = [LevelInline]
+    inlines = [LevelInline, ObjectiveLinkInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "rubric":  # a criterion can only go to a version that is still editable
@@ -175,6 +188,17 @@ class CriterionScoreInline(admin.TabularInline):
         return False
 
 
+class ObjectiveJudgementInline(admin.TabularInline):
+    model = ObjectiveJudgement
+    fields = ["objective", "derived_met", "met", "rule", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
     """Assessments are records of what someone judged: read-only here."""
@@ -182,7 +206,7 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_display = ["revision", "kind", "scorer", "score", "decision", "submitted_at"]
     list_filter = ["kind", "decision"]
     list_select_related = ["scorer", "revision"]
-    inlines = [CriterionScoreInline]
+    inlines = [CriterionScoreInline, ObjectiveJudgementInline]
 
     def has_add_permission(self, request):
         return False
@@ -225,3 +249,9 @@ class SelfAssessmentDraftAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MasteryRule)
+class MasteryRuleAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "min_points", "require", "updated_at"]
+    list_select_related = ["cohort"]

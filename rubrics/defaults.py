@@ -144,3 +144,14 @@ CAPSTONE_RUBRIC = {
         ),
     ],
 }
+
+# The default links of the weekly rubric's criteria to each week's outcome objectives. Every
+# week of the curriculum words its four outcomes the same way, whatever the verb: the first
+# links the principles to the outcomes "with architecture-level decision quality", the second
+# works "in a guided scenario using realistic tools, constraints, and quality gates", the
+# third records "trade-offs, risks, and decision points … rationale", the fourth is the
+# "implementation dossier … with measurable success criteria". Outcome position (1–4, in the
+# week's order) → the orders of the criteria that give evidence for it. Publication quality
+# (criterion 5) serves the routine "revise … to professional publication quality", which is
+# not judged.
+WEEKLY_OBJECTIVE_LINKS: dict[int, tuple[int, ...]] = {1: (1,), 2: (4,), 3: (2,), 4: (3,)}

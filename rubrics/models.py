@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from cohorts.models import Cohort
-from curriculum.models import CapstoneDeliverable, Course, Week
+from curriculum.models import CapstoneDeliverable, Course, Objective, Week
 from submissions.models import ImmutableError, Revision, WeeklyWork
 
 
@@ -282,6 +282,123 @@ class Level(models.Model):
             return super().delete(*args, **kwargs)
 
 
+class CriterionObjectiveQuerySet(models.QuerySet):
+    """Links belong to their criterion's rubric version: frozen with it, like its levels."""
+
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria(self.values("criterion_id")), "changing its objective links")
+            if (target := _target_pk(kwargs.get("criterion", kwargs.get("criterion_id")))) is not None:
+                _refuse_if_frozen(_rubrics_of_criteria([target]), "adding objective links")
+            return super().update(**kwargs)
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria(self.values("criterion_id")), "removing its objective links")
+            return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _refuse_if_frozen(_rubrics_of_criteria({obj.criterion_id for obj in objs}), "adding objective links")
+            return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            existing = CriterionObjective.objects.filter(pk__in=_pks(objs)).values("criterion_id")
+            _refuse_if_frozen(_rubrics_of_criteria(existing), "changing its objective links")
+            _refuse_if_frozen(_rubrics_of_criteria({obj.criterion_id for obj in objs}), "adding objective links")
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class CriterionObjective(models.Model):
+    """A criterion of a rubric version gives evidence for one of a week's outcome objectives.
+    When a mentor accepts the week, the levels of an objective's linked criteria decide (by
+    the cohort's MasteryRule) whether the objective is met. Frozen with the rubric version;
+    rubric_new_version copies the links."""
+
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="objective_links")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="criterion_links")
+
+    objects = CriterionObjectiveQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["objective__week__number", "objective__order", "criterion__order"]
+        verbose_name = "criterion ↔ objective link"
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "objective"], name="criterion_objective_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} → {self.objective}"
+
+    def save(self, *args, **kwargs):
+        criteria = models.Q(pk=self.criterion_id) | models.Q(
+            pk__in=CriterionObjective.objects.filter(pk=self.pk).values("criterion_id")
+        )
+        with transaction.atomic():
+            _refuse_if_frozen(
+                _rubrics_of_criteria(criteria),
+                "adding objective links" if self._state.adding else "changing its objective links",
+            )
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            _refuse_if_frozen(
+                _rubrics_of_criteria(CriterionObjective.objects.filter(pk=self.pk).values("criterion_id")),
+                "removing its objective links",
+            )
+            return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.objective_id and self.objective.kind != Objective.Kind.OUTCOME:
+            raise ValidationError({"objective": "Link outcome objectives only: routines are not judged."})
+
+
+class MasteryRule(models.Model):
+    """How a cohort turns the levels of an objective's linked criteria into "met": e.g. every
+    linked criterion at 3 points or more (Proficient of 4). A cohort without a row uses
+    DEFAULT_MIN_POINTS and EVERY (rubrics.selectors.mastery_rule_for)."""
+
+    DEFAULT_MIN_POINTS = 3
+
+    class Require(models.TextChoices):
+        EVERY = "every", "Every linked criterion reaches the level"
+        AVERAGE = "average", "The average of the linked criteria reaches the level"
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="mastery_rule")
+    min_points = models.PositiveSmallIntegerField(
+        default=DEFAULT_MIN_POINTS, help_text="The level's points an objective needs, e.g. 3 (Proficient) of 4."
+    )
+    require = models.CharField(max_length=10, choices=Require.choices, default=Require.EVERY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(min_points__gte=1), name="mastery_rule_min_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mastery rule of {self.cohort}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.require == self.Require.AVERAGE:
+            return f"met when the linked criteria average {self.min_points} points or more"
+        return f"met when every linked criterion reaches {self.min_points} points or more"
+
+    def judge(self, points: list[int]) -> bool | None:
+        """Met or not from the chosen levels' points of the linked criteria; None when no
+        criterion is linked (nothing to judge by)."""
+        if not points:
+            return None
+        if self.require == self.Require.AVERAGE:
+            return sum(points) >= self.min_points * len(points)
+        return min(points) >= self.min_points
+
+
 class RubricAttachment(models.Model):
     """Which rubric applies: to one week, to one capstone deliverable, or by default to
     every week (scope course) or every capstone deliverable (scope capstone) of a course."""
@@ -491,3 +608,40 @@ class CalibrationRun(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ObjectiveJudgement(models.Model):
+    """Whether one outcome objective of the week was met, judged when a mentor accepted the
+    week (rubrics.services.assessment_record). `derived_met` is what the cohort's rule made of
+    the linked criteria's levels; `met` is the final word, which differs only when the mentor
+    overrode it, and then `reason` says why. Written once with the assessment and never
+    changed, so the row is its own audit record (who: the assessment's scorer; when: its
+    submitted_at)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="judgements")
+    work = models.ForeignKey(WeeklyWork, on_delete=models.CASCADE, related_name="judgements")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="judgements")
+    derived_met = models.BooleanField(
+        null=True, help_text="What the cohort's rule derived; empty when no criterion is linked."
+    )
+    met = models.BooleanField()
+    rule = models.CharField(max_length=200, help_text="The rule as it read when the judgement was made.")
+    reason = models.TextField(blank=True, help_text="Why the mentor overrode the derived judgement.")
+
+    class Meta:
+        ordering = ["assessment", "objective__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "objective"], name="judgement_one_per_assessment_objective"),
+            models.CheckConstraint(
+                condition=models.Q(derived_met__isnull=False, met=models.F("derived_met")) | ~models.Q(reason=""),
+                name="judgement_override_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["work", "objective"])]
+
+    def __str__(self) -> str:
+        return f"{self.objective}: {'met' if self.met else 'not yet met'}"
+
+    @property
+    def overridden(self) -> bool:
+        return self.derived_met is None or self.met != self.derived_met

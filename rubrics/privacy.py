@@ -1,6 +1,6 @@
 """What rubrics holds about a person (see core.privacy): feedback received on their work,
-feedback they gave (peer, self, mentor reviews), peer-review assignments and
-self-assessment drafts.
+feedback they gave (peer, self, mentor reviews), the judgements of their objectives made at
+acceptance, peer-review assignments and self-assessment drafts.
 
 The export names reviewers exactly as the person saw them (`feedback_for_revisions`, so
 anonymous peers stay "Peer reviewer N") and never names the author of work the person
@@ -18,7 +18,7 @@ from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 from submissions.models import Revision
 
-from .models import Assessment, CriterionScore, PeerAssignment, SelfAssessmentDraft
+from .models import Assessment, CriterionScore, ObjectiveJudgement, PeerAssignment, SelfAssessmentDraft
 from .selectors import feedback_for_revisions
 
 
@@ -85,6 +85,20 @@ def _export(user: User, archive: ExportArchive) -> None:
         {
             "received": received,
             "given": given,
+            "objective_judgements": [
+                {
+                    "work": j.work.target_label,
+                    "objective": j.objective.text,
+                    "met": j.met,
+                    "derived_met": j.derived_met,
+                    "rule": j.rule,
+                    "reason": j.reason,
+                    "judged_at": j.assessment.submitted_at.isoformat(),
+                }
+                for j in ObjectiveJudgement.objects.filter(work__student=user)
+                .select_related("work__week", "work__deliverable", "objective", "assessment")
+                .order_by("assessment__submitted_at", "objective__order")
+            ],
             "peer_reviews_assigned": [
                 {
                     "work": a.revision.work.target_label,
@@ -144,6 +158,14 @@ def _erase(erasure: Erasure) -> None:
             score.save(update_fields=["comment"])
             comments += 1
     erasure.count("comment mentions replaced", comments)
+    reasons = 0
+    for judgement in ObjectiveJudgement.objects.filter(assessment__in=about_or_by.values("pk")).exclude(reason=""):
+        scrubbed = erasure.scrub_text(judgement.reason)
+        if scrubbed != judgement.reason:
+            judgement.reason = scrubbed
+            judgement.save(update_fields=["reason"])
+            reasons += 1
+    erasure.count("objective judgement mentions replaced", reasons)
 
 
 PROVIDER = DataProvider(
@@ -154,6 +176,7 @@ PROVIDER = DataProvider(
         "rubrics.SelfAssessmentDraft",
         "rubrics.PeerAssignment",
         "rubrics.CalibrationRun",
+        "rubrics.ObjectiveJudgement",
     ),
     export=_export,
     erase=_erase,

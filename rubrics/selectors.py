@@ -17,7 +17,7 @@ from accounts.models import User
 from cohorts import selectors as cohort_selectors
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
-from curriculum.models import Week
+from curriculum.models import Objective, Week
 from curriculum.selectors import course_capstones
 from submissions.models import WORK_STATUSES, Revision, WeeklyWork, WorkStatus, work_status
 
@@ -25,8 +25,10 @@ from .models import (
     Assessment,
     CalibrationRun,
     Criterion,
+    CriterionObjective,
     CriterionScore,
     Level,
+    MasteryRule,
     PeerAssignment,
     Rubric,
     RubricAttachment,
@@ -69,6 +71,33 @@ def rubric_criteria(rubric: Rubric) -> list[Criterion]:
             Prefetch("levels", queryset=Level.objects.order_by("-points", "order"))
         )
     )
+
+
+def mastery_rule_for(cohort: Cohort) -> MasteryRule:
+    """The cohort's rule for judging objectives, or the default one (unsaved) when an
+    instructor has not set it (one query)."""
+    return MasteryRule.objects.filter(cohort=cohort).first() or MasteryRule(cohort=cohort)
+
+
+def objective_links_for_work(work: WeeklyWork, rubric: Rubric) -> list[tuple[Objective, list[Criterion]]]:
+    """The outcome objectives of the work's week, in order, each with the criteria of this
+    rubric version linked to it (two queries; none for a capstone deliverable, which has no
+    objectives)."""
+    if not work.week_id:
+        return []
+    objectives = list(
+        Objective.objects.filter(week_id=work.week_id, kind=Objective.Kind.OUTCOME)
+        .select_related("bloom_level")
+        .order_by("order")
+    )
+    linked: dict[int, list[Criterion]] = defaultdict(list)
+    for link in (
+        CriterionObjective.objects.filter(criterion__rubric=rubric, objective__in=objectives)
+        .select_related("criterion")
+        .order_by("criterion__order")
+    ):
+        linked[link.objective_id].append(link.criterion)
+    return [(objective, linked[objective.pk]) for objective in objectives]
 
 
 def _assessments_with_scores() -> QuerySet[Assessment]:

@@ -14,27 +14,32 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort
-from curriculum.models import CapstoneDeliverable, Course, Week
+from curriculum.models import CapstoneDeliverable, Course, Objective, Week
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
 
 from . import policies
-from .defaults import CAPSTONE_RUBRIC, LEVELS, WEEKLY_RUBRIC
+from .defaults import CAPSTONE_RUBRIC, LEVELS, WEEKLY_OBJECTIVE_LINKS, WEEKLY_RUBRIC
 from .models import (
     Assessment,
     CalibrationRun,
     Criterion,
+    CriterionObjective,
     CriterionScore,
     Level,
+    MasteryRule,
+    ObjectiveJudgement,
     PeerAssignment,
     Rubric,
     RubricAttachment,
     SelfAssessmentDraft,
 )
-from .selectors import rubric_for_work
+from .selectors import mastery_rule_for, objective_links_for_work, rubric_for_work
 
 # criterion id → (level id, comment)
 Scores = Mapping[int, tuple[int | None, str]]
+# objective id → (the mentor's word: True met / False not yet met / None follow the rule, reason)
+Judgements = Mapping[int, tuple[bool | None, str]]
 
 # --- Rubrics -------------------------------------------------------------------------------
 
@@ -114,7 +119,51 @@ def rubric_install_defaults(*, course: Course) -> tuple[Rubric, Rubric]:
         if not RubricAttachment.objects.filter(course=course, scope=scope).exists():
             rubric_attach(rubric=rubric, course=course, scope=scope)
         installed.append(rubric)
+    criterion_objective_install_defaults(rubric=installed[0], course=course)
     return installed[0], installed[1]
+
+
+@transaction.atomic
+def criterion_objective_install_defaults(*, rubric: Rubric, course: Course) -> int:
+    """Link the weekly rubric's criteria to every week's outcome objectives of the course
+    (defaults.WEEKLY_OBJECTIVE_LINKS). Only where a week has no link to this rubric version
+    yet, so an edit made in the admin is kept; nothing on a frozen version (its links froze
+    with it). Idempotent. Returns how many links were made."""
+    if rubric.is_frozen:
+        return 0
+    criterion_of = {c.order: c for c in rubric.criteria.all()}
+    linked_weeks = set(
+        CriterionObjective.objects.filter(criterion__rubric=rubric, objective__week__course=course).values_list(
+            "objective__week_id", flat=True
+        )
+    )
+    links = []
+    position: dict[int, int] = {}
+    for objective in (
+        Objective.objects.filter(week__course=course, kind=Objective.Kind.OUTCOME)
+        .exclude(week_id__in=linked_weeks)
+        .order_by("week__number", "order")
+    ):
+        position[objective.week_id] = position.get(objective.week_id, 0) + 1
+        for order in WEEKLY_OBJECTIVE_LINKS.get(position[objective.week_id], ()):
+            if order in criterion_of:
+                links.append(CriterionObjective(criterion=criterion_of[order], objective=objective))
+    CriterionObjective.objects.bulk_create(links)
+    return len(links)
+
+
+@transaction.atomic
+def mastery_rule_set(*, cohort: Cohort, by: User, min_points: int, require: str) -> MasteryRule:
+    """Set how the cohort's objectives are judged at acceptance. Judgements already made keep
+    the rule they were made with."""
+    if not can_manage_cohort(by, cohort):
+        raise ValidationError("Only the cohort's instructors set its mastery rule.")
+    rule = MasteryRule.objects.select_for_update().filter(cohort=cohort).first() or MasteryRule(cohort=cohort)
+    rule.min_points = min_points
+    rule.require = require
+    rule.full_clean(validate_unique=False)
+    rule.save()
+    return rule
 
 
 @transaction.atomic
@@ -134,6 +183,13 @@ def rubric_new_version(*, rubric: Rubric) -> Rubric:
             (c.title, c.description, c.weight, [(lv.label, lv.points, lv.descriptor) for lv in c.levels.all()])
             for c in criteria
         ],
+    )
+    copied_criteria = {c.order: c for c in copy.criteria.all()}
+    CriterionObjective.objects.bulk_create(
+        CriterionObjective(criterion=copied_criteria[order], objective_id=objective_id)
+        for order, objective_id in CriterionObjective.objects.filter(criterion__rubric=rubric).values_list(
+            "criterion__order", "objective_id"
+        )
     )
     RubricAttachment.objects.filter(rubric=rubric).update(rubric=copy)
     CalibrationRun.objects.filter(rubric=rubric, assessments__isnull=True).update(rubric=copy)
@@ -245,9 +301,14 @@ def assessment_record(
     feedback: str = "",
     decision: str = "",
     calibration_run: CalibrationRun | None = None,
+    judgements: Judgements | None = None,
     now: datetime.datetime | None = None,
 ) -> Assessment:
     """Record one scorer's rubric scoring of a revision, all or nothing.
+
+    A mentor who accepts a week also judges each of its outcome objectives met or not yet
+    met: by the cohort's MasteryRule from the linked criteria's levels, unless `judgements`
+    overrides one (with a reason).
 
     Checks that the scorer may score (policy, assignment or run), that every criterion of
     the rubric has a level of that criterion, and for mentors that the revision is the
@@ -270,6 +331,10 @@ def assessment_record(
         duplicate = Assessment.objects.filter(calibration_run=calibration_run, scorer=scorer)
     if duplicate.exists():
         raise ValidationError("You have already scored this revision.")
+    accepting = kind == Assessment.Kind.MENTOR and decision == Assessment.Decision.ACCEPT
+    if judgements and not accepting:
+        raise ValidationError("Objectives are judged only when a mentor accepts the work.")
+    planned = _plan_judgements(work, rubric, chosen, judgements or {}) if accepting else []
 
     assessment = _store_assessment(
         revision=revision,
@@ -285,12 +350,58 @@ def assessment_record(
     if assignment is not None:
         assignment.assessment = assessment
         assignment.save(update_fields=["assessment"])
+    for judgement in planned:
+        judgement.assessment = assessment
+        judgement.full_clean(exclude=["assessment", "work", "objective"])
+    ObjectiveJudgement.objects.bulk_create(planned)
     if kind == Assessment.Kind.MENTOR:
         if decision == Assessment.Decision.ACCEPT:
             submission_services.work_accept(work=work, revision=revision, by=scorer)
         else:
             submission_services.work_request_changes(work=work, revision=revision, by=scorer)
     return assessment
+
+
+def _plan_judgements(
+    work: WeeklyWork, rubric: Rubric, chosen: list[tuple[Criterion, Level, str]], judgements: Judgements
+) -> list[ObjectiveJudgement]:
+    """The judgement of each outcome objective of the work's week, unsaved: derived by the
+    cohort's rule from the chosen levels of the linked criteria, or the mentor's override with
+    its reason. An objective with no linked criterion is judged only when the mentor says so."""
+    links = objective_links_for_work(work, rubric)
+    known = {objective.pk for objective, _ in links}
+    errors: dict[str, list[str]] = {}
+    for objective_id in judgements:
+        if objective_id not in known:
+            errors.setdefault("judgements", []).append("That objective is not one of this week's outcomes.")
+    rule = mastery_rule_for(work.cohort)
+    points_of = {criterion.pk: level.points for criterion, level, _ in chosen}
+    planned = []
+    for objective, criteria in links:
+        derived = rule.judge([points_of[c.pk] for c in criteria if c.pk in points_of])
+        said, reason = judgements.get(objective.pk, (None, ""))
+        reason = (reason or "").strip()
+        met = derived if said is None else said
+        if met is None:
+            continue  # nothing linked and nothing said: not assessed
+        if met != derived and not reason:
+            errors.setdefault(f"objective_{objective.pk}", []).append(
+                f"Say why “{objective.verb}” is judged differently from what the rule derives."
+            )
+            continue
+        planned.append(
+            ObjectiveJudgement(
+                work=work,
+                objective=objective,
+                derived_met=derived,
+                met=met,
+                rule=rule.describe(),
+                reason=reason if met != derived else "",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return planned
 
 
 def _store_assessment(

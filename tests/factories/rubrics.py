@@ -8,8 +8,11 @@ from rubrics.models import (
     Assessment,
     CalibrationRun,
     Criterion,
+    CriterionObjective,
     CriterionScore,
     Level,
+    MasteryRule,
+    ObjectiveJudgement,
     PeerAssignment,
     Rubric,
     RubricAttachment,
@@ -18,8 +21,8 @@ from rubrics.models import (
 from rubrics.selectors import rubric_criteria, rubric_for_work
 from submissions.models import WeeklyWork
 
-from .cohorts import MembershipFactory, MentorAssignmentFactory
-from .curriculum import CourseFactory, WeekFactory
+from .cohorts import CohortFactory, MembershipFactory, MentorAssignmentFactory
+from .curriculum import CourseFactory, ObjectiveFactory, WeekFactory
 from .submissions import ArtifactFactory, RevisionFactory, WeeklyWorkFactory
 
 __all__ = [
@@ -32,6 +35,9 @@ __all__ = [
     "SelfAssessmentDraftFactory",
     "PeerAssignmentFactory",
     "CalibrationRunFactory",
+    "CriterionObjectiveFactory",
+    "MasteryRuleFactory",
+    "ObjectiveJudgementFactory",
     "rubric_with_levels",
     "applying_rubric",
     "rubric_scores",
@@ -301,3 +307,50 @@ class CalibrationRunFactory(factory.django.DjangoModelFactory):
         if run.rubric_id != rubric.pk:
             raise ValueError("A calibration run scores with the rubric that applies to the work.")
         return run
+
+
+class CriterionObjectiveFactory(factory.django.DjangoModelFactory):
+    """A criterion of an editable rubric linked to an outcome objective."""
+
+    class Meta:
+        model = CriterionObjective
+
+    criterion = factory.SubFactory(CriterionFactory)
+    objective = factory.SubFactory(ObjectiveFactory)
+
+
+class MasteryRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MasteryRule
+
+    cohort = factory.SubFactory(CohortFactory)
+    min_points = MasteryRule.DEFAULT_MIN_POINTS
+    require = MasteryRule.Require.EVERY
+
+
+class ObjectiveJudgementFactory(factory.django.DjangoModelFactory):
+    """The judgement of one outcome objective made when the student's mentor accepted the
+    week (rubrics.services.assessment_record, the only way one is made): the week gets its own
+    rubric (two criteria, levels 4 to 1) whose first criterion is linked to a new objective,
+    every criterion is scored `points`, and the default rule (3 points or more) derives met
+    or not yet met."""
+
+    class Meta:
+        model = ObjectiveJudgement
+
+    revision = factory.SubFactory(RevisionFactory)
+    objective = factory.LazyAttribute(
+        lambda o: ObjectiveFactory(week=o.revision.work.week, order=o.revision.work.week.objectives.count() + 1)
+    )
+    points = 3
+
+    @classmethod
+    def _create(cls, model_class, *, revision, objective, points):
+        work = revision.work
+        rubric = rubric_with_levels()
+        services.rubric_attach(
+            rubric=rubric, course=work.cohort.course, scope=RubricAttachment.Scope.WEEK, week=work.week
+        )
+        CriterionObjective.objects.create(criterion=rubric.criteria.order_by("order").first(), objective=objective)
+        assessment = AssessmentFactory(revision=revision, points=points)
+        return ObjectiveJudgement.objects.get(assessment=assessment, objective=objective)
