@@ -104,7 +104,8 @@ def portfolio_hide(*, portfolio: Portfolio, by: User) -> Portfolio:
     return portfolio
 
 
-def _bloom_levels(work: WeeklyWork) -> list[dict]:
+def entry_bloom_levels(work: WeeklyWork) -> list[dict]:
+    """The Bloom levels an entry for this work shows: those of the week's outcome objectives."""
     if not work.week_id:
         return []
     levels = {}
@@ -186,7 +187,7 @@ def entry_publish_or_republish(
         entry.capstone_project = f"Project {project.number}: {project.title}"[:200]
     entry.revision = revision
     entry.revision_number = revision.number
-    entry.bloom_levels = _bloom_levels(work)
+    entry.bloom_levels = entry_bloom_levels(work)
     entry.narrative = narrative
     entry.mentor_score = score
     entry.published_at = now
