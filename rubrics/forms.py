@@ -4,9 +4,10 @@ from django import forms
 
 from cohorts.models import Membership
 from core.widgets import MarkdownTextarea
+from curriculum.models import Objective
 from submissions.models import Revision
 
-from .models import Assessment, Criterion
+from .models import Assessment, Criterion, MasteryRule
 
 
 class ScoringForm(forms.Form):
@@ -21,9 +22,19 @@ class ScoringForm(forms.Form):
         help_text="Markdown. Say what works, what to change and why.",
     )
 
-    def __init__(self, *args, criteria: list[Criterion], with_decision: bool = False, **kwargs):
+    JUDGEMENT_CHOICES = [("", "As the rule derives"), ("met", "Met"), ("not_met", "Not yet met")]
+
+    def __init__(
+        self,
+        *args,
+        criteria: list[Criterion],
+        with_decision: bool = False,
+        objectives: list[tuple[Objective, list[Criterion]]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
+        self.objectives = objectives or []
         for c in criteria:
             self.fields[f"criterion_{c.pk}"] = forms.TypedChoiceField(
                 label=c.title,
@@ -45,6 +56,16 @@ class ScoringForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": "Choose a decision: accept, or request changes."},
             )
+        for objective, _ in self.objectives:
+            self.fields[f"objective_{objective.pk}"] = forms.ChoiceField(
+                label=f"Judgement of “{objective.verb}”", choices=self.JUDGEMENT_CHOICES, required=False
+            )
+            self.fields[f"reason_{objective.pk}"] = forms.CharField(
+                label="Why you judge it differently",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def criterion_rows(self) -> list[dict]:
         """What the rubric grid template needs per criterion."""
@@ -62,6 +83,38 @@ class ScoringForm(forms.Form):
                 }
             )
         return rows
+
+    def chosen_points(self) -> dict[int, int]:
+        """criterion id → the points of the level picked so far (for the judgement preview,
+        which runs on an incomplete form too)."""
+        points = {}
+        for c in self.criteria:
+            value = self[f"criterion_{c.pk}"].value()
+            level = next((lv for lv in c.levels.all() if str(lv.pk) == str(value)), None)
+            if level is not None:
+                points[c.pk] = level.points
+        return points
+
+    def judgements(self) -> dict[int, tuple[bool | None, str]]:
+        """objective id → (the mentor's word, reason) for rubrics.services.assessment_record."""
+        said = {"met": True, "not_met": False, "": None}
+        data = self.cleaned_data
+        return {
+            objective.pk: (said[data.get(f"objective_{objective.pk}", "")], data.get(f"reason_{objective.pk}", ""))
+            for objective, _ in self.objectives
+        }
+
+    def judgement_rows(self, checks: list) -> list[dict]:
+        """What the judgement section of the scoring page needs per objective."""
+        return [
+            {
+                "check": check,
+                "choice": self[f"objective_{check.objective.pk}"],
+                "reason": self[f"reason_{check.objective.pk}"],
+                "errors": self.errors.get(f"objective_{check.objective.pk}", []),
+            }
+            for check in checks
+        ]
 
     def scores(self) -> dict[int, tuple[int | None, str]]:
         data = self.cleaned_data
@@ -84,3 +137,16 @@ class CalibrationRunForm(forms.Form):
         mentors = Membership.objects.filter(cohort=cohort).mentors().select_related("user")
         self.fields["mentors"].queryset = mentors
         self.fields["mentors"].label_from_instance = lambda m: m.user.display_name
+
+
+class MasteryRuleForm(forms.Form):
+    min_points = forms.IntegerField(
+        label="Level needed (points)",
+        min_value=1,
+        max_value=100,
+        help_text="The points of the lowest level that counts as met, e.g. 3 (Proficient) on the default 4-point "
+        "levels.",
+    )
+    require = forms.ChoiceField(
+        label="Which criteria must reach it", choices=MasteryRule.Require.choices, widget=forms.RadioSelect
+    )

@@ -100,6 +100,30 @@ def objective_links_for_work(work: WeeklyWork, rubric: Rubric) -> list[tuple[Obj
     return [(objective, linked[objective.pk]) for objective in objectives]
 
 
+@dataclass
+class ObjectiveCheck:
+    """One outcome objective on the scoring page: its linked criteria and what the cohort's
+    rule derives from the levels chosen so far (None until every linked criterion has one,
+    and always None when no criterion is linked)."""
+
+    objective: Objective
+    criteria: list[Criterion]
+    derived: bool | None
+
+
+def derive_objective_judgements(
+    rule: MasteryRule, links: list[tuple[Objective, list[Criterion]]], points_of: dict[int, int]
+) -> list[ObjectiveCheck]:
+    """The one derivation of "met" from levels, for the scoring page's preview and for
+    rubrics.services.assessment_record. `points_of`: criterion id → the chosen level's points."""
+    checks = []
+    for objective, criteria in links:
+        chosen = [points_of[c.pk] for c in criteria if c.pk in points_of]
+        derived = rule.judge(chosen) if len(chosen) == len(criteria) else None
+        checks.append(ObjectiveCheck(objective=objective, criteria=criteria, derived=derived))
+    return checks
+
+
 def _assessments_with_scores() -> QuerySet[Assessment]:
     return Assessment.objects.select_related("scorer", "rubric", "peer_assignment").prefetch_related(
         Prefetch(

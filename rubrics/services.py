@@ -34,7 +34,7 @@ from .models import (
     RubricAttachment,
     SelfAssessmentDraft,
 )
-from .selectors import mastery_rule_for, objective_links_for_work, rubric_for_work
+from .selectors import derive_objective_judgements, mastery_rule_for, objective_links_for_work, rubric_for_work
 
 # criterion id → (level id, comment)
 Scores = Mapping[int, tuple[int | None, str]]
@@ -377,8 +377,8 @@ def _plan_judgements(
     rule = mastery_rule_for(work.cohort)
     points_of = {criterion.pk: level.points for criterion, level, _ in chosen}
     planned = []
-    for objective, criteria in links:
-        derived = rule.judge([points_of[c.pk] for c in criteria if c.pk in points_of])
+    for check in derive_objective_judgements(rule, links, points_of):
+        objective, derived = check.objective, check.derived
         said, reason = judgements.get(objective.pk, (None, ""))
         reason = (reason or "").strip()
         met = derived if said is None else said

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cohorts/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
     path("cohorts/<slug:slug>/peer-assign/", views.peer_assign_now, name="peer_assign"),
     path("cohorts/<slug:slug>/students/<int:student_id>/progress/", views.student_progress, name="progress"),
+    path("cohorts/<slug:slug>/mastery-rule/", views.mastery_rule, name="mastery_rule"),
     path("calibration/", views.calibration_list, name="calibration_list"),
     path("calibration/new/<slug:slug>/", views.calibration_create, name="calibration_create"),
     path("calibration/<int:pk>/", views.calibration_detail, name="calibration"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cohorts.models import Membership
-from cohorts.policies import is_platform_admin
+from cohorts.policies import can_manage_cohort, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
 from core.forms import add_service_errors
 from submissions import selectors as submission_selectors
@@ -22,7 +22,7 @@ from submissions.downloads import artifact_file_response
 from submissions.models import Artifact, WeeklyWork
 
 from . import policies, selectors, services
-from .forms import CalibrationRunForm, ScoringForm
+from .forms import CalibrationRunForm, MasteryRuleForm, ScoringForm
 from .models import Assessment, SelfAssessmentDraft
 
 # --- Review queue ----------------------------------------------------------------------------
@@ -65,8 +65,11 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
         and work.latest_revision_id == revision.pk
         and work.state in WeeklyWork.AWAITING_REVIEW_STATES
     )
+    links = selectors.objective_links_for_work(work, rubric) if can_score else []
+    rule = selectors.mastery_rule_for(work.cohort) if links else None
     if can_score and form is None:
-        form = ScoringForm(criteria=criteria, with_decision=True)
+        form = ScoringForm(criteria=criteria, with_decision=True, objectives=links)
+    checks = selectors.derive_objective_judgements(rule, links, form.chosen_points()) if links else []
     return {
         "revision": revision,
         "work": work,
@@ -78,6 +81,8 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
         "rubric": rubric,
         "form": form if can_score else None,
         "rows": form.criterion_rows() if can_score else [],
+        "mastery_rule": rule,
+        "judgement_rows": form.judgement_rows(checks) if checks else [],
     }
 
 
@@ -98,6 +103,7 @@ def _record_scores(
             feedback=form.cleaned_data["feedback"],
             decision=form.cleaned_data.get("decision", ""),
             calibration_run=calibration_run,
+            judgements=form.judgements() if form.cleaned_data.get("decision") == Assessment.Decision.ACCEPT else None,
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
@@ -113,7 +119,15 @@ def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
     rubric = selectors.rubric_for_work(revision.work)
     if rubric is None:
         raise Http404("No rubric applies.")
-    form = ScoringForm(request.POST, criteria=selectors.rubric_criteria(rubric), with_decision=True)
+    form = ScoringForm(
+        request.POST,
+        criteria=selectors.rubric_criteria(rubric),
+        with_decision=True,
+        objectives=selectors.objective_links_for_work(revision.work, rubric),
+    )
+    if "preview" in request.POST:
+        # Shows what the rule derives from the levels chosen so far; saves nothing.
+        return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form))
     assessment = _record_scores(request, form, revision=revision, kind=Assessment.Kind.MENTOR)
     if assessment is not None:
         verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
@@ -444,3 +458,27 @@ def peer_assign_now(request: HttpRequest, slug: str) -> HttpResponse:
     count = services.peer_assignments_ensure(cohort=cohort)
     messages.success(request, f"Peer reviewers assigned to {count} revision{'s' if count != 1 else ''}.")
     return redirect("rubrics:gradebook", slug=cohort.slug)
+
+
+# --- How objectives are judged ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mastery_rule(request: HttpRequest, slug: str) -> HttpResponse:
+    """The cohort's instructors set how a mentor's levels become "met" for each objective."""
+    cohort = cohort_get_for_user(request.user, slug)
+    if not can_manage_cohort(request.user, cohort):
+        raise Http404("No such cohort.")
+    rule = selectors.mastery_rule_for(cohort)
+    form = MasteryRuleForm(request.POST or None, initial={"min_points": rule.min_points, "require": rule.require})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mastery_rule_set(cohort=cohort, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved. Weeks accepted from now on are judged by the new rule.")
+            return redirect("rubrics:mastery_rule", slug=cohort.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rubrics/mastery_rule.html", {"cohort": cohort, "form": form, "rule": rule}, status=status)

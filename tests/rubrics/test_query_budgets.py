@@ -139,10 +139,11 @@ def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for,
     )
     second = submit(people.student, people.cohort, note="Compared options.", evidence="k6.txt")
     client = client_for(people.mentor)
-    # 14: session, user, revision with its work (one join), mentor policy (role, assignment),
+    # 17: session, user, revision with its work (one join), mentor policy (role, assignment),
     # rubric attachment, criteria, levels, previous revision, assessments of both revisions,
-    # their scores, peer identity policy once (role, assignment), navigation roles.
-    with django_assert_num_queries(14):
+    # their scores, peer identity policy once (role, assignment), the week's outcome
+    # objectives, their criterion links, the cohort's mastery rule, navigation roles.
+    with django_assert_num_queries(17):
         response = client.get(reverse("rubrics:score", args=[second.pk]))
     assert response.status_code == 200
     assert "Compare options." in response.content.decode()
