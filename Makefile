@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps lint format worker beat bench clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps lint format worker beat bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: seed serve
 # The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
 # gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install-dev e2e-deps
+test: install-dev e2e-deps backup-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
@@ -59,6 +59,20 @@ e2e-deps: node_modules/axe-core/axe.min.js
 	  else \
 	    echo "Chromium ($(E2E_CHROMIUM)) is missing and this is not root: the browser journeys in tests/e2e will fail."; \
 	    echo "Install it with: sudo apt-get install -y chromium   (or run: pytest -m 'not e2e')"; \
+	  fi; \
+	fi
+
+# The backup/restore test runs pg_dump and pg_restore (PostgreSQL's client tools, Debian's
+# postgresql-client; its major version must not be older than the server's).
+backup-deps:
+	@if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing postgresql-client for the backup/restore test."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client; }; \
+	  else \
+	    echo "pg_dump/pg_restore are missing and this is not root: tests/courseplatform/test_backup_restore.py will fail."; \
+	    echo "Install them with: sudo apt-get install -y postgresql-client"; \
 	  fi; \
 	fi
 
