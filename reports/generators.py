@@ -41,12 +41,34 @@ def chunk_size() -> int:
     return settings.REPORTS_CHUNK_SIZE
 
 
+@dataclass(frozen=True)
+class PdfCell:
+    """Adjacent columns [start, end) that the PDF sets in one table cell. Laying out a table
+    cell (its style, its line boxes) is what a large cohort's PDF spends its time on, so the
+    cohort report's 37 columns become 4 cells per row (reports.writers.write_pdf).
+
+    "stack": the values one per line (empty ones left out), `width_pt` wide (0: what is left).
+    "run": the values padded to `mark_width` characters, `per_line` to a line, in a monospace
+    font, so that they line up under the header's labels (`labels`, short forms of the
+    columns' names, explained under the table by `key`)."""
+
+    start: int
+    end: int
+    kind: str = "stack"
+    width_pt: float = 0
+    labels: tuple[str, ...] = ()
+    mark_width: int = 0
+    per_line: int = 0
+    key: str = ""
+
+
 @dataclass
 class Section:
     title: str
     columns: list[str]
     rows: Iterable[list[str]]
     wide: bool = False  # many columns: the HTML/PDF layout uses a small type size
+    pdf_cells: list[PdfCell] | None = None  # how the PDF groups the columns (None: one cell each)
 
 
 @dataclass
@@ -119,18 +141,18 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
     )
 
 
-COHORT_SUMMARY_COLUMNS = [
-    "Accepted weeks",
-    "Past due, not submitted",
-    "Latest score",
-    "Average score",
-    "Evidence completeness",
-    "Open risks",
-    "Retrospectives written",
-    "Portfolio entries published",
-    "Falling behind",
-    "Why",
-]
+COHORT_FIGURES = {  # column → its short label in the PDF's run of figures
+    "Accepted weeks": "Acc",
+    "Past due, not submitted": "Miss",
+    "Latest score": "Last",
+    "Average score": "Avg",
+    "Evidence completeness": "Evid",
+    "Open risks": "Risks",
+    "Retrospectives written": "Retro",
+    "Portfolio entries published": "Pub",
+}
+COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "Falling behind", "Why"]
+WEEK_MARK_WIDTH = len("A 82.25")  # the longest week cell: a letter and a score with two decimals
 
 
 def _status(work: WorkFacts | None, past_due: bool) -> WorkStatus:
@@ -200,9 +222,31 @@ def cohort_report(
             s.why,
         ]
 
-    columns = ["Student", "Email", "Mentors", *[f"W{w.number}" for w in frame.weeks], *COHORT_SUMMARY_COLUMNS]
+    identity = ["Student", "Email", "Mentors"]
+    columns = [*identity, *[f"W{w.number}" for w in frame.weeks], *COHORT_SUMMARY_COLUMNS]
     rows = _chunked_rows(ids, lambda chunk: student_chunk(frame, chunk), row, progress)
-    section = Section(title="Students", columns=columns, rows=rows, wide=True)
+    weeks_end = len(identity) + len(frame.weeks)
+    figures_end = weeks_end + len(COHORT_FIGURES)
+    section = Section(
+        title="Students",
+        columns=columns,
+        rows=rows,
+        wide=True,
+        pdf_cells=[
+            PdfCell(0, len(identity), width_pt=100),
+            PdfCell(len(identity), weeks_end, "run", mark_width=WEEK_MARK_WIDTH, per_line=8),
+            PdfCell(
+                weeks_end,
+                figures_end,
+                "run",
+                labels=tuple(COHORT_FIGURES.values()),
+                mark_width=5,
+                per_line=len(COHORT_FIGURES),
+                key="Figures: " + "; ".join(f"{short} {long.lower()}" for long, short in COHORT_FIGURES.items()) + ".",
+            ),
+            PdfCell(figures_end, len(columns)),
+        ],
+    )
     return ReportDocument(
         title=f"Cohort progress report: {cohort.name}",
         subtitle=_scope_note(cohort, mentor, len(ids)),

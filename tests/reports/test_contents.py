@@ -124,7 +124,7 @@ def test_a_pdf_laid_out_in_parts_keeps_every_student_once(known, monkeypatch):
     from reports import writers
     from tests.factories import MembershipFactory
 
-    monkeypatch.setattr(writers, "ROWS_PER_WRITE", 2)
+    monkeypatch.setattr(writers, "PDF_ROWS_PER_PART", 2)
     extra = [MembershipFactory(cohort=known.cohort).user for _ in range(3)]  # five students: three parts
     run = build(ReportRun.Kind.COHORT, ReportRun.Format.PDF, known)
     assert run.status == ReportRun.Status.SUCCEEDED, run.error
@@ -133,4 +133,21 @@ def test_a_pdf_laid_out_in_parts_keeps_every_student_once(known, monkeypatch):
     assert len(reader.pages) == 3
     for user in [known.people.student, known.people.other_student, *extra]:
         assert text.count(user.email) == 1
-    assert text.count("Cohort progress report:") == 1 and text.count("Accepted") == 3  # header on every part
+    assert text.count("Cohort progress report:") == 1 and text.count("Email") == 3  # the header on every part
+
+
+@pytest.mark.django_db
+def test_pdf_sets_week_marks_and_figures_in_aligned_runs(known):
+    from pypdf import PdfReader
+
+    run = build(ReportRun.Kind.COHORT, ReportRun.Format.PDF, known)
+    lines = "".join(page.extract_text() for page in PdfReader(run.file.open("rb")).pages).splitlines()
+    weeks_header = lines.index("W1      W2      W3      W4      W5      W6      W7      W8")
+    assert lines[weeks_header + 3].startswith("Acc   Miss  Last  Avg   Evid  Risks Retro Pub")
+    student = lines.index(known.people.student.email)
+    marks, figures = lines[student + 2], lines[student + 5]
+    # Weeks 1–4 past due: accepted 85, changes requested 40, then nothing submitted; week 5 not yet due.
+    assert marks == "A 85    C 40    X       X       ·       ·       ·       ·"
+    assert marks.index("C 40") == lines[weeks_header].index("W2")  # under its week's label
+    assert figures.startswith("1     2     40    62.5  6%    2     1     0")
+    assert lines[student + 6] == "2 past-due weeks not submitted; latest score 40"
