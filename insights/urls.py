@@ -1,4 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "insights"
 
-# Routes are added as the pages land.
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("<slug:slug>/at-risk/", views.at_risk, name="at_risk"),
+    path("<slug:slug>/at-risk/rules/", views.at_risk_rules, name="at_risk_rules"),
+    path("<slug:slug>/turnaround/", views.turnaround, name="turnaround"),
+]

@@ -1,0 +1,66 @@
+"""What makes a student "at risk" in one cohort: thresholds its instructors tune. A cohort
+without a row uses the defaults below (reading the rules never creates one)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from cohorts.models import Cohort
+
+# The largest sensible threshold for each count: the course has 24 weeks.
+MAX_WEEKS = 24
+MAX_REVISIONS = 20
+
+
+class AtRiskRules(models.Model):
+    """One cohort's at-risk thresholds. A threshold of 0 turns its rule off."""
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="at_risk_rules")
+    weeks_behind = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(MAX_WEEKS)],
+        help_text="At risk when at least this many weeks are missing (past due, extensions applied, "
+        "nothing submitted). 0 turns the rule off.",
+    )
+    falling_score_weeks = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(MAX_WEEKS)],
+        help_text="At risk when the mentor scores of the last this-many scored weeks each fall below "
+        "the one before (at least 2). 0 turns the rule off.",
+    )
+    max_revisions = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(MAX_REVISIONS)],
+        help_text="At risk when one week has more than this many revisions. 0 turns the rule off.",
+    )
+    missing_retrospectives = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(MAX_WEEKS)],
+        help_text="At risk when at least this many weeks past their due date have no finished "
+        "retrospective (retain, improve and scale). 0 turns the rule off.",
+    )
+    overdue_high_risks = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(MAX_REVISIONS)],
+        help_text="At risk when at least this many high or critical risks are still open after the week "
+        "they were logged in was due. 0 turns the rule off.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "at-risk rules"
+        verbose_name_plural = "at-risk rules"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(falling_score_weeks=1), name="at_risk_falling_scores_need_two_weeks"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"At-risk rules of {self.cohort}"
+
+    def clean(self) -> None:
+        if self.falling_score_weeks == 1:
+            raise ValidationError(
+                {"falling_score_weeks": "A fall needs at least two scored weeks: choose 2 or more, or 0 for off."}
+            )

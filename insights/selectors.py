@@ -1,0 +1,473 @@
+"""A cohort seen by its staff: who is at risk and why, how quickly mentors decide, and what
+the curriculum asks at each Bloom level. Each read runs a fixed number of queries, whatever
+the number of students, weeks or decisions (tests/insights pins them)."""
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts import selectors as cohort_selectors
+from cohorts.models import Cohort, Membership
+from cohorts.policies import is_platform_admin
+from cohorts.selectors import cohorts_for_user
+from curriculum.models import BloomLevel, Course, Objective, Week
+from curriculum.selectors import bloom_levels, course_weeks
+from rubrics.models import Assessment
+from rubrics.selectors import format_score, latest_mentor_scores
+from submissions.models import Retrospective, RiskEntry, WeeklyWork, work_status
+
+from .aggregates import PercentileCont
+from .models import AtRiskRules
+
+# --- At-risk students ---------------------------------------------------------------------------
+
+# The risk severities that count as "high" for the open-risk rule.
+HIGH_SEVERITIES = (RiskEntry.Severity.HIGH, RiskEntry.Severity.CRITICAL)
+
+RULE_LABELS = {
+    "weeks_behind": "Weeks behind",
+    "falling_score_weeks": "Falling scores",
+    "max_revisions": "Many revisions",
+    "missing_retrospectives": "Retrospectives missing",
+    "overdue_high_risks": "High risks open",
+}
+
+
+@dataclass(frozen=True)
+class AtRiskReason:
+    rule: str  # the AtRiskRules field that raised it
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return RULE_LABELS[self.rule]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.detail}"
+
+
+def at_risk_rules_for(cohort: Cohort) -> AtRiskRules:
+    """The cohort's rules, or the defaults (unsaved) when nobody tuned them yet (one query)."""
+    return AtRiskRules.objects.filter(cohort=cohort).first() or AtRiskRules(cohort=cohort)
+
+
+def _weeks(numbers: list[int]) -> str:
+    return ("week " if len(numbers) == 1 else "weeks ") + ", ".join(str(n) for n in numbers)
+
+
+def at_risk_students(
+    cohort: Cohort,
+    *,
+    student_ids: list[int] | None = None,
+    now: datetime.datetime | None = None,
+    rules: AtRiskRules | None = None,
+) -> dict[int, list[AtRiskReason]]:
+    """The one owner of "at risk": student id → the reasons, for the cohort's students (or
+    these of them) who meet at least one of the cohort's rules at `now`. Students not at risk
+    are left out.
+
+    Eight queries whatever the cohort's size (seven when `rules` is given): rules, students,
+    weeks, extensions, weekly works with their revision counts, latest mentor scores, finished
+    retrospectives, open high risks counted per student and week. The missing and due rules
+    are their owners' (cohorts' due dates with extensions, submissions' work_status and
+    retrospective "done", rubrics' latest mentor score), never restated here."""
+    now = now or timezone.now()
+    rules = rules or at_risk_rules_for(cohort)
+    students = Membership.objects.filter(cohort=cohort).students()
+    if student_ids is not None:
+        students = students.filter(user_id__in=student_ids)
+    ids = list(students.order_by("user_id").values_list("user_id", flat=True))
+    number_of = dict(Week.objects.for_course(cohort.course).values_list("pk", "number"))
+    due = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
+    works: dict[tuple[int, int], tuple[int, bool, int]] = {}  # (student, week number) → (work, submitted, revisions)
+    for work_id, student_id, week_id, latest_revision_id, revision_count in (
+        WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids, week__isnull=False)
+        .annotate(revision_count=Count("revisions"))
+        .order_by()
+        .values_list("pk", "student_id", "week_id", "latest_revision_id", "revision_count")
+    ):
+        works[(student_id, number_of[week_id])] = (work_id, latest_revision_id is not None, revision_count)
+    scores = latest_mentor_scores(cohort, ids)
+    retrospectives_done = set(
+        Retrospective.objects.filter(cohort=cohort, student_id__in=ids)
+        .done()
+        .order_by()
+        .values_list("student_id", "week_id")
+    )
+    open_high_risks: dict[int, list[tuple[int, int]]] = defaultdict(list)  # student → [(week number, count)]
+    for student_id, number, count in (
+        RiskEntry.objects.filter(
+            cohort=cohort, student_id__in=ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES
+        )
+        .values("student_id", "week_opened__number")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("student_id", "week_opened__number", "count")
+    ):
+        open_high_risks[student_id].append((number, count))
+
+    week_ids = {number: pk for pk, number in number_of.items()}
+    at_risk: dict[int, list[AtRiskReason]] = {}
+    for student_id in ids:
+        past_due = [n for n in sorted(week_ids) if now > due.due_at(cohort, n, student_id)]
+        reasons: list[AtRiskReason] = []
+
+        missing = [
+            n
+            for n in past_due
+            if work_status(
+                display_state=None, submitted=works.get((student_id, n), (None, False, 0))[1], past_due=True
+            ).key
+            == "missing"
+        ]
+        if rules.weeks_behind and len(missing) >= rules.weeks_behind:
+            reasons.append(AtRiskReason("weeks_behind", f"{len(missing)} missing: {_weeks(missing)}"))
+
+        if rules.falling_score_weeks:
+            scored = [
+                (n, scores[work[0]])
+                for n in sorted(week_ids)
+                if (work := works.get((student_id, n))) is not None and work[0] in scores
+            ]
+            last = scored[-rules.falling_score_weeks :]
+            if len(last) == rules.falling_score_weeks and all(
+                later[1] < earlier[1] for earlier, later in zip(last, last[1:], strict=False)
+            ):
+                path = " → ".join(format_score(score) for _, score in last)
+                weeks = _weeks([n for n, _ in last])
+                reasons.append(
+                    AtRiskReason("falling_score_weeks", f"{path} over the last {len(last)} scored weeks ({weeks})")
+                )
+
+        if rules.max_revisions:
+            many = [
+                (n, work[2])
+                for n in sorted(week_ids)
+                if (work := works.get((student_id, n))) is not None and work[2] > rules.max_revisions
+            ]
+            if many:
+                listed = ", ".join(f"week {n} ({count})" for n, count in many)
+                reasons.append(AtRiskReason("max_revisions", f"more than {rules.max_revisions} revisions: {listed}"))
+
+        if rules.missing_retrospectives:
+            without = [n for n in past_due if (student_id, week_ids[n]) not in retrospectives_done]
+            if len(without) >= rules.missing_retrospectives:
+                reasons.append(AtRiskReason("missing_retrospectives", f"{len(without)} not done: {_weeks(without)}"))
+
+        if rules.overdue_high_risks:
+            overdue = [(n, count) for n, count in sorted(open_high_risks.get(student_id, [])) if n in past_due]
+            total = sum(count for _, count in overdue)
+            if total >= rules.overdue_high_risks:
+                reasons.append(
+                    AtRiskReason(
+                        "overdue_high_risks",
+                        f"{total} open past their week (logged in {_weeks(sorted({n for n, _ in overdue}))})",
+                    )
+                )
+
+        if reasons:
+            at_risk[student_id] = reasons
+    return at_risk
+
+
+@dataclass
+class AtRiskRow:
+    student: User
+    reasons: list[AtRiskReason]
+
+
+def at_risk_list(
+    cohort: Cohort, students: list[User], *, now: datetime.datetime | None = None, rules: AtRiskRules | None = None
+) -> list[AtRiskRow]:
+    """The at-risk students among `students` (those a viewer follows), in their order."""
+    found = at_risk_students(cohort, student_ids=[s.pk for s in students], now=now, rules=rules)
+    return [AtRiskRow(student=s, reasons=found[s.pk]) for s in students if s.pk in found]
+
+
+# --- Review turnaround --------------------------------------------------------------------------
+
+
+@dataclass
+class Turnaround:
+    """Time from a revision's submission to a mentor's decision on it."""
+
+    decisions: int
+    median: datetime.timedelta | None
+    p90: datetime.timedelta | None
+    within_deadline: int
+    deadline: datetime.timedelta
+
+    @property
+    def p90_over_deadline(self) -> bool:
+        """More than one decision in ten came after the cohort's review deadline."""
+        return self.p90 is not None and self.p90 > self.deadline
+
+    @property
+    def within_percent(self) -> int | None:
+        return round(100 * self.within_deadline / self.decisions) if self.decisions else None
+
+
+@dataclass
+class ReviewerTurnaround(Turnaround):
+    reviewer: User | None = None
+
+
+@dataclass
+class TurnaroundReport:
+    cohort: Cohort
+    start: datetime.date
+    end: datetime.date
+    deadline: datetime.timedelta
+    overall: Turnaround
+    reviewers: list[ReviewerTurnaround] = field(default_factory=list)
+
+
+def period_bounds(
+    cohort: Cohort, start: datetime.date, end: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the start day's midnight to the midnight after the end day, in the cohort's zone."""
+    zone = ZoneInfo(cohort.time_zone)
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone),
+    )
+
+
+def mentor_decisions(cohort: Cohort, start: datetime.date, end: datetime.date) -> QuerySet[Assessment]:
+    """Every mentor decision (accept or request changes) on the cohort's work made in the
+    period, each with `waited`: from the revision's submission to the decision."""
+    since, until = period_bounds(cohort, start, end)
+    return (
+        Assessment.objects.filter(
+            kind=Assessment.Kind.MENTOR,
+            decision__in=[Assessment.Decision.ACCEPT, Assessment.Decision.REQUEST_CHANGES],
+            revision__work__cohort=cohort,
+            submitted_at__gte=since,
+            submitted_at__lt=until,
+        )
+        .annotate(
+            waited=ExpressionWrapper(F("submitted_at") - F("revision__submitted_at"), output_field=DurationField())
+        )
+        .order_by()
+    )
+
+
+def _figures_in_sql(decisions: QuerySet[Assessment], deadline: datetime.timedelta) -> dict:
+    return {
+        "decisions": Count("pk"),
+        "median": PercentileCont("waited", 0.5),
+        "p90": PercentileCont("waited", 0.9),
+        "within_deadline": Count("pk", filter=Q(waited__lte=deadline)),
+    }
+
+
+def percentile(values: list[datetime.timedelta], fraction: float) -> datetime.timedelta | None:
+    """PostgreSQL's percentile_cont over sorted values: linear interpolation between the two
+    nearest ranks (the median of 1, 2, 3, 10 hours is 2 h 30 min)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def _figures_of(waits: list[datetime.timedelta], deadline: datetime.timedelta) -> dict:
+    return {
+        "decisions": len(waits),
+        "median": percentile(waits, 0.5),
+        "p90": percentile(waits, 0.9),
+        "within_deadline": sum(1 for wait in waits if wait <= deadline),
+    }
+
+
+def turnaround_by_reviewer_sql(
+    decisions: QuerySet[Assessment], deadline: datetime.timedelta
+) -> tuple[dict, dict[int, dict]]:
+    """The figures overall and per reviewer, computed by PostgreSQL (two queries)."""
+    figures = _figures_in_sql(decisions, deadline)
+    overall = decisions.aggregate(**figures)
+    per_reviewer = {row.pop("scorer_id"): row for row in decisions.values("scorer_id").annotate(**figures)}
+    return overall, per_reviewer
+
+
+def turnaround_by_reviewer_python(
+    decisions: QuerySet[Assessment], deadline: datetime.timedelta
+) -> tuple[dict, dict[int, dict]]:
+    """The same figures from the list of waits (one query): SQLite has no percentile_cont."""
+    waits: dict[int, list[datetime.timedelta]] = defaultdict(list)
+    for scorer_id, decided_at, submitted_at in decisions.values_list(
+        "scorer_id", "submitted_at", "revision__submitted_at"
+    ):
+        waits[scorer_id].append(decided_at - submitted_at)
+    overall = _figures_of([wait for each in waits.values() for wait in each], deadline)
+    return overall, {scorer_id: _figures_of(each, deadline) for scorer_id, each in waits.items()}
+
+
+def review_turnaround(
+    cohort: Cohort, *, start: datetime.date, end: datetime.date, reviewer_ids: list[int] | None = None
+) -> TurnaroundReport:
+    """Median and 90th percentile of submission-to-decision time over the decisions made in
+    the period (start and end days included, in the cohort's zone), for the cohort and per
+    reviewer, and how many came within the cohort's review deadline. Three queries on
+    PostgreSQL (overall, per reviewer, the reviewers), two elsewhere. `reviewer_ids` narrows
+    the per-reviewer rows (a mentor sees only their own), never the cohort's figures."""
+    deadline = datetime.timedelta(hours=cohort.review_deadline_hours)
+    decisions = mentor_decisions(cohort, start, end)
+    compute = turnaround_by_reviewer_sql if connection.vendor == "postgresql" else turnaround_by_reviewer_python
+    overall, per_reviewer = compute(decisions, deadline)
+    shown = [pk for pk in per_reviewer if reviewer_ids is None or pk in reviewer_ids]
+    reviewers = {u.pk: u for u in User.objects.filter(pk__in=shown)} if shown else {}
+    rows = [
+        ReviewerTurnaround(reviewer=reviewers[pk], deadline=deadline, **per_reviewer[pk])
+        for pk in shown
+        if pk in reviewers
+    ]
+    rows.sort(key=lambda row: (row.median or datetime.timedelta.max, row.reviewer.display_name.lower()))
+    overall_figures = Turnaround(deadline=deadline, **overall)
+    return TurnaroundReport(
+        cohort=cohort, start=start, end=end, deadline=deadline, overall=overall_figures, reviewers=rows
+    )
+
+
+def duration_text(value: datetime.timedelta | None) -> str:
+    """A turnaround as people read it: "2 d 4 h", "5 h 30 min", "45 min"; "–" for none."""
+    if value is None:
+        return "–"
+    minutes = int(round(value.total_seconds() / 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+# --- Curriculum coverage ------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageWeek:
+    number: int
+    title: str
+    counts: list[int]  # outcome objectives per Bloom level, lowest level first
+    unleveled: int  # outcome objectives without a level
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts) + self.unleveled
+
+
+@dataclass
+class Coverage:
+    course: Course
+    levels: list[BloomLevel]
+    weeks: list[CoverageWeek]
+    chart: dict = field(default_factory=dict)
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(week.counts[i] for week in self.weeks) for i in range(len(self.levels))]
+
+    @property
+    def unleveled(self) -> int:
+        return sum(week.unleveled for week in self.weeks)
+
+    @property
+    def total(self) -> int:
+        return sum(week.total for week in self.weeks)
+
+
+def curriculum_coverage(course: Course) -> Coverage:
+    """Outcome objectives per Bloom level per week (the routine habits left out), as
+    curriculum_lint's progression check reads them. Three queries: levels, weeks, objectives."""
+    levels = list(bloom_levels())
+    column = {level.pk: i for i, level in enumerate(levels)}
+    weeks = []
+    for week in course_weeks(course):
+        counts = [0] * len(levels)
+        unleveled = 0
+        for objective in week.objectives.all():
+            if objective.kind != Objective.Kind.OUTCOME:
+                continue
+            if objective.bloom_level_id is None:
+                unleveled += 1
+            else:
+                counts[column[objective.bloom_level_id]] += 1
+        weeks.append(CoverageWeek(number=week.number, title=week.title, counts=counts, unleveled=unleveled))
+    coverage = Coverage(course=course, levels=levels, weeks=weeks)
+    coverage.chart = coverage_chart(coverage)
+    return coverage
+
+
+def coverage_chart(coverage: Coverage) -> dict:
+    """Geometry of the stacked bar chart: one bar per week, one segment per Bloom level
+    (lowest at the bottom), the unleveled on top."""
+    width, height, left, top_pad, base = 760, 280, 40, 16, 240
+    count = max(1, len(coverage.weeks))
+    slot = (width - left - 12) / count
+    bar = round(slot * 0.7, 1)
+    peak = max([week.total for week in coverage.weeks] + [1])
+
+    def y(value: float) -> float:
+        return round(base - (base - top_pad) * value / peak, 1)
+
+    bars = []
+    for index, week in enumerate(coverage.weeks):
+        x = round(left + index * slot + (slot - bar) / 2, 1)
+        stacked, segments = 0, []
+        parts = [(level.key, level.name, n) for level, n in zip(coverage.levels, week.counts, strict=True)]
+        parts.append(("none", "No level", week.unleveled))
+        for css, name, n in parts:
+            if not n:
+                continue
+            top, bottom = y(stacked + n), y(stacked)
+            segments.append({"css": css, "name": name, "count": n, "y": top, "height": round(bottom - top, 1)})
+            stacked += n
+        bars.append(
+            {
+                "x": x,
+                "width": bar,
+                "label_x": round(x + bar / 2, 1),
+                "number": week.number,
+                "total": week.total,
+                "segments": segments,
+            }
+        )
+    step = 1 if peak <= 6 else 2
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - 12,
+        "base": base,
+        "label_y": base + 18,
+        "bars": bars,
+        "gridlines": [{"y": y(v), "label": v} for v in range(0, peak + 1, step)],
+    }
+
+
+# --- Where to start ------------------------------------------------------------------------------
+
+
+def cohorts_with_insights(user: User) -> list[Cohort]:
+    """The cohorts whose insights the user may read (policies.can_view_insights), newest
+    first, each with `can_tune`: whether the user manages it (one query for an admin, two otherwise)."""
+    if is_platform_admin(user):
+        cohorts = list(cohorts_for_user(user))
+        for cohort in cohorts:
+            cohort.can_tune = True
+        return cohorts
+    roles = dict(Membership.objects.of(user=user).teachers().values_list("cohort_id", "role"))
+    cohorts = list(Cohort.objects.filter(pk__in=roles).select_related("course").order_by("-start_date", "name"))
+    for cohort in cohorts:
+        cohort.can_tune = roles[cohort.pk] == Membership.Role.INSTRUCTOR
+    return cohorts

@@ -1,0 +1,113 @@
+"""The insights pages: where to start, the at-risk list and its rules, review turnaround and
+curriculum coverage. Small function views: access function, form, service, render."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from curriculum.selectors import course_default, course_get_latest
+from rubrics.selectors import gradebook_students
+
+from . import policies, selectors, services
+from .forms import AtRiskRulesForm, TurnaroundPeriodForm
+from .services import RULE_FIELDS
+
+PAGE_SIZE = 50
+# The turnaround page opens on the last four weeks.
+DEFAULT_PERIOD = datetime.timedelta(days=27)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    cohorts = selectors.cohorts_with_insights(request.user)
+    show_coverage = policies.can_view_coverage(request.user)
+    if not cohorts and not show_coverage:
+        raise PermissionDenied("Insights are for a cohort's mentors and instructors.")
+    return render(request, "insights/index.html", {"cohorts": cohorts, "show_coverage": show_coverage})
+
+
+@login_required
+@require_GET
+def at_risk(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_insights(request.user, slug)
+    rules = selectors.at_risk_rules_for(cohort)
+    students = gradebook_students(cohort, request.user)
+    rows = selectors.at_risk_list(cohort, students, rules=rules)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    manages = policies.can_tune_at_risk_rules(request.user, cohort)
+    return render(
+        request,
+        "insights/at_risk.html",
+        {
+            "cohort": cohort,
+            "page": page,
+            "at_risk_count": len(rows),
+            "student_count": len(students),
+            "rules": [(AtRiskRulesForm.Meta.labels[name], getattr(rules, name)) for name in RULE_FIELDS],
+            # Those who tune the rules are those who see every student (policies.sees_every_student).
+            "can_tune": manages,
+            "whole_cohort": manages,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def at_risk_rules(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_insights(request.user, slug)
+    if not policies.can_tune_at_risk_rules(request.user, cohort):
+        raise PermissionDenied("Only the cohort's instructors change its at-risk rules.")
+    rules = selectors.at_risk_rules_for(cohort)
+    form = AtRiskRulesForm(request.POST or None, instance=rules)
+    if request.method == "POST" and form.is_valid():
+        services.at_risk_rules_update(cohort=cohort, **{name: form.cleaned_data[name] for name in RULE_FIELDS})
+        messages.success(request, "At-risk rules saved; the list below follows them.")
+        return redirect("insights:at_risk", slug=cohort.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/at_risk_rules.html", {"cohort": cohort, "form": form}, status=status)
+
+
+@login_required
+@require_GET
+def turnaround(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_insights(request.user, slug)
+    today = timezone.now().astimezone(ZoneInfo(cohort.time_zone)).date()
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = TurnaroundPeriodForm(data, initial={"start": today - DEFAULT_PERIOD, "end": today})
+    report = None
+    if data is None:
+        start, end = today - DEFAULT_PERIOD, today
+    elif form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start = end = None
+    if start is not None:
+        mine_only = None if policies.sees_every_student(request.user, cohort) else [request.user.pk]
+        report = selectors.review_turnaround(cohort, start=start, end=end, reviewer_ids=mine_only)
+    return render(
+        request,
+        "insights/turnaround.html",
+        {"cohort": cohort, "form": form, "report": report},
+        status=200 if report is not None else 400,
+    )
+
+
+@login_required
+@require_GET
+def coverage(request: HttpRequest) -> HttpResponse:
+    if not policies.can_view_coverage(request.user):
+        raise PermissionDenied("Curriculum coverage is for instructors and staff.")
+    slug = request.GET.get("course")
+    course = course_get_latest(slug) if slug else course_default()
+    if course is None:
+        raise Http404("No course is imported yet.")
+    return render(request, "insights/coverage.html", {"coverage": selectors.curriculum_coverage(course)})
