@@ -1,9 +1,10 @@
 """Cohort reads shared by pages, the API and other apps."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,6 +20,57 @@ from .schedule import DueDates, WeekWindow
 def roles_for_user(user: User) -> set[str]:
     """Every role the user holds in any cohort (one query)."""
     return set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class TeachingScope:
+    """Whose work a person sees as a teacher: every student of the cohorts they instruct, and
+    in the cohorts where they mentor, the students assigned to them."""
+
+    instructed_cohort_ids: frozenset[int] = frozenset()
+    mentored_student_ids: dict[int, frozenset[int]] = field(default_factory=dict)  # by cohort id
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[int | None, int | None]]) -> "TeachingScope":
+        """From the rows of teaching_scope_parts (other rows, with no cohort, are ignored)."""
+        instructed: set[int] = set()
+        students: dict[int, set[int]] = {}
+        for cohort_id, student_id in rows:
+            if cohort_id is None:
+                continue
+            if student_id is None:
+                instructed.add(cohort_id)
+            else:
+                students.setdefault(cohort_id, set()).add(student_id)
+        return cls(
+            instructed_cohort_ids=frozenset(instructed),
+            mentored_student_ids={
+                cohort_id: frozenset(ids) for cohort_id, ids in students.items() if cohort_id not in instructed
+            },
+        )
+
+
+def teaching_scope_parts(user: User) -> list[QuerySet]:
+    """The rows of the user's TeachingScope as (cohort_id, student_id) value queries, to be
+    read in one UNION ALL (a caller may add parts of its own, whose cohort_id is NULL):
+    (cohort, NULL) for each cohort they instruct, (cohort, student) for each student they
+    mentor there."""
+    instructed = (
+        Membership.objects.of(user=user)
+        .instructors()
+        .order_by()
+        .values_list("cohort_id", Cast(Value(None), BigIntegerField()))
+    )
+    mentored = MentorAssignment.objects.filter(mentor=user).order_by().values_list("cohort_id", "student_id")
+    return [instructed, mentored]
+
+
+def teaching_scope(user: User) -> TeachingScope:
+    """The user's TeachingScope as plain ids (one query, whatever the number of cohorts)."""
+    if not getattr(user, "is_authenticated", False):
+        return TeachingScope()
+    first, *rest = teaching_scope_parts(user)
+    return TeachingScope.from_rows(first.union(*rest, all=True))
 
 
 def cohorts_for_user(user: User) -> QuerySet[Cohort]:

@@ -156,6 +156,22 @@ class QueueItem:
         return f"{hours // 24} d {hours % 24} h"
 
 
+def review_queue_works(user: User, *, cohort_slug: str | None = None) -> QuerySet[WeeklyWork]:
+    """The works whose latest revision awaits the user's review, oldest submission first, with
+    what the queue shows (one query, reading only the rows of the user's cohorts and mentees:
+    WeeklyWork.objects.reviewable_by)."""
+    works = WeeklyWork.objects.reviewable_by(user).filter(
+        state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False
+    )
+    if cohort_slug is not None:
+        works = works.filter(cohort__slug=cohort_slug)
+    return (
+        works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
+        .defer("content", "latest_revision__content")
+        .order_by("latest_revision__submitted_at", "pk")
+    )
+
+
 def review_queue(
     user: User,
     now: datetime.datetime | None = None,
@@ -167,18 +183,8 @@ def review_queue(
     or only those past (or within) the cohort's review deadline. Filters narrow what the user
     may see, never widen it."""
     now = now or timezone.now()
-    works = WeeklyWork.objects.reviewable_by(user).filter(
-        state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False
-    )
-    if cohort_slug is not None:
-        works = works.filter(cohort__slug=cohort_slug)
-    works = (
-        works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
-        .defer("content", "latest_revision__content")
-        .order_by("latest_revision__submitted_at", "pk")
-    )
     items = []
-    for work in works:
+    for work in review_queue_works(user, cohort_slug=cohort_slug):
         revision = work.latest_revision
         deadline = revision.submitted_at + datetime.timedelta(hours=work.cohort.review_deadline_hours)
         items.append(

@@ -171,8 +171,9 @@ def test_review_queue_queries(people, rubric, warm_client, django_assert_num_que
         MentorAssignmentFactory(cohort=people.cohort, mentor=people.mentor, student=student)
         submit(student, people.cohort)
     client = warm_client(people.mentor)
-    # token, my roles, works with students, cohorts, weeks and revisions (paged in memory: no count)
-    with django_assert_num_queries(3):
+    # token, my roles, my cohorts and mentees (teaching_scope), works with students, cohorts,
+    # weeks and revisions (paged in memory: no count)
+    with django_assert_num_queries(4):
         assert len(client.get("/api/v1/review/queue/").json()["results"]) == 30
 
 

@@ -525,13 +525,13 @@ def test_works_list_queries(people, warm, django_assert_num_queries):
         MentorAssignmentFactory(cohort=people.cohort, mentor=people.mentor, student=student)
         WeeklyWorkFactory(cohort=people.cohort, student=student)
     client = warm(people.mentor)
-    # token, one page of works with students, cohorts, weeks, deliverables, latest revisions
-    # (cursor pages: no count)
-    with django_assert_num_queries(2):
+    # token, my cohorts and mentees (teaching_scope), one page of works with students, cohorts,
+    # weeks, deliverables, latest revisions (cursor pages: no count)
+    with django_assert_num_queries(3):
         response = client.get("/api/v1/works/", {"page_size": 25})
     assert len(response.json()["results"]) == 25
-    # the next page: token, works
-    with django_assert_num_queries(2):
+    # the next page: token, my cohorts and mentees, works
+    with django_assert_num_queries(3):
         response = client.get(response.json()["next"])
     assert len(response.json()["results"]) == 25
 

@@ -109,9 +109,9 @@ def test_gradebook_csv_streams_every_student_in_a_fixed_number_of_queries(
 
 def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_for, django_assert_num_queries):
     client = client_for(people.mentor)
-    # 6: session, user, roles, the queue (works, revisions, students, cohorts in one join),
-    # calibration runs waiting, navigation roles.
-    with django_assert_num_queries(6):
+    # 7: session, user, roles, my cohorts and mentees (teaching_scope), the queue (works,
+    # revisions, students, cohorts in one join), calibration runs waiting, navigation roles.
+    with django_assert_num_queries(7):
         response = client.get(reverse("rubrics:queue"))
     assert response.status_code == 200
     assert response.content.decode().count("/review/revisions/") == STUDENTS * 24 // 2
