@@ -1,0 +1,384 @@
+"""A learner's grades and mastery, for the pages, the API and the reports. The grades reuse
+the gradebook's one computation (rubrics.selectors.gradebook_rows); mastery counts the
+objective judgements made at acceptance (rubrics.models.ObjectiveJudgement) per week and
+Bloom level in SQL. Each read is a fixed number of queries whatever the cohort's size
+(tests/progress/test_query_counts.py)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts import selectors as cohort_selectors
+from cohorts.models import Cohort
+from curriculum.models import BloomLevel, Objective, Week
+from rubrics.models import Assessment, CriterionScore, Level, ObjectiveJudgement
+from rubrics.selectors import GradeCell, GradeColumn, ProgressSeries, format_score, gradebook_columns, gradebook_rows
+from rubrics.selectors import progress_chart as line_chart
+
+# --- Grades ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GradeLine:
+    column: GradeColumn
+    cell: GradeCell
+    decision: str  # the latest mentor decision's label, "" before any
+    decided_at: datetime.datetime | None
+    feedback_revision_id: int | None  # the revision whose feedback page to link
+    running_average: Decimal | None  # mean of the scores so far, this line included
+
+
+@dataclass
+class Grades:
+    cohort: Cohort
+    student: User
+    lines: list[GradeLine]
+    accepted: int
+    scored: int
+    average: Decimal | None
+    late: int
+
+    @property
+    def total(self) -> int:
+        return len(self.lines)
+
+
+def _mean(scores: list[Decimal]) -> Decimal | None:
+    if not scores:
+        return None
+    return (sum(scores) / len(scores)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def grades_for(cohort: Cohort, student: User, now: datetime.datetime | None = None) -> Grades:
+    """Every week and capstone deliverable of the student, in the gradebook's order, with the
+    gradebook's state, weighted score and late flag, plus the latest mentor decision and its
+    date and a link to the feedback; the number accepted, the average of the scores so far and
+    the running average. Seven queries: the gradebook's columns (three) and row (three), and
+    the mentor decisions."""
+    columns = gradebook_columns(cohort)
+    (row,) = gradebook_rows(cohort, [student], columns, now or timezone.now())
+    decisions: dict[int, Assessment] = {}
+    for assessment in (
+        Assessment.objects.filter(kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort)
+        .filter(revision__work__student=student)
+        .order_by("submitted_at", "pk")
+        .only("id", "decision", "submitted_at", "revision_id", "revision__work_id")
+        .select_related("revision")
+    ):
+        decisions[assessment.revision.work_id] = assessment  # ordered by time: the last one wins
+    lines, so_far = [], []
+    for column, cell in zip(columns, row.cells, strict=True):
+        decided = decisions.get(cell.work.pk) if cell.work else None
+        if cell.score is not None:
+            so_far.append(cell.score)
+        revision = cell.work.latest_revision if cell.work else None
+        lines.append(
+            GradeLine(
+                column=column,
+                cell=cell,
+                decision=decided.get_decision_display() if decided else "",
+                decided_at=decided.submitted_at if decided else None,
+                feedback_revision_id=revision.pk if revision else None,
+                running_average=_mean(so_far) if cell.score is not None else None,
+            )
+        )
+    return Grades(
+        cohort=cohort,
+        student=student,
+        lines=lines,
+        accepted=row.accepted,
+        scored=len(so_far),
+        average=_mean(so_far),
+        late=sum(1 for c in row.cells if c.is_late),
+    )
+
+
+# --- Mastery -------------------------------------------------------------------------------------
+
+MET, NOT_YET, NOT_ASSESSED, NOT_DUE = "met", "not_yet", "not_assessed", "not_due"
+CELL_LABELS = {
+    MET: "Met",
+    NOT_YET: "Not yet met",
+    NOT_ASSESSED: "Not assessed",
+    NOT_DUE: "Not due yet",
+}
+
+
+@dataclass
+class MasteryObjective:
+    text: str
+    verb: str
+    state: str  # MET, NOT_YET, NOT_ASSESSED or NOT_DUE
+
+    @property
+    def label(self) -> str:
+        return CELL_LABELS[self.state]
+
+
+@dataclass
+class MasteryCell:
+    week: int
+    level: BloomLevel
+    total: int
+    met: int
+    not_met: int
+    due: bool
+    objectives: list[MasteryObjective] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """Not yet met when any objective here was judged not met; met when all were met;
+        otherwise not assessed (due) or not due yet."""
+        if self.not_met:
+            return NOT_YET
+        if self.total and self.met == self.total:
+            return MET
+        return NOT_ASSESSED if self.due else NOT_DUE
+
+    @property
+    def label(self) -> str:
+        return CELL_LABELS[self.state] if self.total else ""
+
+
+@dataclass
+class LevelSummary:
+    level: BloomLevel
+    total: int
+    met: int
+    not_met: int
+    due: int
+
+    @property
+    def not_assessed(self) -> int:
+        return self.due - self.met - self.not_met
+
+    @property
+    def not_due(self) -> int:
+        return self.total - self.due
+
+
+@dataclass
+class CriterionTrend:
+    title: str
+    mine: dict[int, float]  # week number → percent of the criterion's top level
+    median: dict[int, float]  # week number → the cohort's median percent
+
+
+@dataclass
+class Mastery:
+    cohort: Cohort
+    student: User
+    levels: list[BloomLevel]
+    weeks: list[Week]
+    grid: list[tuple[Week, list[MasteryCell | None]]]  # per week, one cell per level (None: no objective)
+    summary: list[LevelSummary]
+    trends: list[CriterionTrend]
+    charts: list[dict]
+
+    @property
+    def trend_table(self) -> list[dict]:
+        """Per week, (the student's percent, the cohort median) per criterion."""
+        return [
+            {"number": w.number, "values": [(t.mine.get(w.number), t.median.get(w.number)) for t in self.trends]}
+            for w in self.weeks
+        ]
+
+
+def _judged_objectives(cohort: Cohort, student: User):
+    """The course's outcome objectives with a Bloom level, each annotated with its latest
+    judgement for this student in this cohort (`latest_met`: True, False or None)."""
+    latest = (
+        ObjectiveJudgement.objects.filter(objective=OuterRef("pk"), work__cohort=cohort, work__student=student)
+        .order_by("-assessment__submitted_at", "-pk")
+        .values("met")[:1]
+    )
+    return (
+        Objective.objects.filter(week__course_id=cohort.course_id, kind=Objective.Kind.OUTCOME)
+        .filter(bloom_level__isnull=False)
+        .annotate(latest_met=Subquery(latest))
+    )
+
+
+def mastery_for(cohort: Cohort, student: User, now: datetime.datetime | None = None) -> Mastery:
+    """Weeks × Bloom levels of the student's outcome objectives, each cell met / not yet met /
+    not assessed / not due (with the objectives behind it), a summary per level and the trend
+    of the rubric score per criterion beside the cohort's median. Six queries: Bloom levels,
+    weeks, extensions, the objectives with their judgements, the per-level summary (grouped
+    in SQL), and the criterion scores grouped per week, criterion and level."""
+    now = now or timezone.now()
+    levels = list(BloomLevel.objects.order_by("rank"))
+    weeks = list(Week.objects.for_course(cohort.course))
+    due_dates = cohort_selectors.due_dates(cohort=cohort, student_ids=[student.pk])
+    due_numbers = [w.number for w in weeks if due_dates.due_at(cohort, w.number, student.pk) <= now]
+    last_due = max(due_numbers, default=0)
+
+    cells: dict[tuple[int, int], MasteryCell] = {}
+    level_of = {lv.pk: lv for lv in levels}
+    for objective in (
+        _judged_objectives(cohort, student)
+        .select_related("week")
+        .only("id", "text", "verb", "order", "bloom_level_id", "week__number")
+        .order_by("week__number", "order")
+    ):
+        number = objective.week.number
+        key = (number, objective.bloom_level_id)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = MasteryCell(
+                week=number, level=level_of[objective.bloom_level_id], total=0, met=0, not_met=0, due=number <= last_due
+            )
+        state = {True: MET, False: NOT_YET}.get(objective.latest_met)
+        cell.total += 1
+        cell.met += state == MET
+        cell.not_met += state == NOT_YET
+        cell.objectives.append(
+            MasteryObjective(
+                text=objective.text,
+                verb=objective.verb,
+                state=state or (NOT_ASSESSED if cell.due else NOT_DUE),
+            )
+        )
+    used = [lv for lv in levels if any(k[1] == lv.pk for k in cells)]
+    grid = [(w, [cells.get((w.number, lv.pk)) for lv in used]) for w in weeks]
+
+    summary_rows = (
+        _judged_objectives(cohort, student)
+        .values("bloom_level_id")
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=Q(latest_met=True)),
+            not_met=Count("pk", filter=Q(latest_met=False)),
+            due=Count("pk", filter=Q(week__number__lte=last_due)),
+        )
+        .order_by()
+    )
+    by_level = {row["bloom_level_id"]: row for row in summary_rows}
+    summary = [
+        LevelSummary(
+            level=lv,
+            total=by_level[lv.pk]["total"],
+            met=by_level[lv.pk]["met"],
+            not_met=by_level[lv.pk]["not_met"],
+            due=by_level[lv.pk]["due"],
+        )
+        for lv in used
+    ]
+    trends = criterion_trends(cohort, student)
+    return Mastery(
+        cohort=cohort,
+        student=student,
+        levels=used,
+        weeks=weeks,
+        grid=grid,
+        summary=summary,
+        trends=trends,
+        charts=_trend_charts(trends, len(weeks)),
+    )
+
+
+def _median(histogram: list[tuple[float, int]]) -> float:
+    """The median of values given as (value, how many), sorted by value."""
+    total = sum(n for _, n in histogram)
+    middle = [(total - 1) // 2, total // 2]
+    found, seen = [], 0
+    for value, n in histogram:
+        for index in middle:
+            if seen <= index < seen + n:
+                found.append(value)
+        seen += n
+    return round(sum(found) / len(found), 1)
+
+
+def criterion_trends(cohort: Cohort, student: User) -> list[CriterionTrend]:
+    """Per criterion and week: the percent of the criterion's top level in the student's latest
+    mentor review, and the median of the same over every student of the cohort with a
+    mentor review of that week. One query, grouped in SQL by week, criterion, level points
+    and whether the row is the student's: its size depends on the rubric, not on the cohort."""
+    later = Assessment.objects.filter(
+        kind=Assessment.Kind.MENTOR,
+        revision__work=OuterRef("revision__work"),
+        submitted_at__gt=OuterRef("submitted_at"),
+    )
+    latest = (
+        Assessment.objects.filter(kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort)
+        .filter(revision__work__week__isnull=False)
+        .exclude(Exists(later))
+    )
+    top = Level.objects.filter(criterion=OuterRef("criterion_id")).order_by("-points").values("points")[:1]
+    rows = (
+        CriterionScore.objects.filter(assessment__in=latest)
+        .values(
+            week=Coalesce("assessment__revision__work__week__number", Value(0)),
+            title=Coalesce("criterion__title", Value("")),
+            order=Coalesce("criterion__order", Value(0)),
+            points=Coalesce("level__points", Value(0)),
+            top=Subquery(top),
+            mine=Case(
+                When(assessment__revision__work__student_id=student.pk, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(n=Count("pk"))
+        .order_by("order", "title", "week", "points")
+    )
+    trends: dict[str, CriterionTrend] = {}
+    histograms: dict[tuple[str, int], list[tuple[float, int]]] = {}
+    for row in rows:
+        title = row["title"]
+        trend = trends.setdefault(title, CriterionTrend(title=title, mine={}, median={}))
+        percent = round(100.0 * row["points"] / (row["top"] or 1), 1)
+        histograms.setdefault((title, row["week"]), []).append((percent, row["n"]))
+        if row["mine"]:
+            trend.mine[row["week"]] = percent
+    for (title, week), histogram in histograms.items():
+        merged: dict[float, int] = {}
+        for value, n in histogram:
+            merged[value] = merged.get(value, 0) + n
+        trends[title].median[week] = _median(sorted(merged.items()))
+    return list(trends.values())
+
+
+def _trend_charts(trends: list[CriterionTrend], week_count: int) -> list[dict]:
+    """One small line chart per criterion: the student's line and the cohort median's."""
+    charts = []
+    for trend in trends:
+        series = [
+            ProgressSeries(
+                title="This student",
+                css="series-1",
+                points=[(n, trend.mine.get(n)) for n in range(1, week_count + 1)],
+            ),
+            ProgressSeries(
+                title="Cohort median",
+                css="series-median",
+                points=[(n, trend.median.get(n)) for n in range(1, week_count + 1)],
+            ),
+        ]
+        charts.append({"trend": trend, "series": series, "geometry": line_chart(series, week_count)})
+    return charts
+
+
+def grades_as_rows(grades: Grades) -> list[dict]:
+    """The grades as plain values (the API and the reports)."""
+    return [
+        {
+            "key": line.column.key,
+            "label": line.column.label,
+            "title": line.column.title,
+            "state": line.cell.status.key,
+            "state_label": line.cell.label,
+            "score": format_score(line.cell.score),
+            "late": line.cell.is_late,
+            "decision": line.decision,
+            "decided_at": line.decided_at,
+            "running_average": format_score(line.running_average),
+            "feedback_revision_id": line.feedback_revision_id,
+        }
+        for line in grades.lines
+    ]
