@@ -350,10 +350,7 @@ def assessment_record(
     if assignment is not None:
         assignment.assessment = assessment
         assignment.save(update_fields=["assessment"])
-    for judgement in planned:
-        judgement.assessment = assessment
-        judgement.full_clean(exclude=["assessment", "work", "objective"])
-    ObjectiveJudgement.objects.bulk_create(planned)
+    _store_judgements(assessment, planned)
     if kind == Assessment.Kind.MENTOR:
         if decision == Assessment.Decision.ACCEPT:
             submission_services.work_accept(work=work, revision=revision, by=scorer)
@@ -449,10 +446,12 @@ def assessment_record_past_review(
     feedback: str,
     decision: str,
     submitted_at: datetime.datetime,
+    judgements: Judgements | None = None,
 ) -> Assessment:
     """Record the rubric scores of a mentor review whose decision was already applied to the
     work (an import of past reviews, or the demo): the same validation as assessment_record,
-    and the decision must match what happened to that revision. The work is not changed."""
+    and the decision must match what happened to that revision. The work is not changed. An
+    acceptance judges the week's outcome objectives as assessment_record does."""
     work = WeeklyWork.objects.select_related("cohort", "student").get(pk=revision.work_id)
     if not policies.can_score_as_mentor(scorer, work):
         raise ValidationError("Only the student's assigned mentors and the cohort's instructors can score this.")
@@ -472,7 +471,11 @@ def assessment_record_past_review(
         raise ValidationError("No rubric applies to this work; an instructor must attach one.")
     _lock_for_scoring(rubric)
     chosen = _check_scores(rubric, scores)
-    return _store_assessment(
+    accepting = decision == Assessment.Decision.ACCEPT
+    if judgements and not accepting:
+        raise ValidationError("Objectives are judged only when a mentor accepts the work.")
+    planned = _plan_judgements(work, rubric, chosen, judgements or {}) if accepting else []
+    assessment = _store_assessment(
         revision=revision,
         rubric=rubric,
         scorer=scorer,
@@ -483,6 +486,15 @@ def assessment_record_past_review(
         calibration_run=None,
         now=submitted_at,
     )
+    _store_judgements(assessment, planned)
+    return assessment
+
+
+def _store_judgements(assessment: Assessment, planned: list[ObjectiveJudgement]) -> None:
+    for judgement in planned:
+        judgement.assessment = assessment
+        judgement.full_clean(exclude=["assessment", "work", "objective"])
+    ObjectiveJudgement.objects.bulk_create(planned)
 
 
 # --- Self-assessment before submitting ---------------------------------------------------------

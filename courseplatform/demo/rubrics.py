@@ -9,7 +9,7 @@ import datetime
 from cohorts.models import MentorAssignment
 from courseplatform.demo import DemoContext
 from rubrics import selectors, services
-from rubrics.models import Assessment, CalibrationRun, PeerAssignment, SelfAssessmentDraft
+from rubrics.models import Assessment, CalibrationRun, ObjectiveJudgement, PeerAssignment, SelfAssessmentDraft
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
 
@@ -76,6 +76,28 @@ def _scores(criteria, *, quality: float, seed: int, with_comments: bool = True) 
 def _quality(week_number: int, decision: str) -> float:
     quality = min(3.8, 2.3 + 0.3 * (week_number - 1))
     return quality - 0.9 if decision == Assessment.Decision.REQUEST_CHANGES else quality
+
+
+def _one_override(work: WeeklyWork, scores: dict) -> dict:
+    """A mentor's override of one objective the rule judged not met, with the reason a mentor
+    would give; empty when the rule met them all."""
+    rubric = selectors.rubric_for_work(work)
+    links = selectors.objective_links_for_work(work, rubric)
+    points = {
+        c.pk: next(lv.points for lv in c.levels.all() if lv.pk == scores[c.pk][0])
+        for c in selectors.rubric_criteria(rubric)
+    }
+    checks = selectors.derive_objective_judgements(selectors.mastery_rule_for(work.cohort), links, points)
+    missed = next((check for check in checks if check.derived is False), None)
+    if missed is None:
+        return {}
+    return {
+        missed.objective.pk: (
+            True,
+            "The write-up undersells it: in the lab session the quality gates ran under the stated constraints and "
+            "passed, and the student walked me through the data.",
+        )
+    }
 
 
 def _week_number(work: WeeklyWork) -> int:
@@ -165,7 +187,7 @@ def seed(demo: DemoContext) -> None:
         return criteria_cache[rubric.pk]
 
     waiting = []
-    past = 0
+    past = overridden = 0
     for revision in revisions:
         work = revision.work
         if work.latest_revision_id == revision.pk and work.state in WeeklyWork.AWAITING_REVIEW_STATES:
@@ -176,13 +198,19 @@ def seed(demo: DemoContext) -> None:
             if work.latest_revision_id == revision.pk and work.state == WeeklyWork.State.ACCEPTED
             else Assessment.Decision.REQUEST_CHANGES
         )
+        scores = _scores(criteria_for(work), quality=_quality(_week_number(work), decision), seed=revision.pk)
+        judgements = {}
+        if decision == Assessment.Decision.ACCEPT and not overridden:
+            judgements = _one_override(work, scores)
+            overridden += bool(judgements)
         services.assessment_record_past_review(
             revision=revision,
             scorer=mentor_of[work.student_id],
-            scores=_scores(criteria_for(work), quality=_quality(_week_number(work), decision), seed=revision.pk),
+            scores=scores,
             feedback=FEEDBACK[decision],
             decision=decision,
             submitted_at=min(revision.submitted_at + datetime.timedelta(hours=20), now),
+            judgements=judgements,
         )
         past += 1
 
@@ -260,6 +288,11 @@ def seed(demo: DemoContext) -> None:
                 calibration_run=run,
                 now=now - datetime.timedelta(hours=2 - offset),
             )
+    judged = ObjectiveJudgement.objects.filter(work__cohort=cohort)
+    demo.write(
+        f"Objectives judged at acceptance: {judged.filter(met=True).count()} met, "
+        f"{judged.filter(met=False).count()} not yet met, {overridden} overridden by a mentor with a reason."
+    )
     demo.write(
         f"Reviews: {past} past mentor reviews scored, {len(overdue[1:])} reviewed now, "
         f"{len(waiting) - len(overdue[1:])} waiting in the queue (1 past its deadline), "
