@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps lint format worker beat bench clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps lint format worker beat bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: seed serve
 # The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
 # gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install-dev e2e-deps backup-deps
+test: install-dev e2e-deps backup-deps proxy-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
@@ -73,6 +73,21 @@ backup-deps:
 	  else \
 	    echo "pg_dump/pg_restore are missing and this is not root: tests/courseplatform/test_backup_restore.py will fail."; \
 	    echo "Install them with: sudo apt-get install -y postgresql-client"; \
+	  fi; \
+	fi
+
+# The scale-out tests (tests/scaleout, tests/e2e/test_scaleout_proxy.py) run deploy/haproxy.cfg
+# with Debian's HAProxy in front of two gunicorn instances (docs/deployment.md).
+HAPROXY ?= /usr/sbin/haproxy
+proxy-deps:
+	@if [ ! -x "$(HAPROXY)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing HAProxy for the scale-out tests."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy; }; \
+	  else \
+	    echo "HAProxy ($(HAPROXY)) is missing and this is not root: the scale-out tests will fail."; \
+	    echo "Install it with: sudo apt-get install -y haproxy"; \
 	  fi; \
 	fi
 
