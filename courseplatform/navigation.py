@@ -27,4 +27,6 @@ def navigation(request: HttpRequest) -> dict:
         .order_by()
         .first()
     ) or {"is_student": False, "is_mentor": False, "is_instructor": False, "unread_notifications": 0}
-    return {"nav": {"signed_in": True, "is_staff": user.is_staff, **row}}
+    # Insights (insights.policies): a cohort's mentors and instructors; staff for the coverage.
+    shows_insights = row["is_mentor"] or row["is_instructor"] or user.is_staff or user.is_superuser
+    return {"nav": {"signed_in": True, "is_staff": user.is_staff, "shows_insights": shows_insights, **row}}

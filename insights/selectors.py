@@ -6,6 +6,7 @@ import datetime
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -70,111 +71,155 @@ def at_risk_students(
     rules: AtRiskRules | None = None,
 ) -> dict[int, list[AtRiskReason]]:
     """The one owner of "at risk": student id → the reasons, for the cohort's students (or
-    these of them) who meet at least one of the cohort's rules at `now`. Students not at risk
-    are left out.
+    these of them) who meet at least one of the cohort's rules at `now`; students not at risk
+    are left out. Eight queries whatever the cohort's size (seven when `rules` is given): see
+    at_risk_in_cohorts."""
+    found = at_risk_in_cohorts(
+        [cohort], student_ids=student_ids, now=now, rules={cohort.pk: rules} if rules is not None else None
+    )
+    return found.get(cohort.pk, {})
 
-    Eight queries whatever the cohort's size (seven when `rules` is given): rules, students,
-    weeks, extensions, weekly works with their revision counts, latest mentor scores, finished
-    retrospectives, open high risks counted per student and week. The missing and due rules
-    are their owners' (cohorts' due dates with extensions, submissions' work_status and
-    retrospective "done", rubrics' latest mentor score), never restated here."""
+
+def at_risk_in_cohorts(
+    cohorts: list[Cohort],
+    *,
+    student_ids: list[int] | None = None,
+    now: datetime.datetime | None = None,
+    rules: dict[int, AtRiskRules] | None = None,
+) -> dict[int, dict[int, list[AtRiskReason]]]:
+    """at_risk_students for several cohorts at once (the reminder sweep's mentor digests):
+    cohort id → student id → reasons.
+
+    Eight queries whatever the number of cohorts and students (seven when `rules` is given):
+    rules, students, weeks, extensions, weekly works with their revision counts, latest mentor
+    scores, finished retrospectives, open high risks counted per student and week. What is due,
+    missing, done or scored is decided by its owner (cohorts' due dates with extensions,
+    submissions' work_status and retrospective "done", rubrics' latest mentor score), never
+    restated here."""
     now = now or timezone.now()
-    rules = rules or at_risk_rules_for(cohort)
-    students = Membership.objects.filter(cohort=cohort).students()
+    if not cohorts:
+        return {}
+    cohort_ids = [c.pk for c in cohorts]
+    if rules is None:
+        rules = {r.cohort_id: r for r in AtRiskRules.objects.filter(cohort_id__in=cohort_ids)}
+    memberships = Membership.objects.filter(cohort_id__in=cohort_ids).students()
     if student_ids is not None:
-        students = students.filter(user_id__in=student_ids)
-    ids = list(students.order_by("user_id").values_list("user_id", flat=True))
-    number_of = dict(Week.objects.for_course(cohort.course).values_list("pk", "number"))
-    due = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
-    works: dict[tuple[int, int], tuple[int, bool, int]] = {}  # (student, week number) → (work, submitted, revisions)
-    for work_id, student_id, week_id, latest_revision_id, revision_count in (
-        WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids, week__isnull=False)
+        memberships = memberships.filter(user_id__in=student_ids)
+    students_of: dict[int, list[int]] = defaultdict(list)
+    for cohort_id, user_id in memberships.order_by("cohort_id", "user_id").values_list("cohort_id", "user_id"):
+        students_of[cohort_id].append(user_id)
+    ids = sorted({user_id for each in students_of.values() for user_id in each})
+    course_weeks_of: dict[int, dict[int, int]] = defaultdict(dict)  # course → week number → week id
+    number_of: dict[int, int] = {}  # week id → number
+    for week_id, course_id, number in Week.objects.filter(course_id__in={c.course_id for c in cohorts}).values_list(
+        "pk", "course_id", "number"
+    ):
+        course_weeks_of[course_id][number] = week_id
+        number_of[week_id] = number
+    due = cohort_selectors.due_dates(cohorts=cohorts, student_ids=ids)
+    # (cohort, student, week number) → (work id, submitted, revisions)
+    works: dict[tuple[int, int, int], tuple[int, bool, int]] = {}
+    for work_id, cohort_id, student_id, week_id, latest_revision_id, revision_count in (
+        WeeklyWork.objects.filter(cohort_id__in=cohort_ids, student_id__in=ids, week__isnull=False)
         .annotate(revision_count=Count("revisions"))
         .order_by()
-        .values_list("pk", "student_id", "week_id", "latest_revision_id", "revision_count")
+        .values_list("pk", "cohort_id", "student_id", "week_id", "latest_revision_id", "revision_count")
     ):
-        works[(student_id, number_of[week_id])] = (work_id, latest_revision_id is not None, revision_count)
-    scores = latest_mentor_scores(cohort, ids)
+        works[(cohort_id, student_id, number_of[week_id])] = (work_id, latest_revision_id is not None, revision_count)
+    scores = latest_mentor_scores(list(cohorts), ids)
     retrospectives_done = set(
-        Retrospective.objects.filter(cohort=cohort, student_id__in=ids)
+        Retrospective.objects.filter(cohort_id__in=cohort_ids, student_id__in=ids)
         .done()
         .order_by()
-        .values_list("student_id", "week_id")
+        .values_list("cohort_id", "student_id", "week_id")
     )
-    open_high_risks: dict[int, list[tuple[int, int]]] = defaultdict(list)  # student → [(week number, count)]
-    for student_id, number, count in (
+    # (cohort, student) → [(week number, open high risks logged that week)]
+    open_high_risks: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for cohort_id, student_id, number, count in (
         RiskEntry.objects.filter(
-            cohort=cohort, student_id__in=ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES
+            cohort_id__in=cohort_ids, student_id__in=ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES
         )
-        .values("student_id", "week_opened__number")
+        .values("cohort_id", "student_id", "week_opened__number")
         .annotate(count=Count("pk"))
         .order_by()
-        .values_list("student_id", "week_opened__number", "count")
+        .values_list("cohort_id", "student_id", "week_opened__number", "count")
     ):
-        open_high_risks[student_id].append((number, count))
+        open_high_risks[(cohort_id, student_id)].append((number, count))
 
-    week_ids = {number: pk for pk, number in number_of.items()}
-    at_risk: dict[int, list[AtRiskReason]] = {}
-    for student_id in ids:
-        past_due = [n for n in sorted(week_ids) if now > due.due_at(cohort, n, student_id)]
-        reasons: list[AtRiskReason] = []
+    found: dict[int, dict[int, list[AtRiskReason]]] = {}
+    for cohort in cohorts:
+        week_ids = course_weeks_of[cohort.course_id]
+        cohort_rules = rules.get(cohort.pk) or AtRiskRules(cohort=cohort)
+        at_risk = {}
+        for student_id in students_of.get(cohort.pk, []):
+            reasons = _reasons(
+                cohort_rules,
+                past_due=[n for n in sorted(week_ids) if now > due.due_at(cohort, n, student_id)],
+                works={n: works[(cohort.pk, student_id, n)] for n in week_ids if (cohort.pk, student_id, n) in works},
+                scores=scores,
+                retrospectives_done={
+                    n for n, pk in week_ids.items() if (cohort.pk, student_id, pk) in retrospectives_done
+                },
+                open_high_risks=open_high_risks.get((cohort.pk, student_id), []),
+            )
+            if reasons:
+                at_risk[student_id] = reasons
+        found[cohort.pk] = at_risk
+    return found
 
+
+def _reasons(
+    rules: AtRiskRules,
+    *,
+    past_due: list[int],
+    works: dict[int, tuple[int, bool, int]],
+    scores: dict[int, Decimal],
+    retrospectives_done: set[int],
+    open_high_risks: list[tuple[int, int]],
+) -> list[AtRiskReason]:
+    """One student's reasons under the rules, from what at_risk_in_cohorts loaded: week
+    numbers past due (their own due dates), works by week number, scores by work id, the week
+    numbers with a finished retrospective, and open high risks per week logged."""
+    reasons: list[AtRiskReason] = []
+    if rules.weeks_behind:
         missing = [
             n
             for n in past_due
-            if work_status(
-                display_state=None, submitted=works.get((student_id, n), (None, False, 0))[1], past_due=True
-            ).key
-            == "missing"
+            if work_status(display_state=None, submitted=n in works and works[n][1], past_due=True).key == "missing"
         ]
-        if rules.weeks_behind and len(missing) >= rules.weeks_behind:
+        if len(missing) >= rules.weeks_behind:
             reasons.append(AtRiskReason("weeks_behind", f"{len(missing)} missing: {_weeks(missing)}"))
 
-        if rules.falling_score_weeks:
-            scored = [
-                (n, scores[work[0]])
-                for n in sorted(week_ids)
-                if (work := works.get((student_id, n))) is not None and work[0] in scores
-            ]
-            last = scored[-rules.falling_score_weeks :]
-            if len(last) == rules.falling_score_weeks and all(
-                later[1] < earlier[1] for earlier, later in zip(last, last[1:], strict=False)
-            ):
-                path = " → ".join(format_score(score) for _, score in last)
-                weeks = _weeks([n for n, _ in last])
-                reasons.append(
-                    AtRiskReason("falling_score_weeks", f"{path} over the last {len(last)} scored weeks ({weeks})")
-                )
+    if rules.falling_score_weeks:
+        scored = [(n, scores[works[n][0]]) for n in sorted(works) if works[n][0] in scores]
+        last = scored[-rules.falling_score_weeks :]
+        if len(last) == rules.falling_score_weeks and all(
+            later[1] < earlier[1] for earlier, later in zip(last, last[1:], strict=False)
+        ):
+            path = " → ".join(format_score(score) for _, score in last)
+            weeks = _weeks([n for n, _ in last])
+            reasons.append(
+                AtRiskReason("falling_score_weeks", f"{path} over the last {len(last)} scored weeks ({weeks})")
+            )
 
-        if rules.max_revisions:
-            many = [
-                (n, work[2])
-                for n in sorted(week_ids)
-                if (work := works.get((student_id, n))) is not None and work[2] > rules.max_revisions
-            ]
-            if many:
-                listed = ", ".join(f"week {n} ({count})" for n, count in many)
-                reasons.append(AtRiskReason("max_revisions", f"more than {rules.max_revisions} revisions: {listed}"))
+    if rules.max_revisions:
+        many = [(n, works[n][2]) for n in sorted(works) if works[n][2] > rules.max_revisions]
+        if many:
+            listed = ", ".join(f"week {n} ({count})" for n, count in many)
+            reasons.append(AtRiskReason("max_revisions", f"more than {rules.max_revisions} revisions: {listed}"))
 
-        if rules.missing_retrospectives:
-            without = [n for n in past_due if (student_id, week_ids[n]) not in retrospectives_done]
-            if len(without) >= rules.missing_retrospectives:
-                reasons.append(AtRiskReason("missing_retrospectives", f"{len(without)} not done: {_weeks(without)}"))
+    if rules.missing_retrospectives:
+        without = [n for n in past_due if n not in retrospectives_done]
+        if len(without) >= rules.missing_retrospectives:
+            reasons.append(AtRiskReason("missing_retrospectives", f"{len(without)} not done: {_weeks(without)}"))
 
-        if rules.overdue_high_risks:
-            overdue = [(n, count) for n, count in sorted(open_high_risks.get(student_id, [])) if n in past_due]
-            total = sum(count for _, count in overdue)
-            if total >= rules.overdue_high_risks:
-                reasons.append(
-                    AtRiskReason(
-                        "overdue_high_risks",
-                        f"{total} open past their week (logged in {_weeks(sorted({n for n, _ in overdue}))})",
-                    )
-                )
-
-        if reasons:
-            at_risk[student_id] = reasons
-    return at_risk
+    if rules.overdue_high_risks:
+        overdue = [(n, count) for n, count in sorted(open_high_risks) if n in past_due]
+        total = sum(count for _, count in overdue)
+        if total >= rules.overdue_high_risks:
+            logged = _weeks(sorted({n for n, _ in overdue}))
+            reasons.append(AtRiskReason("overdue_high_risks", f"{total} open past their week (logged in {logged})"))
+    return reasons
 
 
 @dataclass

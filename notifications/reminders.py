@@ -23,6 +23,7 @@ from cohorts.models import Cohort, Membership, MentorAssignment
 from cohorts.schedule import DueDates, WeekWindow, current_week_number, week_window
 from cohorts.selectors import due_dates
 from curriculum.models import CapstoneDeliverable, Objective, Week
+from insights.selectors import AtRiskReason, at_risk_in_cohorts
 from rubrics.models import PeerAssignment
 from submissions.models import Retrospective, WeeklyWork
 
@@ -274,6 +275,11 @@ class SweepData:
             .values_list("cohort_id", "student_id", "week_id")
         )
         return set(rows)
+
+    @cached_property
+    def at_risk(self) -> dict[int, dict[int, list[AtRiskReason]]]:
+        """Cohort id → student id → why they are at risk (the insights rules). Eight queries."""
+        return at_risk_in_cohorts(self.cohorts, now=self.now)
 
     @cached_property
     def open_peer_assignments(self) -> list[PeerAssignment]:
@@ -539,7 +545,8 @@ def retrospective_missing(data: SweepData) -> Iterator[Reminder]:
 @register(Kind.WEEKLY_DIGEST)
 def weekly_digest(data: SweepData) -> Iterator[Reminder]:
     """Once per cohort week, when the week opens: students get the week's objectives and
-    what is still missing; mentors get their students and the submissions waiting for them."""
+    what is still missing; mentors get their students, the submissions waiting for them and
+    which of their students are at risk and why (insights.selectors.at_risk_in_cohorts)."""
     for cohort in data.cohorts:
         number = current_week_number(cohort, data.now, cohort.week_count)
         if number is None:
@@ -610,7 +617,11 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
 def _mentor_digest(data: SweepData, cohort: Cohort, week: Week, mentor: User, students: list[User]) -> Reminder:
     queue = []
     progress = []
+    at_risk = []
     for student in students:
+        reasons = data.at_risk.get(cohort.pk, {}).get(student.pk)
+        if reasons:
+            at_risk.append(f"{student.display_name}: " + "; ".join(str(reason) for reason in reasons))
         work = data.works.get((cohort.pk, student.pk, week.number))
         progress.append(f"{student.display_name}: {work.get_state_display() if work else 'not started'}")
         for number, waiting in data.works_by_student.get((cohort.pk, student.pk), []):
@@ -634,6 +645,7 @@ def _mentor_digest(data: SweepData, cohort: Cohort, week: Week, mentor: User, st
             "sections": [
                 {"heading": "Waiting for your review", "items": queue or ["Nothing waiting."]},
                 {"heading": f"Week {week.number} progress", "items": progress},
+                {"heading": "At risk", "items": at_risk or ["Nobody: none of your students meets an at-risk rule."]},
             ]
         },
     )

@@ -400,13 +400,17 @@ def gradebook_columns(cohort: Cohort) -> list[GradeColumn]:
     return columns
 
 
-def latest_mentor_scores(cohort: Cohort, student_ids: list[int]) -> dict[int, Decimal]:
+def latest_mentor_scores(cohort: Cohort | list[Cohort], student_ids: list[int]) -> dict[int, Decimal]:
     """Work id → the weighted score of its latest mentor assessment, for these students of
-    the cohort (one query); the gradebook and the cohort report show this score."""
+    the cohort (or of these cohorts: the at-risk rules of a reminder sweep) in one query; the
+    gradebook, the cohort report and the at-risk rules read this score."""
+    cohort_ids = [c.pk for c in cohort] if isinstance(cohort, list) else [cohort.pk]
     scores: dict[int, Decimal] = {}
     for work_id, score in (
         Assessment.objects.filter(
-            kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort, revision__work__student_id__in=student_ids
+            kind=Assessment.Kind.MENTOR,
+            revision__work__cohort_id__in=cohort_ids,
+            revision__work__student_id__in=student_ids,
         )
         .order_by("submitted_at", "pk")
         .values_list("revision__work_id", "score")
