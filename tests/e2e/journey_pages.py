@@ -74,6 +74,8 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage(s, "tokens", "/accounts/tokens/"),
         JourneyPage(s, "profile", "/accounts/profile/"),
         JourneyPage(s, "progress", f"/review/cohorts/{cohort.slug}/students/{student.pk}/progress/"),
+        JourneyPage(s, "grades", f"/progress/{cohort.slug}/students/{student.pk}/grades/"),
+        JourneyPage(s, "mastery", f"/progress/{cohort.slug}/students/{student.pk}/mastery/"),
         JourneyPage(s, "peer queue", "/review/peer/"),
         JourneyPage(s, "student reports", "/reports/"),
         JourneyPage(s, "student cohort", f"/cohorts/{cohort.slug}/"),
@@ -85,6 +87,7 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage(m, "mentor's student dashboard", f"/dashboard/{cohort.slug}/students/{student.pk}/"),
         JourneyPage(m, "mentor's view of a workspace", _work_path(draft)),
         JourneyPage(m, "mentor reports", "/reports/"),
+        JourneyPage(m, "mentor's view of mastery", f"/progress/{cohort.slug}/students/{student.pk}/mastery/"),
         JourneyPage(i, "instructor cohort", f"/cohorts/{cohort.slug}/"),
         JourneyPage(i, "instructor gradebook", f"/review/cohorts/{cohort.slug}/gradebook/"),
         JourneyPage(i, "calibration", f"/review/calibration/{calibration.pk}/"),
@@ -92,6 +95,7 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage(i, "instructor reports", "/reports/"),
         JourneyPage(i, "report", f"/reports/{report.pk}/"),
         JourneyPage(i, "cohort list", "/cohorts/"),
+        JourneyPage(i, "mastery rule", f"/review/cohorts/{cohort.slug}/mastery-rule/"),
     ]
     if peer_task is not None:
         pages.append(JourneyPage(s, "peer review", f"/review/peer/{peer_task.pk}/"))
