@@ -1,9 +1,15 @@
 """Middleware of the platform as a whole."""
 
+import http
 import ipaddress
 from functools import lru_cache
 
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from . import views
@@ -77,3 +83,54 @@ class UntrustedForwardingMiddleware:
             for header in FORWARDING_HEADERS:
                 request.META.pop(header, None)
         return self.get_response(request)
+
+
+# --- Content-Security-Policy, built once ---------------------------------------------------
+
+_default_policies: dict[bool, str] = {}
+
+
+def default_csp(*, report_only: bool = False) -> str:
+    """The policy from the settings as a header value ("" for none), built once per process.
+    django-csp rebuilt it from the settings for both headers on every response."""
+    policy = _default_policies.get(report_only)
+    if policy is None:
+        policy = _default_policies[report_only] = build_policy(report_only=report_only)
+    return policy
+
+
+@receiver(setting_changed)
+def _forget_default_policies(*, setting: str, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _default_policies.clear()
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, but a response without its own policy (no decorator, no nonce
+    used: every page here, scripts are same-origin files) gets the prebuilt header. Anything
+    else goes through django-csp unchanged."""
+
+    def process_response(self, request: HttpRequest, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(
+                hasattr(response, f"_csp_{part}{ro}") for part in ("config", "update", "replace") for ro in ("", "_ro")
+            )
+            or any(hasattr(response, name) for name in ("_csp_exempt", "_csp_exempt_ro"))
+            or (
+                response.status_code in (http.HTTPStatus.INTERNAL_SERVER_ERROR, http.HTTPStatus.NOT_FOUND)
+                and settings.DEBUG
+            )
+        ):
+            return super().process_response(request, response)
+        for header, report_only, setting in (
+            (HEADER, False, "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, True, "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            policy = default_csp(report_only=report_only)
+            prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ())
+            if policy and header not in response and not (prefixes and request.path_info.startswith(prefixes)):
+                response[header] = policy
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -117,6 +117,13 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
         head = page_cache.head_of(portfolio)
         cached = (body, etag, portfolio.is_indexable)
         page_cache.page_set(page_cache.page_key(portfolio.pk, portfolio.version, portfolio.updated_at), cached)
+    return cached_page_response(request, head, cached)
+
+
+def cached_page_response(request: HttpRequest, head: dict, cached: tuple) -> HttpResponse:
+    """A world-visible page from its cached copy, or 304 when the visitor's copy is current.
+    Also what portfolios.middleware.PublicPageMiddleware answers with, so both paths send the
+    same headers."""
     body, etag, indexable = cached
     response = HttpResponse(body)
     response["ETag"] = etag

@@ -1,0 +1,139 @@
+"""The cached public page is answered for signed-out visitors before the session, auth and CSP
+middleware (portfolios.middleware.PublicPageMiddleware), with the same headers as the full
+path, invalidated with the same cache entries, and never for a signed-in visitor.
+
+Whether a response came from the fast path shows on its request: the authentication
+middleware never ran, so the request has no `user`."""
+
+import pytest
+from django.conf import settings as django_settings
+
+from portfolios import services
+from portfolios.models import Portfolio
+
+URL = "/p/sam-student/"
+
+
+@pytest.fixture(autouse=True)
+def shared_heads(settings):
+    settings.PORTFOLIO_CACHE_HEADS = True  # as with Redis, where the fast path runs
+
+
+def fast(response) -> bool:
+    return not hasattr(response.wsgi_request, "user")
+
+
+def full_path_client(client_for):
+    """A signed-out visitor who carries a session cookie (an expired session, say): the fast
+    path leaves them to the full stack, which treats them as anonymous."""
+    client = client_for(None)
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = "no-such-session"
+    return client
+
+
+def _set_visibility(portfolio, visibility):
+    services.portfolio_update_profile(
+        portfolio=portfolio, slug=portfolio.slug, display_name=portfolio.display_name, visibility=visibility
+    )
+
+
+def test_a_cached_page_is_served_before_the_session_with_the_full_paths_headers(client_for, published):
+    visitor = client_for(None)
+    first = visitor.get(URL)  # renders and caches the page
+    assert first.status_code == 200 and not fast(first)
+    again = visitor.get(URL)
+    assert again.status_code == 200 and fast(again)
+    full = full_path_client(client_for).get(URL)
+    assert full.status_code == 200 and not fast(full)
+    assert again.content == first.content == full.content
+    assert sorted(again.items()) == sorted(first.items()) == sorted(full.items())
+    assert again["Content-Security-Policy"].count("script-src 'self'") == 1
+    assert again["Vary"] == "Cookie" and again["X-Frame-Options"] == "DENY"
+
+
+def test_conditional_requests_get_the_same_304_on_both_paths(client_for, published):
+    visitor = client_for(None)
+    etag = visitor.get(URL)["ETag"]
+    modified = visitor.get(URL)["Last-Modified"]
+    for headers in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
+        quick = visitor.get(URL, headers=headers)
+        full = full_path_client(client_for).get(URL, headers=headers)
+        assert quick.status_code == full.status_code == 304
+        assert fast(quick) and not fast(full)
+        assert sorted(quick.items()) == sorted(full.items())
+
+
+def test_head_requests_take_the_fast_path_too(client_for, published):
+    visitor = client_for(None)
+    visitor.get(URL)
+    response = visitor.head(URL)
+    assert response.status_code == 200 and fast(response)
+    assert response.content == b""
+    assert int(response["Content-Length"]) > 1000
+
+
+def test_unlisted_pages_keep_their_noindex_header(client_for, published):
+    portfolio, _ = published
+    _set_visibility(portfolio, Portfolio.Visibility.UNLISTED)
+    visitor = client_for(None)
+    visitor.get(URL)
+    response = visitor.get(URL)
+    assert fast(response) and response["X-Robots-Tag"] == "noindex"
+
+
+def test_unpublishing_and_publishing_show_on_the_next_fast_response(client_for, people, published, accepted):
+    _, entries = published
+    visitor = client_for(None)
+    visitor.get(URL)
+    services.entry_unpublish(entry=entries[1], by=people.student)
+    after_unpublish = visitor.get(URL)  # the new version is rendered once by the full path
+    assert entries[1].title not in after_unpublish.content.decode()
+    again = visitor.get(URL)
+    assert fast(again) and entries[1].title not in again.content.decode()
+
+    work = accepted(week=5)
+    services.entry_publish(work=work, by=people.student, narrative="Fresh entry", artifact_ids=[])
+    assert "Fresh entry" in visitor.get(URL).content.decode()
+    again = visitor.get(URL)
+    assert fast(again) and "Fresh entry" in again.content.decode()
+
+
+def test_a_portfolio_made_private_is_never_served_from_the_fast_path(client_for, published):
+    portfolio, _ = published
+    visitor = client_for(None)
+    visitor.get(URL)
+    assert fast(visitor.get(URL))
+    _set_visibility(portfolio, Portfolio.Visibility.PRIVATE)
+    for _ in range(2):
+        response = visitor.get(URL)
+        assert response.status_code == 404 and not fast(response)
+
+
+def test_signed_in_visitors_always_take_the_full_path(client_for, people, published):
+    portfolio, _ = published
+    client_for(None).get(URL)
+    owner = client_for(people.student)
+    response = owner.get(URL)
+    assert response.status_code == 200 and response.wsgi_request.user == people.student
+    _set_visibility(portfolio, Portfolio.Visibility.PRIVATE)
+    private = owner.get(URL)  # the owner still sees it; a visitor gets 404
+    assert private.status_code == 200 and private["Cache-Control"] == "private, no-store"
+    assert client_for(None).get(URL).status_code == 404
+
+
+def test_writes_and_other_paths_are_never_answered_by_the_fast_path(client_for, published):
+    visitor = client_for(None)
+    visitor.get(URL)
+    assert visitor.post(URL).status_code == 405
+    assert not fast(visitor.get("/p/sam-student/artifacts/1/"))
+    assert not fast(visitor.get("/p/sam-student"))  # the full path redirects to the slash
+
+
+def test_with_redis_down_the_full_path_serves_the_page(redis_cache, client_for, published):
+    visitor = client_for(None)
+    first = visitor.get(URL)
+    assert fast(visitor.get(URL))
+    redis_cache.stop()
+    during = visitor.get(URL)
+    assert during.status_code == 200 and not fast(during)
+    assert during.content == first.content
