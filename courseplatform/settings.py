@@ -170,7 +170,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler (the schedule is edited in the admin), scheduling only
+# while it holds a lock in Redis, so that a second beat started by mistake stands by instead of
+# sending every periodic task twice (core/beat.py, docs/deployment.md). A beat that dies is
+# replaced by a standby within CELERY_BEAT_LOCK_TTL seconds.
+CELERY_BEAT_SCHEDULER = "core.beat:LockedDatabaseScheduler"
+CELERY_BEAT_LOCK_TTL = env.int("CELERY_BEAT_LOCK_TTL", default=30)
+if not 3 <= CELERY_BEAT_LOCK_TTL <= 600:
+    raise ImproperlyConfigured("CELERY_BEAT_LOCK_TTL must be a number of seconds from 3 to 600.")
+# Each task's last run time is saved as soon as beat sends it, so a standby that takes over
+# does not send again what the beat before it sent (Celery's default saves every 3 minutes).
+CELERY_BEAT_SYNC_EVERY = 1
 # Task state lives in our own tables (core.TaskRun, report runs), never in the result backend:
 # asking the backend for a result on every publish is what makes .delay() hang with Redis down.
 CELERY_TASK_IGNORE_RESULT = True

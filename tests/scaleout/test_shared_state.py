@@ -62,7 +62,7 @@ def test_with_redis_and_s3_no_state_stays_in_the_web_process():
     # Tasks leave the web process through the broker; the schedule is in the database.
     assert found["CELERY_BROKER_URL"] == PRODUCTION_LIKE["REDIS_URL"]
     assert found["CELERY_TASK_ALWAYS_EAGER"] is False
-    assert found["CELERY_BEAT_SCHEDULER"] == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert found["CELERY_BEAT_SCHEDULER"] == "core.beat:LockedDatabaseScheduler"
 
 
 def test_setting_only_the_bucket_still_means_s3():
@@ -97,9 +97,10 @@ def test_nothing_set_keeps_files_on_local_disk():
             {"AWS_STORAGE_BUCKET_NAME": "files", "AWS_S3_ADDRESSING_STYLE": "dns"},
             "AWS_S3_ADDRESSING_STYLE must be auto, path or virtual, not 'dns'.",
         ),
+        ({"CELERY_BEAT_LOCK_TTL": "1"}, "CELERY_BEAT_LOCK_TTL must be a number of seconds from 3 to 600."),
     ],
 )
-def test_a_bad_storage_setting_stops_start_up_with_a_message(overrides, message):
+def test_a_bad_storage_or_beat_setting_stops_start_up_with_a_message(overrides, message):
     result = _fresh_settings({"DEBUG": "true", **overrides}, ["STORAGES"])
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
