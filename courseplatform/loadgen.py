@@ -39,7 +39,8 @@ from cohorts.services import cohort_create
 from curriculum.models import Course, Week
 from portfolios.models import Portfolio, PortfolioEntry, PortfolioEntryArtifact
 from portfolios.services import entry_bloom_levels
-from rubrics.models import Assessment, Criterion, CriterionScore, Rubric
+from rubrics.models import Assessment, Criterion, CriterionScore, ObjectiveJudgement, Rubric
+from rubrics.selectors import derive_objective_judgements, mastery_rule_for, objective_links_for_work
 from rubrics.services import rubric_install_defaults, weighted_score
 from submissions.models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork
 
@@ -176,6 +177,7 @@ class _Ids:
     revision_artifact: int
     assessment: int
     score: int
+    judgement: int
     risk: int
     retrospective: int
     portfolio: int
@@ -214,6 +216,7 @@ class _Loader:
         self.rubric = rubric
         self.criteria = list(Criterion.objects.filter(rubric=rubric).prefetch_related("levels").order_by("order"))
         self.profiles = self._score_profiles()
+        self.judgements = self._judgements()
         self.bloom = {w.pk: json.dumps(entry_bloom_levels(WeeklyWork(week=w))) for w in self.weeks}
         self.contents = {w.pk: self._content(w) for w in self.weeks}
         self.evidence = {w.pk: (w.lab.evidence_list or ["Load test summary"])[0][:500] for w in self.weeks}
@@ -224,18 +227,38 @@ class _Loader:
         """A few plausible ways of scoring the rubric for each decision: (weighted score,
         [(criterion id, level id)…]); strong levels for an acceptance, weak for a request."""
         profiles: dict[str, list] = {Assessment.Decision.ACCEPT: [], Assessment.Decision.REQUEST_CHANGES: []}
+        self.points = {level.pk: level.points for c in self.criteria for level in c.levels.all()}
         for variant in range(6):
             for decision in profiles:
                 chosen = []
                 for index, criterion in enumerate(self.criteria):
                     levels = sorted(criterion.levels.all(), key=lambda lv: lv.points)
                     upper = levels[len(levels) // 2 :] if decision == Assessment.Decision.ACCEPT else levels[:2]
-                    chosen.append((criterion, upper[(variant + index) % len(upper)]))
+                    level = upper[(variant + index) % len(upper)]
+                    if decision == Assessment.Decision.ACCEPT and variant >= 4 and index == variant - 4:
+                        level = levels[1]  # accepted with one criterion still weak: an objective not yet met
+                    chosen.append((criterion, level))
                 score = weighted_score(
                     (c.weight, level.points, max(lv.points for lv in c.levels.all())) for c, level in chosen
                 )
                 profiles[decision].append((score, [(c.pk, level.pk) for c, level in chosen]))
         return profiles
+
+    def _judgements(self) -> dict[tuple[int, int], list[tuple[int, bool | None, bool, str]]]:
+        """(week id, acceptance profile) → the outcome objectives judged at acceptance:
+        (objective id, derived, met, rule), as rubrics.services derives them from the levels."""
+        rule = mastery_rule_for(self.cohort)
+        planned = {}
+        for week in self.weeks:
+            links = objective_links_for_work(WeeklyWork(week=week), self.rubric)
+            for variant, (_, levels) in enumerate(self.profiles[Assessment.Decision.ACCEPT]):
+                points_of = {criterion_id: self.points[level_id] for criterion_id, level_id in levels}
+                planned[(week.pk, variant)] = [
+                    (check.objective.pk, check.derived, check.derived, rule.describe())
+                    for check in derive_objective_judgements(rule, links, points_of)
+                    if check.derived is not None  # nothing linked: not assessed
+                ]
+        return planned
 
     def _content(self, week: Week) -> str:
         return json.dumps(
@@ -470,6 +493,20 @@ class _Loader:
                     yield (pk, "", assessment_id, criterion_id, level_id)
                     pk += 1
 
+    def judgement_rows(self, ids: _Ids) -> Iterator[tuple]:
+        pk = ids.judgement
+        for cell in self.cells(ids):
+            for assessment_id, decision in zip(cell.assessment_ids, DECISIONS[cell.outcome], strict=True):
+                if decision != Assessment.Decision.ACCEPT:
+                    continue
+                for objective_id, derived, met, rule in self.judgements[(cell.week.pk, (cell.spread >> 4) % 6)]:
+                    yield (pk, derived, met, rule, "", assessment_id, objective_id, cell.work_id)
+                    pk += 1
+
+    def judgements_needed(self) -> int:
+        """At most this many judgements (every acceptance with the most judged objectives)."""
+        return max((len(j) for j in self.judgements.values()), default=0)
+
     def retrospective_rows(self, ids: _Ids) -> Iterator[tuple[int, ...]]:
         pk = ids.retrospective
         for cell in self.cells(ids):
@@ -666,6 +703,11 @@ COLUMNS: list[tuple[type[models.Model], str, tuple[str, ...]]] = [
         ),
     ),
     (CriterionScore, "score", ("id", "comment", "assessment_id", "criterion_id", "level_id")),
+    (
+        ObjectiveJudgement,
+        "judgement",
+        ("id", "derived_met", "met", "rule", "reason", "assessment_id", "objective_id", "work_id"),
+    ),
     (
         Retrospective,
         "retrospective",
@@ -881,6 +923,8 @@ def cohort_load(
             "revision_artifact": counts["revision"],
             "assessment": counts["assessment"],
             "score": counts["assessment"] * criteria,
+            # Only acceptances are judged; reserving for every assessment leaves a few keys unused.
+            "judgement": counts["assessment"] * loader.judgements_needed(),
             "risk": 2 * students,
             "retrospective": counts["work"],  # at most one per work; the rest of the range stays unused
             "portfolio": publishers,
@@ -900,6 +944,7 @@ def cohort_load(
             "revision_artifact": loader.revision_artifact_rows,
             "assessment": loader.assessment_rows,
             "score": loader.score_rows,
+            "judgement": loader.judgement_rows,
             "retrospective": loader.retrospective_rows,
             "risk": loader.risk_rows,
             "portfolio": lambda ids: loader.portfolio_rows(ids, joined),

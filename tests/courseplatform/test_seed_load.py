@@ -16,8 +16,8 @@ from cohorts.schedule import week_window
 from courseplatform.loadgen import LOAD_EMAIL_DOMAIN, MIX_OPEN_WEEK, MIX_RECENT, MIX_SETTLED, allocate
 from portfolios.models import Portfolio, PortfolioEntry, PortfolioEntryArtifact
 from reports import selectors as report_selectors
-from rubrics.models import Assessment, CriterionScore
-from rubrics.selectors import gradebook_columns, gradebook_rows
+from rubrics.models import Assessment, CriterionObjective, CriterionScore, ObjectiveJudgement
+from rubrics.selectors import gradebook_columns, gradebook_rows, mastery_rule_for
 from rubrics.services import weighted_score
 from submissions.models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork
 from tests.factories import MembershipFactory, UserFactory
@@ -108,6 +108,22 @@ def test_works_revisions_and_assessments_agree(loaded):
         )
         assert assessment.scorer_id in MentorAssignment.objects.filter(cohort=loaded).values_list("mentor", flat=True)
     assert Assessment.objects.filter(revision__work__cohort=loaded).first().rubric.is_frozen
+    # Acceptances judge the week's outcome objectives by the cohort's rule, as assessment_record does.
+    judgements = ObjectiveJudgement.objects.filter(work__cohort=loaded)
+    assert judgements.exists()
+    assert not judgements.exclude(assessment__decision="accept").exists()
+    assert judgements.filter(met=False).exists() and judgements.filter(met=True).exists()
+    rule = mastery_rule_for(loaded)
+    for judgement in judgements.select_related("assessment")[:20]:
+        links = CriterionObjective.objects.filter(
+            objective=judgement.objective, criterion__rubric=judgement.assessment.rubric
+        )
+        points = list(
+            CriterionScore.objects.filter(
+                assessment=judgement.assessment, criterion__in=links.values("criterion")
+            ).values_list("level__points", flat=True)
+        )
+        assert judgement.met == judgement.derived_met == rule.judge(points)
 
 
 def test_rows_pass_the_models_own_validation(loaded):

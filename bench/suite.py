@@ -1,0 +1,677 @@
+"""The benchmark of issue "Fast at any cohort size": one table of figures, each with its target.
+
+    make bench           (about 5 minutes: cohorts of 30, 334 and 3,334 students × 24 weeks)
+    make bench-scale     (the 10× run: adds a 33,340-student cohort, 800,000 works)
+    .venv/bin/python bench/suite.py [--scale] [--repetitions 3] [--seconds 5] [--only throughput|oneshot]
+
+What it does:
+1. A bench database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cp_bench_load,
+   created when missing, kept between runs) is migrated and loaded with `manage.py seed_load`
+   (cohorts bench-30, bench-334, bench-3334 and, with --scale, bench-33340). A second one (the
+   same name + "_small") holds only bench-30: the "empty database" of the API figure.
+2. gunicorn starts on a free port with the production config (courseplatform/gunicorn.conf.py)
+   at 2 workers × 4 threads, DEBUG off, bench settings (the production URLs + /bench/hello/).
+   wrk, pinned to CPU 1 (`taskset -c 1`), drives each target for --seconds with 16 connections;
+   every repetition measures the hello view and then every target (their order rotates between
+   repetitions), and a target's figure is its throughput divided by the hello view's in the
+   same repetition: the median, with the minimum and maximum, over the repetitions.
+3. One-shot figures, each in a fresh process (so peak RSS is that figure's own): the API list
+   of a 30-student cohort in the full database vs the small one; peer assignment of every
+   revision of bench-334 (in a transaction rolled back afterwards, so it can run again); the
+   cohort CSV and PDF report of bench-3334 (and bench-33340); the reminder sweep over all
+   cohorts (rolled back too). Each calls the product's own service, never a copy of it.
+
+Targets are listed in TARGETS and ONE_SHOTS: adding a page is one line. A target whose named
+route does not exist yet shows "not built" instead of a figure.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cp_bench_load"
+COHORTS = {"bench-30": 30, "bench-334": 334, "bench-3334": 3334}
+SCALE_COHORTS = {"bench-33340": 33340}
+SMALL_COHORTS = {"bench-30": 30}
+WEEKS = 24
+PEER_WEEKS = 18  # bench-334 is loaded with 18 weeks: ~6,000 revisions to give peer reviewers
+WRK_CONNECTIONS = 16
+PAGE_TARGET = 0.30  # the issue's target for a signed-in page: ≥ 0.30 × the hello view
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    route: str  # a URL name, reversed with `kwargs`; or a literal path starting with "/"
+    kwargs: dict
+    who: str  # "anonymous", "token:<person>" or a person (a session cookie)
+    minimum: float  # the ratio to the hello view that passes
+
+
+# The person keys name users that prepare() signs in: <role>@<cohort>.
+TARGETS = [
+    Target("Public portfolio page, cached, signed out", "portfolios:public", {"slug": "{portfolio}"}, "anonymous", 1.0),
+    Target(
+        "Mentor gradebook, 30 students × 24 weeks",
+        "rubrics:gradebook",
+        {"slug": "bench-30"},
+        "mentor@bench-30",
+        PAGE_TARGET,
+    ),
+    Target(
+        "Gradebook, first page of a 3,334-student cohort",
+        "rubrics:gradebook",
+        {"slug": "bench-3334"},
+        "instructor@bench-3334",
+        PAGE_TARGET,
+    ),
+    Target("Review queue (mentor of 30 in bench-3334)", "rubrics:queue", {}, "mentor@bench-3334", PAGE_TARGET),
+    Target("GET /api/v1/works/ page of 50, token", "/api/v1/works/?page_size=50", {}, "token:mentor@bench-3334", 0.35),
+    Target(
+        "Mastery page (a learner of bench-30)",
+        "progress:mastery",
+        {"slug": "bench-30"},
+        "student@bench-30",
+        PAGE_TARGET,
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(scale: bool) -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def _small_url(url: str) -> str:
+    return f"{url}_small"
+
+
+def _environment(database_url: str, workdir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_BENCH="1",
+        DEBUG="false",
+        DATABASE_URL=database_url,
+        SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(64),
+        MEDIA_ROOT=str(workdir / "media"),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        # The bench signs an instructor in without a second factor; the middleware still runs.
+        MFA_REQUIRED_FOR_STAFF="false",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("DATABASE_REPLICA_URL", None)
+    return env
+
+
+def _child(env: dict, *arguments: str, timeout: float = 1800) -> dict:
+    """Run this file in a fresh process with `arguments`; its last stdout line is JSON."""
+    result = subprocess.run(
+        [sys.executable, __file__, *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- Child steps (run inside a fresh process with the bench environment) ---------------------
+
+
+def _django():
+    import django
+
+    django.setup()
+
+
+def step_prepare(cohorts: dict[str, int]) -> dict:
+    """Migrate, import the curriculum, load each missing cohort; sign the bench's people in."""
+    _django()
+    import datetime
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+
+    from accounts.models import User
+    from accounts.services import token_create
+    from cohorts.models import Cohort, Membership
+    from curriculum.selectors import course_default
+    from portfolios.models import Portfolio
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if course_default() is None:
+        call_command("import_curriculum", verbosity=0)
+    loaded = {}
+    for slug, students in cohorts.items():
+        weeks = PEER_WEEKS if slug == "bench-334" else WEEKS
+        cohort = Cohort.objects.filter(slug=slug).first()
+        if cohort is not None and Membership.objects.filter(cohort=cohort).students().count() == students:
+            continue
+        started = time.perf_counter()
+        call_command(
+            "seed_load", f"--students={students}", f"--weeks={weeks}", f"--cohort={slug}", "--replace", verbosity=0
+        )
+        loaded[slug] = round(time.perf_counter() - started, 1)
+    # Peer review looks back over the window; the bench's cohort looks back over all its weeks.
+    Cohort.objects.filter(slug="bench-334").update(peer_review_window_days=7 * (PEER_WEEKS + 1))
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    people = {}
+    for slug in cohorts:
+        cohort = Cohort.objects.get(slug=slug)
+        for role in ("student", "mentor", "instructor"):
+            user = User.objects.filter(memberships__cohort=cohort, memberships__role=role).order_by("pk").first()
+            session = store()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.save()
+            people[f"{role}@{slug}"] = {"cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+            if role == "mentor":
+                _, plaintext = token_create(
+                    user=user,
+                    name="bench",
+                    scope="read",
+                    expires_at=timezone.now() + datetime.timedelta(days=1),
+                )
+                people[f"token:{role}@{slug}"] = {"authorization": f"Bearer {plaintext}"}
+    first_student = User.objects.filter(memberships__cohort__slug="bench-30", memberships__role="student")
+    portfolio = Portfolio.objects.filter(user__in=first_student, visibility="public").order_by("pk").first()
+    return {"loaded": loaded, "people": people, "portfolio": portfolio.slug if portfolio else ""}
+
+
+def step_urls() -> dict:
+    """Each target's path, or None where its route does not exist yet."""
+    _django()
+    from django.urls import NoReverseMatch, reverse
+
+    paths = {}
+    for target in TARGETS:
+        if target.route.startswith("/"):
+            paths[target.label] = target.route
+            continue
+        try:
+            paths[target.label] = reverse(target.route, kwargs=target.kwargs or None)
+        except NoReverseMatch:
+            paths[target.label] = None
+    return paths
+
+
+def _rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step_api_list(slug: str, repetitions: int = 15) -> dict:
+    """Median wall time of GET /api/v1/works/ (page of 50) for the mentor of `slug`, in-process."""
+    _django()
+    import datetime
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.services import token_create
+
+    mentor = User.objects.filter(memberships__cohort__slug=slug, memberships__role="mentor").order_by("pk").first()
+    _, plaintext = token_create(
+        user=mentor, name="bench", scope="read", expires_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    timings = []
+    for attempt in range(repetitions + 3):
+        started = time.perf_counter()
+        response = client.get("/api/v1/works/?page_size=50")
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"/api/v1/works/ answered {response.status_code}: {response.content[:300]!r}")
+        if attempt >= 3:  # the first requests warm caches and connections
+            timings.append(elapsed)
+    from submissions.models import WeeklyWork
+
+    return {"ms": statistics.median(timings) * 1000, "works_in_db": WeeklyWork.objects.count()}
+
+
+def step_peer_assign(slug: str) -> dict:
+    """rubrics.services.peer_assignments_ensure for one cohort, in a transaction rolled back."""
+    _django()
+    from django.db import transaction
+
+    from cohorts.models import Cohort
+    from rubrics.services import peer_assignments_ensure
+
+    cohort = Cohort.objects.get(slug=slug)
+
+    class Rollback(Exception):
+        pass
+
+    outcome = {}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            outcome["revisions"] = peer_assignments_ensure(cohort=cohort)
+            outcome["seconds"] = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    outcome["rss_mib"] = _rss_mib()
+    return outcome
+
+
+def step_report(slug: str, fmt: str) -> dict:
+    """reports.services.report_build of the cohort report: time and this process's peak RSS."""
+    _django()
+    from accounts.models import User
+    from cohorts.models import Cohort
+    from reports.services import report_build, report_request
+
+    cohort = Cohort.objects.select_related("course").get(slug=slug)
+    instructor = User.objects.filter(memberships__cohort=cohort, memberships__role="instructor").first()
+    baseline = _rss_mib()
+    run = report_request(kind="cohort", fmt=fmt, cohort=cohort, by=instructor, enqueue_build=False)
+    started = time.perf_counter()
+    run = report_build(run=run)
+    seconds = time.perf_counter() - started
+    if run.status != "succeeded":
+        raise SystemExit(f"The report failed: {run.error}")
+    return {"seconds": seconds, "rss_mib": _rss_mib(), "baseline_mib": baseline, "size_kib": run.file.size / 1024}
+
+
+def step_sweep() -> dict:
+    """notifications.services.reminders_sweep at a moment when reminders are due (the day the
+    load's open week is due), in a transaction rolled back afterwards."""
+    _django()
+    import datetime
+
+    from django.db import transaction
+
+    from cohorts.models import Cohort
+    from cohorts.schedule import week_window
+    from notifications.services import reminders_sweep
+
+    cohort = Cohort.objects.get(slug="bench-3334")
+    now = week_window(cohort, WEEKS).due_at - datetime.timedelta(hours=20)
+
+    class Rollback(Exception):
+        pass
+
+    outcome = {}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            result = reminders_sweep(now=now)
+            outcome.update(seconds=time.perf_counter() - started, found=result.found, delivered=result.delivered)
+            raise Rollback
+    except Rollback:
+        pass
+    outcome["rss_mib"] = _rss_mib()
+    return outcome
+
+
+# --- The parent: servers, wrk, the table -----------------------------------------------------
+
+
+def _wrk(port: int, path: str, seconds: float, headers: dict) -> dict:
+    command = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+    command += ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    _drain(port)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*?timeout (\d+)", output)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "rps": rps,
+        "bad": int(bad.group(1)) if bad else 0,
+        "timeouts": int(errors.group(1)) if errors else 0,
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)] if p50 else None,
+    }
+
+
+def _drain(port: int, timeout: float = 180.0) -> None:
+    """Wait until the server has finished what a run left queued (a slow page keeps every
+    thread busy after wrk stops), so that the next run starts on an idle server: the hello
+    view answers quickly twice in a row."""
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 2 and time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            conn.request("GET", "/bench/hello/")
+            conn.getresponse().read()
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            quick = 0
+            time.sleep(0.5)
+            continue
+        quick = quick + 1 if time.monotonic() - started < 0.1 else 0
+
+
+def _headers(who: str, people: dict) -> dict:
+    if who == "anonymous":
+        return {}
+    person = people[who]
+    if "authorization" in person:
+        return {"Authorization": person["authorization"], "Accept": "application/json"}
+    return {"Cookie": person["cookie"]}
+
+
+def _status(port: int, path: str, headers: dict) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except (OSError, http.client.HTTPException):
+        return 0  # no answer within the timeout (gunicorn kills a worker stuck for 30 s)
+    finally:
+        conn.close()
+    return response.status
+
+
+def _wait_ready(port: int, log: Path, timeout: float = 60.0) -> None:
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not become ready:\n{log.read_text()[-3000:]}")
+
+
+def throughput(env: dict, people: dict, paths: dict, repetitions: int, seconds: float) -> list[dict]:
+    port = _free_port()
+    server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"}
+    log_path = Path(env["MEDIA_ROOT"]).parent / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "courseplatform.wsgi:application",
+                "--config",
+                "courseplatform/gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+                # Recycling workers mid-run would charge whichever target runs then for the restart.
+                "--max-requests",
+                "0",
+            ],
+            cwd=ROOT,
+            env=server_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_ready(port, log_path)
+            hello = ("hello", "/bench/hello/", {})
+            runnable = []
+            rows = []
+            for target in TARGETS:
+                path = paths[target.label]
+                if path is None:
+                    rows.append({"target": target, "path": None})
+                    continue
+                path = path.replace("%7Bportfolio%7D", people["portfolio"])
+                headers = _headers(target.who, people["people"])
+                status = _status(port, path, headers)
+                print(f"  {target.label}: {path} → {status or 'no answer'}", flush=True)
+                row = {"target": target, "path": path, "status": status, "ratios": [], "samples": []}
+                rows.append(row)
+                if status == 200:  # that request warmed the page's caches up
+                    runnable.append((row, path, headers))
+                _drain(port)
+            _wrk(port, hello[1], 1, {})  # warm up: connections, every thread of both workers
+            for repetition in range(repetitions):
+                base = _wrk(port, hello[1], seconds, {})
+                order = runnable[repetition % max(len(runnable), 1) :] + runnable[: repetition % max(len(runnable), 1)]
+                for row, path, headers in order:
+                    sample = _wrk(port, path, seconds, headers)
+                    sample["hello_rps"] = base["rps"]
+                    row["samples"].append(sample)
+                    row["ratios"].append(sample["rps"] / base["rps"] if base["rps"] else 0.0)
+                print(f"  repetition {repetition + 1}/{repetitions}: hello {base['rps']:.0f} req/s", flush=True)
+            return rows
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", action="store_true", help="Add the 33,340-student cohort (the 10× run).")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per target and repetition")
+    parser.add_argument("--only", choices=("throughput", "oneshot"), help="Run one half of the suite.")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--arg", action="append", default=[], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    if args.step:
+        steps = {
+            "prepare": lambda: step_prepare(json.loads(args.arg[0])),
+            "urls": step_urls,
+            "api_list": lambda: step_api_list(args.arg[0]),
+            "peer_assign": lambda: step_peer_assign(args.arg[0]),
+            "report": lambda: step_report(args.arg[0], args.arg[1]),
+            "sweep": step_sweep,
+        }
+        print(json.dumps(steps[args.step]()))
+        return
+
+    cohorts = {**COHORTS, **(SCALE_COHORTS if args.scale else {})}
+    url = _database_url(args.scale)
+    started = time.perf_counter()
+    table: list[tuple[str, str, str, str]] = []  # figure, value, target, verdict
+    with tempfile.TemporaryDirectory(prefix="cp-bench-") as tmp:
+        workdir = Path(tmp)
+        env = _environment(url, workdir)
+        print(f"Bench database {url}: loading what is missing of {', '.join(cohorts)} …", flush=True)
+        _ensure_database(url)
+        prepared = _child(env, "--step", "prepare", "--arg", json.dumps(cohorts), timeout=3600)
+        for slug, seconds in prepared["loaded"].items():
+            print(f"  seed_load {slug}: {seconds} s", flush=True)
+            table.append((f"seed_load {slug} ({cohorts[slug]:,} students)", f"{seconds:.1f} s", "", ""))
+        if args.only != "oneshot":
+            paths = _child(env, "--step", "urls")
+            print(f"Throughput: {args.repetitions} repetitions × {args.seconds:g} s per target …", flush=True)
+            for row in throughput(env, prepared, paths, args.repetitions, args.seconds):
+                target = row["target"]
+                if row["path"] is None:
+                    table.append((target.label, "not built yet", f"≥ {target.minimum:.2f} × hello", "n/a"))
+                    continue
+                if row["status"] != 200:
+                    answer = f"HTTP {row['status']}" if row["status"] else "no answer within 60 s"
+                    table.append((target.label, answer, f"≥ {target.minimum:.2f} × hello", "FAIL"))
+                    continue
+                ratios = row["ratios"]
+                bad = sum(s["bad"] + s["timeouts"] for s in row["samples"])
+                median = statistics.median(ratios)
+                rps = statistics.median(s["rps"] for s in row["samples"])
+                p50 = statistics.median(s["p50_ms"] or 0 for s in row["samples"])
+                value = f"{median:.3f} [{min(ratios):.3f}–{max(ratios):.3f}] ({rps:.0f} req/s, p50 {p50:.1f} ms)"
+                if bad:
+                    value += f", {bad} errors"
+                table.append(
+                    (
+                        target.label,
+                        value,
+                        f"≥ {target.minimum:.2f} × hello",
+                        _verdict(median >= target.minimum and not bad),
+                    )
+                )
+        if args.only != "throughput":
+            print("One-shot figures …", flush=True)
+            table += oneshots(env, url, args.scale)
+
+    print()
+    print(f"Course platform bench ({'bench-scale' if args.scale else 'bench'}), {time.perf_counter() - started:.0f} s")
+    widths = [max(len(r[i]) for r in table + [("Figure", "Value", "Target", "")]) for i in range(4)]
+    print(" | ".join(h.ljust(w) for h, w in zip(("Figure", "Value", "Target", ""), widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for row in table:
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    failed = sum(1 for r in table if r[3] == "FAIL")
+    print(f"\n{failed} of {sum(1 for r in table if r[3] in ('PASS', 'FAIL'))} figures miss their target.")
+
+
+def oneshots(env: dict, url: str, scale: bool) -> list[tuple[str, str, str, str]]:
+    rows = []
+
+    def attempt(label: str, target: str, run, timeout: float):
+        print(f"  {label} …", flush=True)
+        try:
+            return run(timeout)
+        except subprocess.TimeoutExpired:
+            rows.append((label, f"timed out after {timeout:.0f} s", target, "FAIL"))
+        except RuntimeError as error:
+            rows.append((label, f"error: {str(error).strip().splitlines()[-1][:80]}", target, "FAIL"))
+        return None
+
+    # The API list: the same 30-student cohort, in the full database and in one with only it.
+    small = _small_url(url)
+    _ensure_database(small)
+    small_env = {**env, "DATABASE_URL": small}
+    _child(small_env, "--step", "prepare", "--arg", json.dumps(SMALL_COHORTS), timeout=1800)
+    full = attempt("API list", "", lambda t: _child(env, "--step", "api_list", "--arg", "bench-30", timeout=t), 300)
+    alone = attempt(
+        "API list", "", lambda t: _child(small_env, "--step", "api_list", "--arg", "bench-30", timeout=t), 300
+    )
+    if full and alone:
+        ratio = full["ms"] / alone["ms"]
+        rows.append(
+            (
+                f"API works list, 30-student cohort: {full['works_in_db']:,} vs {alone['works_in_db']:,} works in DB",
+                f"{ratio:.2f}× ({full['ms']:.1f} ms vs {alone['ms']:.1f} ms)",
+                "≤ 1.5×",
+                _verdict(ratio <= 1.5),
+            )
+        )
+
+    peer = attempt(
+        "Peer assignment", "", lambda t: _child(env, "--step", "peer_assign", "--arg", "bench-334", timeout=t), 600
+    )
+    if peer:
+        # The issue's target is 5 s for 6,012 revisions; the bound scales with the number done.
+        limit = 5.0 * max(peer["revisions"], 1) / 6012
+        rows.append(
+            (
+                f"Peer assignment of {peer['revisions']:,} revisions (bench-334)",
+                f"{peer['seconds']:.2f} s",
+                f"< {limit:.1f} s",
+                _verdict(peer["seconds"] < limit),
+            )
+        )
+
+    slugs = ["bench-3334"] + (["bench-33340"] if scale else [])
+    built = {}
+    for slug in slugs:
+        students = int(slug.split("-")[1])
+        for fmt, seconds_target in (("csv", 10.0), ("pdf", 30.0)):
+            label = f"Cohort {fmt.upper()} report, {students:,} students × 24"
+            report = attempt(
+                label,
+                "",
+                lambda t, slug=slug, fmt=fmt: _child(env, "--step", "report", "--arg", slug, "--arg", fmt, timeout=t),
+                1800 if scale else 300,
+            )
+            if not report:
+                continue
+            built[(slug, fmt)] = report
+            if slug == "bench-3334":
+                time_target, time_ok = f"≤ {seconds_target:.0f} s", report["seconds"] <= seconds_target
+            else:
+                base = built.get(("bench-3334", fmt))
+                factor = report["seconds"] / base["seconds"] if base else float("nan")
+                time_target, time_ok = "≤ 10.5 × the 3,334 time", bool(base) and factor <= 10.5
+                label += f" ({factor:.1f}× the 3,334 time)"
+            rows.append((f"{label}: time", f"{report['seconds']:.1f} s", time_target, _verdict(time_ok)))
+            rows.append(
+                (
+                    f"{label}: peak RSS",
+                    f"{report['rss_mib']:.0f} MiB (process before build {report['baseline_mib']:.0f})",
+                    "≤ 300 MiB",
+                    _verdict(report["rss_mib"] <= 300),
+                )
+            )
+
+    sweep = attempt("Reminder sweep", "", lambda t: _child(env, "--step", "sweep", timeout=t), 900)
+    if sweep:
+        students = sum(COHORTS.values()) + (sum(SCALE_COHORTS.values()) if scale else 0)
+        seconds_target = 30.0 * students / COHORTS["bench-3334"] if scale else 30.0
+        rows.append(
+            (
+                f"Reminder sweep, {students:,} students ({sweep['found']:,} reminders): time",
+                f"{sweep['seconds']:.1f} s",
+                f"≤ {seconds_target:.0f} s",
+                _verdict(sweep["seconds"] <= seconds_target),
+            )
+        )
+        rows.append(
+            ("Reminder sweep: peak RSS", f"{sweep['rss_mib']:.0f} MiB", "≤ 300 MiB", _verdict(sweep["rss_mib"] <= 300))
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
