@@ -13,8 +13,10 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from . import views
+from .observability import views as observability_views
 
-_PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}
+# /metrics is here too: Prometheus scrapes each process by its address, like a health check.
+_PROBES = {"/healthz": views.healthz, "/readyz": views.readyz, "/metrics": observability_views.metrics}
 
 
 class ProbeMiddleware:

@@ -3,7 +3,13 @@ from django.apps import AppConfig
 
 class CourseplatformConfig(AppConfig):
     """The composition layer as an installed app, so that the commands that span every app
-    (`seed_demo`, `setup_schedules`) live here rather than in one of the apps they span."""
+    (`seed_demo`, `setup_schedules`) live here rather than in one of the apps they span, and
+    the domain's metrics (courseplatform/metrics.py) are registered once every app is loaded."""
 
     name = "courseplatform"
     verbose_name = "Course platform"
+
+    def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()

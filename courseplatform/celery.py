@@ -12,8 +12,12 @@ import os
 
 from celery import Celery
 
+from core.observability.celery import instrument_celery
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseplatform.settings")
 
 app = Celery("courseplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task metrics, the request id in task logs and traces that go on into tasks (docs/operations.md).
+instrument_celery(app)

@@ -16,7 +16,10 @@ keepalive = 5
 # load: a p99 spike while neither served. The hooks below restart them one at a time instead.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 0
-accesslog = "-"
+# With LOG_FORMAT=json every request is already one JSON line from the application
+# (django-structlog's request_finished, with its request id); a text access line beside it
+# would only break the log collector's parsing.
+accesslog = None if os.environ.get("LOG_FORMAT", "plain").strip().lower() == "json" else "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -101,6 +104,27 @@ def post_worker_init(worker) -> None:
             os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def on_starting(server) -> None:
+    """In the master, before any worker: forget the metrics files of a previous run in
+    PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode needs it emptied between
+    runs, or the counters of processes long gone would be added up with ours)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory or not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server, worker) -> None:
+    """In the master, when a worker exited (restarted, killed): its live gauges go; what it
+    counted stays in the totals."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server) -> None:

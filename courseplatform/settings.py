@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from core.observability.logs import LOG_FORMATS, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "csp",
+    "django_prometheus",
+    "django_structlog",
     "core",
     "accounts",
     "curriculum",
@@ -74,8 +78,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: health checks reach the process by its address, before host validation.
     "core.middleware.ProbeMiddleware",
+    # Times everything below it: request rate, latency and errors per view (/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Before anything reads the client's address or scheme from X-Forwarded-* headers.
     "core.middleware.UntrustedForwardingMiddleware",
+    # The request id (a trusted proxy's X-Request-ID or a new one) on every log line of the
+    # request and of the tasks it enqueues.
+    "core.observability.middleware.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A signed-out visitor's cached public portfolio page, before the session, auth and CSP
@@ -94,6 +104,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.RequireStaffMFAMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "courseplatform.urls"
@@ -507,19 +518,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging -----------------------------------------------------------------------------
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # In-process (eager) tasks would log a line per task into every command's output.
-        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
-    },
-}
+# Plain text lines (for a terminal) or one JSON object per line (LOG_FORMAT=json, for a log
+# collector), both with the request id, user id and route (core/observability/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {LOG_FORMAT!r}.")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, eager_tasks=CELERY_TASK_ALWAYS_EAGER)
+# A worker keeps Celery's own log format unless JSON is asked for: then its lines go through
+# the same handlers as the web's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# django-structlog: a request's id (and user id) travel in the headers of the tasks it
+# enqueues and are bound to the task's log lines. The X-Request-ID it reads has already been
+# checked (core.observability.middleware: only from a trusted proxy). Client addresses are
+# personal data and stay out of the logs.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# Its own lookup of the user would cost a query on pages that never need one; the user id is
+# added to the request's last line once the view has loaded the user (core.observability).
+DJANGO_STRUCTLOG_USER_ID_FIELD = None
 
 # --- Domain settings ---------------------------------------------------------------------
 
@@ -599,3 +619,65 @@ PORTFOLIO_LOCAL_PAGES = _env_int_between("PORTFOLIO_LOCAL_PAGES", 200, 0, 100_00
 # Students a report reads and writes per chunk (docs/reports.md): memory and queries per
 # chunk grow with it, the number of chunks shrinks.
 REPORTS_CHUNK_SIZE = _env_int_between("REPORTS_CHUNK_SIZE", 200, 1, 10_000, "students")
+
+
+# --- Metrics and traces (docs/operations.md, "Seeing inside") ---------------------------
+# GET /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`, or one that
+# comes straight (through no proxy) from METRICS_ALLOWED_NETWORKS; anyone else gets a 404 (a
+# wrong token a 403). Neither set: nobody may read it.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and (len(METRICS_TOKEN) < 32 or not METRICS_TOKEN.isprintable() or " " in METRICS_TOKEN):
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 printable characters without spaces.")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+for _address in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_address!r} is not an IP address or network ({_error})."
+        ) from None
+# Figures read from the database and the broker at scrape time are shared by all web
+# processes for this long (0: read on every scrape).
+METRICS_SCRAPE_CACHE_SECONDS = _env_int_between("METRICS_SCRAPE_CACHE_SECONDS", 15, 0, 300, "seconds")
+# A Celery worker serves its own task metrics on this port (0: off) and address.
+WORKER_METRICS_PORT = _env_int_between("WORKER_METRICS_PORT", 0, 0, 65535, "(a TCP port)")
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="0.0.0.0")
+try:
+    ipaddress.ip_address(WORKER_METRICS_ADDRESS)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"WORKER_METRICS_ADDRESS must be an IP address to listen on, not {WORKER_METRICS_ADDRESS!r}."
+    ) from None
+# gunicorn's workers and Celery's pool processes each count for themselves; prometheus_client
+# adds them up from the files in this directory (read by the library from the environment).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR must be an existing directory: {PROMETHEUS_MULTIPROC_DIR!r}.")
+# The database and cache calls are timed (django-prometheus's database backends, our cache
+# backends in core/observability/cache.py).
+_INSTRUMENTED_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _INSTRUMENTED_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
+_INSTRUMENTED_CACHES = {
+    "core.cache.FailSoftRedisCache": "core.observability.cache.InstrumentedFailSoftRedisCache",
+    "django.core.cache.backends.locmem.LocMemCache": "core.observability.cache.InstrumentedLocMemCache",
+}
+for _cache in CACHES.values():
+    _cache["BACKEND"] = _INSTRUMENTED_CACHES.get(_cache["BACKEND"], _cache["BACKEND"])
+# Traces (core/observability/tracing.py) are on when an OTLP/HTTP endpoint is configured with
+# OpenTelemetry's own variables, which the exporter reads (with OTEL_EXPORTER_OTLP_HEADERS…).
+_OTLP_ENDPOINTS = {
+    name: env.str(name, default="").strip()
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+}
+for _name, _url in _OTLP_ENDPOINTS.items():
+    if _url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", _url):
+        raise ImproperlyConfigured(f"{_name} must be an http:// or https:// URL, not {_url!r}.")
+TRACING_ENABLED = any(_OTLP_ENDPOINTS.values())
+# Spans are tagged "<name>-web" and "<name>-worker".
+TRACING_SERVICE_NAME = env.str("TRACING_SERVICE_NAME", default="courseplatform")
+if not re.fullmatch(r"[A-Za-z0-9._-]{1,60}", TRACING_SERVICE_NAME):
+    raise ImproperlyConfigured("TRACING_SERVICE_NAME must be 1–60 letters, digits, dots, dashes or underscores.")

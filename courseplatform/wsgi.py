@@ -1,7 +1,13 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from core.observability.tracing import configure_tracing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseplatform.settings")
+
+# Before the handler loads the middleware: the Django instrumentation adds its own.
+configure_tracing(f"{settings.TRACING_SERVICE_NAME}-web")
 
 application = get_wsgi_application()

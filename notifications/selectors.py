@@ -1,13 +1,16 @@
 """Notification reads shared by pages and the navigation."""
 
-from django.db.models import Count, IntegerField, QuerySet, Subquery
+import datetime
+
+from django.db.models import Count, IntegerField, Min, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Membership
 from cohorts.selectors import roles_for_user
 
-from .models import Kind, Notification, NotificationPreference
+from .models import Kind, Notification, NotificationPreference, ReminderLog
 from .reminders import registered_kinds
 
 
@@ -50,3 +53,25 @@ def unread_count_subquery(user_ref) -> Coalesce:
         .values("count")[:1]
     )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def reminder_delivery_backlog(now: datetime.datetime | None = None) -> dict[str, float]:
+    """Reminders by delivery state (pending, sending, failed; sent ones are not counted, so
+    the index's status prefix narrows the read), and the age of the oldest still waiting:
+    what the reminder-delivery SLO watches. One query on the (status, created_at) index."""
+    now = now or timezone.now()
+    waiting = (ReminderLog.Status.PENDING, ReminderLog.Status.SENDING)
+    rows = (
+        ReminderLog.objects.filter(status__in=[*waiting, ReminderLog.Status.FAILED])
+        .values("status")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .order_by()
+    )
+    backlog: dict[str, float] = {status: 0 for status in ReminderLog.Status.values if status != ReminderLog.Status.SENT}
+    oldest = None
+    for row in rows:
+        backlog[row["status"]] = row["count"]
+        if row["status"] in waiting and row["oldest"] and (oldest is None or row["oldest"] < oldest):
+            oldest = row["oldest"]
+    backlog["oldest_waiting_seconds"] = (now - oldest).total_seconds() if oldest else 0.0
+    return backlog

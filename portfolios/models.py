@@ -45,6 +45,7 @@ RESERVED_SLUGS = frozenset(
         "markdown",
         "logout",
         "media",
+        "metrics",
         "new",
         "notifications",
         "p",

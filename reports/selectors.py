@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership, MentorAssignment
@@ -267,3 +268,24 @@ def student_dossier(frame: CourseFrame, student_id: int) -> Dossier:
         )
     }
     return Dossier(frame=frame, facts=facts, revisions=revisions, risks=risks, retrospectives=retros)
+
+
+def report_runs_backlog(now: datetime.datetime | None = None) -> dict[str, float]:
+    """Report runs not finished, by status (queued, running, stalled), and how long the
+    oldest queued one has waited: one query (finished runs are excluded by status)."""
+    now = now or timezone.now()
+    unfinished = (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING, ReportRun.Status.STALLED)
+    backlog: dict[str, float] = {status: 0 for status in unfinished}
+    oldest = None
+    rows = (
+        ReportRun.objects.filter(status__in=unfinished)
+        .values("status")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .order_by()
+    )
+    for row in rows:
+        backlog[row["status"]] = row["count"]
+        if row["status"] == ReportRun.Status.QUEUED:
+            oldest = row["oldest"]
+    backlog["oldest_queued_seconds"] = (now - oldest).total_seconds() if oldest else 0.0
+    return backlog

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -753,4 +753,38 @@ def calibration_candidates(cohort: Cohort) -> list[Revision]:
         .select_related("work__week", "work__deliverable")
         .defer("content", "work__content")
         .order_by("-submitted_at")[:50]
+    )
+
+
+@dataclass(frozen=True)
+class ReviewQueueHealth:
+    waiting: int
+    overdue: int
+    oldest_wait_seconds: float
+
+
+def review_queue_health(now: datetime.datetime | None = None) -> ReviewQueueHealth:
+    """Across all cohorts: work awaiting review, how much of it is past its cohort's review
+    deadline (the rule `review_queue` applies per item: submitted_at + review_deadline_hours),
+    and how long the oldest has waited. Two queries whatever the size: the distinct deadlines
+    in use, then one aggregate with a count per deadline."""
+    now = now or timezone.now()
+    waiting = WeeklyWork.objects.filter(state__in=WeeklyWork.AWAITING_REVIEW_STATES, latest_revision__isnull=False)
+    deadlines = sorted(set(waiting.values_list("cohort__review_deadline_hours", flat=True).distinct()))
+    overdue = {
+        f"overdue_{hours}": Count(
+            "pk",
+            filter=Q(
+                cohort__review_deadline_hours=hours,
+                latest_revision__submitted_at__lt=now - datetime.timedelta(hours=hours),
+            ),
+        )
+        for hours in deadlines
+    }
+    figures = waiting.aggregate(count=Count("pk"), oldest=Min("latest_revision__submitted_at"), **overdue)
+    oldest = figures["oldest"]
+    return ReviewQueueHealth(
+        waiting=figures["count"],
+        overdue=sum(figures[f"overdue_{hours}"] for hours in deadlines),
+        oldest_wait_seconds=(now - oldest).total_seconds() if oldest else 0.0,
     )
