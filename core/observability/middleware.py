@@ -1,11 +1,10 @@
 """The request id: taken from the proxy's X-Request-ID when the proxy is one of ours, made
-otherwise, logged on every line of the request (and of the tasks it enqueues) and sent back
-in the response's X-Request-ID header so a person reporting a problem can quote it."""
+otherwise, and logged on every line of the request and of the tasks it enqueues. (It is not
+echoed in the response: the proxy that made it can log it beside its own line.)"""
 
 import re
 import time
 
-import structlog
 from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -36,15 +35,9 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request._observability_started = time.perf_counter()
-        upstream = _trusted_request_id(request)
-        if upstream is None:
+        if _trusted_request_id(request) is None:
             request.META.pop("HTTP_X_REQUEST_ID", None)
-        response = self.get_response(request)
-        # django-structlog clears its context before the response gets back here.
-        request_id = getattr(request, "_observability_request_id", None) or upstream
-        if request_id:
-            response.headers.setdefault("X-Request-ID", request_id)
-        return response
+        return self.get_response(request)
 
 
 def _loaded_user_id(request: HttpRequest) -> int | None:
@@ -73,7 +66,6 @@ def _route(request: HttpRequest) -> str:
 @receiver(signals.bind_extra_request_finished_metadata)
 def _bind_route_and_duration(request, logger, response, log_kwargs, **kwargs) -> None:
     started = getattr(request, "_observability_started", None)
-    request._observability_request_id = structlog.contextvars.get_contextvars().get("request_id")
     log_kwargs["route"] = _route(request)
     user_id = _loaded_user_id(request)
     if user_id is not None:

@@ -1,6 +1,6 @@
 """The request id: a trusted proxy's X-Request-ID is kept, anyone else's is replaced by one of
-ours (core.observability.middleware); either way the response says which it was, and the
-request's last log line carries it with the route, the user and the time taken."""
+ours (core.observability.middleware), and the request's last log line carries it with the
+route, the user and the time taken."""
 
 import re
 
@@ -23,9 +23,9 @@ def finished_lines():
 @pytest.mark.django_db
 def test_a_client_cannot_choose_its_request_id_when_served_directly(settings, client, finished_lines):
     settings.TRUSTED_PROXY_COUNT = 0
-    response = client.get("/", headers={"X-Request-ID": "chosen-by-the-client"})
-    assert UUID.fullmatch(response.headers["X-Request-ID"])
-    assert [line["request_id"] for line in finished_lines()] == [response.headers["X-Request-ID"]]
+    client.get("/", headers={"X-Request-ID": "chosen-by-the-client"})
+    (line,) = finished_lines()
+    assert UUID.fullmatch(line["request_id"])
 
 
 @pytest.mark.django_db
@@ -33,16 +33,12 @@ def test_a_trusted_proxys_request_id_is_kept_and_a_malformed_one_replaced(settin
     settings.TRUSTED_PROXY_COUNT = 1
     settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.5/32"]
     proxy = Client(REMOTE_ADDR="10.0.0.5")
-    assert proxy.get("/", headers={"X-Request-ID": "a1b2c3d4e5f60718"}).headers["X-Request-ID"] == "a1b2c3d4e5f60718"
-    injected = proxy.get("/", headers={"X-Request-ID": 'x" level="critical'}).headers["X-Request-ID"]
-    assert UUID.fullmatch(injected)
-    elsewhere = Client(REMOTE_ADDR="10.0.0.6").get("/", headers={"X-Request-ID": "a1b2c3d4e5f60718"})
-    assert UUID.fullmatch(elsewhere.headers["X-Request-ID"])
-    assert [line["request_id"] for line in finished_lines()] == [
-        "a1b2c3d4e5f60718",
-        injected,
-        elsewhere.headers["X-Request-ID"],
-    ]
+    proxy.get("/", headers={"X-Request-ID": "a1b2c3d4e5f60718"})
+    proxy.get("/", headers={"X-Request-ID": 'x" level="critical'})
+    Client(REMOTE_ADDR="10.0.0.6").get("/", headers={"X-Request-ID": "a1b2c3d4e5f60718"})
+    kept, injected, elsewhere = (line["request_id"] for line in finished_lines())
+    assert kept == "a1b2c3d4e5f60718"
+    assert UUID.fullmatch(injected) and UUID.fullmatch(elsewhere)
 
 
 @pytest.mark.django_db

