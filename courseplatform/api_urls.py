@@ -17,6 +17,7 @@ from curriculum import api as curriculum_api
 from notifications import api as notifications_api
 from portfolios import api as portfolios_api
 from privacy import api as privacy_api
+from progress import api as progress_api
 from reports import api as reports_api
 from rubrics import api as rubrics_api
 from submissions import api as submissions_api
@@ -84,6 +85,17 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", throttle_classes=[]), name="docs"),
     path("v1/me/", accounts_api.MeView.as_view(), name="me"),
     path("v1/portfolio/", portfolios_api.MyPortfolioView.as_view(), name="my-portfolio"),
+    # progress (a learner's grades and mastery)
+    path(
+        "v1/cohorts/<slug:cohort_slug>/students/<int:student_id>/grades/",
+        progress_api.GradesView.as_view(),
+        name="student-grades",
+    ),
+    path(
+        "v1/cohorts/<slug:cohort_slug>/students/<int:student_id>/mastery/",
+        progress_api.MasteryView.as_view(),
+        name="student-mastery",
+    ),
     path("v1/", include((router.urls, "v1"))),
     # Last: anything else under /api/ is a problem+json 404, not the HTML page.
     re_path(r"^(?P<path>[\s\S]*)$", views.not_found, name="not-found"),

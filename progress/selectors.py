@@ -382,3 +382,43 @@ def grades_as_rows(grades: Grades) -> list[dict]:
         }
         for line in grades.lines
     ]
+
+
+def mastery_as_data(mastery: Mastery) -> dict:
+    """The mastery as plain values (the API and the reports)."""
+    return {
+        "cohort": mastery.cohort.slug,
+        "student": mastery.student.pk,
+        "summary": [
+            {
+                "bloom_level": s.level.key,
+                "total": s.total,
+                "met": s.met,
+                "not_met": s.not_met,
+                "not_assessed": s.not_assessed,
+                "not_due": s.not_due,
+            }
+            for s in mastery.summary
+        ],
+        "cells": [
+            {
+                "week": cell.week,
+                "bloom_level": cell.level.key,
+                "state": cell.state,
+                "objectives": [{"text": o.text, "state": o.state} for o in cell.objectives],
+            }
+            for _, row in mastery.grid
+            for cell in row
+            if cell is not None
+        ],
+        "trends": [
+            {
+                "criterion": t.title,
+                "points": [
+                    {"week": w.number, "percent": t.mine.get(w.number), "cohort_median": t.median.get(w.number)}
+                    for w in mastery.weeks
+                ],
+            }
+            for t in mastery.trends
+        ],
+    }

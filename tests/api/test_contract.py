@@ -139,6 +139,9 @@ EXPECTED.update(
         "portfolio_entries_create": {**dict.fromkeys(ROLES, 400), "anonymous": 401, "student": 201},
         "portfolio_entries_unpublish_create": {**dict.fromkeys(ROLES, 404), "anonymous": 401, "student": 200},
         "portfolios_retrieve": {**dict.fromkeys(ROLES, 404), "student": 200, "mentor": 200, "admin": 200},
+        # progress: people.student's grades and mastery, read by those who see the student's record
+        "cohorts_students_grades_retrieve": STUDENT_RECORD_READERS,
+        "cohorts_students_mastery_retrieve": STUDENT_RECORD_READERS,
     }
 )
 
@@ -162,6 +165,11 @@ def _request_for_my_apps(operation_id: str, people, actor) -> dict | None:
         scores = [{"criterion": c.pk, "level": c.levels.all()[0].pk} for c in rubric_criteria(rubric)]
         body = {"kind": "mentor", "decision": "accept", "feedback": "Clear analysis.", "scores": scores}
         return {"path_parameters": params, "body": body}
+    if operation_id in ("cohorts_students_grades_retrieve", "cohorts_students_mastery_retrieve"):
+        work = reviewed_work(
+            cohort=people.cohort, student=people.student, week=people.cohort.course.weeks.get(number=2)
+        )
+        return {"path_parameters": {"cohort_slug": people.cohort.slug, "student_id": work.student_id}}
     if operation_id == "portfolio_retrieve":
         portfolio_ensure(user=actor or people.stranger)
     if operation_id == "portfolio_update":
