@@ -62,30 +62,18 @@ class Target:
 
 # The person keys name users that prepare() signs in: <role>@<cohort>.
 TARGETS = [
-    Target("Public portfolio page, cached, signed out", "portfolios:public", {"slug": "{portfolio}"}, "anonymous", 1.0),
+    Target("Public portfolio, cached, signed out", "portfolios:public", {"slug": "{portfolio}"}, "anonymous", 1.0),
+    Target("Mentor gradebook, 30 × 24", "rubrics:gradebook", {"slug": "bench-30"}, "mentor@bench-30", PAGE_TARGET),
     Target(
-        "Mentor gradebook, 30 students × 24 weeks",
-        "rubrics:gradebook",
-        {"slug": "bench-30"},
-        "mentor@bench-30",
-        PAGE_TARGET,
-    ),
-    Target(
-        "Gradebook, first page of a 3,334-student cohort",
+        "Gradebook, page 1 of 3,334 × 24",
         "rubrics:gradebook",
         {"slug": "bench-3334"},
         "instructor@bench-3334",
         PAGE_TARGET,
     ),
-    Target("Review queue (mentor of 30 in bench-3334)", "rubrics:queue", {}, "mentor@bench-3334", PAGE_TARGET),
-    Target("GET /api/v1/works/ page of 50, token", "/api/v1/works/?page_size=50", {}, "token:mentor@bench-3334", 0.35),
-    Target(
-        "Mastery page (a learner of bench-30)",
-        "progress:mastery",
-        {"slug": "bench-30"},
-        "student@bench-30",
-        PAGE_TARGET,
-    ),
+    Target("Review queue, mentor in bench-3334", "rubrics:queue", {}, "mentor@bench-3334", PAGE_TARGET),
+    Target("API /api/v1/works/ 50, token", "/api/v1/works/?page_size=50", {}, "token:mentor@bench-3334", 0.35),
+    Target("Mastery page, a learner (own)", "progress:my_mastery", {}, "student@bench-30", PAGE_TARGET),
 ]
 
 
