@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps lint format worker beat bench bench-scale bench-deps clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps lint format worker beat bench bench-scale bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: seed serve
 # The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
 # gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install-dev e2e-deps backup-deps proxy-deps
+test: install-dev e2e-deps backup-deps proxy-deps observability-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
@@ -88,6 +88,20 @@ proxy-deps:
 	  else \
 	    echo "HAProxy ($(HAPROXY)) is missing and this is not root: the scale-out tests will fail."; \
 	    echo "Install it with: sudo apt-get install -y haproxy"; \
+	  fi; \
+	fi
+
+# promtool (Debian's `prometheus` package) checks and unit-tests the alert rules in
+# deploy/prometheus (tests/observability/test_prometheus_rules.py).
+observability-deps:
+	@if ! command -v promtool >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing promtool (Debian's prometheus package) for the alert-rule tests."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }; \
+	  else \
+	    echo "promtool is missing and this is not root: tests/observability/test_prometheus_rules.py will fail."; \
+	    echo "Install it with: sudo apt-get install -y prometheus"; \
 	  fi; \
 	fi
 

@@ -197,3 +197,22 @@ class OtlpCollector:
         finally:
             self.server.shutdown()
             self.server.server_close()
+
+
+SERIES_SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_count", "_sum"),
+    "summary": ("_count", "_sum"),
+}
+
+
+def exported_series_names(exposition: str) -> set[str]:
+    """Every series name an exposition offers, including those of labelled families that
+    have no sample yet (a counter nobody incremented in this process still exists)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    names: set[str] = set()
+    for family in text_string_to_metric_families(exposition):
+        names.update(sample.name for sample in family.samples)
+        names.update(family.name + suffix for suffix in SERIES_SUFFIXES.get(family.type, ("",)))
+    return names
