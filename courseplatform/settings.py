@@ -619,6 +619,9 @@ PORTFOLIO_LOCAL_PAGES = _env_int_between("PORTFOLIO_LOCAL_PAGES", 200, 0, 100_00
 # Students a report reads and writes per chunk (docs/reports.md): memory and queries per
 # chunk grow with it, the number of chunks shrinks.
 REPORTS_CHUNK_SIZE = _env_int_between("REPORTS_CHUNK_SIZE", 200, 1, 10_000, "students")
+# Students the reminder sweep reads per batch (docs/background-jobs.md): its memory follows
+# the batch, not the number of students in running cohorts.
+REMINDERS_SWEEP_BATCH = _env_int_between("REMINDERS_SWEEP_BATCH", 500, 1, 10_000, "students")
 
 
 # --- Metrics and traces (docs/operations.md, "Seeing inside") ---------------------------

@@ -13,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
 
@@ -126,11 +128,49 @@ def _utc_key(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-class SweepData:
-    """Everything the finders read, loaded lazily and once per sweep."""
+class WorkRow(NamedTuple):
+    """One weekly or capstone work as the finders read it: a tuple, not a model instance (a
+    sweep reads every work of a batch's students, and instances cost many times the memory)."""
 
-    def __init__(self, now: datetime.datetime) -> None:
+    pk: int
+    cohort_id: int
+    student_id: int
+    week_id: int | None
+    number: int | None  # the week's number (None for a capstone deliverable)
+    deliverable_id: int | None
+    state: str
+    revision_id: int | None  # the latest revision
+    revision_number: int | None
+    submitted_at: datetime.datetime | None
+
+    @property
+    def state_label(self) -> str:
+        return WeeklyWork.State(self.state).label
+
+
+@dataclass
+class MentorDigest:
+    """A mentor's weekly digest, gathered over the batches that hold their students: lines
+    keyed by the student's e-mail so that the digest lists them in that order."""
+
+    cohort: Cohort
+    week: Week
+    mentor: User
+    progress: list[tuple[str, str]] = field(default_factory=list)
+    queue: list[tuple[str, int, str]] = field(default_factory=list)
+    at_risk: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Sweep:
+    """What every batch of one sweep shares: the running cohorts, their weeks and capstone
+    deliverables (four queries, once per sweep, however many students), and the mentors'
+    digests gathered over the batches. `batches()` yields the sweep's `SweepData`, one batch
+    of students at a time, so that memory follows the batch size, not the cohorts' size."""
+
+    def __init__(self, now: datetime.datetime, *, batch_size: int | None = None) -> None:
         self.now = now
+        self.batch_size = batch_size or settings.REMINDERS_SWEEP_BATCH
+        self.mentor_digests: dict[tuple[int, int], MentorDigest] = {}
 
     @cached_property
     def cohorts(self) -> list[Cohort]:
@@ -158,47 +198,6 @@ class SweepData:
         return [cohort.pk for cohort in self.cohorts]
 
     @cached_property
-    def students(self) -> dict[int, list[User]]:
-        """Students per cohort id. One query."""
-        result: dict[int, list[User]] = defaultdict(list)
-        memberships = Membership.objects.filter(cohort_id__in=self.cohort_ids).students()
-        for membership in memberships.select_related("user").filter(user__is_active=True).order_by("user__email"):
-            result[membership.cohort_id].append(membership.user)
-        return result
-
-    @cached_property
-    def student_by_id(self) -> dict[tuple[int, int], User]:
-        return {(cohort_id, user.pk): user for cohort_id, users in self.students.items() for user in users}
-
-    @cached_property
-    def works_by_student(self) -> dict[tuple[int, int], list[tuple[int, WeeklyWork]]]:
-        result: dict[tuple[int, int], list[tuple[int, WeeklyWork]]] = defaultdict(list)
-        for (cohort_id, student_id, number), work in sorted(self.works.items()):
-            result[(cohort_id, student_id)].append((number, work))
-        return result
-
-    @cached_property
-    def assignments(self) -> list[MentorAssignment]:
-        """Mentor assignments in the running cohorts. One query."""
-        return list(
-            MentorAssignment.objects.filter(cohort_id__in=self.cohort_ids, mentor__is_active=True)
-            .select_related("mentor", "student")
-            .order_by("mentor__email", "student__email")
-        )
-
-    @cached_property
-    def mentors_of(self) -> dict[tuple[int, int], list[User]]:
-        result: dict[tuple[int, int], list[User]] = defaultdict(list)
-        for assignment in self.assignments:
-            result[(assignment.cohort_id, assignment.student_id)].append(assignment.mentor)
-        return result
-
-    @cached_property
-    def due_dates(self) -> DueDates:
-        """Every running cohort's due dates, extensions applied. One query."""
-        return due_dates(cohorts=self.cohorts)
-
-    @cached_property
     def weeks(self) -> dict[tuple[int, int], Week]:
         """(course id, number) → week with its objectives. Two queries."""
         course_ids = {cohort.course_id for cohort in self.cohorts}
@@ -209,92 +208,220 @@ class SweepData:
         return {(week.course_id, week.number): week for week in weeks}
 
     @cached_property
-    def works(self) -> dict[tuple[int, int, int], WeeklyWork]:
-        """(cohort id, student id, week number) → weekly work. One query."""
-        works = (
-            WeeklyWork.objects.filter(cohort_id__in=self.cohort_ids, week__isnull=False)
-            .select_related("week", "latest_revision")
-            .order_by()
-        )
-        return {(work.cohort_id, work.student_id, work.week.number): work for work in works}
-
-    @cached_property
-    def deliverables_due(self) -> dict[tuple[int, int], list[CapstoneDeliverable]]:
-        """(course id, due-week number) → the capstone deliverables due that week, in project
-        and deliverable order. One query."""
+    def deliverables(self) -> dict[int, CapstoneDeliverable]:
+        """The running courses' capstone deliverables by id, in project and deliverable order. One query."""
         course_ids = {cohort.course_id for cohort in self.cohorts}
         deliverables = (
             CapstoneDeliverable.objects.filter(project__course_id__in=course_ids)
             .select_related("project", "due_week")
             .order_by("project__number", "order")
         )
+        return {deliverable.pk: deliverable for deliverable in deliverables}
+
+    @cached_property
+    def deliverables_due(self) -> dict[tuple[int, int], list[CapstoneDeliverable]]:
+        """(course id, due-week number) → the capstone deliverables due that week, in project
+        and deliverable order."""
         result: dict[tuple[int, int], list[CapstoneDeliverable]] = defaultdict(list)
-        for deliverable in deliverables:
+        for deliverable in self.deliverables.values():
             result[(deliverable.project.course_id, deliverable.due_week.number)].append(deliverable)
         return result
 
-    @cached_property
-    def deliverable_works(self) -> dict[tuple[int, int, int], WeeklyWork]:
-        """(cohort id, student id, deliverable id) → capstone work. One query."""
-        works = (
-            WeeklyWork.objects.filter(cohort_id__in=self.cohort_ids, deliverable__isnull=False)
-            .select_related("deliverable__project", "latest_revision")
-            .order_by()
-        )
-        return {(work.cohort_id, work.student_id, work.deliverable_id): work for work in works}
+    def batches(self) -> Iterator["SweepData"]:
+        """The running cohorts' active students, `batch_size` memberships at a time (keyset
+        by membership id: one query per batch), then a last batch without students in which
+        the finders emit what they gathered over all the batches (the mentors' digests)."""
+        if self.cohorts:
+            memberships = (
+                Membership.objects.filter(cohort_id__in=self.cohort_ids, user__is_active=True)
+                .students()
+                .select_related("user")
+                .order_by("pk")
+            )
+            after = 0
+            while True:
+                batch = list(memberships.filter(pk__gt=after)[: self.batch_size])
+                if batch:
+                    yield SweepData(self, batch)
+                    after = batch[-1].pk
+                if len(batch) < self.batch_size:
+                    break
+        yield SweepData(self, [], final=True)
+
+
+class SweepData:
+    """What the finders read for one batch of students: their works (as tuples), due dates,
+    retrospectives, mentors and peer reviews, each loaded lazily with one query for the whole
+    batch, plus what the sweep shares (`Sweep`). A student in two running cohorts is two
+    memberships, possibly in two batches: each batch reads only its own (cohort, student) pairs."""
+
+    def __init__(self, sweep: Sweep, memberships: list[Membership], *, final: bool = False) -> None:
+        self.sweep = sweep
+        self.now = sweep.now
+        self.final = final
+        self.students: dict[int, list[User]] = defaultdict(list)  # cohort id → students, by e-mail
+        for membership in sorted(memberships, key=lambda m: (m.cohort_id, m.user.email)):
+            self.students[membership.cohort_id].append(membership.user)
+        self.student_by_id = {(m.cohort_id, m.user_id): m.user for m in memberships}
+        self.student_ids = sorted({m.user_id for m in memberships})
+
+    @property
+    def cohorts(self) -> list[Cohort]:
+        return self.sweep.cohorts
+
+    @property
+    def weeks(self) -> dict[tuple[int, int], Week]:
+        return self.sweep.weeks
+
+    def _ours(self, cohort_id: int, student_id: int) -> bool:
+        return (cohort_id, student_id) in self.student_by_id
 
     @cached_property
-    def deliverable_works_by_student(self) -> dict[tuple[int, int], list[WeeklyWork]]:
-        result: dict[tuple[int, int], list[WeeklyWork]] = defaultdict(list)
+    def assignments(self) -> list[MentorAssignment]:
+        """The batch's students' active mentors. One query."""
+        if not self.student_ids:
+            return []
+        assignments = (
+            MentorAssignment.objects.filter(
+                cohort_id__in=self.sweep.cohort_ids, student_id__in=self.student_ids, mentor__is_active=True
+            )
+            .select_related("mentor")
+            .order_by("mentor__email")
+        )
+        return [a for a in assignments if self._ours(a.cohort_id, a.student_id)]
+
+    @cached_property
+    def mentors_of(self) -> dict[tuple[int, int], list[User]]:
+        result: dict[tuple[int, int], list[User]] = defaultdict(list)
+        for assignment in self.assignments:
+            result[(assignment.cohort_id, assignment.student_id)].append(assignment.mentor)
+        return result
+
+    @cached_property
+    def due_dates(self) -> DueDates:
+        """The batch's due dates in the running cohorts, extensions applied. One query."""
+        return due_dates(cohorts=self.cohorts, student_ids=self.student_ids)
+
+    @cached_property
+    def _works(self) -> tuple[dict[tuple[int, int, int], WorkRow], dict[tuple[int, int, int], WorkRow]]:
+        """The batch's weekly works by (cohort id, student id, week number) and capstone works
+        by (cohort id, student id, deliverable id). One query, tuples only."""
+        weekly: dict[tuple[int, int, int], WorkRow] = {}
+        capstone: dict[tuple[int, int, int], WorkRow] = {}
+        if not self.student_ids:
+            return weekly, capstone
+        rows = (
+            WeeklyWork.objects.filter(cohort_id__in=self.sweep.cohort_ids, student_id__in=self.student_ids)
+            .order_by()
+            .values_list(
+                "pk",
+                "cohort_id",
+                "student_id",
+                "week_id",
+                "week__number",
+                "deliverable_id",
+                "state",
+                "latest_revision_id",
+                "latest_revision__number",
+                "latest_revision__submitted_at",
+            )
+        )
+        for row in rows:
+            work = WorkRow(*row)
+            if not self._ours(work.cohort_id, work.student_id):
+                continue
+            if work.week_id is not None:
+                weekly[(work.cohort_id, work.student_id, work.number)] = work
+            else:
+                capstone[(work.cohort_id, work.student_id, work.deliverable_id)] = work
+        return weekly, capstone
+
+    @property
+    def works(self) -> dict[tuple[int, int, int], WorkRow]:
+        """(cohort id, student id, week number) → the batch's weekly work."""
+        return self._works[0]
+
+    @property
+    def deliverable_works(self) -> dict[tuple[int, int, int], WorkRow]:
+        """(cohort id, student id, deliverable id) → the batch's capstone work."""
+        return self._works[1]
+
+    @cached_property
+    def works_by_student(self) -> dict[tuple[int, int], list[tuple[int, WorkRow]]]:
+        result: dict[tuple[int, int], list[tuple[int, WorkRow]]] = defaultdict(list)
+        for (cohort_id, student_id, number), work in sorted(self.works.items()):
+            result[(cohort_id, student_id)].append((number, work))
+        return result
+
+    @cached_property
+    def deliverable_works_by_student(self) -> dict[tuple[int, int], list[WorkRow]]:
+        result: dict[tuple[int, int], list[WorkRow]] = defaultdict(list)
         for (cohort_id, student_id, _), work in sorted(self.deliverable_works.items()):
             result[(cohort_id, student_id)].append(work)
         return result
 
-    def works_awaiting_review(self) -> Iterator[tuple[int, int, str, WeeklyWork]]:
+    def deliverable(self, work: WorkRow) -> CapstoneDeliverable:
+        return self.sweep.deliverables[work.deliverable_id]
+
+    def works_awaiting_review(self) -> Iterator[tuple[int, int, str, WorkRow]]:
         """(cohort id, student id, what it is, work) for every submitted week and capstone
-        deliverable waiting for a mentor's review."""
+        deliverable of the batch waiting for a mentor's review."""
         for (cohort_id, student_id, number), work in self.works.items():
-            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.latest_revision is not None:
+            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.revision_id is not None:
                 yield cohort_id, student_id, f"week {number}", work
         for (cohort_id, student_id, _), work in self.deliverable_works.items():
-            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.latest_revision is not None:
-                yield cohort_id, student_id, f"capstone deliverable {_quoted(work.deliverable.title)}", work
+            if work.state in WeeklyWork.AWAITING_REVIEW_STATES and work.revision_id is not None:
+                yield cohort_id, student_id, f"capstone deliverable {_quoted(self.deliverable(work).title)}", work
 
     def deliverables_due_in(self, cohort: Cohort, number: int) -> list[CapstoneDeliverable]:
-        return self.deliverables_due.get((cohort.course_id, number), [])
+        return self.sweep.deliverables_due.get((cohort.course_id, number), [])
 
     def deliverable_submitted(self, cohort: Cohort, student: User, deliverable: CapstoneDeliverable) -> bool:
         return _submitted(self.deliverable_works.get((cohort.pk, student.pk, deliverable.pk)))
 
     @cached_property
     def retrospectives_done(self) -> set[tuple[int, int, int]]:
-        """(cohort id, student id, week id) of retrospectives done (all three fields). One query."""
+        """(cohort id, student id, week id) of the batch's retrospectives done (all three fields). One query."""
+        if not self.student_ids:
+            return set()
         rows = (
-            Retrospective.objects.filter(cohort_id__in=self.cohort_ids)
+            Retrospective.objects.filter(cohort_id__in=self.sweep.cohort_ids, student_id__in=self.student_ids)
             .done()
             .values_list("cohort_id", "student_id", "week_id")
         )
-        return set(rows)
+        return {row for row in rows if self._ours(row[0], row[1])}
 
     @cached_property
     def at_risk(self) -> dict[int, dict[int, list[AtRiskReason]]]:
-        """Cohort id → student id → why they are at risk (the insights rules). Eight queries."""
-        return at_risk_in_cohorts(self.cohorts, now=self.now)
+        """Cohort id → the batch's student id → why they are at risk (the insights rules). Eight queries."""
+        if not self.student_ids:
+            return {}
+        return at_risk_in_cohorts(self.cohorts, student_ids=self.student_ids, now=self.now)
 
     @cached_property
     def open_peer_assignments(self) -> list[PeerAssignment]:
-        """Peer reviews not done yet, due within a day or overdue by up to a week. One query."""
-        return list(
+        """Peer reviews the batch's students have not done yet, due within a day or overdue by
+        up to a week (reviewers are students of the cohort). One query."""
+        if not self.student_ids:
+            return []
+        assignments = (
             PeerAssignment.objects.filter(
                 assessment__isnull=True,
-                reviewer__is_active=True,
-                revision__work__cohort_id__in=self.cohort_ids,
+                reviewer_id__in=self.student_ids,
+                revision__work__cohort_id__in=self.sweep.cohort_ids,
                 due_at__gt=self.now - OVERDUE_LOOKBACK,
                 due_at__lte=self.now + PEER_REVIEW_NOTICE,
             )
-            .select_related("reviewer", "revision__work__cohort", "revision__work__week")
+            .select_related("revision__work__cohort", "revision__work__week")
             .order_by("due_at", "pk")
         )
+        result = []
+        for assignment in assignments:
+            reviewer = self.student_by_id.get((assignment.revision.work.cohort_id, assignment.reviewer_id))
+            if reviewer is not None:
+                assignment.reviewer = reviewer  # the batch's own instance: no query for it
+                result.append(assignment)
+        return result
 
     def window(self, cohort: Cohort, student: User, number: int) -> WeekWindow:
         return self.due_dates.window(cohort, number, student.pk)
@@ -314,7 +441,7 @@ class SweepData:
         return number
 
 
-def _submitted(work: WeeklyWork | None) -> bool:
+def _submitted(work: WorkRow | None) -> bool:
     return work is not None and work.state != WeeklyWork.State.DRAFT
 
 
@@ -489,9 +616,8 @@ def review_waiting(data: SweepData) -> Iterator[Reminder]:
     the cohort's review deadline."""
     cohorts = {cohort.pk: cohort for cohort in data.cohorts}
     for cohort_id, student_id, what, work in data.works_awaiting_review():
-        revision = work.latest_revision
         cohort = cohorts[cohort_id]
-        deadline = revision.submitted_at + datetime.timedelta(hours=cohort.review_deadline_hours)
+        deadline = work.submitted_at + datetime.timedelta(hours=cohort.review_deadline_hours)
         if data.now < deadline:
             continue
         student = data.student_by_id.get((cohort_id, student_id))
@@ -502,11 +628,11 @@ def review_waiting(data: SweepData) -> Iterator[Reminder]:
                 recipient=mentor,
                 kind=Kind.REVIEW_WAITING,
                 subject_key=f"work:{work.pk}",
-                period_key=f"revision:{revision.pk}",
+                period_key=f"revision:{work.revision_id}",
                 title=_clip(f"{student.display_name}'s {what} has waited over {cohort.review_deadline_hours} hours"),
                 body=(
-                    f"{student.display_name} submitted revision {revision.number} of {what} "
-                    f"{_format_instant(revision.submitted_at, mentor.time_zone)}; the review deadline of "
+                    f"{student.display_name} submitted revision {work.revision_number} of {what} "
+                    f"{_format_instant(work.submitted_at, mentor.time_zone)}; the review deadline of "
                     f"{cohort.name} is {cohort.review_deadline_hours} hours."
                 ),
                 url=_path("submissions:work", fallback="/", pk=work.pk),
@@ -546,7 +672,12 @@ def retrospective_missing(data: SweepData) -> Iterator[Reminder]:
 def weekly_digest(data: SweepData) -> Iterator[Reminder]:
     """Once per cohort week, when the week opens: students get the week's objectives and
     what is still missing; mentors get their students, the submissions waiting for them and
-    which of their students are at risk and why (insights.selectors.at_risk_in_cohorts)."""
+    which of their students are at risk and why (insights.selectors.at_risk_in_cohorts),
+    gathered batch by batch into the sweep's mentor digests and sent after the last batch."""
+    if data.final:
+        for digest in sorted(data.sweep.mentor_digests.values(), key=lambda d: (d.cohort.pk, d.mentor.email)):
+            yield _mentor_digest(digest)
+        return
     for cohort in data.cohorts:
         number = current_week_number(cohort, data.now, cohort.week_count)
         if number is None:
@@ -556,12 +687,13 @@ def weekly_digest(data: SweepData) -> Iterator[Reminder]:
             continue
         for student in data.students.get(cohort.pk, []):
             yield _student_digest(data, cohort, week, student)
-        by_mentor: dict[int, tuple[User, list[User]]] = {}
         for assignment in data.assignments:
             if assignment.cohort_id == cohort.pk:
-                by_mentor.setdefault(assignment.mentor_id, (assignment.mentor, []))[1].append(assignment.student)
-        for mentor, students in by_mentor.values():
-            yield _mentor_digest(data, cohort, week, mentor, students)
+                student = data.student_by_id[(cohort.pk, assignment.student_id)]
+                digest = data.sweep.mentor_digests.setdefault(
+                    (cohort.pk, assignment.mentor_id), MentorDigest(cohort=cohort, week=week, mentor=assignment.mentor)
+                )
+                _add_to_mentor_digest(data, digest, student)
 
 
 def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) -> Reminder:
@@ -614,25 +746,32 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
     )
 
 
-def _mentor_digest(data: SweepData, cohort: Cohort, week: Week, mentor: User, students: list[User]) -> Reminder:
-    queue = []
-    progress = []
-    at_risk = []
-    for student in students:
-        reasons = data.at_risk.get(cohort.pk, {}).get(student.pk)
-        if reasons:
-            at_risk.append(f"{student.display_name}: " + "; ".join(str(reason) for reason in reasons))
-        work = data.works.get((cohort.pk, student.pk, week.number))
-        progress.append(f"{student.display_name}: {work.get_state_display() if work else 'not started'}")
-        for number, waiting in data.works_by_student.get((cohort.pk, student.pk), []):
-            if waiting.state in WeeklyWork.AWAITING_REVIEW_STATES:
-                queue.append(f"{student.display_name}, week {number}: {waiting.get_state_display().lower()}")
-        for waiting in data.deliverable_works_by_student.get((cohort.pk, student.pk), []):
-            if waiting.state in WeeklyWork.AWAITING_REVIEW_STATES:
-                queue.append(
-                    f"{student.display_name}, {_deliverable_label(waiting.deliverable)}: "
-                    f"{waiting.get_state_display().lower()}"
-                )
+def _add_to_mentor_digest(data: SweepData, digest: MentorDigest, student: User) -> None:
+    """The student's lines in their mentor's digest: this week's state, what waits for review
+    and why they are at risk."""
+    cohort, number = digest.cohort, digest.week.number
+    work = data.works.get((cohort.pk, student.pk, number))
+    digest.progress.append((student.email, f"{student.display_name}: {work.state_label if work else 'not started'}"))
+    waiting = []
+    for week_number, other in data.works_by_student.get((cohort.pk, student.pk), []):
+        if other.state in WeeklyWork.AWAITING_REVIEW_STATES:
+            waiting.append(f"{student.display_name}, week {week_number}: {other.state_label.lower()}")
+    for other in data.deliverable_works_by_student.get((cohort.pk, student.pk), []):
+        if other.state in WeeklyWork.AWAITING_REVIEW_STATES:
+            waiting.append(
+                f"{student.display_name}, {_deliverable_label(data.deliverable(other))}: {other.state_label.lower()}"
+            )
+    digest.queue.extend((student.email, index, line) for index, line in enumerate(waiting))
+    reasons = data.at_risk.get(cohort.pk, {}).get(student.pk)
+    if reasons:
+        digest.at_risk.append((student.email, f"{student.display_name}: " + "; ".join(str(r) for r in reasons)))
+
+
+def _mentor_digest(digest: MentorDigest) -> Reminder:
+    cohort, week, mentor = digest.cohort, digest.week, digest.mentor
+    queue = [line for *_, line in sorted(digest.queue)]
+    progress = [line for _, line in sorted(digest.progress)]
+    at_risk = [line for _, line in sorted(digest.at_risk)]
     return Reminder(
         recipient=mentor,
         kind=Kind.WEEKLY_DIGEST,

@@ -31,7 +31,7 @@ from core.queue import enqueue
 
 from .emails import reminder_email
 from .models import Kind, Notification, NotificationPreference, ReminderLog
-from .reminders import Reminder, SweepData, registered_kinds
+from .reminders import Reminder, Sweep, registered_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,9 @@ def _deliver_batch(*, now: datetime.datetime, log_ids: list[int] | None, send_em
 
     in_app = []
     emails = []
+    # Notifications name their log by id: assigning the instance to the one-to-one field would
+    # also point the log back at the notification, a reference cycle that keeps every batch's
+    # rows in memory until the garbage collector's next full pass.
     for log in logs:
         email_on, in_app_on = preferences.get((log.recipient_id, log.kind), (True, True))
         if in_app_on:
@@ -131,7 +134,7 @@ def _deliver_batch(*, now: datetime.datetime, log_ids: list[int] | None, send_em
                     title=log.title,
                     body=_in_app_body(log),
                     url=log.url,
-                    reminder=log,
+                    reminder_id=log.pk,
                 )
             )
         if send_email and email_on and not log.emailed and log.recipient.email and log.recipient.is_active:
@@ -209,14 +212,17 @@ def _email_failed(log: ReminderLog, *, token: str, error: Exception, claimed: bo
 def reminders_sweep(
     *, now: datetime.datetime | None = None, kinds: list[str] | None = None, send_email: bool = True
 ) -> SweepResult:
-    """Find every reminder due now, record it once, and deliver what is waiting."""
+    """Find every reminder due now, record it once, and deliver what is waiting. Students are
+    read a batch at a time (REMINDERS_SWEEP_BATCH, notifications.reminders.Sweep) with a fixed
+    number of queries per batch, and each batch's reminders are recorded before the next is
+    read, so memory follows the batch size, not the number of students."""
     now = now or timezone.now()
-    data = SweepData(now)
-    found: list[Reminder] = []
-    for reminder_kind in registered_kinds():
-        if kinds is None or reminder_kind.kind in kinds:
-            found.extend(reminder_kind.find(data))
-    reminders_record(reminders=found)
+    finders = [k for k in registered_kinds() if kinds is None or k.kind in kinds]
+    found = 0
+    for data in Sweep(now).batches():
+        reminders = [reminder for reminder_kind in finders for reminder in reminder_kind.find(data)]
+        reminders_record(reminders=reminders)
+        found += len(reminders)
     delivered = failed = 0
     while True:
         claimed, batch_delivered, batch_failed = _deliver_batch(now=now, log_ids=None, send_email=send_email)
@@ -224,7 +230,7 @@ def reminders_sweep(
         failed += batch_failed
         if claimed < DELIVERY_BATCH:
             break
-    return SweepResult(found=len(found), delivered=delivered, failed=failed)
+    return SweepResult(found=found, delivered=delivered, failed=failed)
 
 
 def notification_send(

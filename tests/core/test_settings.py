@@ -42,6 +42,7 @@ def test_a_domain_setting_is_read_from_the_environment():
             "0",
             "PORTFOLIO_PAGE_CACHE_SECONDS must be between 1 and 2592000 seconds, not 0.",
         ),
+        ("REMINDERS_SWEEP_BATCH", "0", "REMINDERS_SWEEP_BATCH must be between 1 and 10000 students, not 0."),
         ("PORTFOLIO_LOCAL_PAGES", "-1", "PORTFOLIO_LOCAL_PAGES must be between 0 and 100000 pages, not -1."),
         ("PORTFOLIO_HEAD_CACHE_SECONDS", "1.5", "PORTFOLIO_HEAD_CACHE_SECONDS must be a whole number of seconds"),
     ],

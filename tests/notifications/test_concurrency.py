@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection
 
 from notifications.models import Kind, Notification, ReminderLog
-from notifications.reminders import SweepData, registered_kinds
+from notifications.reminders import Sweep, registered_kinds
 from notifications.services import reminders_deliver, reminders_record, reminders_sweep
 from tests.factories import CohortFactory, MembershipFactory
 
@@ -38,9 +38,9 @@ def test_two_concurrent_sweeps_send_each_reminder_exactly_once(course, crowded_c
     if not on_postgresql():
         # SQLite serialises writers, so threads cannot race there; interleave the two sweeps'
         # steps instead: both record, both claim, then both deliver.
-        first, second = SweepData(now), SweepData(now)
-        for data in (first, second):
-            reminders_record(reminders=[r for k in registered_kinds() if k.kind == APPROACHING for r in k.find(data)])
+        approaching = next(k for k in registered_kinds() if k.kind == APPROACHING)
+        for sweep in (Sweep(now), Sweep(now)):
+            reminders_record(reminders=[r for data in sweep.batches() for r in approaching.find(data)])
         assert reminders_deliver(now=now)[0] == 25
         assert reminders_deliver(now=now) == (0, 0)
     else:
