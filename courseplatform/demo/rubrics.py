@@ -5,6 +5,7 @@ Apart from those, one student has a self-assessment saved before submitting, on 
 in draft (added once, whenever it is missing)."""
 
 import datetime
+from collections import defaultdict
 
 from cohorts.models import MentorAssignment
 from courseplatform.demo import DemoContext
@@ -100,6 +101,17 @@ def _one_override(work: WeeklyWork, scores: dict) -> dict:
     }
 
 
+# How long a mentor's past reviews took, one after another: the first mentor decides within a
+# day, the second within two to four and misses the 72-hour deadline one time in three (the
+# review turnaround page shows the difference).
+REVIEW_HOURS = ((6, 14, 20, 9, 17), (40, 58, 76, 50, 94, 62))
+
+
+def _review_delay(demo: DemoContext, mentor, nth: int) -> datetime.timedelta:
+    hours = REVIEW_HOURS[0 if mentor == demo.mentors[0] else 1]
+    return datetime.timedelta(hours=hours[nth % len(hours)])
+
+
 def _week_number(work: WeeklyWork) -> int:
     return work.due_week.number
 
@@ -188,6 +200,7 @@ def seed(demo: DemoContext) -> None:
 
     waiting = []
     past = overridden = 0
+    reviews_by: dict[int, int] = defaultdict(int)
     for revision in revisions:
         work = revision.work
         if work.latest_revision_id == revision.pk and work.state in WeeklyWork.AWAITING_REVIEW_STATES:
@@ -203,13 +216,15 @@ def seed(demo: DemoContext) -> None:
         if decision == Assessment.Decision.ACCEPT and not overridden:
             judgements = _one_override(work, scores)
             overridden += bool(judgements)
+        mentor = mentor_of[work.student_id]
+        reviews_by[mentor.pk] += 1
         services.assessment_record_past_review(
             revision=revision,
-            scorer=mentor_of[work.student_id],
+            scorer=mentor,
             scores=scores,
             feedback=FEEDBACK[decision],
             decision=decision,
-            submitted_at=min(revision.submitted_at + datetime.timedelta(hours=20), now),
+            submitted_at=min(revision.submitted_at + _review_delay(demo, mentor, reviews_by[mentor.pk]), now),
             judgements=judgements,
         )
         past += 1

@@ -96,6 +96,12 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage(i, "report", f"/reports/{report.pk}/"),
         JourneyPage(i, "cohort list", "/cohorts/"),
         JourneyPage(i, "mastery rule", f"/review/cohorts/{cohort.slug}/mastery-rule/"),
+        JourneyPage(i, "insights", "/insights/"),
+        JourneyPage(i, "students at risk", f"/insights/{cohort.slug}/at-risk/"),
+        JourneyPage(i, "at-risk rules", f"/insights/{cohort.slug}/at-risk/rules/"),
+        JourneyPage(i, "review turnaround", f"/insights/{cohort.slug}/turnaround/"),
+        JourneyPage(i, "curriculum coverage", "/insights/coverage/"),
+        JourneyPage(m, "mentor's students at risk", f"/insights/{cohort.slug}/at-risk/"),
     ]
     if peer_task is not None:
         pages.append(JourneyPage(s, "peer review", f"/review/peer/{peer_task.pk}/"))
