@@ -34,13 +34,13 @@ class GradesOutput(serializers.Serializer):
 
 class MasteryObjectiveOutput(serializers.Serializer):
     text = serializers.CharField()
-    state = serializers.ChoiceField(choices=["met", "not_yet", "not_assessed", "not_due"])
+    state = serializers.CharField(help_text="met, not_yet, not_assessed or not_due.")
 
 
 class MasteryCellOutput(serializers.Serializer):
     week = serializers.IntegerField()
     bloom_level = serializers.CharField()
-    state = serializers.ChoiceField(choices=["met", "not_yet", "not_assessed", "not_due"])
+    state = serializers.CharField(help_text="met, not_yet, not_assessed or not_due.")
     objectives = MasteryObjectiveOutput(many=True)
 
 
