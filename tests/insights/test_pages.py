@@ -3,6 +3,7 @@ cohort. The cohort here runs relative to today (week 6 open, weeks 1 to 5 due), 
 pages say does not depend on the date the tests run."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,8 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort, Membership, MentorAssignment
 from insights.models import AtRiskRules
+from rubrics.models import Assessment
+from submissions.models import Revision, WeeklyWork
 from tests.factories import AtRiskRulesFactory, UserFactory
 
 from .conftest import PAST_WEEKS, retrospective, score, submit
@@ -238,13 +241,60 @@ def test_the_turnaround_period_is_chosen_with_dates_and_checked(reviewed, client
     assert garbage.status_code == 400 and "Enter a valid date." in garbage.content.decode()
 
 
-def test_the_turnaround_page_runs_a_fixed_number_of_queries(reviewed, client_for, django_assert_num_queries):
+def _bulk_decisions(cohort, mentor, rubric, count: int) -> None:
+    """`count` more students, each with week 1 submitted two days ago and decided by `mentor`
+    a day later (bulk rows: the figures are not the subject here, the query count is)."""
+    decided = timezone.now() - datetime.timedelta(days=1)
+    users = User.objects.bulk_create(
+        [User(email=f"turn{i}@example.com", name=f"Turn {i:03d}", password="!") for i in range(count)]
+    )
+    Membership.objects.bulk_create([Membership(cohort=cohort, user=u, role=Membership.Role.STUDENT) for u in users])
+    MentorAssignment.objects.bulk_create([MentorAssignment(cohort=cohort, mentor=mentor, student=u) for u in users])
+    week = cohort.course.weeks.get(number=1)
+    works = WeeklyWork.objects.bulk_create(
+        [WeeklyWork(student=u, cohort=cohort, week=week, state=WeeklyWork.State.ACCEPTED) for u in users]
+    )
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(
+                work=work,
+                number=1,
+                content={},
+                submitted_at=decided - datetime.timedelta(days=1),
+                due_at=decided,
+                submitted_by_id=work.student_id,
+            )
+            for work in works
+        ]
+    )
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                revision=revision,
+                rubric=rubric,
+                scorer=mentor,
+                kind=Assessment.Kind.MENTOR,
+                decision=Assessment.Decision.ACCEPT,
+                score=Decimal("75.00"),
+                submitted_at=decided,
+            )
+            for revision in revisions
+        ]
+    )
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_the_turnaround_page_runs_a_fixed_number_of_queries(
+    reviewed, rubric, client_for, django_assert_num_queries, extra
+):
+    _bulk_decisions(reviewed.cohort, reviewed.unassigned_mentor, rubric, extra)
     client = client_for(reviewed.instructor)
     # 10: session, user, cohort, role (may view), role (a teacher), role (all reviewers), the
     # figures overall, per reviewer, the reviewers, navigation roles.
     with django_assert_num_queries(10):
         response = client.get(reverse("insights:turnaround", args=[reviewed.cohort.slug]))
     assert response.status_code == 200
+    assert f"of {2 + extra} decisions" in response.content.decode()
 
 
 # --- Coverage and the start page ----------------------------------------------------------------
