@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # middleware it does not need (portfolios/middleware.py adds the headers they would).
     "portfolios.middleware.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # With a read replica: whoever just changed something reads from the primary (core/db_routing.py).
+    "core.db_routing.ReplicaPinningMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,7 +141,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections matter for SQLite too: opening one per request halved the public
     # portfolio page's throughput under gunicorn (docs/portfolios.md, Benchmark).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica (hot standby) for reports and exports (core/db_routing.py,
+# docs/deployment.md): only their data gathering reads from it; every write, every other read
+# and every read by someone who wrote in the last DATABASE_REPLICA_PIN_SECONDS stay on the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=15)
+if not 0 <= DATABASE_REPLICA_PIN_SECONDS <= 3600:
+    raise ImproperlyConfigured("DATABASE_REPLICA_PIN_SECONDS must be a number of seconds from 0 to 3600.")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"] or "sqlite" in DATABASES["replica"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a replica of the DATABASE_URL database (PostgreSQL, same engine)."
+        )
+    DATABASES["replica"].update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # In the test suite the replica is the test database itself (there is no second copy to
+        # fill); tests/scaleout/test_replica.py starts a real streaming replica instead.
+        TEST={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["core.db_routing.PrimaryReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -25,6 +25,7 @@ from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from core.db_routing import replica_reads
 from core.forms import add_service_errors, service_error_text
 from core.http import PRIVATE, attachment_response
 from submissions.uploads import download_content_type
@@ -272,8 +273,12 @@ def _export(
     request: HttpRequest, build: Callable[[Portfolio], IO[bytes]], extension: str, content_type: str
 ) -> HttpResponse:
     portfolio = _own_portfolio(request)
+    # From a replica when there is one, unless the learner just changed something (then the
+    # pinning middleware keeps them on the primary, so the export has the new entry).
+    with replica_reads():
+        built = build(portfolio)
     return attachment_response(
-        build(portfolio), filename=f"portfolio-{slugify(portfolio.slug)}.{extension}", content_type=content_type
+        built, filename=f"portfolio-{slugify(portfolio.slug)}.{extension}", content_type=content_type
     )
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from core.db_routing import replica_reads
 from core.models import QueuedTask
 from core.queue import enqueue
 from core.tasks import TRANSIENT_ERRORS, reset_db_connection
@@ -319,7 +320,10 @@ def report_build(
     try:
         remove_abandoned_build_directories()
         with _heartbeat(run.pk), tempfile.TemporaryDirectory(prefix=f"report-{os.getpid()}-") as directory:
-            path, stem = _write(run, Path(directory), progress, phase)
+            # Only the data gathering reads from a replica, when there is one; the run's own
+            # row (claim, progress, result) is read and written on the primary.
+            with replica_reads():
+                path, stem = _write(run, Path(directory), progress, phase)
             if run.format != ReportRun.Format.PDF:
                 phase(ReportRun.Phase.WRITING)
             name = _store(run, path, stem)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cohorts.models import Membership
 from cohorts.policies import is_platform_admin
 from cohorts.selectors import cohort_get_for_user
+from core.db_routing import replica_reads, replica_reads_while_streaming
 from core.forms import add_service_errors, service_error_text
 from core.http import as_safe_attachment, attachment_response
 
@@ -122,8 +123,11 @@ def gradebook_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     scope = report_scope_for(request.user, ReportRun.Kind.GRADEBOOK, cohort)
     if scope is False:
         raise Http404("No such cohort.")
-    document = generators.gradebook_report(
-        cohort, mentor=request.user if scope else None, progress=lambda _: None, one_chunk=True
+    with replica_reads():
+        document = generators.gradebook_report(
+            cohort, mentor=request.user if scope else None, progress=lambda _: None, one_chunk=True
+        )
+    response = StreamingHttpResponse(
+        replica_reads_while_streaming(writers.csv_lines(document)), content_type="text/csv; charset=utf-8"
     )
-    response = StreamingHttpResponse(writers.csv_lines(document), content_type="text/csv; charset=utf-8")
     return as_safe_attachment(response, filename=f"{document.filename_stem}.csv")

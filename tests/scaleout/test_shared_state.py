@@ -105,3 +105,31 @@ def test_a_bad_storage_or_beat_setting_stops_start_up_with_a_message(overrides, 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_a_replica_url_adds_the_replica_database_and_the_router():
+    result = _fresh_settings(
+        {**PRODUCTION_LIKE, "DATABASE_REPLICA_URL": "postgres://app@replica.internal:5432/courseplatform"},
+        ["DATABASES", "DATABASE_ROUTERS"],
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["DATABASES"]["replica"]["HOST"] == "replica.internal"
+    assert found["DATABASES"]["replica"]["TEST"] == {"MIRROR": "default"}
+    assert found["DATABASE_ROUTERS"] == ["core.db_routing.PrimaryReplicaRouter"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"DATABASE_REPLICA_URL": "sqlite:////tmp/copy.sqlite3"},
+            "DATABASE_REPLICA_URL must name a replica of the DATABASE_URL database",
+        ),
+        ({"DATABASE_REPLICA_PIN_SECONDS": "-1"}, "DATABASE_REPLICA_PIN_SECONDS must be a number of seconds from 0"),
+    ],
+)
+def test_a_bad_replica_setting_stops_start_up_with_a_message(overrides, message):
+    result = _fresh_settings({**PRODUCTION_LIKE, **overrides}, ["DATABASES"])
+    assert result.returncode != 0
+    assert message in result.stderr
