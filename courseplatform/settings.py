@@ -141,6 +141,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections matter for SQLite too: opening one per request halved the public
     # portfolio page's throughput under gunicorn (docs/portfolios.md, Benchmark).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A PostgreSQL streaming replica (hot standby) for reports and exports (core/db_routing.py,
 # docs/deployment.md): only their data gathering reads from it; every write, every other read
 # and every read by someone who wrote in the last DATABASE_REPLICA_PIN_SECONDS stay on the primary.
