@@ -83,3 +83,28 @@ def test_an_instructor_tunes_the_at_risk_rules_and_opens_a_student_at_risk(page:
     page.get_by_role("link", name="Progress of Lena Fischer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress of Lena Fischer")
     audit(page, "insights-student-progress")
+
+
+def test_an_instructor_reads_review_turnaround_and_curriculum_coverage(page: Page, course, live_server):
+    cohort = cohort_in_week(course, 3)
+    instructor = UserFactory(email="ada.lovelace@example.com", name="Ada Lovelace")
+    MembershipFactory(cohort=cohort, user=instructor, role=Membership.Role.INSTRUCTOR)
+    page.goto("/accounts/login/")
+    sign_in(page, email=instructor.email, password=DEFAULT_PASSWORD, audit_form=False)
+    page.goto("/insights/")
+    page.get_by_role("link", name=f"Review turnaround in {cohort.name}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review turnaround")
+    expect(page.get_by_text("No decisions in this period.")).to_be_visible()
+    audit(page, "insights-turnaround")
+    page.get_by_label("From").fill("2026-10-10")
+    page.get_by_label("To (included)").fill("2026-10-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("The end of the period comes before its start.").first).to_be_visible()
+    audit(page, "insights-turnaround-refused")
+
+    page.goto("/insights/")
+    page.get_by_role("link", name="Curriculum coverage").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Curriculum coverage")
+    expect(page.get_by_role("img", name="Outcome objectives per Bloom level, week by week")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("^All weeks"))).to_contain_text("96")
+    audit(page, "insights-coverage", docs_screenshot="insights-coverage")
