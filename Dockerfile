@@ -18,7 +18,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-RUN groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
+# A fixed numeric id: Kubernetes' runAsNonRoot can only check a number (deploy/k8s).
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 COPY --chown=app:app . .
 
 # collectstatic needs settings to load; these build-time values are never used at run time.

@@ -1,6 +1,8 @@
 """The Celery worker's own metrics endpoint: a small HTTP server in the worker's main process
 on WORKER_METRICS_PORT (0, the default, leaves it off), answering GET /metrics with what
-this worker's processes counted, under the same access rule as the web endpoint."""
+this worker's processes counted, under the same access rule as the web endpoint, and
+GET /healthz (open, like the web's) for an orchestrator's liveness probe: it answers while
+the worker's main process runs."""
 
 import logging
 import threading
@@ -17,6 +19,9 @@ _REASONS = {200: "200 OK", 403: "403 Forbidden", 404: "404 Not Found"}
 
 
 def metrics_app(environ, start_response):
+    if environ.get("PATH_INFO") == "/healthz":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"status": "ok"}']
     status = 404 if environ.get("PATH_INFO") != "/metrics" else scrape_decision(environ)
     if status != 200:
         start_response(_REASONS[status], [("Content-Type", "text/plain; charset=utf-8")])

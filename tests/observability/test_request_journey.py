@@ -76,6 +76,7 @@ def test_a_request_id_and_trace_go_on_into_the_task_it_enqueued(course, redis_se
                 headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
             )
             worker_metrics_anonymous = http(f"http://127.0.0.1:{worker_metrics_port}/metrics")[0]
+            worker_health = http(f"http://127.0.0.1:{worker_metrics_port}/healthz")[0]
         finally:
             web.stop()
             workers.stop_all()
@@ -103,7 +104,7 @@ def test_a_request_id_and_trace_go_on_into_the_task_it_enqueued(course, redis_se
         same_trace
     )
 
-    assert worker_metrics[0] == 200 and worker_metrics_anonymous == 404
+    assert worker_metrics[0] == 200 and worker_metrics_anonymous == 404 and worker_health == 200
     counted = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(worker_metrics[2].decode())
