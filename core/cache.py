@@ -22,6 +22,7 @@ import time
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+from redis.commands.core import Script
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _ANSWER_WHEN_DOWN = {
     "set_many": None,
     "delete_many": None,
     "clear": False,
+    "count_request": (True, 0),  # rate limits fail open
 }
 _UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _DELETES = {"delete", "delete_many"}
@@ -121,22 +123,56 @@ class _FailSoftClient:
 # cache call, which cost 42 % of reading the public page's cached head; the client is
 # thread-safe (each command borrows a connection from the pool), and redis-py's pool starts
 # afresh in a forked child, so sharing it across threads and gunicorn's forks is safe.
-_clients: dict[tuple, redis.Redis] = {}
+_clients: dict[tuple, tuple[redis.Redis, Script]] = {}
 _clients_lock = threading.Lock()
+
+# A rate limit in one round trip: counts per fixed window in one hash (field = window number),
+# the limit checked against the sliding estimate "previous window × the part of it still in
+# range + this window". A request over the limit is not counted, and gets the seconds until one
+# would be allowed. (DRF's throttle kept a list of every request's time, read and written back
+# whole: two round trips and up to 2,000 pickled floats per API request.)
+_COUNT_REQUEST = """
+local now, duration, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local window = math.floor(now / duration)
+local elapsed = (now - window * duration) / duration
+local current = tonumber(redis.call('HGET', KEYS[1], tostring(window)) or 0)
+local previous = tonumber(redis.call('HGET', KEYS[1], tostring(window - 1)) or 0)
+if previous * (1 - elapsed) + current + 1 <= limit then
+  redis.call('HINCRBY', KEYS[1], tostring(window), 1)
+  redis.call('HDEL', KEYS[1], tostring(window - 2))
+  redis.call('EXPIRE', KEYS[1], duration * 2)
+  return {1, 0}
+end
+local wait
+if current + 1 <= limit then
+  wait = (1 - (limit - current - 1) / previous - elapsed) * duration
+else
+  wait = (1 - elapsed + 1 - (limit - 1) / current) * duration
+end
+return {0, math.ceil(wait)}
+"""
 
 
 class _SharedClientCacheClient(RedisCacheClient):
-    def get_client(self, key=None, *, write=False):
+    def _client_and_script(self, write: bool) -> tuple[redis.Redis, Script]:
         server = self._servers[self._get_connection_pool_index(write)]
         identity = (server, repr(sorted(self._pool_options.items())))
-        client = _clients.get(identity)
-        if client is None:
+        found = _clients.get(identity)
+        if found is None:
             with _clients_lock:
-                client = _clients.get(identity)
-                if client is None:
-                    pool = self._pool_class.from_url(server, **self._pool_options)
-                    client = _clients[identity] = self._client(connection_pool=pool)
-        return client
+                found = _clients.get(identity)
+                if found is None:
+                    client = self._client(connection_pool=self._pool_class.from_url(server, **self._pool_options))
+                    found = _clients[identity] = (client, client.register_script(_COUNT_REQUEST))
+        return found
+
+    def get_client(self, key=None, *, write=False):
+        return self._client_and_script(write)[0]
+
+    def count_request(self, key: str, limit: int, duration: int, now: float) -> tuple[bool, int]:
+        client, script = self._client_and_script(write=True)
+        allowed, wait = script(keys=[key], args=[repr(now), duration, limit], client=client)
+        return bool(allowed), int(wait)
 
 
 class FailSoftRedisCache(RedisCache):
@@ -147,3 +183,8 @@ class FailSoftRedisCache(RedisCache):
     @cached_property
     def _cache(self):
         return _FailSoftClient(self._class(self._servers, **self._options))
+
+    def count_request(self, key: str, *, limit: int, duration: int) -> tuple[bool, int]:
+        """Count one request against `limit` per `duration` seconds (a sliding window) in one
+        round trip: (allowed, seconds to wait when not). Allowed while Redis is unreachable."""
+        return self._cache.count_request(self.make_and_validate_key(key), limit, duration, time.time())

@@ -315,10 +315,30 @@ def dashboard_for(student: User, cohort: Cohort, now: datetime.datetime | None =
 def works_listed_for(user: User, *, cohort_slug: str | None = None, state: str | None = None):
     """The works the user may open (WeeklyWork.objects.visible_to), optionally of one cohort
     or in one state, with what a list of them shows."""
+    # Only the columns a list row shows (serializers.WorkOutput): a page of 50 with every
+    # column of five tables (the draft, the user's password hash, each week's notes) cost more
+    # to read and turn into objects than the query itself.
     works = (
         WeeklyWork.objects.visible_to(user)
         .select_related("student", "cohort", "week", "deliverable", "latest_revision")
-        .defer("content", "latest_revision__content")
+        .only(
+            "student",
+            "cohort",
+            "week",
+            "deliverable",
+            "latest_revision",
+            "state",
+            "draft_version",
+            "draft_saved_at",
+            "updated_at",
+            "student__name",
+            "student__email",
+            "cohort__slug",
+            "week__number",
+            "week__title",
+            "deliverable__title",
+            "latest_revision__number",
+        )
     )
     if cohort_slug:
         works = works.filter(cohort__slug=cohort_slug)

@@ -7,8 +7,9 @@ import sys
 import time
 
 import pytest
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from api.throttling import AnonRateThrottle, UserRateThrottle
@@ -160,14 +161,64 @@ def test_a_malformed_proxy_count_stops_start_up():
 # --- Retry-After on every 429 ---------------------------------------------------------------
 
 
-def test_retry_after_is_sent_even_when_the_history_outgrew_a_lowered_limit(rates):
-    """DRF's throttle has no wait to suggest when more requests are recorded than the
-    (since lowered) limit allows; the answer still says when to come back."""
+def test_retry_after_is_sent_when_a_lowered_limit_is_already_used_up(rates):
+    """Requests counted under a higher limit, then the limit lowered below them: the answer
+    is 429 and still says when to come back."""
+    rates(user="1000/hour", anon="10/minute")
+    _forget("anon", "127.0.0.1")
+    client = Client()
+    assert [client.get("/api/v1/bloom-levels/").status_code for _ in range(5)] == [200] * 5
     rates(user="1000/hour", anon="2/minute")
-    key = AnonRateThrottle.cache_format % {"scope": "anon", "ident": "127.0.0.1"}
-    now = time.time()
-    cache.set(key, [now - seconds for seconds in range(5)], 60)
-    response = Client().get("/api/v1/bloom-levels/")
+    response = client.get("/api/v1/bloom-levels/")
     _forget("anon", "127.0.0.1")
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert 1 <= int(response["Retry-After"]) <= 120
+
+
+# --- One round trip per request ------------------------------------------------------------
+
+
+def test_a_throttled_api_request_costs_one_redis_round_trip(redis_cache, rates, people, bearer_client):
+    """Counted with one script call, not DRF's read and write of the whole history."""
+    rates(user="1000/hour", anon="1000/hour")
+    client = bearer_client(people.student)
+    client.get("/api/v1/me/")  # the token's use is recorded; the script is loaded
+    monitor = redis.Redis.from_url(redis_cache.url)
+    before = monitor.info("commandstats")
+    assert client.get("/api/v1/me/").status_code == 200
+    after = monitor.info("commandstats")
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
+    calls.pop("cmdstat_info", None)
+    sent = {name.removeprefix("cmdstat_") for name, count in calls.items() if count}
+    assert calls["cmdstat_evalsha"] == 1
+    # Everything else ran inside that one script; nothing was sent on its own.
+    assert sent - {"evalsha"} <= {"hget", "hincrby", "hdel", "expire"}
+
+
+def test_the_window_slides_instead_of_resetting(redis_cache, rates):
+    """Ten allowed a minute: ten at the end of one minute leave no fresh ten at the start of
+    the next (a plain per-minute counter would allow twenty within seconds)."""
+    backend = caches["default"]
+    key = "throttle_test_sliding"
+    cache.delete(key)
+    start = (time.time() // 60 + 1) * 60 - 1  # one second before a minute ends
+
+    def count(at: float) -> tuple[bool, int]:
+        return backend._cache.count_request(backend.make_and_validate_key(key), 10, 60, at)
+
+    assert all(count(start)[0] for _ in range(10))
+    refused, wait = count(start)
+    assert not refused and 1 <= wait <= 120
+    assert not count(start + 2)[0]  # a new minute, but the last one's ten still weigh
+    assert count(start + 1 + 6.1)[0]  # a tenth of the old minute has slid out: one more
+    assert count(start + 61 + 1)[0]
+
+
+def test_with_redis_down_the_limits_fail_open(redis_cache, rates):
+    """As before: a Redis outage costs the rate limits, never the API."""
+    rates(user="1000/hour", anon="1/minute")
+    client = Client()
+    assert client.get("/api/v1/bloom-levels/").status_code == 200
+    assert client.get("/api/v1/bloom-levels/").status_code == 429
+    redis_cache.stop()
+    assert [client.get("/api/v1/bloom-levels/").status_code for _ in range(3)] == [200, 200, 200]
