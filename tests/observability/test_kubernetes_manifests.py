@@ -81,6 +81,7 @@ def test_one_beat_replaced_by_recreation_and_migrations_as_a_job(resources):
 
 def test_every_container_has_resources_the_image_and_the_shared_settings(resources):
     configmaps = {r["metadata"]["name"] for r in resources if r["kind"] == "ConfigMap"}
+    settings_from_configmap = find(resources, "ConfigMap", "courseplatform-config")["data"]
     workloads = [r for r in resources if r["kind"] in ("Deployment", "Job")]
     assert len(workloads) == 4
     for workload in workloads:
@@ -94,6 +95,8 @@ def test_every_container_has_resources_the_image_and_the_shared_settings(resourc
             assert {s["secretRef"]["name"] for s in sources if "secretRef" in s} == EXTERNAL_SECRETS
             mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
             assert "/tmp" in mounts and container["securityContext"]["readOnlyRootFilesystem"] is True
+            # The settings refuse to start without the metrics directory the ConfigMap names.
+            assert settings_from_configmap["PROMETHEUS_MULTIPROC_DIR"] in mounts, workload["metadata"]["name"]
 
 
 def test_autoscalers_budgets_and_services_point_at_real_pods(resources):
