@@ -45,11 +45,16 @@ def test_a_killed_instance_is_bypassed_without_a_single_failed_request(tmp_path)
         # A POST too: it never reached the dead instance, so sending it again is safe. The
         # survivor's answer is Django's (403: no CSRF token), not the proxy's 502/503.
         assert _status(f"{proxy.url}/accounts/login/", data=b"login=a%40example.com&password=x") == 403
-        failed_over = proxy.output().splitlines()
-        [line] = [line for line in failed_over if '"POST /accounts/login/ ' in line]
-        assert f" web/{survivor} " in line
-        assert "/+1 " in line, f"the request was not redispatched: {line}"
-        assert f"Server web/{victim} is DOWN, reason: Health analyze" in proxy.output()
+        log = proxy.output().splitlines()
+        [at] = [number for number, line in enumerate(log) if '"POST /accounts/login/ ' in line]
+        assert f" web/{survivor} " in log[at]
+        # On a busy machine the active health check may notice the dead instance first (two
+        # failed checks half a second apart); otherwise the POST met the refused connection
+        # and was redispatched ("+1"), and that one error took the instance out.
+        taken_out_by_a_check = f"Server web/{victim} is DOWN, reason: Layer4"
+        if not any(taken_out_by_a_check in line for line in log[:at]):
+            assert "/+1 " in log[at], f"the request was not redispatched: {log[at]}"
+            assert f"Server web/{victim} is DOWN, reason: Health analyze" in proxy.output()
         for _ in range(4):
             assert _status(f"{proxy.url}/readyz") == 200
         assert {server for server, _ in routed(proxy)[-4:]} == {survivor}
