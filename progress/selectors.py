@@ -193,8 +193,8 @@ def _judged_objectives(cohort: Cohort, student: User):
     """The course's outcome objectives with a Bloom level, each annotated with its latest
     judgement for this student in this cohort (`latest_met`: True, False or None)."""
     latest = (
-        ObjectiveJudgement.objects.filter(objective=OuterRef("pk"), work__cohort=cohort, work__student=student)
-        .order_by("-assessment__submitted_at", "-pk")
+        ObjectiveJudgement.objects.current()
+        .filter(objective=OuterRef("pk"), work__cohort=cohort, work__student=student)
         .values("met")[:1]
     )
     return (
@@ -422,3 +422,16 @@ def mastery_as_data(mastery: Mastery) -> dict:
             for t in mastery.trends
         ],
     }
+
+
+def objectives_met_by_student(cohort: Cohort, student_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Student id → (outcome objectives met, objectives judged) by their current judgements,
+    for a chunk of the cohort report (one query, grouped in SQL)."""
+    rows = (
+        ObjectiveJudgement.objects.current()
+        .filter(work__cohort=cohort, work__student_id__in=student_ids)
+        .values("work__student_id")
+        .annotate(met=Count("pk", filter=Q(met=True)), judged=Count("pk"))
+        .order_by()
+    )
+    return {row["work__student_id"]: (row["met"], row["judged"]) for row in rows}

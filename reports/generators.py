@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows
 from submissions.models import WorkStatus, work_status, work_status_legend
 
@@ -34,6 +35,7 @@ FALLING_BEHIND_RULE = (
 LEGEND = f"Week cells: {work_status_legend()}; then the latest mentor score (0–100)."
 
 Progress = Callable[[float], None]
+JUDGEMENT_LABELS = {"met": "met", "not_yet": "not yet met"}
 T = TypeVar("T")
 
 
@@ -150,6 +152,7 @@ COHORT_FIGURES = {  # column → its short label in the PDF's run of figures
     "Open risks": "Risks",
     "Retrospectives written": "Retro",
     "Portfolio entries published": "Pub",
+    "Objectives met / judged": "Obj",
 }
 COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "Falling behind", "Why"]
 WEEK_MARK_WIDTH = len("A 82.25")  # the longest week cell: a letter and a score with two decimals
@@ -203,7 +206,12 @@ def cohort_report(
     frame = course_frame(cohort, now or timezone.now())
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
 
-    def row(facts: StudentFacts) -> list[str]:
+    def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int]]]:
+        objectives = objectives_met_by_student(cohort, chunk)
+        return [(facts, objectives.get(facts.student.pk, (0, 0))) for facts in student_chunk(frame, chunk)]
+
+    def row(loaded: tuple[StudentFacts, tuple[int, int]]) -> list[str]:
+        facts, (met, judged) = loaded
         s = summarise(frame, facts)
         return [
             facts.student.display_name,
@@ -218,13 +226,14 @@ def cohort_report(
             str(facts.open_risks),
             str(facts.retrospectives_done),
             str(facts.portfolio_entries),
+            f"{met}/{judged}",
             "yes" if s.behind else "no",
             s.why,
         ]
 
     identity = ["Student", "Email", "Mentors"]
     columns = [*identity, *[f"W{w.number}" for w in frame.weeks], *COHORT_SUMMARY_COLUMNS]
-    rows = _chunked_rows(ids, lambda chunk: student_chunk(frame, chunk), row, progress)
+    rows = _chunked_rows(ids, load, row, progress)
     weeks_end = len(identity) + len(frame.weeks)
     figures_end = weeks_end + len(COHORT_FIGURES)
     section = Section(
@@ -255,6 +264,8 @@ def cohort_report(
             FALLING_BEHIND_RULE,
             "Evidence completeness: required lab evidence present / required, "
             "over the weeks that are past due or started.",
+            "Objectives met / judged: the week's outcome objectives judged met when a mentor accepted the week, of "
+            "those judged (docs/progress.md).",
         ],
         sections=iter([section]),
         filename_stem=f"cohort-progress-{cohort.slug}",
@@ -412,6 +423,26 @@ def student_report(
             risk_rows(),
         )
         yield Section("Retrospectives", ["Week", "Retain", "Improve", "Scale"], retro_rows())
+        mastery = mastery_as_data(mastery_for(cohort, student, now=frame.now))
+        yield Section(
+            "Outcome objectives by Bloom level",
+            ["Bloom level", "Met", "Not yet met", "Not assessed (due)", "Not due yet", "Objectives"],
+            (
+                [s["bloom_level"], str(s["met"]), str(s["not_met"]), str(s["not_assessed"]), str(s["not_due"])]
+                + [str(s["total"])]
+                for s in mastery["summary"]
+            ),
+        )
+        yield Section(
+            "Objectives judged at acceptance",
+            ["Week", "Bloom level", "Objective", "Judgement"],
+            (
+                [str(cell["week"]), cell["bloom_level"], o["text"], JUDGEMENT_LABELS[o["state"]]]
+                for cell in mastery["cells"]
+                for o in cell["objectives"]
+                if o["state"] in JUDGEMENT_LABELS
+            ),
+        )
         progress(1.0)
 
     notes = [

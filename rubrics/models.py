@@ -610,6 +610,18 @@ class CalibrationRun(models.Model):
         return self.title
 
 
+class ObjectiveJudgementQuerySet(models.QuerySet):
+    def current(self) -> "ObjectiveJudgementQuerySet":
+        """The judgement that stands for each objective of each work: the latest one (a week
+        accepted again after being reopened is judged again)."""
+        later = ObjectiveJudgement.objects.filter(
+            work=models.OuterRef("work_id"),
+            objective=models.OuterRef("objective_id"),
+            assessment__submitted_at__gt=models.OuterRef("assessment__submitted_at"),
+        )
+        return self.exclude(models.Exists(later))
+
+
 class ObjectiveJudgement(models.Model):
     """Whether one outcome objective of the week was met, judged when a mentor accepted the
     week (rubrics.services.assessment_record). `derived_met` is what the cohort's rule made of
@@ -627,6 +639,8 @@ class ObjectiveJudgement(models.Model):
     met = models.BooleanField()
     rule = models.CharField(max_length=200, help_text="The rule as it read when the judgement was made.")
     reason = models.TextField(blank=True, help_text="Why the mentor overrode the derived judgement.")
+
+    objects = ObjectiveJudgementQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "objective__order"]

@@ -83,13 +83,21 @@ def test_student_report_has_weeks_revisions_risks_and_retrospectives(known):
     assert run.status == ReportRun.Status.SUCCEEDED
     rows = csv_rows(run)
     titles = [row[0] for row in rows if len(row) == 1]
-    assert titles == ["Weeks", "Capstone deliverables", "Risk and defect log", "Retrospectives"]
+    assert titles == [
+        "Weeks",
+        "Capstone deliverables",
+        "Risk and defect log",
+        "Retrospectives",
+        "Outcome objectives by Bloom level",
+        "Objectives judged at acceptance",
+    ]
     week2 = next(row for row in rows if row[:1] == ["2"] and len(row) == 8)
     assert week2[3] == "changes requested · 40 · late"
     assert week2[4].count("(") == 2 and week2[4].endswith("late)")
     risks = [row for row in rows if len(row) == 7 and row[0] in ("Risk", "Defect")]
     assert [r[1] for r in risks] == ["Cache stampede on cold start", "Slow count query", "Unbounded retry storm"]
-    retros = [row for row in rows if len(row) == 4 and row[0].isdigit()]
+    retro_rows = rows[rows.index(["Retrospectives"]) : rows.index(["Outcome objectives by Bloom level"])]
+    retros = [row for row in retro_rows if len(row) == 4 and row[0].isdigit()]
     assert [r[0] for r in retros] == ["1", "2"]
 
 

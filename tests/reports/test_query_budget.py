@@ -6,10 +6,11 @@ from tests.reports.bulk import bulk_cohort
 
 # Building the report, per chunk of students: students, mentors, extensions, works,
 # mentor scores, evidence tags, open risks, retrospectives, portfolio entries, the
-# progress update (10). Once: claiming the run (savepoint, select for update, update,
+# objectives met and judged (progress.selectors.objectives_met_by_student), the progress
+# update (11). Once: claiming the run (savepoint, select for update, update,
 # release, re-read attempts), weeks+labs, capstone projects, deliverables, student ids,
 # the first progress update, the writing-phase update, the final update and re-read (13).
-PER_CHUNK = 10
+PER_CHUNK = 11
 ONCE = 13
 # The gradebook export reads less per chunk: students, extensions, works with their latest
 # revision, mentor scores, the progress update (5); once, the same 13.
