@@ -6,6 +6,7 @@ hundred rows, joined page by page with pypdf, for the same reason.
 """
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -187,10 +188,10 @@ def write_pdf(
     section_foot = render_to_string("reports/export/section_foot.html", {})
     parts: list[Path] = []
 
-    def lay_out(html: str) -> None:
+    def lay_out(html: str, *, tagged: bool = False) -> None:
         path = directory / f"part-{len(parts) + 1:04d}.pdf"
         weasyprint.HTML(string=html, url_fetcher=_refuse_urls).write_pdf(
-            target=str(path), stylesheets=[stylesheet], font_config=fonts
+            target=str(path), stylesheets=[stylesheet], font_config=fonts, pdf_tags=tagged
         )
         parts.append(path)
 
@@ -212,9 +213,16 @@ def write_pdf(
         pieces.append(section_foot)
     if on_phase:
         on_phase("laying_out")  # every row is read; what is left is layout, the slow part
-    lay_out("".join([*pieces, foot]))
+    lay_out("".join([*pieces, foot]), tagged=not parts)  # the only part: see below
     if on_phase:
         on_phase("writing")
+    if len(parts) == 1:
+        # One part is the whole document: kept as WeasyPrint wrote it, a tagged PDF (headings,
+        # tables, header cells) that screen readers follow. Joining parts with pypdf drops the
+        # tags' structure tree, so a report of more than PDF_ROWS_PER_PART students is untagged.
+        with parts[0].open("rb") as source:
+            shutil.copyfileobj(source, target)
+        return
     writer = PdfWriter()
     for path in parts:
         writer.append(str(path))

@@ -159,3 +159,15 @@ def test_pdf_sets_week_marks_and_figures_in_aligned_runs(known):
     assert marks.index("C 40") == lines[weeks_header].index("W2")  # under its week's label
     assert figures.startswith("1     2     40    62.5  6%    2     1     0")
     assert lines[student + 6] == "2 past-due weeks not submitted; latest score 40"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", [ReportRun.Kind.COHORT, ReportRun.Kind.STUDENT])
+def test_a_pdf_in_one_part_is_tagged_for_screen_readers(known, kind):
+    from pypdf import PdfReader
+
+    student = known.people.student if kind == ReportRun.Kind.STUDENT else None
+    run = build(kind, ReportRun.Format.PDF, known, student=student)
+    catalog = PdfReader(run.file.open("rb")).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "en"
