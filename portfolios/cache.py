@@ -12,6 +12,7 @@ row during the transaction cannot leave a stale head behind). The head also expi
 """
 
 import datetime
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -36,11 +37,16 @@ def head_key(slug: str) -> str:
 
 
 def page_key(portfolio_id: int, version: int, updated_at: datetime.datetime) -> str:
-    # The stylesheet's URL changes with each deploy that changes it (hashed file names), so
-    # a cached page never points at a stylesheet that is gone.
-    assets = hashlib.sha256(static("css/portfolio.css").encode()).hexdigest()[:8]
     # The change time guards against a reused id (a deleted portfolio's row number).
-    return f"portfolio-page:{FORMAT}:{portfolio_id}:{version}:{updated_at.timestamp():.6f}:{assets}"
+    return f"portfolio-page:{FORMAT}:{portfolio_id}:{version}:{updated_at.timestamp():.6f}:{_assets_version()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _assets_version() -> str:
+    """The stylesheet's URL changes with each deploy that changes it (hashed file names), so
+    a cached page never points at a stylesheet that is gone. A deploy starts new processes,
+    so each process works it out once (it was hashed again on every request)."""
+    return hashlib.sha256(static("css/portfolio.css").encode()).hexdigest()[:8]
 
 
 class _LocalPages:

@@ -49,7 +49,7 @@ def cached_public_page(request: HttpRequest) -> HttpResponse | None:
     head = page_cache.head_get(slug)
     if not isinstance(head, dict):
         return None
-    if not Portfolio(pk=head["pk"], slug=slug, visibility=head["visibility"]).is_world_visible:
+    if not Portfolio.visibility_is_world_visible(head["visibility"]):
         return None
     cached = page_cache.page_get(page_cache.page_key(head["pk"], head["version"], head["updated_at"]))
     if cached is None:

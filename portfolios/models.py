@@ -146,7 +146,13 @@ class Portfolio(models.Model):
 
     @property
     def is_world_visible(self) -> bool:
-        return self.visibility in (self.Visibility.PUBLIC, self.Visibility.UNLISTED)
+        return self.visibility_is_world_visible(self.visibility)
+
+    @classmethod
+    def visibility_is_world_visible(cls, visibility: str) -> bool:
+        """Whether a portfolio with this visibility is readable by anyone with the link (also
+        asked of a cached head, without a model instance)."""
+        return visibility in (cls.Visibility.PUBLIC, cls.Visibility.UNLISTED)
 
 
 class PortfolioEntryQuerySet(models.QuerySet):
