@@ -238,12 +238,15 @@ class AssessmentViewSet(viewsets.GenericViewSet):
                 scores={score["criterion"]: (score["level"], score["comment"]) for score in data["scores"]},
                 feedback=data["feedback"],
                 decision=data["decision"],
+                judgements={j["objective"]: (j["met"], j["reason"]) for j in data["judgements"]} or None,
             )
         except DjangoValidationError as exc:
             field_map = {
                 f"criterion_{criterion}": f"scores.{positions[criterion]}.level" if criterion in positions else "scores"
                 for criterion in _criterion_ids(exc)
             }
+            for index, judgement in enumerate(data["judgements"]):
+                field_map[f"objective_{judgement['objective']}"] = f"judgements.{index}"
             raise validation_error_from_django(exc, field_map) from exc
         assessment = selectors.assessment_with_scores(assessment.pk)
         assessment.shown_reviewer = request.user.display_name

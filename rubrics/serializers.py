@@ -145,6 +145,14 @@ class ScoreInput(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class JudgementInput(serializers.Serializer):
+    objective = serializers.IntegerField(help_text="An outcome objective of the revision's week.")
+    met = serializers.BooleanField(help_text="Your judgement, instead of what the cohort's rule derives.")
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Required when it differs."
+    )
+
+
 class AssessmentCreateInput(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=Assessment.Kind.choices,
@@ -156,6 +164,19 @@ class AssessmentCreateInput(serializers.Serializer):
     )
     feedback = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     scores = ScoreInput(many=True, help_text="One entry per criterion of the rubric.")
+    judgements = JudgementInput(
+        many=True,
+        required=False,
+        default=list,
+        help_text="A mentor who accepts: override the judgement the cohort's mastery rule derives for some of the "
+        "week's outcome objectives, each with a reason. The others follow the rule.",
+    )
+
+    def validate_judgements(self, judgements):
+        objectives = [j["objective"] for j in judgements]
+        if len(objectives) != len(set(objectives)):
+            raise serializers.ValidationError("Give each objective once.")
+        return judgements
 
     def validate_kind(self, kind):
         if kind == Assessment.Kind.CALIBRATION:
