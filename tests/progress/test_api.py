@@ -5,7 +5,11 @@ import pytest
 from django.urls import reverse
 
 from cohorts.models import Membership
+from curriculum.models import Objective
+from rubrics.models import ObjectiveJudgement
+from rubrics.selectors import rubric_criteria
 from tests.factories import MembershipFactory
+from tests.rubrics.conftest import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +75,27 @@ def test_a_fixed_number_of_queries(people, scored, client_for, django_assert_num
     # criterion scores grouped for the trend and median.
     with django_assert_num_queries(queries):
         assert client.get(url(name, people)).status_code == 200
+
+
+def test_a_mentor_accepts_through_the_api_with_an_override(people, rubric, client_for):
+    revision = submit(people.student, people.cohort)
+    outcomes = people.cohort.course.weeks.get(number=1).objectives.filter(kind=Objective.Kind.OUTCOME)
+    first = outcomes.order_by("order")[0]
+    scores = [{"criterion": c.pk, "level": c.levels.all()[0].pk} for c in rubric_criteria(rubric)]  # all at 4
+    body = {"kind": "mentor", "decision": "accept", "feedback": "Fine.", "scores": scores}
+    endpoint = reverse("api:v1:assessment-list", args=[revision.pk])
+    client = client_for(people.mentor)
+
+    refused = client.post(
+        endpoint, {**body, "judgements": [{"objective": first.pk, "met": False}]}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "judgements.0" in str(refused.json())
+    assert not ObjectiveJudgement.objects.exists()
+
+    reason = "The analysis restates the lecture."
+    judged = [{"objective": first.pk, "met": False, "reason": reason}]
+    response = client.post(endpoint, {**body, "judgements": judged}, content_type="application/json")
+    assert response.status_code == 201
+    stored = {j.objective_id: (j.met, j.derived_met, j.reason) for j in ObjectiveJudgement.objects.all()}
+    assert stored[first.pk] == (False, True, reason)
+    assert sorted(met for met, _, _ in stored.values()) == [False, True, True, True]
