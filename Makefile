@@ -105,6 +105,20 @@ observability-deps:
 	  fi; \
 	fi
 
+# The replica test (tests/scaleout/test_replica.py) starts a private PostgreSQL primary and a
+# streaming replica of it: it needs the server programs (initdb, pg_ctl, pg_basebackup).
+replica-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing PostgreSQL's server programs for the replica test."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }; \
+	  else \
+	    echo "initdb is missing and this is not root: tests/scaleout/test_replica.py will fail."; \
+	    echo "Install it with: sudo apt-get install -y postgresql"; \
+	  fi; \
+	fi
+
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
