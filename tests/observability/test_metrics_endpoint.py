@@ -45,6 +45,17 @@ def test_nobody_may_scrape_until_a_token_or_network_is_configured(settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", ["student", "other_student", "mentor", "foreign_mentor", "instructor", "admin"])
+def test_signing_in_opens_nothing_whatever_the_role(settings, people, client_for, role, django_assert_num_queries):
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    settings.METRICS_ALLOWED_NETWORKS = []
+    client = client_for(getattr(people, role))
+    with django_assert_num_queries(0):  # refused before the session is read
+        response = client.get("/metrics")
+    assert response.status_code == 404 and b"django_http" not in response.content
+
+
+@pytest.mark.django_db
 def test_the_bearer_token_opens_the_metrics_and_a_wrong_one_is_forbidden(settings, fresh_gauges):
     settings.METRICS_TOKEN = METRICS_TOKEN
     settings.METRICS_ALLOWED_NETWORKS = []
