@@ -310,7 +310,7 @@ def step_sweep() -> dict:
 
     from django.db import transaction
 
-    from cohorts.models import Cohort
+    from cohorts.models import Cohort, Membership
     from cohorts.schedule import week_window
     from notifications.services import reminders_sweep
 
@@ -326,6 +326,7 @@ def step_sweep() -> dict:
             started = time.perf_counter()
             result = reminders_sweep(now=now)
             outcome.update(seconds=time.perf_counter() - started, found=result.found, delivered=result.delivered)
+            outcome["students"] = Membership.objects.students().count()
             raise Rollback
     except Rollback:
         pass
@@ -650,19 +651,20 @@ def oneshots(env: dict, url: str, scale: bool) -> list[tuple[str, str, str, str]
                 )
             )
 
-    students = sum(COHORTS.values()) + (sum(SCALE_COHORTS.values()) if scale else 0)
-    seconds_target = 30.0 * students / COHORTS["bench-3334"] if scale else 30.0
+    # Every cohort in the database is swept (a bench database loaded by bench-scale holds the
+    # 33,340-student cohort too); the target of 30 s at 3,334 students scales with the count.
     sweep = attempt(
-        f"Reminder sweep, {students:,} students",
-        f"≤ {seconds_target:.0f} s",
+        "Reminder sweep, every cohort",
+        "≤ 30 s per 3,334 students",
         lambda t: _child(env, "--step", "sweep", timeout=t),
-        # Three times what the target allows: past that the figure is a FAIL however it ends.
-        3 * seconds_target,
+        # About three times what the target allows: past that the figure is a FAIL however it ends.
+        1200 if scale else 300,
     )
     if sweep:
+        seconds_target = 30.0 * sweep["students"] / COHORTS["bench-3334"]
         rows.append(
             (
-                f"Reminder sweep, {students:,} students ({sweep['found']:,} reminders): time",
+                f"Reminder sweep, {sweep['students']:,} students ({sweep['found']:,} reminders): time",
                 f"{sweep['seconds']:.1f} s",
                 f"≤ {seconds_target:.0f} s",
                 _verdict(sweep["seconds"] <= seconds_target),
