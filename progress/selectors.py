@@ -207,9 +207,10 @@ def _judged_objectives(cohort: Cohort, student: User):
 def mastery_for(cohort: Cohort, student: User, now: datetime.datetime | None = None) -> Mastery:
     """Weeks × Bloom levels of the student's outcome objectives, each cell met / not yet met /
     not assessed / not due (with the objectives behind it), a summary per level and the trend
-    of the rubric score per criterion beside the cohort's median. Six queries: Bloom levels,
-    weeks, extensions, the objectives with their judgements, the per-level summary (grouped
-    in SQL), and the criterion scores grouped per week, criterion and level."""
+    of the rubric score per criterion beside the cohort's median. Seven queries: Bloom levels,
+    weeks, extensions, the cells' counts (grouped in SQL by week and level over each
+    objective's current judgement), the objectives behind the cells, the per-level summary
+    (grouped in SQL), and the criterion scores grouped per week, criterion and level."""
     now = now or timezone.now()
     levels = list(BloomLevel.objects.order_by("rank"))
     weeks = list(Week.objects.for_course(cohort.course))
@@ -217,30 +218,36 @@ def mastery_for(cohort: Cohort, student: User, now: datetime.datetime | None = N
     due_numbers = [w.number for w in weeks if due_dates.due_at(cohort, w.number, student.pk) <= now]
     last_due = max(due_numbers, default=0)
 
-    cells: dict[tuple[int, int], MasteryCell] = {}
     level_of = {lv.pk: lv for lv in levels}
-    for objective in (
-        _judged_objectives(cohort, student)
-        .select_related("week")
-        .only("id", "text", "verb", "order", "bloom_level_id", "week__number")
-        .order_by("week__number", "order")
+    judged = _judged_objectives(cohort, student)
+    cells = {
+        (row["week__number"], row["bloom_level_id"]): MasteryCell(
+            week=row["week__number"],
+            level=level_of[row["bloom_level_id"]],
+            total=row["total"],
+            met=row["met"],
+            not_met=row["not_met"],
+            due=row["week__number"] <= last_due,
+        )
+        for row in judged.values("week__number", "bloom_level_id")
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=Q(latest_met=True)),
+            not_met=Count("pk", filter=Q(latest_met=False)),
+        )
+        .order_by()
+    }
+    # The objectives behind each cell, for its disclosure and the table alternative.
+    for objective in judged.values("week__number", "bloom_level_id", "text", "verb", "latest_met").order_by(
+        "week__number", "order"
     ):
-        number = objective.week.number
-        key = (number, objective.bloom_level_id)
-        cell = cells.get(key)
-        if cell is None:
-            cell = cells[key] = MasteryCell(
-                week=number, level=level_of[objective.bloom_level_id], total=0, met=0, not_met=0, due=number <= last_due
-            )
-        state = {True: MET, False: NOT_YET}.get(objective.latest_met)
-        cell.total += 1
-        cell.met += state == MET
-        cell.not_met += state == NOT_YET
+        cell = cells[(objective["week__number"], objective["bloom_level_id"])]
+        judgement = {True: MET, False: NOT_YET}.get(objective["latest_met"])
         cell.objectives.append(
             MasteryObjective(
-                text=objective.text,
-                verb=objective.verb,
-                state=state or (NOT_ASSESSED if cell.due else NOT_DUE),
+                text=objective["text"],
+                verb=objective["verb"],
+                state=judgement or (NOT_ASSESSED if cell.due else NOT_DUE),
             )
         )
     used = [lv for lv in levels if any(k[1] == lv.pk for k in cells)]

@@ -91,10 +91,10 @@ def test_the_grades_page_runs_a_fixed_number_of_queries(people, scored, client_f
 def test_the_mastery_page_runs_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra):
     _students(people.cohort, extra)
     client = client_for(people.mentor)
-    # 15: session, user, cohort, the viewer's role in it, the progress policy (four, as for
-    # the grades), Bloom levels, weeks, extensions, the objectives with their latest
-    # judgements, the per-level summary, the criterion scores grouped for the trend and
-    # median, navigation roles.
-    with django_assert_num_queries(15):
+    # 16: session, user, cohort, the viewer's role in it, the progress policy (four, as for
+    # the grades), Bloom levels, weeks, extensions, the cells' counts grouped in SQL, the
+    # objectives behind the cells, the per-level summary, the criterion scores grouped for
+    # the trend and median, navigation roles.
+    with django_assert_num_queries(16):
         response = client.get(reverse("progress:mastery", args=[people.cohort.slug, people.student.pk]))
     assert response.status_code == 200
