@@ -242,7 +242,7 @@ def cohort_report(
         rows=rows,
         wide=True,
         pdf_cells=[
-            PdfCell(0, len(identity), width_pt=100),
+            PdfCell(0, len(identity), width_pt=150),
             PdfCell(len(identity), weeks_end, "run", mark_width=WEEK_MARK_WIDTH, per_line=8),
             PdfCell(
                 weeks_end,
