@@ -10,11 +10,9 @@ full disk once kept three partial uploads that kept it full).
 import logging
 from typing import BinaryIO
 
-from botocore.exceptions import ClientError
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
-from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +33,34 @@ class StorageUnavailable(Exception):
 def save_or_clean_up(storage: Storage, name: str, content: File) -> str:
     """`storage.save(name, content)`; on a storage failure, remove whatever part of the file
     was written and raise StorageUnavailable."""
+    failures = _storage_failures(storage)
     try:
         return storage.save(name, content)
-    except OSError as exc:
+    except failures as exc:
         logger.error("Storage failed writing %s: %s", name, exc)
         try:
             if storage.exists(name):
                 storage.delete(name)
-        except OSError:
+        except failures:
             logger.warning("Could not remove the partial file %s", name, exc_info=True)
         raise StorageUnavailable() from exc
+
+
+def _is_object_storage(storage: Storage) -> bool:
+    # By module name: importing django-storages' S3 backend would load boto3 into every
+    # process, also where files stay on local disk.
+    # `__class__`, not type(): the default storage is a lazy proxy that reports its target's class.
+    return storage.__class__.__module__ == "storages.backends.s3"
+
+
+def _storage_failures(storage: Storage) -> tuple[type[Exception], ...]:
+    """What the storage raises when it cannot take a file: OSError from a disk; from an object
+    store also botocore's errors (unreachable endpoint, refused or throttled request)."""
+    if _is_object_storage(storage):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        return (OSError, BotoCoreError, ClientError)
+    return (OSError,)
 
 
 def open_for_download(fieldfile: FieldFile) -> tuple[BinaryIO, int | None]:
@@ -55,7 +71,9 @@ def open_for_download(fieldfile: FieldFile) -> tuple[BinaryIO, int | None]:
     memory (a 50 MB report, once per download). A file missing from storage raises
     FileNotFoundError, on every backend."""
     storage = fieldfile.storage
-    if isinstance(storage, S3Storage):
+    if _is_object_storage(storage):
+        from botocore.exceptions import ClientError
+
         stored = storage.open(fieldfile.name, "rb")  # a HEAD request: FileNotFoundError when missing
         try:
             answer = stored.obj.get()

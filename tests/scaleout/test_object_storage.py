@@ -12,11 +12,13 @@ import sys
 import zipfile
 
 import pytest
+from botocore.response import StreamingBody
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.storage import open_for_download
 from portfolios import services as portfolio_services
 from privacy import services as privacy_services
 from privacy.models import DataExport
@@ -107,7 +109,7 @@ def test_the_download_is_streamed_from_the_bucket_as_a_safe_attachment(store, wo
     assert response.streaming
     chunks = list(response.streaming_content)
     assert b"".join(chunks) == K6_LOG
-    assert len(chunks) > 10  # handed on as it arrives, not read whole first
+    assert len(chunks) > 10
     assert response["Content-Length"] == str(len(K6_LOG))
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="k6-run.log"'
@@ -222,3 +224,31 @@ def test_erasure_deletes_the_persons_objects_from_the_bucket_and_only_theirs(
     remaining = set(store.keys())
     assert not own_keys & remaining
     assert theirs in remaining
+
+
+def test_an_upload_while_the_object_store_is_away_answers_503_and_keeps_nothing(
+    store, work, people, client_for, settings
+):
+    away = ObjectStore()  # a store that was never started: its endpoint refuses connections
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **store.default_storage,
+            "OPTIONS": {**store.default_storage["OPTIONS"], "endpoint_url": away.endpoint_url},
+        },
+    }
+    response = _upload(client_for(people.student), work, "k6-run.log", b"p95=41ms\n")
+    assert response.status_code == 503
+    assert "file storage is unavailable right now" in response.content.decode()
+    assert not Artifact.objects.filter(work=work).exists()
+
+
+def test_a_download_hands_on_the_buckets_own_response_body(store, work, people, client_for):
+    _upload(client_for(people.student), work, "k6-run.log", K6_LOG)
+    artifact = Artifact.objects.get(work=work)
+    handle, size = open_for_download(artifact.file)
+    # Read as it arrives from the bucket, never copied whole into this process first.
+    assert isinstance(handle, StreamingBody)
+    assert size == len(K6_LOG)
+    assert handle.read(10) == K6_LOG[:10]
+    handle.close()
