@@ -389,19 +389,27 @@ def _headers(who: str, people: dict) -> dict:
     return {"Cookie": person["cookie"]}
 
 
-def _status(port: int, path: str, headers: dict) -> int:
+def _status(port: int, path: str, headers: dict) -> tuple[int, str]:
+    """The status of the page and its path, following same-site redirects (a page such as
+    "my mastery" sends a learner on to their cohort's page: that is the page measured)."""
     import http.client
+    from urllib.parse import urlsplit
 
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
-    except (OSError, http.client.HTTPException):
-        return 0  # no answer within the timeout (gunicorn kills a worker stuck for 30 s)
-    finally:
-        conn.close()
-    return response.status
+    for _ in range(4):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            return 0, path  # no answer within the timeout (gunicorn kills a worker stuck for 30 s)
+        finally:
+            conn.close()
+        location = urlsplit(response.getheader("Location") or "")
+        if response.status not in (301, 302, 303, 307, 308) or location.netloc not in ("", f"127.0.0.1:{port}"):
+            return response.status, path
+        path = location.path + (f"?{location.query}" if location.query else "")
+    return response.status, path
 
 
 def _wait_ready(port: int, log: Path, timeout: float = 60.0) -> None:
@@ -456,7 +464,7 @@ def throughput(env: dict, people: dict, paths: dict, repetitions: int, seconds: 
                     continue
                 path = path.replace("%7Bportfolio%7D", people["portfolio"])
                 headers = _headers(target.who, people["people"])
-                status = _status(port, path, headers)
+                status, path = _status(port, path, headers)
                 print(f"  {target.label}: {path} → {status or 'no answer'}", flush=True)
                 row = {"target": target, "path": path, "status": status, "ratios": [], "samples": []}
                 rows.append(row)
