@@ -66,7 +66,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email.split("@")[0]
+        return self.display_name_of(self.name, self.email)
+
+    @staticmethod
+    def display_name_of(name: str, email: str) -> str:
+        """display_name from the two columns, for reads that load values instead of rows."""
+        return name or email.split("@")[0]
 
     def get_full_name(self) -> str:
         return self.name

@@ -49,6 +49,7 @@ from .serializers import (
     WorkOpenInput,
     WorkOutput,
     WorkUpdateInput,
+    work_list_item,
 )
 
 # --- Schema: the workspace's own 409 -------------------------------------------------------
@@ -145,7 +146,7 @@ class WorkViewSet(viewsets.GenericViewSet):
             request.user, cohort_slug=query.validated_data.get("cohort"), state=query.validated_data.get("state")
         )
         page = self.paginate_queryset(works)
-        return self.get_paginated_response(WorkOutput(page, many=True).data)
+        return self.get_paginated_response([work_list_item(row) for row in page])
 
     def create(self, request: Request) -> Response:
         given = WorkOpenInput(data=request.data)

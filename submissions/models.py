@@ -181,8 +181,15 @@ class WeeklyWork(models.Model):
     @property
     def target_label(self) -> str:
         if self.week_id:
-            return f"Week {self.week.number}: {self.week.title}"
-        return f"Capstone: {self.deliverable.title}"
+            return self.target_label_of(week_number=self.week.number, week_title=self.week.title)
+        return self.target_label_of(deliverable_title=self.deliverable.title)
+
+    @staticmethod
+    def target_label_of(*, week_number: int | None = None, week_title: str = "", deliverable_title: str = "") -> str:
+        """target_label from the columns, for reads that load values instead of rows."""
+        if week_number is not None:
+            return f"Week {week_number}: {week_title}"
+        return f"Capstone: {deliverable_title}"
 
     @property
     def due_week(self) -> Week:

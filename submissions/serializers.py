@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
 from curriculum.selectors import week_outcomes, week_quality_gates
 
 from . import uploads
@@ -124,6 +125,33 @@ class WorkOutput(serializers.ModelSerializer):
             "latest_revision",
             "updated_at",
         ]
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def work_list_item(row: dict) -> dict:
+    """WorkOutput's representation of one row of selectors.works_listed_for (values): the same
+    keys and formats, without building model instances and nested serializers for each row.
+    tests/api/test_submissions_api.py checks it against WorkOutput for every kind of work."""
+    return {
+        "id": row["pk"],
+        "cohort": row["cohort__slug"],
+        "student": {
+            "id": row["student_id"],
+            "display_name": User.display_name_of(row["student__name"], row["student__email"]),
+        },
+        "week": row["week__number"],
+        "deliverable": row["deliverable_id"],
+        "target": WeeklyWork.target_label_of(
+            week_number=row["week__number"], week_title=row["week__title"], deliverable_title=row["deliverable__title"]
+        ),
+        "state": row["state"],
+        "draft_version": row["draft_version"],
+        "draft_saved_at": _DATETIME.to_representation(row["draft_saved_at"]) if row["draft_saved_at"] else None,
+        "latest_revision": row["latest_revision__number"],
+        "updated_at": _DATETIME.to_representation(row["updated_at"]),
+    }
 
 
 class WorkDetailOutput(WorkOutput):

@@ -4,16 +4,19 @@ pin the behaviour and the query counts of the lists."""
 
 import base64
 import datetime
+import json
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from cohorts.models import Membership
 from curriculum.models import Objective, QualityGate
 from submissions import services
 from submissions.models import Artifact, Revision, RiskEntry, WeeklyWork
+from submissions.serializers import WorkOutput
 from tests.factories import MembershipFactory, MentorAssignmentFactory, WeeklyWorkFactory
 
 pytestmark = pytest.mark.django_db
@@ -534,6 +537,31 @@ def test_works_list_queries(people, warm, django_assert_num_queries):
     with django_assert_num_queries(3):
         response = client.get(response.json()["next"])
     assert len(response.json()["results"]) == 25
+
+
+def test_each_list_row_is_what_the_work_serializer_gives(people, api, course):
+    """The list builds its rows from values (serializers.work_list_item); they must be exactly
+    WorkOutput's: a submitted week, a capstone draft, a student without a name."""
+    nameless = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT, user__name="").user
+    MentorAssignmentFactory(cohort=people.cohort, mentor=people.mentor, student=nameless)
+    week = services.work_get_or_create(
+        student=people.student, cohort=people.cohort, week=people.cohort.course.weeks.get(number=4)
+    )
+    services.work_save_draft(
+        work=week, content={"concept": {"text": "Queues"}}, expected_version=week.draft_version, by=people.student
+    )
+    services.work_submit(work=week, by=people.student)
+    deliverable = course.capstone_projects.order_by("number").first().deliverables.order_by("order").first()
+    capstone = services.work_get_or_create(student=nameless, cohort=people.cohort, deliverable=deliverable)
+    rows = api(people.mentor).get("/api/v1/works/").json()["results"]
+    assert {row["id"] for row in rows} == {week.pk, capstone.pk}
+    for row in rows:
+        expected = WorkOutput(WeeklyWork.objects.get(pk=row["id"])).data
+        assert row == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+    by_id = {row["id"]: row for row in rows}
+    assert by_id[capstone.pk]["week"] is None and by_id[capstone.pk]["target"].startswith("Capstone: ")
+    assert by_id[capstone.pk]["student"]["display_name"] == nameless.email.split("@")[0]
+    assert by_id[week.pk]["latest_revision"] == 1 and by_id[week.pk]["draft_saved_at"]
 
 
 def test_works_list_pages_by_cursor_newest_first(people, api):
