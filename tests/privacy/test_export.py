@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from privacy import services
 from privacy.models import DataExport
+from rubrics.models import ObjectiveJudgement
 
 from .conftest import EMAIL, EVIDENCE_BYTES, NAME
 
@@ -216,3 +217,11 @@ def test_the_data_page_costs_a_fixed_number_of_queries(learner, client_for, djan
         DataExportFactory(user=learner.student, status=DataExport.Status.FAILED)
     with django_assert_num_queries(6):  # more archives, no more queries
         client.get(reverse("privacy:home"))
+
+
+def test_the_objective_judgements_of_the_learners_weeks_are_exported(learner, built):
+    archive, root = built
+    exported = _json(archive, root, "feedback.json")["objective_judgements"]
+    stored = ObjectiveJudgement.objects.filter(work__student=learner.student).order_by("objective__order")
+    assert len(exported) == stored.count() > 0
+    assert [(j["objective"], j["met"]) for j in exported] == [(j.objective.text, j.met) for j in stored]
