@@ -18,6 +18,7 @@ def test_an_editable_criterion_shows_its_objective_links_for_editing(people, rub
     body = client_for(people.admin).get(reverse("admin:rubrics_criterion_change", args=[criterion.pk])).content
     assert b"outcome objectives it gives evidence for" in body.lower()
     assert b'name="objective_links-TOTAL_FORMS" value="24"' in body  # one outcome a week
+    assert b'name="objective_links-0-objective"' in body  # editable
     assert b'name="objective_links-0-objective"' in body
 
 
