@@ -1,6 +1,13 @@
+"""The insights forms: the at-risk rules, the turnaround period, and the gradebook's and the
+heatmap's query string (sort, direction, mentor and state filters, the keyset cursor), where a
+bad value never fails the page: that one field falls back to its default."""
+
 import datetime
 
 from django import forms
+
+from rubrics.selectors import GRADEBOOK_SORTS, GradebookQuery, GradeColumn, decode_cursor
+from submissions.models import WORK_STATUSES
 
 from .models import AtRiskRules
 from .services import RULE_FIELDS
@@ -36,3 +43,35 @@ class TurnaroundPeriodForm(forms.Form):
             elif end - start > MAX_PERIOD:
                 self.add_error("end", f"Choose a period of at most {MAX_PERIOD.days} days.")
         return cleaned
+
+
+class GradebookQueryForm(forms.Form):
+    sort = forms.ChoiceField(label="Sort by", required=False)
+    dir = forms.ChoiceField(label="Order", required=False, choices=[("asc", "Ascending"), ("desc", "Descending")])
+    mentor = forms.TypedChoiceField(label="Mentor", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label="Has a week that is", required=False)
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, columns: list[GradeColumn], mentors: list[tuple[int, str]]) -> None:
+        super().__init__(data)
+        self.fields["sort"].choices = [*GRADEBOOK_SORTS.items(), *((c.key, c.label) for c in columns)]
+        self.fields["mentor"].choices = [("", "Every mentor"), *mentors]
+        self.fields["status"].choices = [("", "Any state"), *((s.key, s.label) for s in WORK_STATUSES.values())]
+
+    def query(self) -> GradebookQuery:
+        """The validated query; an invalid field is left out of cleaned_data, so it takes its
+        default."""
+        self.is_valid()
+        data = self.cleaned_data
+        sort = data.get("sort") or "name"
+        after = decode_cursor(data["after"], sort) if data.get("after") else None
+        before = decode_cursor(data["before"], sort) if data.get("before") else None
+        return GradebookQuery(
+            sort=sort,
+            descending=data.get("dir") == "desc",
+            mentor_id=data.get("mentor"),
+            status=data.get("status") or None,
+            after=after,
+            before=before if after is None else None,
+        )

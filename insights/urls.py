@@ -10,4 +10,6 @@ urlpatterns = [
     path("<slug:slug>/at-risk/", views.at_risk, name="at_risk"),
     path("<slug:slug>/at-risk/rules/", views.at_risk_rules, name="at_risk_rules"),
     path("<slug:slug>/turnaround/", views.turnaround, name="turnaround"),
+    path("<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
+    path("<slug:slug>/heatmap/", views.heatmap, name="heatmap"),
 ]

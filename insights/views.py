@@ -1,5 +1,13 @@
-"""The insights pages: where to start, the at-risk list and its rules, review turnaround and
-curriculum coverage. Small function views: access function, form, service, render."""
+"""The insights pages: where to start, the at-risk list and its rules, review turnaround,
+curriculum coverage, the gradebook and the heatmap. Small function views: access function,
+form, service, render.
+
+The gradebook and heatmap pages live here, above the review app, and not in rubrics: the
+at-risk rule and list belong to insights, and the gradebook and heatmap filter and mark
+at-risk students. A view in rubrics could not ask insights (the layers forbid it); from here
+the view passes the students to keep and to mark to the one computation,
+rubrics.selectors.gradebook_page. The old address, /review/cohorts/<slug>/gradebook/,
+redirects here."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -10,14 +18,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cohorts.models import Cohort
+from cohorts.policies import can_manage_cohort
 from curriculum.selectors import course_default, course_get_latest
+from rubrics import selectors as grades
+from rubrics.policies import cohort_get_for_gradebook
 from rubrics.selectors import gradebook_students
 
 from . import policies, selectors, services
-from .forms import AtRiskRulesForm, TurnaroundPeriodForm
+from .forms import AtRiskRulesForm, GradebookQueryForm, TurnaroundPeriodForm
+from .grid import gradebook_row_html, heatmap_row_html, heatmap_titles
 from .services import RULE_FIELDS
 
 PAGE_SIZE = 50
@@ -111,3 +126,84 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if course is None:
         raise Http404("No course is imported yet.")
     return render(request, "insights/coverage.html", {"coverage": selectors.curriculum_coverage(course)})
+
+
+# --- Gradebook and heatmap ----------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, cohort: Cohort) -> tuple[grades.GradebookPage, GradebookQueryForm, bool]:
+    manages = can_manage_cohort(request.user, cohort)
+    columns = grades.gradebook_columns(cohort)
+    mentors = grades.gradebook_mentor_choices(cohort) if manages else []
+    form = GradebookQueryForm(request.GET, columns=columns, mentors=mentors)
+    query = form.query()
+    page = grades.gradebook_page(cohort, request.user, query, columns=columns, manages=manages)
+    return page, form, manages
+
+
+def _links(page: grades.GradebookPage) -> dict:
+    """The query strings of the sort headers and the next/previous links, keeping the filters."""
+    query = page.query
+    kept = {k: v for k, v in (("mentor", query.mentor_id), ("status", query.status)) if v is not None}
+
+    def sort_link(key: str) -> str:
+        descending = not query.descending if key == query.sort else key != "name"
+        return "?" + urlencode({**kept, "sort": key, "dir": "desc" if descending else "asc"})
+
+    def header(key: str, label: str, title: str = "") -> dict:
+        sorted_here = key == query.sort
+        return {
+            "key": key,
+            "label": label,
+            "title": title,
+            "href": sort_link(key),
+            "aria_sort": ("descending" if query.descending else "ascending") if sorted_here else None,
+        }
+
+    current = {**kept, "sort": query.sort, "dir": "desc" if query.descending else "asc"}
+    return {
+        "name_header": header("name", "Student"),
+        "total_headers": [header("total", "Total"), header("average", "Average")],
+        "column_headers": [header(c.key, c.label, c.title) for c in page.columns],
+        "column_averages": [grades.format_score(a) for a in page.column_averages],
+        "page_size": grades.GRADEBOOK_PAGE_SIZE,
+        "next_url": "?" + urlencode({**current, "after": page.next_cursor}) if page.next_cursor else None,
+        "previous_url": "?" + urlencode({**current, "before": page.previous_cursor}) if page.previous_cursor else None,
+    }
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = cohort_get_for_gradebook(request.user, slug)
+    page, form, manages = _page(request, cohort)
+    # One URL prefix per page instead of reversing a URL per row and cell.
+    score_base = reverse("rubrics:queue") + "revisions/"
+    progress_base = reverse("rubrics:progress", args=[cohort.slug, 0]).removesuffix("0/progress/")
+    rows = [
+        gradebook_row_html(row, progress_url=f"{progress_base}{row.student_id}/progress/", score_base=score_base)
+        for row in page.rows
+    ]
+    return render(
+        request,
+        "insights/gradebook.html",
+        {"book": page, "rows": rows, "form": form, "manages": manages, **_links(page)},
+    )
+
+
+@login_required
+@require_GET
+def heatmap(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = cohort_get_for_gradebook(request.user, slug)
+    page, form, manages = _page(request, cohort)
+    titles = heatmap_titles(page.columns)
+    progress_base = reverse("rubrics:progress", args=[cohort.slug, 0]).removesuffix("0/progress/")
+    rows = [
+        heatmap_row_html(row, titles=titles, progress_url=f"{progress_base}{row.student_id}/progress/")
+        for row in page.rows
+    ]
+    return render(
+        request,
+        "insights/heatmap.html",
+        {"book": page, "rows": rows, "form": form, "manages": manages, **_links(page)},
+    )

@@ -73,17 +73,16 @@ def grades_for(cohort: Cohort, student: User, now: datetime.datetime | None = No
         decisions[assessment.revision.work_id] = assessment  # ordered by time: the last one wins
     lines, so_far = [], []
     for column, cell in zip(columns, row.cells, strict=True):
-        decided = decisions.get(cell.work.pk) if cell.work else None
+        decided = decisions.get(cell.work_id) if cell.has_work else None
         if cell.score is not None:
             so_far.append(cell.score)
-        revision = cell.work.latest_revision if cell.work else None
         lines.append(
             GradeLine(
                 column=column,
                 cell=cell,
                 decision=decided.get_decision_display() if decided else "",
                 decided_at=decided.submitted_at if decided else None,
-                feedback_revision_id=revision.pk if revision else None,
+                feedback_revision_id=cell.revision_id,
                 running_average=_mean(so_far) if cell.score is not None else None,
             )
         )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
-from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows
+from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
 from submissions.models import WorkStatus, work_status, work_status_legend
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
@@ -176,13 +176,11 @@ def _chunked_rows(
     load: Callable[[list[int]], list[T]],
     make_row: Callable[[T], list[str]],
     progress: Progress,
-    *,
-    one_chunk: bool = False,
 ) -> Iterator[list[str]]:
     """Rows for the students `ids`, loaded a chunk at a time by `load` (so memory does not
-    grow with the cohort); in one chunk when the caller holds the whole cohort anyway."""
+    grow with the cohort)."""
     done = 0
-    size = max(1, len(ids)) if one_chunk else chunk_size()
+    size = chunk_size()
     progress(0.0)
     for start in range(0, len(ids), size):
         chunk = load(ids[start : start + size])
@@ -283,26 +281,28 @@ def gradebook_report(
     mentor: User | None = None,
     progress: Progress,
     now: datetime.datetime | None = None,
-    one_chunk: bool = False,
 ) -> ReportDocument:
     """The gradebook page as a file: the same computation (rubrics.selectors.gradebook_rows)
-    and the same cell statuses, one chunk of students at a time. The page's "Export CSV"
-    streams this document too (reports.views.gradebook_csv), in one chunk as the page itself
-    holds the whole cohort: a fixed number of queries however many students."""
+    and the same cell statuses, totals and averages, one chunk of students at a time. The
+    page's "Export CSV" streams this document too (reports.views.gradebook_csv)."""
     now = now or timezone.now()
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
     columns = gradebook_columns(cohort)
 
     def load(chunk: list[int]) -> list[GradeRow]:
         order = {pk: i for i, pk in enumerate(chunk)}
-        students = sorted(User.objects.filter(pk__in=chunk).only("id", "name", "email"), key=lambda u: order[u.pk])
-        return gradebook_rows(cohort, students, columns, now)
+        students = with_grade_totals(User.objects.filter(pk__in=chunk), cohort).values_list(
+            "pk", "name", "email", "total", "average"
+        )
+        return gradebook_rows(cohort, sorted(students, key=lambda s: order[s[0]]), columns, now)
 
     def row(grades: GradeRow) -> list[str]:
         return [
-            grades.student.display_name,
-            grades.student.email,
+            grades.name,
+            grades.email,
             *[cell.text for cell in grades.cells],
+            format_score(grades.total),
+            format_score(grades.average),
             str(grades.accepted),
         ]
 
@@ -318,8 +318,8 @@ def gradebook_report(
             [
                 Section(
                     title="Gradebook",
-                    columns=["Student", "Email", *[c.label for c in columns], "Accepted"],
-                    rows=_chunked_rows(ids, load, row, progress, one_chunk=one_chunk),
+                    columns=["Student", "Email", *[c.label for c in columns], "Total", "Average", "Accepted"],
+                    rows=_chunked_rows(ids, load, row, progress),
                     wide=True,
                 )
             ]

@@ -450,6 +450,20 @@ class RubricAttachment(models.Model):
         return f"{self.rubric} → {target}"
 
 
+class AssessmentQuerySet(models.QuerySet):
+    def latest_mentor(self) -> "AssessmentQuerySet":
+        """Each work's latest mentor assessment (by submission time, then id): the score the
+        gradebook, its totals and averages, and the cohort report show. An anti-join, so that
+        sums and averages over many works stay one SQL aggregate."""
+        newer = Assessment.objects.filter(
+            kind=Assessment.Kind.MENTOR, revision__work_id=models.OuterRef("revision__work_id")
+        ).filter(
+            models.Q(submitted_at__gt=models.OuterRef("submitted_at"))
+            | models.Q(submitted_at=models.OuterRef("submitted_at"), pk__gt=models.OuterRef("pk"))
+        )
+        return self.filter(kind=Assessment.Kind.MENTOR).exclude(models.Exists(newer))
+
+
 class Assessment(models.Model):
     """One scorer's rubric scoring of one revision."""
 
@@ -477,6 +491,8 @@ class Assessment(models.Model):
         "CalibrationRun", on_delete=models.CASCADE, null=True, blank=True, related_name="assessments"
     )
     submitted_at = models.DateTimeField()
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["revision", "submitted_at"]

@@ -2,24 +2,54 @@
 calibration. Each page's data comes from a fixed number of queries, whatever the cohort
 size (see tests/rubrics/test_query_budgets.py)."""
 
+import base64
 import datetime
 import itertools
+import json
 import math
 import warnings
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, Round
 from django.utils import timezone
 
 from accounts.models import User
 from cohorts import selectors as cohort_selectors
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, MentorAssignment
 from cohorts.policies import can_manage_cohort, is_platform_admin
+from cohorts.schedule import week_window
 from curriculum.models import Objective, Week
 from curriculum.selectors import course_capstones
-from submissions.models import WORK_STATUSES, Revision, WeeklyWork, WorkStatus, work_status
+from submissions.models import (
+    WORK_STATUSES,
+    Revision,
+    StatusTarget,
+    WeeklyWork,
+    WorkStatus,
+    work_status,
+    work_status_q,
+)
 
 from .models import (
     Assessment,
@@ -306,6 +336,16 @@ def peer_tasks(user: User) -> list[PeerAssignment]:
 
 
 # --- Gradebook -------------------------------------------------------------------------------
+#
+# One computation for the page, the heatmap, the API and the exports: values_list tuples,
+# scores aggregated in SQL (the latest mentor assessment of each work, Assessment.objects.
+# latest_mentor), no model instance per cell. Students come a page at a time, in keyset order
+# on (sort key, id), so a page costs the same at 30 students and at 3,000.
+
+GRADEBOOK_PAGE_SIZE = 50
+GRADEBOOK_SORTS = {"name": "Name", "total": "Total", "average": "Average"}  # and every column key
+# A student with no score sorts after every real score (0–100) in either direction.
+_NO_SCORE_LAST = {False: Decimal("1000"), True: Decimal("-1")}
 
 
 def format_score(score: Decimal | None) -> str:
@@ -326,13 +366,16 @@ def grade_text(*, status: WorkStatus, score: Decimal | None, is_late: bool) -> s
     return " · ".join(parts)
 
 
-@dataclass
-class GradeCell:
-    work: WeeklyWork | None
-    state: str  # the work's display state, or "not_started"
-    score: Decimal | None
-    is_late: bool
+class GradeCell(NamedTuple):
     status: WorkStatus  # what the cell says (submissions.models.work_status)
+    score: Decimal | None  # the latest mentor score
+    is_late: bool  # the latest revision was late
+    revision_id: int | None  # the latest revision, which the page links to
+    work_id: int | None  # None: no work started
+
+    @property
+    def has_work(self) -> bool:
+        return self.work_id is not None
 
     @property
     def missing(self) -> bool:
@@ -358,46 +401,309 @@ class GradeColumn:
     label: str
     title: str
     due_week: Week
+    week_id: int | None = None
+    deliverable_id: int | None = None
 
 
 @dataclass
 class GradeRow:
-    student: User
+    student_id: int
+    name: str  # the display name
+    email: str
+    total: Decimal | None  # sum of the latest mentor scores (SQL)
+    average: Decimal | None  # their mean, to two places (SQL)
     cells: list[GradeCell]
+    marked: bool = False  # flagged by the page's caller (e.g. the insights' at-risk rule)
 
     @property
     def accepted(self) -> int:
-        return sum(1 for c in self.cells if c.state in ("accepted", "published"))
+        return sum(1 for c in self.cells if c.status.key in ("accepted", "published"))
+
+
+@dataclass(frozen=True)
+class GradebookQuery:
+    """What the reader asked for, already validated (insights.forms.GradebookQueryForm):
+    the sort ("name", "total", "average" or a column key), its direction, filters and a
+    keyset cursor (the sort key and id of the row to start after, or to end before)."""
+
+    sort: str = "name"
+    descending: bool = False
+    mentor_id: int | None = None
+    status: str | None = None
+    after: tuple | None = None
+    before: tuple | None = None
 
 
 @dataclass
-class Gradebook:
+class GradebookPage:
     cohort: Cohort
     columns: list[GradeColumn]
     rows: list[GradeRow]
+    column_averages: list[Decimal | None]  # per column, over every student in scope and filter
+    query: GradebookQuery
+    student_count: int  # in scope and filter, all pages
+    next_cursor: str | None
+    previous_cursor: str | None
     statuses: list[WorkStatus] = field(default_factory=lambda: list(WORK_STATUSES.values()))
 
 
-def gradebook_students(cohort: Cohort, user: User) -> list[User]:
-    """Instructors and admins see every student of the cohort; mentors their assigned ones."""
-    students = User.objects.filter(pk__in=Membership.objects.filter(cohort=cohort).students().values("user_id"))
-    if not can_manage_cohort(user, cohort):
-        students = students.filter(mentors__cohort=cohort, mentors__mentor=user)
-    return list(students.order_by("name", "email").distinct())
+def encode_cursor(key: str | Decimal, student_id: int) -> str:
+    """A keyset position as an opaque, URL-safe token."""
+    raw = json.dumps([str(key), student_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str) -> tuple | None:
+    """The position a token names for this sort, or None for anything malformed (the reader
+    then gets the first page, never an error)."""
+    try:
+        key, student_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(key, str) or type(student_id) is not int:
+            return None
+        return (key if sort == "name" else Decimal(key), student_id)
+    except (ValueError, TypeError, ArithmeticError):
+        return None
 
 
 def gradebook_columns(cohort: Cohort) -> list[GradeColumn]:
     """The weeks, then the capstone deliverables (three queries: weeks, projects, deliverables)."""
     columns = [
-        GradeColumn(key=f"w{w.number}", label=f"W{w.number}", title=w.title, due_week=w)
+        GradeColumn(key=f"w{w.number}", label=f"W{w.number}", title=w.title, due_week=w, week_id=w.pk)
         for w in Week.objects.for_course(cohort.course)
     ]
     for project in course_capstones(cohort.course):
         for d in project.deliverables.all():
             columns.append(
-                GradeColumn(key=f"d{d.pk}", label=f"P{project.number}.{d.order}", title=d.title, due_week=d.due_week)
+                GradeColumn(
+                    key=f"d{d.pk}",
+                    label=f"P{project.number}.{d.order}",
+                    title=d.title,
+                    due_week=d.due_week,
+                    deliverable_id=d.pk,
+                )
             )
     return columns
+
+
+def gradebook_student_scope(cohort: Cohort, user: User, *, manages: bool | None = None) -> QuerySet[User]:
+    """The students whose grades the user reads: instructors and admins every student of the
+    cohort, mentors their assigned ones (one query for the role, none when the caller passes
+    `manages`, can_manage_cohort's answer)."""
+    students = User.objects.filter(pk__in=Membership.objects.filter(cohort=cohort).students().values("user_id"))
+    if manages is None:
+        manages = can_manage_cohort(user, cohort)
+    if not manages:
+        students = students.filter(
+            pk__in=MentorAssignment.objects.filter(cohort=cohort, mentor=user).values("student_id")
+        )
+    return students
+
+
+def gradebook_students(cohort: Cohort, user: User) -> list[User]:
+    """gradebook_student_scope's students in name order, as users (the at-risk list)."""
+    return list(gradebook_student_scope(cohort, user).order_by("name", "email", "pk"))
+
+
+def gradebook_mentor_choices(cohort: Cohort) -> list[tuple[int, str]]:
+    """The cohort's mentors as (id, name) for the gradebook's mentor filter (one query)."""
+    mentors = User.objects.filter(pk__in=Membership.objects.filter(cohort=cohort).mentors().values("user_id"))
+    return [
+        (pk, User.display_name_of(name, email))
+        for pk, name, email in mentors.order_by("name", "email").values_list("pk", "name", "email")
+    ]
+
+
+def _latest_scores(cohort: Cohort) -> QuerySet[Assessment]:
+    return Assessment.objects.latest_mentor().filter(revision__work__cohort=cohort)
+
+
+def with_grade_totals(students: QuerySet[User], cohort: Cohort) -> QuerySet[User]:
+    """Each student's total (sum of their latest mentor scores in the cohort) and average
+    (their mean, to two places), as SQL aggregates."""
+    mine = _latest_scores(cohort).filter(revision__work__student_id=OuterRef("pk")).order_by()
+    mine = mine.values("revision__work__student_id")
+    return students.annotate(
+        total=Subquery(mine.annotate(t=Sum("score")).values("t")),
+        average=Subquery(
+            mine.annotate(a=Round(Avg("score"), 2)).values("a"),
+            output_field=DecimalField(max_digits=5, decimal_places=2),
+        ),
+    )
+
+
+def _sort_key(query: GradebookQuery, cohort: Cohort, columns: list[GradeColumn]):
+    if query.sort == "name":
+        return Coalesce(NullIf("name", Value("")), "email", output_field=CharField())
+    if query.sort in ("total", "average"):
+        score = F(query.sort)
+    else:
+        column = next(c for c in columns if c.key == query.sort)
+        score = Subquery(
+            _latest_scores(cohort)
+            .filter(
+                revision__work__student_id=OuterRef("pk"),
+                revision__work__week_id=column.week_id,
+                revision__work__deliverable_id=column.deliverable_id,
+            )
+            .values("score")[:1]
+        )
+    return Coalesce(score, Value(_NO_SCORE_LAST[query.descending]), output_field=DecimalField())
+
+
+def _status_targets(columns: list[GradeColumn], cohort: Cohort) -> list[StatusTarget]:
+    return [
+        StatusTarget(
+            week_id=c.week_id,
+            deliverable_id=c.deliverable_id,
+            due_week_id=c.due_week.pk,
+            regular_due_at=week_window(cohort, c.due_week.number).due_at,
+        )
+        for c in columns
+    ]
+
+
+def gradebook_rows(
+    cohort: Cohort,
+    students: list[tuple[int, str, str, Decimal | None, Decimal | None]] | list[User],
+    columns: list[GradeColumn],
+    now: datetime.datetime,
+) -> list[GradeRow]:
+    """The one computation of the gradebook's cells, for the page, the heatmap, the API and
+    the exports (a chunk of students at a time): each cell the status (work_status), the
+    latest mentor score and the late flag. `students`: (id, name, email, total, average)
+    tuples from with_grade_totals, or users (then total and average are the users' `total`
+    and `average` annotations when they have them). Two queries whatever the number of
+    students: extensions, and the works with their latest revision and latest mentor score."""
+    students = [
+        s if isinstance(s, tuple) else (s.pk, s.name, s.email, getattr(s, "total", None), getattr(s, "average", None))
+        for s in students
+    ]
+    ids = [s[0] for s in students]
+    due_dates = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
+    index_of = {("w", c.week_id) if c.week_id else ("d", c.deliverable_id): i for i, c in enumerate(columns)}
+    works: dict[int, list] = {pk: [None] * len(columns) for pk in ids}
+    if ids:
+        latest_score = Subquery(_latest_scores(cohort).filter(revision__work_id=OuterRef("pk")).values("score")[:1])
+        for work in (
+            WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids)
+            .annotate(score=latest_score)
+            .order_by()
+            .values_list(
+                "pk",
+                "student_id",
+                "week_id",
+                "deliverable_id",
+                "state",
+                "published_at",
+                "latest_revision_id",
+                "latest_revision__is_late",
+                "score",
+            )
+        ):
+            index = index_of.get(("w", work[2]) if work[2] else ("d", work[3]))
+            if index is not None:
+                works[work[1]][index] = work
+    regular_past_due = [now > due_dates.due_at(cohort, c.due_week.number, None) for c in columns]
+    not_started = GradeCell(WORK_STATUSES["not_started"], None, False, None, None)
+    missing = GradeCell(WORK_STATUSES["missing"], None, False, None, None)
+    rows = []
+    for student_id, name, email, total, average in students:
+        extended = due_dates.extended_weeks(cohort, student_id)
+        cells = []
+        for column, work, past_due in zip(columns, works[student_id], regular_past_due, strict=True):
+            if column.due_week.number in extended:
+                past_due = now > due_dates.due_at(cohort, column.due_week.number, student_id)
+            if work is None:
+                cells.append(missing if past_due else not_started)
+                continue
+            work_id, _, _, _, state, published_at, revision_id, is_late, score = work
+            status = work_status(
+                display_state=WeeklyWork.display_state_of(state, published_at),
+                submitted=revision_id is not None,
+                past_due=past_due,
+            )
+            cells.append(GradeCell(status, score, bool(is_late), revision_id, work_id))
+        rows.append(GradeRow(student_id, User.display_name_of(name, email), email, total, average, cells))
+    return rows
+
+
+def gradebook_page(
+    cohort: Cohort,
+    user: User,
+    query: GradebookQuery = GradebookQuery(),
+    *,
+    now: datetime.datetime | None = None,
+    columns: list[GradeColumn] | None = None,
+    manages: bool | None = None,
+    keep_ids: Iterable[int] | None = None,
+    marked_ids: Iterable[int] | None = None,
+    page_size: int = GRADEBOOK_PAGE_SIZE,
+) -> GradebookPage:
+    """One page of the gradebook in the query's order, with per-student totals and averages
+    and per-column averages over every student in scope and filter (not only the page).
+    `keep_ids` narrows the students further and `marked_ids` flags rows: the hooks for a
+    caller above the review app (the insights' at-risk filter and marks). `columns` and
+    `manages` (can_manage_cohort) when the caller has them already. Eight queries whatever
+    the cohort size: the role, the columns (three), the page of students, their number, the
+    column averages, and gradebook_rows' two."""
+    now = now or timezone.now()
+    columns = columns if columns is not None else gradebook_columns(cohort)
+    students = gradebook_student_scope(cohort, user, manages=manages)
+    if query.mentor_id is not None:
+        students = students.filter(
+            pk__in=MentorAssignment.objects.filter(cohort=cohort, mentor_id=query.mentor_id).values("student_id")
+        )
+    if query.status is not None:
+        students = students.filter(
+            work_status_q(status=query.status, cohort=cohort, targets=_status_targets(columns, cohort), now=now)
+        )
+    if keep_ids is not None:
+        students = students.filter(pk__in=list(keep_ids))
+
+    ordered = with_grade_totals(students, cohort).annotate(sort_key=_sort_key(query, cohort, columns))
+    backwards = query.before is not None and query.after is None
+    cursor = query.before if backwards else query.after
+    descending = query.descending != backwards  # reading backwards: the reverse order
+    if cursor is not None:
+        key, pk = cursor
+        if descending:
+            ordered = ordered.filter(Q(sort_key__lt=key) | Q(sort_key=key, pk__lt=pk))
+        else:
+            ordered = ordered.filter(Q(sort_key__gt=key) | Q(sort_key=key, pk__gt=pk))
+    ordered = ordered.order_by(
+        F("sort_key").desc() if descending else F("sort_key").asc(), "-pk" if descending else "pk"
+    )
+    found = list(ordered.values_list("pk", "name", "email", "total", "average", "sort_key")[: page_size + 1])
+    more = len(found) > page_size
+    found = found[:page_size]
+    if backwards:
+        found.reverse()
+    has_next, has_previous = (True, more) if backwards else (more, cursor is not None)
+
+    rows = gradebook_rows(cohort, [line[:5] for line in found], columns, now)
+    if marked_ids is not None:
+        marked = set(marked_ids)
+        for row in rows:
+            row.marked = row.student_id in marked
+    averages = {
+        (week_id, deliverable_id): average
+        for week_id, deliverable_id, average in _latest_scores(cohort)
+        .filter(revision__work__student_id__in=students.values("pk"))
+        .order_by()
+        .values("revision__work__week_id", "revision__work__deliverable_id")
+        .annotate(average=Round(Avg("score"), 2))
+        .values_list("revision__work__week_id", "revision__work__deliverable_id", "average")
+    }
+    return GradebookPage(
+        cohort=cohort,
+        columns=columns,
+        rows=rows,
+        column_averages=[averages.get((c.week_id, c.deliverable_id)) for c in columns],
+        query=query,
+        student_count=students.count(),
+        next_cursor=encode_cursor(found[-1][5], found[-1][0]) if has_next and found else None,
+        previous_cursor=encode_cursor(found[0][5], found[0][0]) if has_previous and found else None,
+    )
 
 
 def latest_mentor_scores(cohort: Cohort | list[Cohort], student_ids: list[int]) -> dict[int, Decimal]:
@@ -405,78 +711,12 @@ def latest_mentor_scores(cohort: Cohort | list[Cohort], student_ids: list[int]) 
     the cohort (or of these cohorts: the at-risk rules of a reminder sweep) in one query; the
     gradebook, the cohort report and the at-risk rules read this score."""
     cohort_ids = [c.pk for c in cohort] if isinstance(cohort, list) else [cohort.pk]
-    scores: dict[int, Decimal] = {}
-    for work_id, score in (
-        Assessment.objects.filter(
-            kind=Assessment.Kind.MENTOR,
-            revision__work__cohort_id__in=cohort_ids,
-            revision__work__student_id__in=student_ids,
-        )
-        .order_by("submitted_at", "pk")
+    return dict(
+        Assessment.objects.latest_mentor()
+        .filter(revision__work__cohort_id__in=cohort_ids, revision__work__student_id__in=student_ids)
+        .order_by()
         .values_list("revision__work_id", "score")
-    ):
-        scores[work_id] = score  # ordered by time: the last one wins
-    return scores
-
-
-def gradebook_rows(
-    cohort: Cohort, students: list[User], columns: list[GradeColumn], now: datetime.datetime
-) -> list[GradeRow]:
-    """The one computation of the gradebook, for the page and for the exports (a chunk of
-    students at a time): each cell the state, the latest mentor score and the late flag.
-    Three queries whatever the number of students: extensions, works with their latest
-    revision, mentor scores."""
-    ids = [s.pk for s in students]
-    week_number_of = {c.due_week.pk: c.due_week.number for c in columns if c.key.startswith("w")}
-    due_dates = cohort_selectors.due_dates(cohort=cohort, student_ids=ids)
-    works: dict[tuple[int, str], WeeklyWork] = {}
-    for work in (
-        WeeklyWork.objects.filter(cohort=cohort, student_id__in=ids)
-        .select_related("latest_revision")
-        .only(
-            "id",
-            "student_id",
-            "week_id",
-            "deliverable_id",
-            "state",
-            "published_at",
-            "latest_revision__id",
-            "latest_revision__number",
-            "latest_revision__is_late",
-            "latest_revision__submitted_at",
-        )
-    ):
-        key = f"w{week_number_of[work.week_id]}" if work.week_id else f"d{work.deliverable_id}"
-        works[(work.student_id, key)] = work
-    scores = latest_mentor_scores(cohort, ids)
-    rows = []
-    for student in students:
-        cells = []
-        for column in columns:
-            work = works.get((student.pk, column.key))
-            revision = work.latest_revision if work else None
-            due = due_dates.due_at(cohort, column.due_week.number, student.pk)
-            state = work.display_state if work else None
-            cells.append(
-                GradeCell(
-                    work=work,
-                    state=state or "not_started",
-                    score=scores.get(work.pk) if work else None,
-                    is_late=bool(revision and revision.is_late),
-                    status=work_status(display_state=state, submitted=revision is not None, past_due=now > due),
-                )
-            )
-        rows.append(GradeRow(student=student, cells=cells))
-    return rows
-
-
-def gradebook_for(cohort: Cohort, user: User, now: datetime.datetime | None = None) -> Gradebook:
-    """Students × weeks and capstone deliverables, for the gradebook page. Seven queries:
-    students, the columns (three), and gradebook_rows' three."""
-    students = gradebook_students(cohort, user)
-    columns = gradebook_columns(cohort)
-    rows = gradebook_rows(cohort, students, columns, now or timezone.now())
-    return Gradebook(cohort=cohort, columns=columns, rows=rows)
+    )
 
 
 # --- Student progress --------------------------------------------------------------------------

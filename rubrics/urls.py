@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,7 +13,12 @@ urlpatterns = [
     path("works/<int:pk>/self-assessment/", views.self_assess, name="self_assess"),
     path("peer/", views.peer_queue, name="peer_queue"),
     path("peer/<int:pk>/", views.peer_review, name="peer_review"),
-    path("cohorts/<slug:slug>/gradebook/", views.gradebook, name="gradebook"),
+    # The gradebook moved to the insights app (insights/views.py says why); old links still work.
+    path(
+        "cohorts/<slug:slug>/gradebook/",
+        RedirectView.as_view(pattern_name="insights:gradebook", query_string=True, permanent=True),
+        name="gradebook",
+    ),
     path("cohorts/<slug:slug>/peer-assign/", views.peer_assign_now, name="peer_assign"),
     path("cohorts/<slug:slug>/students/<int:student_id>/progress/", views.student_progress, name="progress"),
     path("cohorts/<slug:slug>/mastery-rule/", views.mastery_rule, name="mastery_rule"),

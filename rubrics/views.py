@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -339,21 +338,6 @@ def revision_artifact(request: HttpRequest, revision_pk: int, artifact_pk: int) 
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
     return artifact_file_response(artifact, neutral_name=anonymise)
-
-
-# --- Gradebook ---------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = policies.cohort_get_for_gradebook(request.user, slug)
-    return render(
-        request,
-        "rubrics/gradebook.html",
-        # Thousands of cells: one URL prefix instead of reversing a URL per cell.
-        {"book": selectors.gradebook_for(cohort, request.user), "score_base": reverse("rubrics:queue") + "revisions/"},
-    )
 
 
 # --- Student progress ----------------------------------------------------------------------------

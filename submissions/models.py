@@ -9,6 +9,9 @@ deleted (the model and queryset layer refuse, the admin is read-only), so nothin
 student handed in is ever lost or rewritten.
 """
 
+import datetime
+import functools
+import operator
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +20,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import BigIntegerField, Q, Value
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Extension
 from cohorts.policies import is_platform_admin
 from cohorts.selectors import TeachingScope, teaching_scope, teaching_scope_parts
 from curriculum.models import CapstoneDeliverable, Week
@@ -247,6 +250,52 @@ def work_status(*, display_state: str | None, submitted: bool, past_due: bool) -
     if display_state is None:
         return WORK_STATUSES["not_started"]
     return WORK_STATUSES[display_state]
+
+
+@dataclass(frozen=True)
+class StatusTarget:
+    """One grid column as work_status_q needs it: a week (or a capstone deliverable), the week
+    it is due in and that week's regular due instant."""
+
+    week_id: int | None
+    deliverable_id: int | None
+    due_week_id: int
+    regular_due_at: datetime.datetime
+
+
+def work_status_q(
+    *, status: str, cohort: Cohort, targets: list[StatusTarget], now: datetime.datetime, student_ref: str = "pk"
+) -> Q:
+    """work_status in SQL, for filtering students: "the student (OuterRef(student_ref)) has at
+    least one cell with this status" among the targets, extensions applied. It makes the same
+    decision as work_status, cell for cell (tests/rubrics/test_gradebook_filters.py checks both
+    against every cell of a fixture), so a filtered list and its cells never disagree."""
+    student = OuterRef(student_ref)
+    works = WeeklyWork.objects.filter(cohort=cohort, student_id=student)
+    extensions = Extension.objects.filter(cohort=cohort, student_id=student)
+    conditions = []
+    for target in targets:
+        work = works.filter(week_id=target.week_id, deliverable_id=target.deliverable_id)
+        submitted = Exists(work.filter(latest_revision__isnull=False))
+        extended = extensions.filter(week_id=target.due_week_id)
+        # An extension, when there is one, replaces the regular due instant (DueDates.due_at).
+        if now > target.regular_due_at:
+            past_due = ~Exists(extended.filter(due_at__gte=now))
+        else:
+            past_due = Exists(extended.filter(due_at__lt=now))
+        if status == "missing":
+            cell = past_due & ~submitted
+        elif status == "not_started":
+            cell = ~past_due & ~Exists(work)
+        else:
+            in_state = work.filter(state=WeeklyWork.State.ACCEPTED if status == "published" else status)
+            if status == "published":
+                in_state = in_state.filter(published_at__isnull=False)
+            elif status == "accepted":
+                in_state = in_state.filter(published_at__isnull=True)
+            cell = Exists(in_state) & (submitted | ~past_due)
+        conditions.append(Q(cell))
+    return functools.reduce(operator.or_, conditions, Q(pk__in=[]))
 
 
 def work_status_legend() -> str:

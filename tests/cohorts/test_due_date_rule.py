@@ -67,8 +67,8 @@ def test_the_dashboard_and_the_api_schedule_show_the_extended_due_date(people, e
 
 
 def test_the_gradebook_and_the_cohort_report_do_not_call_extended_work_missing(people, extension, client_for):
-    page = client_for(people.instructor).get(reverse("rubrics:gradebook", args=[people.cohort.slug]))
-    rows = {row.student.pk: row for row in page.context["book"].rows}
+    page = client_for(people.instructor).get(reverse("insights:gradebook", args=[people.cohort.slug]))
+    rows = {row.student_id: row for row in page.context["book"].rows}
     assert rows[people.student.pk].cells[0].missing is False
     assert rows[people.other_student.pk].cells[0].missing is True
 

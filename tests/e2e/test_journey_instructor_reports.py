@@ -60,7 +60,7 @@ def test_an_instructor_exports_the_gradebook_and_downloads_a_cohort_report(page:
     )
 
     # The gradebook: one row per student, weeks as columns.
-    page.goto(f"/review/cohorts/{cohort.slug}/gradebook/")
+    page.goto(f"/insights/cohorts/{cohort.slug}/gradebook/")
     sign_in(page, email=instructor.email, password=DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Gradebook: {cohort.name}")
     table = page.get_by_role("table", name="Students by week and capstone deliverable")

@@ -17,7 +17,7 @@ from privacy.models import DataExport, ErasureRequest
 from privacy.tasks import run_due_erasures
 from reports.models import ReportRun
 from rubrics.models import Assessment
-from rubrics.selectors import gradebook_for
+from rubrics.selectors import gradebook_page
 from submissions.models import Artifact, ImmutableError, Revision, RiskEntry
 
 from .conftest import EMAIL, NAME
@@ -89,13 +89,13 @@ def erased(learner, django_capture_on_commit_callbacks, client_for):
 
 
 def _gradebook_scores(learner) -> list:
-    book = gradebook_for(learner.work.cohort, learner.mentor)
+    book = gradebook_page(learner.work.cohort, learner.mentor)
     # Scores and whether the work was accepted; "published" becomes "accepted" (the page is gone).
     return sorted(
-        (str(cell.score), cell.state in ("accepted", "published"))
+        (str(cell.score), cell.status.key in ("accepted", "published"))
         for row in book.rows
         for cell in row.cells
-        if cell.work is not None
+        if cell.has_work
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from reports.generators import LEGEND, summarise
 from reports.selectors import course_frame, student_chunk
+from rubrics.selectors import format_score
 from submissions.models import WORK_STATUSES, Revision, WeeklyWork
 from tests.factories import WeeklyWorkFactory
 
@@ -41,9 +42,9 @@ def works(people, course):
 
 
 def page_rows(people, client_for):
-    response = client_for(people.instructor).get(reverse("rubrics:gradebook", args=[people.cohort.slug]))
+    response = client_for(people.instructor).get(reverse("insights:gradebook", args=[people.cohort.slug]))
     assert response.status_code == 200
-    return response, {row.student.pk: row for row in response.context["book"].rows}
+    return response, {row.student_id: row for row in response.context["book"].rows}
 
 
 def export_rows(people, client_for):
@@ -95,11 +96,11 @@ def test_the_export_is_the_pages_computation_cell_for_cell(people, works, client
     _, rows = page_rows(people, client_for)
     header, export = export_rows(people, client_for)
     book_columns = page_rows(people, client_for)[0].context["book"].columns
-    assert header == ["Student", "Email", *[c.label for c in book_columns], "Accepted"]
+    assert header == ["Student", "Email", *[c.label for c in book_columns], "Total", "Average", "Accepted"]
     for row in rows.values():
-        line = export[row.student.email]
-        assert line[2:-1] == [cell.text for cell in row.cells]
-        assert line[-1] == str(row.accepted)
+        line = export[row.email]
+        assert line[2:-3] == [cell.text for cell in row.cells]
+        assert line[-3:] == [format_score(row.total), format_score(row.average), str(row.accepted)]
 
 
 def test_a_mentor_exports_only_their_students_and_others_get_404(people, works, client_for):

@@ -122,7 +122,7 @@ def test_author_adds_a_self_assessment(people, rubric, client_for):
 
 
 def test_gradebook_per_role(people, rubric, client_for):
-    url = reverse("rubrics:gradebook", args=[people.cohort.slug])
+    url = reverse("insights:gradebook", args=[people.cohort.slug])
     submit(people.student, people.cohort)
     for role in ("instructor", "admin", "mentor"):
         page = client_for(getattr(people, role)).get(url)

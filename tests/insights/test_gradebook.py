@@ -1,0 +1,372 @@
+"""The gradebook page (insights, computed by rubrics.selectors.gradebook_page): every number
+against hand-computed figures, each role's access, sorting, filtering and keyset pagination
+together, bad query strings, and the exact number of queries at two cohort sizes.
+
+The cohort here started ten weeks ago (whatever today is), so weeks 1–10 are past due and
+week 11 is not."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cohorts.models import Membership, MentorAssignment
+from rubrics.models import Assessment
+from rubrics.selectors import GradebookQuery, decode_cursor, encode_cursor, gradebook_page
+from submissions.models import WORK_STATUSES, WeeklyWork
+from tests.factories import ExtensionFactory, MembershipFactory, MentorAssignmentFactory, reviewed_work
+from tests.reports.bulk import bulk_cohort
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def graded(people, course):
+    """Three students with hand-made grades (latest mentor scores):
+
+    | student        | W1 | W2                  | W3    | total | average |
+    | Ada (student)  | 80 | 60 then 70 → 70     | draft | 150   | 75      |
+    | Bea (other)    | 90 | 40 changes req.,late| –     | 130   | 65      |
+    | Cy (third)     | –  | –                   | –     | –     | –       |
+
+    W1 average (80+90)/2 = 85; W2 (70+40)/2 = 55. Cy is mentored by the unassigned mentor."""
+    cohort = people.cohort
+    cohort.start_date = timezone.localdate() - datetime.timedelta(days=70)
+    cohort.save(update_fields=["start_date"])
+    User.objects.filter(pk=people.student.pk).update(name="Ada Lovelace")
+    User.objects.filter(pk=people.other_student.pk).update(name="Bea Carter")
+    people.third = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT, user__name="Cy Young").user
+    MentorAssignmentFactory(cohort=cohort, mentor=people.unassigned_mentor, student=people.third)
+    week = {n: course.weeks.get(number=n) for n in (1, 2, 3)}
+    reviewed_work(cohort=cohort, student=people.student, week=week[1], score="80", scorer=people.mentor)
+    twice = reviewed_work(cohort=cohort, student=people.student, week=week[2], score="60", scorer=people.mentor)
+    Assessment.objects.create(
+        revision=twice.latest_revision,
+        rubric=Assessment.objects.get(revision=twice.latest_revision).rubric,
+        scorer=people.instructor,
+        kind=Assessment.Kind.MENTOR,
+        decision=Assessment.Decision.ACCEPT,
+        score=Decimal("70"),
+        submitted_at=twice.latest_revision.submitted_at + datetime.timedelta(hours=5),
+    )
+    WeeklyWork.objects.create(cohort=cohort, student=people.student, week=week[3])
+    reviewed_work(cohort=cohort, student=people.other_student, week=week[1], score="90", scorer=people.mentor)
+    reviewed_work(
+        cohort=cohort,
+        student=people.other_student,
+        week=week[2],
+        state=WeeklyWork.State.CHANGES_REQUESTED,
+        score="40",
+        late=True,
+        scorer=people.mentor,
+    )
+    return people
+
+
+def page_for(user, client_for, people, **params):
+    response = client_for(user).get(reverse("insights:gradebook", args=[people.cohort.slug]), params)
+    assert response.status_code == 200
+    return response
+
+
+def names(response) -> list[str]:
+    return [row.name for row in response.context["book"].rows]
+
+
+def test_totals_and_averages_match_the_hand_computed_figures(graded, client_for):
+    response = page_for(graded.instructor, client_for, graded)
+    book = response.context["book"]
+    rows = {row.name: row for row in book.rows}
+    assert (rows["Ada Lovelace"].total, rows["Ada Lovelace"].average) == (Decimal("150"), Decimal("75"))
+    assert (rows["Bea Carter"].total, rows["Bea Carter"].average) == (Decimal("130"), Decimal("65"))
+    assert (rows["Cy Young"].total, rows["Cy Young"].average) == (None, None)
+    assert book.column_averages[:3] == [Decimal("85"), Decimal("55"), None]
+    assert [c.score for c in rows["Ada Lovelace"].cells[:3]] == [Decimal("80"), Decimal("70"), None]
+    body = response.content.decode()
+    assert '<td class="gb-num">150</td><td class="gb-num">75</td>' in body
+    assert '<td class="gb-num">85</td><td class="gb-num">55</td>' in body
+
+
+def test_the_cells_say_each_status_and_late(graded, client_for):
+    rows = {row.name: row for row in page_for(graded.instructor, client_for, graded).context["book"].rows}
+    ada, bea, cy = rows["Ada Lovelace"], rows["Bea Carter"], rows["Cy Young"]
+    assert [c.status.key for c in ada.cells[:3]] == ["accepted", "accepted", "missing"]  # a draft past due
+    assert [c.status.key for c in bea.cells[:3]] == ["accepted", "changes_requested", "missing"]
+    assert [c.is_late for c in bea.cells[:2]] == [False, True]
+    assert cy.cells[9].status.key == "missing" and cy.cells[10].status.key == "not_started"
+    assert (ada.accepted, bea.accepted, cy.accepted) == (2, 1, 0)
+
+
+def test_the_per_column_average_covers_every_student_not_only_the_page(graded):
+    page = gradebook_page(graded.cohort, graded.instructor, page_size=1)
+    assert len(page.rows) == 1 and page.student_count == 3
+    assert page.column_averages[:2] == [Decimal("85"), Decimal("55")]
+
+
+@pytest.mark.parametrize("view", ["insights:gradebook", "insights:heatmap"])
+def test_each_role_sees_what_it_may(graded, client_for, view):
+    url = reverse(view, args=[graded.cohort.slug])
+    anonymous = client_for().get(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    for role, expected in [
+        ("instructor", ["Ada Lovelace", "Bea Carter", "Cy Young"]),
+        ("admin", ["Ada Lovelace", "Bea Carter", "Cy Young"]),
+        ("mentor", ["Ada Lovelace", "Bea Carter"]),
+        ("unassigned_mentor", ["Cy Young"]),
+    ]:
+        response = client_for(getattr(graded, role)).get(url)
+        assert response.status_code == 200, role
+        assert names(response) == expected, role
+    # Missing and forbidden look the same (404), so a cohort's existence does not leak.
+    for role in ("student", "other_student", "foreign_mentor", "foreign_instructor", "foreign_student", "stranger"):
+        assert client_for(getattr(graded, role)).get(url).status_code == 404, role
+
+
+def test_the_old_address_redirects_with_its_query_string(graded, client_for):
+    response = client_for(graded.instructor).get(f"/review/cohorts/{graded.cohort.slug}/gradebook/?sort=total")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("insights:gradebook", args=[graded.cohort.slug]) + "?sort=total"
+
+
+def test_a_mentors_own_figures_cover_only_their_students(graded):
+    page = gradebook_page(graded.cohort, graded.unassigned_mentor)
+    assert [row.name for row in page.rows] == ["Cy Young"]
+    assert page.column_averages[:2] == [None, None]  # Cy has no scores; the others are not theirs
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["Ada Lovelace", "Bea Carter", "Cy Young"]),
+        ({"sort": "name", "dir": "desc"}, ["Cy Young", "Bea Carter", "Ada Lovelace"]),
+        ({"sort": "total", "dir": "desc"}, ["Ada Lovelace", "Bea Carter", "Cy Young"]),
+        ({"sort": "total", "dir": "asc"}, ["Bea Carter", "Ada Lovelace", "Cy Young"]),  # no score: last
+        ({"sort": "average", "dir": "asc"}, ["Bea Carter", "Ada Lovelace", "Cy Young"]),
+        ({"sort": "w1", "dir": "desc"}, ["Bea Carter", "Ada Lovelace", "Cy Young"]),
+        ({"sort": "w2", "dir": "asc"}, ["Bea Carter", "Ada Lovelace", "Cy Young"]),
+        ({"mentor": "MENTOR"}, ["Ada Lovelace", "Bea Carter"]),
+        ({"mentor": "UNASSIGNED"}, ["Cy Young"]),
+        ({"status": "changes_requested"}, ["Bea Carter"]),
+        ({"status": "missing", "sort": "total", "dir": "desc"}, ["Ada Lovelace", "Bea Carter", "Cy Young"]),
+        ({"status": "accepted", "sort": "w2", "dir": "desc"}, ["Ada Lovelace", "Bea Carter"]),
+        ({"status": "published"}, []),
+    ],
+)
+def test_sorting_and_filtering(graded, client_for, params, expected):
+    mentors = {"MENTOR": str(graded.mentor.pk), "UNASSIGNED": str(graded.unassigned_mentor.pk)}
+    params = {k: mentors.get(v, v) for k, v in params.items()}
+    assert names(page_for(graded.instructor, client_for, graded, **params)) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "w99"},
+        {"sort": "'; drop table users"},
+        {"dir": "sideways"},
+        {"mentor": "abc"},
+        {"mentor": "999999"},
+        {"status": "lost"},
+        {"after": "not-a-cursor"},
+        {"before": "%%%"},
+        {"sort": "total", "after": encode_cursor("x", 1)},  # a name cursor given to a score sort
+        {"after": "W1sxXSwgIjEiXQ"},  # well-formed base64, wrong shape
+    ],
+)
+def test_a_bad_query_string_falls_back_to_the_default_never_a_500(graded, client_for, params):
+    response = page_for(graded.instructor, client_for, graded, **params)
+    assert len(names(response)) >= 1
+
+
+def test_the_sort_headers_say_which_column_sorts_and_keep_the_filters(graded, client_for):
+    body = page_for(graded.instructor, client_for, graded, sort="w2", dir="desc", status="accepted").content.decode()
+    assert 'aria-sort="descending"><a href="?status=accepted&amp;sort=w2&amp;dir=asc">W2</a>' in body
+    assert '<a href="?status=accepted&amp;sort=total&amp;dir=desc">Total</a>' in body
+
+
+@pytest.fixture
+def crowd(people):
+    """A cohort of 120 students (two of the fixture's, 118 bulk ones), all mentored by the
+    mentor; scores make ties (bulk_cohort's score is 50 + revision id % 50)."""
+    bulk_cohort(people.cohort, 118, mentor=people.mentor)
+    return people
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        GradebookQuery(),
+        GradebookQuery(sort="name", descending=True),
+        GradebookQuery(sort="total", descending=True),
+        GradebookQuery(sort="average"),
+        GradebookQuery(sort="w1", descending=True),
+        GradebookQuery(sort="w20"),  # nobody has a score: ties on the sort key everywhere
+    ],
+)
+def test_keyset_pages_cover_every_student_once_in_order_forwards_and_back(crowd, query):
+    everyone = gradebook_page(crowd.cohort, crowd.instructor, query, page_size=500).rows
+    assert len(everyone) == 120
+    pages, cursor = [], None
+    while True:
+        page = gradebook_page(crowd.cohort, crowd.instructor, _at(query, after=cursor), page_size=50)
+        pages.append(page)
+        if page.next_cursor is None:
+            break
+        cursor = decode_cursor(page.next_cursor, query.sort)
+    assert [len(p.rows) for p in pages] == [50, 50, 20]
+    assert [r.student_id for p in pages for r in p.rows] == [r.student_id for r in everyone]
+    assert pages[0].previous_cursor is None and pages[2].previous_cursor is not None
+    # Back from the last page: the middle page exactly, then the first.
+    back = gradebook_page(
+        crowd.cohort, crowd.instructor, _at(query, before=decode_cursor(pages[2].previous_cursor, query.sort))
+    )
+    assert [r.student_id for r in back.rows] == [r.student_id for r in pages[1].rows]
+    assert back.next_cursor is not None and back.previous_cursor is not None
+    first = gradebook_page(
+        crowd.cohort, crowd.instructor, _at(query, before=decode_cursor(back.previous_cursor, query.sort))
+    )
+    assert [r.student_id for r in first.rows] == [r.student_id for r in pages[0].rows]
+    assert first.previous_cursor is None
+
+
+def _at(query: GradebookQuery, *, after=None, before=None) -> GradebookQuery:
+    return GradebookQuery(
+        sort=query.sort,
+        descending=query.descending,
+        mentor_id=query.mentor_id,
+        status=query.status,
+        after=after,
+        before=before,
+    )
+
+
+def test_a_page_boundary_exactly_at_the_page_size_has_no_empty_next_page(people):
+    bulk_cohort(people.cohort, 48, mentor=people.mentor)  # + 2 = exactly 50
+    page = gradebook_page(people.cohort, people.instructor)
+    assert len(page.rows) == 50 and page.next_cursor is None and page.previous_cursor is None
+
+
+def test_the_next_and_previous_links_walk_the_pages_with_the_sort_and_filter(crowd, client_for):
+    MentorAssignment.objects.filter(cohort=crowd.cohort, student=crowd.student).delete()
+    first = page_for(crowd.instructor, client_for, crowd, sort="total", dir="desc", mentor=str(crowd.mentor.pk))
+    body = first.content.decode()
+    assert first.context["book"].student_count == 119
+    assert 'rel="next"' in body and 'rel="prev"' not in body
+    next_url = first.context["next_url"]
+    second = client_for(crowd.instructor).get(reverse("insights:gradebook", args=[crowd.cohort.slug]) + next_url)
+    assert second.status_code == 200
+    seen = names(first) + names(second)
+    assert len(set(seen)) == 100 and crowd.student.display_name not in seen
+    totals = [row.total for row in first.context["book"].rows + second.context["book"].rows]
+    assert totals == sorted(totals, reverse=True)
+    assert 'rel="prev"' in second.content.decode()
+
+
+def test_the_status_filter_agrees_with_every_cell(graded, course):
+    """work_status_q (SQL) and work_status (Python, the cells) decide alike, extensions included."""
+    ExtensionFactory(
+        cohort=graded.cohort,
+        student=graded.third,
+        week=course.weeks.get(number=10),
+        due_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    everyone = gradebook_page(graded.cohort, graded.instructor).rows
+    for status in WORK_STATUSES:
+        expected = [row.name for row in everyone if any(cell.status.key == status for cell in row.cells)]
+        filtered = gradebook_page(graded.cohort, graded.instructor, GradebookQuery(status=status)).rows
+        assert [row.name for row in filtered] == expected, status
+    third = next(row for row in everyone if row.name == "Cy Young")
+    assert [third.cells[8].status.key, third.cells[9].status.key] == ["missing", "not_started"]
+
+
+def test_the_hooks_keep_and_mark_students(graded):
+    page = gradebook_page(
+        graded.cohort, graded.instructor, keep_ids={graded.student.pk, graded.third.pk}, marked_ids={graded.third.pk}
+    )
+    assert [(row.name, row.marked) for row in page.rows] == [("Ada Lovelace", False), ("Cy Young", True)]
+    assert page.student_count == 2
+    assert page.column_averages[0] == Decimal("80")
+
+
+def test_a_hostile_name_is_escaped(graded, client_for):
+    User.objects.filter(pk=graded.third.pk).update(name='<script>alert("x")</script>')
+    for view in ("insights:gradebook", "insights:heatmap"):
+        body = client_for(graded.instructor).get(reverse(view, args=[graded.cohort.slug])).content.decode()
+        assert "<script>alert" not in body and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+
+
+def test_a_get_writes_nothing(graded, client_for):
+    client = client_for(graded.instructor)
+    client.get(reverse("insights:gradebook", args=[graded.cohort.slug]))  # the session settles
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("insights:gradebook", args=[graded.cohort.slug]), {"sort": "total"})
+        client.get(reverse("insights:heatmap", args=[graded.cohort.slug]), {"status": "missing"})
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+
+
+# --- Query counts: the same at 5 and at 200 students -----------------------------------------
+
+# session, user, cohort, role (may view the cohort), gradebook permission, role (all students
+# or assigned ones), mentors (the filter), weeks, capstone projects, deliverables, the page of
+# students with totals and averages, their number, the column averages, extensions, works with
+# their latest revision and latest mentor score, navigation roles.
+PAGE_QUERIES = 16
+
+
+@pytest.mark.parametrize("size", [5, 200])
+@pytest.mark.parametrize("view", ["insights:gradebook", "insights:heatmap"])
+def test_the_page_runs_a_fixed_number_of_queries(people, client_for, django_assert_num_queries, size, view):
+    bulk_cohort(people.cohort, size - 2, mentor=people.mentor)
+    client = client_for(people.instructor)
+    url = reverse(view, args=[people.cohort.slug])
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = client.get(url, {"sort": "total", "dir": "desc", "status": "accepted"})
+    assert response.status_code == 200
+    assert len(response.context["book"].rows) == min(size - 2, 50)
+    assert response.context["book"].student_count == size - 2  # the fixture's two have nothing accepted
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_a_mentor_page_runs_a_fixed_number_of_queries(people, client_for, django_assert_num_queries, size):
+    bulk_cohort(people.cohort, size - 2, mentor=people.mentor)
+    client = client_for(people.mentor)
+    # As PAGE_QUERIES without the mentors of the filter (a mentor sees only their students).
+    with django_assert_num_queries(PAGE_QUERIES - 1):
+        response = client.get(reverse("insights:gradebook", args=[people.cohort.slug]))
+    assert len(response.context["book"].rows) == min(size, 50)
+
+
+# --- Finding it --------------------------------------------------------------------------------
+
+
+def test_the_insights_page_in_the_navigation_lists_each_taught_cohorts_gradebook(graded, client_for):
+    gradebook = reverse("insights:gradebook", args=[graded.cohort.slug])
+    heatmap = reverse("insights:heatmap", args=[graded.cohort.slug])
+    other = reverse("insights:gradebook", args=[graded.other_cohort.slug])
+    nav_link = f'<a href="{reverse("insights:index")}"'
+    for role, mine, theirs in [
+        ("mentor", True, False),
+        ("instructor", True, False),
+        ("foreign_mentor", False, True),
+        ("admin", True, True),
+    ]:
+        assert nav_link in client_for(getattr(graded, role)).get(reverse("cohorts:list")).content.decode(), role
+        body = client_for(getattr(graded, role)).get(reverse("insights:index")).content.decode()
+        assert (gradebook in body, heatmap in body, other in body) == (mine, mine, theirs), role
+    assert nav_link not in client_for(graded.student).get(reverse("cohorts:list")).content.decode()
+
+
+def test_the_cohort_page_and_the_review_queue_link_to_the_gradebook(graded, client_for):
+    gradebook = reverse("insights:gradebook", args=[graded.cohort.slug])
+    cohort_page = reverse("cohorts:detail", args=[graded.cohort.slug])
+    for role in ("mentor", "instructor", "admin"):
+        assert gradebook in client_for(getattr(graded, role)).get(cohort_page).content.decode(), role
+    assert gradebook not in client_for(graded.student).get(cohort_page).content.decode()
+    queue = client_for(graded.mentor).get(reverse("rubrics:queue")).content.decode()
+    assert f'<a href="{reverse("insights:index")}">Gradebooks' in queue
