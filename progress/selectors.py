@@ -58,7 +58,7 @@ def grades_for(cohort: Cohort, student: User, now: datetime.datetime | None = No
     """Every week and capstone deliverable of the student, in the gradebook's order, with the
     gradebook's state, weighted score and late flag, plus the latest mentor decision and its
     date and a link to the feedback; the number accepted, the average of the scores so far and
-    the running average. Seven queries: the gradebook's columns (three) and row (three), and
+    the running average. Six queries: the gradebook's columns (three) and row (two), and
     the mentor decisions."""
     columns = gradebook_columns(cohort)
     (row,) = gradebook_rows(cohort, [student], columns, now or timezone.now())

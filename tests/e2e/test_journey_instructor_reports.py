@@ -1,4 +1,5 @@
-"""Journey 5: an instructor reads the cohort's gradebook and exports it as CSV, then requests
+"""Journey 5: an instructor finds the cohort's gradebook from the navigation, sorts and filters
+it, opens the heatmap and exports the gradebook as CSV, then requests
 a cohort progress report, watches it being built and downloads it: one row per student."""
 
 import csv
@@ -59,23 +60,52 @@ def test_an_instructor_exports_the_gradebook_and_downloads_a_cohort_report(page:
         state=WeeklyWork.State.SUBMITTED,
     )
 
-    # The gradebook: one row per student, weeks as columns.
-    page.goto(f"/insights/cohorts/{cohort.slug}/gradebook/")
+    # The instructor finds the gradebook from the navigation: Insights, then the cohort's Gradebook.
+    page.goto("/cohorts/")
     sign_in(page, email=instructor.email, password=DEFAULT_PASSWORD)
+    page.get_by_role("navigation").get_by_role("link", name="Insights").click()
+    page.get_by_role("link", name=f"Gradebook of {cohort.name}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Gradebook: {cohort.name}")
-    table = page.get_by_role("table", name="Students by week and capstone deliverable")
-    for name, _ in STUDENTS:
-        expect(table.get_by_role("rowheader", name=name)).to_be_visible()
+    table = page.get_by_role("table", name="Students by week and capstone deliverable; the column headers sort")
+    student_names = table.locator("tbody th[scope=row] a")
+    expect(student_names).to_have_text([name for name, _ in STUDENTS])  # by name, the default
     amara = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Amara Okafor"))
     expect(amara.get_by_role("cell").last).to_have_text("2")
+    expect(amara.get_by_role("cell").nth(0)).to_have_text("165")  # total: 82.5 + 82.5
+    expect(amara.get_by_role("cell").nth(1)).to_have_text("82.5")  # average
     audit(page, "gradebook", docs_screenshot="gradebook")
+
+    # Sorted by total, highest first, then lowest first (no score: last either way).
+    table.get_by_role("link", name="Total", exact=True).click()
+    expect(student_names).to_have_text(["Amara Okafor", "Li Wei", "Sofía Márquez", "Tomasz Nowak"])
+    expect(table.get_by_role("columnheader", name="Total")).to_have_attribute("aria-sort", "descending")
+    table.get_by_role("link", name="Total", exact=True).click()
+    expect(student_names).to_have_text(["Sofía Márquez", "Li Wei", "Amara Okafor", "Tomasz Nowak"])
+    # Filtered: those with a week waiting for review, keeping the sort.
+    page.get_by_role("combobox", name="Has a week that is").select_option(label="Submitted")
+    page.get_by_role("button", name="Show").click()
+    expect(student_names).to_have_text(["Amara Okafor"])
+    expect(page.get_by_role("combobox", name="Sort by")).to_have_value("total")
+    page.get_by_role("combobox", name="Has a week that is").select_option(label="Any state")
+    page.get_by_role("combobox", name="Mentor").select_option(label="Jonas Weber")
+    page.get_by_role("button", name="Show").click()
+    expect(student_names).to_have_count(4)
+    audit(page, "gradebook-sorted-filtered")
+
+    # The heatmap, with the same filters.
+    page.get_by_role("link", name="Heatmap").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Heatmap: {cohort.name}")
+    heatmap = page.get_by_role("table", name="State of each student's work by week and capstone deliverable")
+    expect(heatmap.locator("tbody tr")).to_have_count(4)
+    audit(page, "heatmap", docs_screenshot="heatmap")
+    page.get_by_role("link", name="The gradebook").click()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export CSV").click()
     gradebook = downloaded_csv(download_info.value)
     assert download_info.value.suggested_filename == f"gradebook-{cohort.slug}.csv"
     assert gradebook[0][:3] == ["Student", "Email", "W1"]
-    assert gradebook[0][-1] == "Accepted"
+    assert gradebook[0][-3:] == ["Total", "Average", "Accepted"]
     assert sorted(row[1] for row in gradebook[1:]) == sorted(email for _, email in STUDENTS)
 
     # A cohort progress report, requested on the Reports page.

@@ -370,3 +370,23 @@ def test_the_cohort_page_and_the_review_queue_link_to_the_gradebook(graded, clie
     assert gradebook not in client_for(graded.student).get(cohort_page).content.decode()
     queue = client_for(graded.mentor).get(reverse("rubrics:queue")).content.decode()
     assert f'<a href="{reverse("insights:index")}">Gradebooks' in queue
+
+
+def test_missing_reads_the_same_on_the_page_the_heatmap_the_csv_and_the_api(graded, client_for):
+    """Ada's week 3 is a draft past its due date: "Missing" on every surface (one label)."""
+    missing = WORK_STATUSES["missing"]
+    page = page_for(graded.instructor, client_for, graded)
+    ada = next(row for row in page.context["book"].rows if row.name == "Ada Lovelace")
+    assert ada.cells[2].status == missing
+    assert '<td class="gb-cell gb-missing"><span class="badge warn">Missing</span></td>' in page.content.decode()
+    heatmap = client_for(graded.instructor).get(reverse("insights:heatmap", args=[graded.cohort.slug]))
+    assert '<span class="visually-hidden">Missing</span>' in heatmap.content.decode()
+    export = client_for(graded.instructor).get(reverse("reports:gradebook_csv", args=[graded.cohort.slug]))
+    ada_line = next(line for line in b"".join(export.streaming_content).decode().splitlines() if "Ada" in line)
+    assert ada_line.split(",")[4] == missing.label.lower()
+    api = client_for(graded.instructor).get(
+        f"/api/v1/cohorts/{graded.cohort.slug}/students/{graded.student.pk}/grades/"
+    )
+    assert api.status_code == 200
+    week_3 = api.json()["lines"][2]
+    assert (week_3["state"], week_3["state_label"]) == ("missing", missing.label)

@@ -40,10 +40,10 @@ def test_staff_without_a_cohort_find_the_coverage_from_the_navigation(course, cl
     [
         ("student", []),
         ("other_student", []),
-        ("mentor", ["at-risk/", "turnaround/"]),
-        ("unassigned_mentor", ["at-risk/", "turnaround/"]),
-        ("instructor", ["at-risk/", "turnaround/", "at-risk/rules/"]),
-        ("admin", ["at-risk/", "turnaround/", "at-risk/rules/"]),
+        ("mentor", ["gradebook/", "heatmap/", "at-risk/", "turnaround/"]),
+        ("unassigned_mentor", ["gradebook/", "heatmap/", "at-risk/", "turnaround/"]),
+        ("instructor", ["gradebook/", "heatmap/", "at-risk/", "turnaround/", "at-risk/rules/"]),
+        ("admin", ["gradebook/", "heatmap/", "at-risk/", "turnaround/", "at-risk/rules/"]),
     ],
 )
 def test_the_cohort_page_links_its_insights_for_its_staff(people, client_for, role, links):

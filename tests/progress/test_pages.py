@@ -78,11 +78,11 @@ def _students(cohort, count: int) -> None:
 def test_the_grades_page_runs_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra):
     _students(people.cohort, extra)  # 5 and 200 students
     client = client_for(people.mentor)
-    # 16: session, user, cohort, the viewer's role in it, the progress policy (the student,
+    # 15: session, user, cohort, the viewer's role in it, the progress policy (the student,
     # the viewer's role, the mentor assignment, the student's membership), the gradebook
-    # columns (weeks, projects, deliverables), its row (extensions, works, mentor scores), the
-    # mentor decisions, navigation roles.
-    with django_assert_num_queries(16):
+    # columns (weeks, projects, deliverables), its row (extensions, works with their latest
+    # mentor score), the mentor decisions, navigation roles.
+    with django_assert_num_queries(15):
         response = client.get(reverse("progress:grades", args=[people.cohort.slug, people.student.pk]))
     assert response.status_code == 200
 
