@@ -63,10 +63,10 @@ class Target:
 # The person keys name users that prepare() signs in: <role>@<cohort>.
 TARGETS = [
     Target("Public portfolio, cached, signed out", "portfolios:public", {"slug": "{portfolio}"}, "anonymous", 1.0),
-    Target("Mentor gradebook, 30 × 24", "rubrics:gradebook", {"slug": "bench-30"}, "mentor@bench-30", PAGE_TARGET),
+    Target("Mentor gradebook, 30 × 24", "insights:gradebook", {"slug": "bench-30"}, "mentor@bench-30", PAGE_TARGET),
     Target(
         "Gradebook, page 1 of 3,334 × 24",
-        "rubrics:gradebook",
+        "insights:gradebook",
         {"slug": "bench-3334"},
         "instructor@bench-3334",
         PAGE_TARGET,

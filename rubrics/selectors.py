@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     CharField,
@@ -439,7 +440,7 @@ class GradebookPage:
     cohort: Cohort
     columns: list[GradeColumn]
     rows: list[GradeRow]
-    column_averages: list[Decimal | None]  # per column, over every student in scope and filter
+    column_averages: list[Decimal | None]  # per column, over the whole cohort
     query: GradebookQuery
     student_count: int  # in scope and filter, all pages
     next_cursor: str | None
@@ -627,6 +628,32 @@ def gradebook_rows(
     return rows
 
 
+def cohort_column_averages(cohort: Cohort) -> dict[tuple[int | None, int | None], Decimal]:
+    """(week id, deliverable id) → the mean of the latest mentor scores of the cohort's works
+    there, to two places: the whole cohort, whatever the page shows.
+
+    Over a large cohort this aggregate costs far more than the page, so it is cached under the
+    highest mentor assessment id: mentor assessments are only ever added (never edited or
+    deleted; their scores come from the levels once, erasure rewrites only words), so a new id
+    is the only way these figures change, and it changes the key. One query on a hit (the
+    id, an index lookup), two on a miss."""
+    version = Assessment.objects.filter(kind=Assessment.Kind.MENTOR).aggregate(last=Max("pk"))["last"]
+    # The creation instant tells apart two databases whose ids coincide (a restore, a test run).
+    key = f"gradebook:column-averages:v1:{cohort.pk}:{cohort.created_at.timestamp()}:{version}"
+    averages = cache.get(key)
+    if averages is None:
+        averages = {
+            (week_id, deliverable_id): average
+            for week_id, deliverable_id, average in _latest_scores(cohort)
+            .order_by()
+            .values("revision__work__week_id", "revision__work__deliverable_id")
+            .annotate(average=Round(Avg("score"), 2))
+            .values_list("revision__work__week_id", "revision__work__deliverable_id", "average")
+        }
+        cache.set(key, averages, timeout=24 * 3600)
+    return averages
+
+
 def gradebook_page(
     cohort: Cohort,
     user: User,
@@ -640,12 +667,13 @@ def gradebook_page(
     page_size: int = GRADEBOOK_PAGE_SIZE,
 ) -> GradebookPage:
     """One page of the gradebook in the query's order, with per-student totals and averages
-    and per-column averages over every student in scope and filter (not only the page).
+    and per-column averages over the whole cohort (cohort_column_averages).
     `keep_ids` narrows the students further and `marked_ids` flags rows: the hooks for a
     caller above the review app (the insights' at-risk filter and marks). `columns` and
     `manages` (can_manage_cohort) when the caller has them already. Eight queries whatever
     the cohort size: the role, the columns (three), the page of students, their number, the
-    column averages, and gradebook_rows' two."""
+    column averages' version (nine when the averages are not cached yet), and gradebook_rows'
+    two."""
     now = now or timezone.now()
     columns = columns if columns is not None else gradebook_columns(cohort)
     students = gradebook_student_scope(cohort, user, manages=manages)
@@ -685,15 +713,7 @@ def gradebook_page(
         marked = set(marked_ids)
         for row in rows:
             row.marked = row.student_id in marked
-    averages = {
-        (week_id, deliverable_id): average
-        for week_id, deliverable_id, average in _latest_scores(cohort)
-        .filter(revision__work__student_id__in=students.values("pk"))
-        .order_by()
-        .values("revision__work__week_id", "revision__work__deliverable_id")
-        .annotate(average=Round(Avg("score"), 2))
-        .values_list("revision__work__week_id", "revision__work__deliverable_id", "average")
-    }
+    averages = cohort_column_averages(cohort)
     return GradebookPage(
         cohort=cohort,
         columns=columns,
