@@ -149,7 +149,9 @@ if current + 1 <= limit then
 else
   wait = (1 - elapsed + 1 - (limit - 1) / current) * duration
 end
-return {0, math.ceil(wait)}
+-- The estimate can ask for up to one and a half periods; never more than one is promised (by
+-- then every request counted now has left a true sliding window), as DRF's throttle did.
+return {0, math.ceil(math.min(wait, duration))}
 """
 
 
