@@ -9,8 +9,12 @@ import os
 import time
 
 from celery import Celery, signals
+from django.conf import settings
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from .metrics import CELERY_TASK_DURATION, CELERY_TASKS, CELERY_TASKS_PUBLISHED, mark_process_dead
+from .tracing import configure_tracing, shutdown_tracing
+from .worker_server import start_worker_metrics_server
 
 _started: dict[str, float] = {}
 _OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried", "REJECTED": "rejected"}
@@ -33,24 +37,16 @@ def _after_task_publish(sender=None, headers=None, **kwargs) -> None:
 
 
 def _worker_process_shutdown(pid=None, **kwargs) -> None:
-    from .tracing import shutdown_tracing
-
     shutdown_tracing()
     mark_process_dead(pid or os.getpid())
 
 
 def _worker_process_init(**kwargs) -> None:
     """In each pool child: traces are exported by a thread, which must start after the fork."""
-    from django.conf import settings
-
-    from .tracing import configure_tracing
-
     configure_tracing(f"{settings.TRACING_SERVICE_NAME}-worker")
 
 
 def _worker_ready(sender=None, **kwargs) -> None:
-    from .worker_server import start_worker_metrics_server
-
     start_worker_metrics_server()
 
 
@@ -64,6 +60,4 @@ def instrument_celery(app: Celery) -> None:
     signals.worker_ready.connect(_worker_ready, weak=False)
     # django-structlog's worker step binds the request id the publishing request sent in the
     # task's headers (DJANGO_STRUCTLOG_CELERY_ENABLED puts it there) to the task's log lines.
-    from django_structlog.celery.steps import DjangoStructLogInitStep
-
     app.steps["worker"].add(DjangoStructLogInitStep)
