@@ -50,6 +50,7 @@ class GradebookQueryForm(forms.Form):
     dir = forms.ChoiceField(label="Order", required=False, choices=[("asc", "Ascending"), ("desc", "Descending")])
     mentor = forms.TypedChoiceField(label="Mentor", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label="Has a week that is", required=False)
+    at_risk = forms.BooleanField(label="At risk only", required=False)
     after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
     before = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
@@ -75,3 +76,8 @@ class GradebookQueryForm(forms.Form):
             after=after,
             before=before if after is None else None,
         )
+
+    def at_risk_only(self) -> bool:
+        """Only the students the cohort's at-risk rules flag (insights.selectors.at_risk_students)."""
+        self.is_valid()
+        return bool(self.cleaned_data.get("at_risk"))

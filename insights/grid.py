@@ -32,7 +32,7 @@ def _gradebook_cell(cell: GradeCell, score_base: str) -> str:
 def gradebook_row_html(row: GradeRow, *, progress_url: str, score_base: str) -> SafeString:
     """One gradebook row: the student (linked to their progress), total, average, a cell per
     column and the accepted count."""
-    mark = ' <span class="badge danger gb-mark">flagged</span>' if row.marked else ""
+    mark = ' <span class="badge danger gb-mark">at risk</span>' if row.marked else ""
     cells = "".join(_gradebook_cell(cell, score_base) for cell in row.cells)
     return mark_safe(  # the name is escaped; every other part is ours
         f'<tr><th scope="row" class="gb-student"><a href="{progress_url}">{escape(row.name)}</a>{mark}</th>'
@@ -67,7 +67,7 @@ def heatmap_row_html(row: GradeRow, *, titles: list[str], progress_url: str) -> 
         )
         for cell, title in zip(row.cells, titles, strict=True)
     )
-    mark = ' <span class="badge danger gb-mark">flagged</span>' if row.marked else ""
+    mark = ' <span class="badge danger gb-mark">at risk</span>' if row.marked else ""
     return mark_safe(  # the name is escaped; every other part is ours
         f'<tr><th scope="row" class="hm-student"><a href="{progress_url}">{escape(row.name)}</a>{mark}</th>{cells}</tr>'
     )

@@ -5,6 +5,7 @@ the number of students, weeks or decisions (tests/insights pins them)."""
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,7 +67,7 @@ def _weeks(numbers: list[int]) -> str:
 def at_risk_students(
     cohort: Cohort,
     *,
-    student_ids: list[int] | None = None,
+    student_ids: Iterable[int] | QuerySet | None = None,
     now: datetime.datetime | None = None,
     rules: AtRiskRules | None = None,
 ) -> dict[int, list[AtRiskReason]]:
@@ -83,12 +84,13 @@ def at_risk_students(
 def at_risk_in_cohorts(
     cohorts: list[Cohort],
     *,
-    student_ids: list[int] | None = None,
+    student_ids: Iterable[int] | QuerySet | None = None,
     now: datetime.datetime | None = None,
     rules: dict[int, AtRiskRules] | None = None,
 ) -> dict[int, dict[int, list[AtRiskReason]]]:
     """at_risk_students for several cohorts at once (the reminder sweep's mentor digests):
-    cohort id → student id → reasons.
+    cohort id → student id → reasons. `student_ids` (ids or a query of them, read as a
+    subquery) narrows the students.
 
     Eight queries whatever the number of cohorts and students (seven when `rules` is given):
     rules, students, weeks, extensions, weekly works with their revision counts, latest mentor

@@ -137,14 +137,28 @@ def _page(request: HttpRequest, cohort: Cohort) -> tuple[grades.GradebookPage, G
     mentors = grades.gradebook_mentor_choices(cohort) if manages else []
     form = GradebookQueryForm(request.GET, columns=columns, mentors=mentors)
     query = form.query()
-    page = grades.gradebook_page(cohort, request.user, query, columns=columns, manages=manages)
+    if form.at_risk_only():
+        scope = grades.gradebook_student_scope(cohort, request.user, manages=manages).values("pk")
+        flagged = set(selectors.at_risk_students(cohort, student_ids=scope))
+        page = grades.gradebook_page(
+            cohort, request.user, query, columns=columns, manages=manages, keep_ids=flagged, marked_ids=flagged
+        )
+    else:
+        page = grades.gradebook_page(cohort, request.user, query, columns=columns, manages=manages)
+        # Only the page's students (50 at most) are checked, not the whole cohort: the rule's
+        # eight queries then read a page's worth of rows however large the cohort is.
+        flagged = set(selectors.at_risk_students(cohort, student_ids=[row.student_id for row in page.rows]))
+        for row in page.rows:
+            row.marked = row.student_id in flagged
     return page, form, manages
 
 
-def _links(page: grades.GradebookPage) -> dict:
+def _links(page: grades.GradebookPage, *, at_risk_only: bool) -> dict:
     """The query strings of the sort headers and the next/previous links, keeping the filters."""
     query = page.query
     kept = {k: v for k, v in (("mentor", query.mentor_id), ("status", query.status)) if v is not None}
+    if at_risk_only:
+        kept["at_risk"] = "on"
 
     def sort_link(key: str) -> str:
         descending = not query.descending if key == query.sort else key != "name"
@@ -187,7 +201,13 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "insights/gradebook.html",
-        {"book": page, "rows": rows, "form": form, "manages": manages, **_links(page)},
+        {
+            "book": page,
+            "rows": rows,
+            "form": form,
+            "manages": manages,
+            **_links(page, at_risk_only=form.at_risk_only()),
+        },
     )
 
 
@@ -205,5 +225,11 @@ def heatmap(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "insights/heatmap.html",
-        {"book": page, "rows": rows, "form": form, "manages": manages, **_links(page)},
+        {
+            "book": page,
+            "rows": rows,
+            "form": form,
+            "manages": manages,
+            **_links(page, at_risk_only=form.at_risk_only()),
+        },
     )

@@ -321,8 +321,9 @@ def test_a_get_writes_nothing(graded, client_for):
 # or assigned ones), mentors (the filter), weeks, capstone projects, deliverables, the page of
 # students with totals and averages, their number, the column averages' version (the highest
 # mentor assessment id; plus the averages themselves the first time), extensions, works with
-# their latest revision and latest mentor score, navigation roles.
-PAGE_QUERIES = 16
+# their latest revision and latest mentor score, navigation roles; then the at-risk marks of
+# the page's students (eight: tests/insights/test_gradebook_at_risk.py).
+PAGE_QUERIES = 16 + 8
 
 
 @pytest.mark.parametrize("size", [5, 200])
