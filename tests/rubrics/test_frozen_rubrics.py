@@ -305,7 +305,8 @@ def test_a_new_version_is_editable_while_old_assessments_keep_v1_and_their_point
 
 
 def _criterion_form(criterion: Criterion, **level_changes) -> dict:
-    """The criterion change page with its levels inline, as the browser posts it."""
+    """The criterion change page with its levels and objective links inline, as the browser
+    posts it."""
     levels = list(criterion.levels.order_by("order"))
     data = {
         "rubric": str(criterion.rubric_id),
@@ -318,6 +319,19 @@ def _criterion_form(criterion: Criterion, **level_changes) -> dict:
         "levels-MIN_NUM_FORMS": "0",
         "levels-MAX_NUM_FORMS": "1000",
     }
+    links = list(criterion.objective_links.order_by("pk"))
+    data |= {
+        "objective_links-TOTAL_FORMS": str(len(links)),
+        "objective_links-INITIAL_FORMS": str(len(links)),
+        "objective_links-MIN_NUM_FORMS": "0",
+        "objective_links-MAX_NUM_FORMS": "1000",
+    }
+    for i, link in enumerate(links):
+        data |= {
+            f"objective_links-{i}-id": str(link.pk),
+            f"objective_links-{i}-criterion": str(criterion.pk),
+            f"objective_links-{i}-objective": str(link.objective_id),
+        }
     for i, level in enumerate(levels):
         data |= {
             f"levels-{i}-id": str(level.pk),
