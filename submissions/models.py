@@ -268,10 +268,23 @@ def work_status_q(
 ) -> Q:
     """work_status in SQL, for filtering students: "the student (OuterRef(student_ref)) has at
     least one cell with this status" among the targets, extensions applied. It makes the same
-    decision as work_status, cell for cell (tests/rubrics/test_gradebook_filters.py checks both
+    decision as work_status, cell for cell (tests/insights/test_gradebook.py checks both
     against every cell of a fixture), so a filtered list and its cells never disagree."""
     student = OuterRef(student_ref)
     works = WeeklyWork.objects.filter(cohort=cohort, student_id=student)
+    if status not in ("draft", "missing", "not_started"):
+        # A work leaves draft only by being submitted, so a work in a review state has a
+        # revision and its cell shows that state whatever the due date: one EXISTS per student
+        # instead of one per column.
+        in_state = works.filter(
+            Q(week_id__in=[t.week_id for t in targets if t.week_id])
+            | Q(deliverable_id__in=[t.deliverable_id for t in targets if t.deliverable_id]),
+            state=WeeklyWork.State.ACCEPTED if status == "published" else status,
+            latest_revision__isnull=False,
+        )
+        if status in ("accepted", "published"):
+            in_state = in_state.filter(published_at__isnull=status == "accepted")
+        return Q(Exists(in_state))
     extensions = Extension.objects.filter(cohort=cohort, student_id=student)
     conditions = []
     for target in targets:
