@@ -126,6 +126,10 @@ class _FailSoftClient:
 _clients: dict[tuple, tuple[redis.Redis, Script]] = {}
 _clients_lock = threading.Lock()
 
+# The counting hashes live under their own names: DRF's throttle kept a pickled list under the
+# bare key, and a deploy over a Redis that still holds one would otherwise meet WRONGTYPE.
+RATE_WINDOW_PREFIX = "rate-window:"
+
 # A rate limit in one round trip: counts per fixed window in one hash (field = window number),
 # the limit checked against the sliding estimate "previous window × the part of it still in
 # range + this window". A request over the limit is not counted, and gets the seconds until one
@@ -189,4 +193,5 @@ class FailSoftRedisCache(RedisCache):
     def count_request(self, key: str, *, limit: int, duration: int) -> tuple[bool, int]:
         """Count one request against `limit` per `duration` seconds (a sliding window) in one
         round trip: (allowed, seconds to wait when not). Allowed while Redis is unreachable."""
-        return self._cache.count_request(self.make_and_validate_key(key), limit, duration, time.time())
+        window_key = self.make_and_validate_key(RATE_WINDOW_PREFIX + key)
+        return self._cache.count_request(window_key, limit, duration, time.time())

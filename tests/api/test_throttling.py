@@ -13,6 +13,7 @@ from django.core.cache import cache, caches
 from django.test import Client
 
 from api.throttling import AnonRateThrottle, UserRateThrottle
+from core.cache import RATE_WINDOW_PREFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,8 @@ def rates(settings):
 
 def _forget(scope: str, ident) -> None:
     """Counters live in the shared cache (Redis in CI) and outlive a test run."""
-    cache.delete(UserRateThrottle.cache_format % {"scope": scope, "ident": ident})
+    key = UserRateThrottle.cache_format % {"scope": scope, "ident": ident}
+    cache.delete_many([key, RATE_WINDOW_PREFIX + key])
 
 
 def test_anonymous_clients_get_429_with_retry_after(rates):
@@ -222,3 +224,16 @@ def test_with_redis_down_the_limits_fail_open(redis_cache, rates):
     assert client.get("/api/v1/bloom-levels/").status_code == 429
     redis_cache.stop()
     assert [client.get("/api/v1/bloom-levels/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_counter_left_by_the_previous_throttle_does_not_break_the_api(redis_cache, rates):
+    """DRF's throttle stored a pickled list under the bare key; after a deploy over a Redis that
+    still holds one, requests are counted beside it instead of failing with WRONGTYPE."""
+    rates(user="1000/hour", anon="2/minute")
+    _forget("anon", "127.0.0.1")
+    key = AnonRateThrottle.cache_format % {"scope": "anon", "ident": "127.0.0.1"}
+    cache.set(key, [time.time()] * 5, 60)
+    client = Client()
+    codes = [client.get("/api/v1/bloom-levels/").status_code for _ in range(3)]
+    _forget("anon", "127.0.0.1")
+    assert codes == [200, 200, 429]
