@@ -190,7 +190,7 @@ def main() -> None:
         )
         port = _free_port()
         env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
-        log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+        log = (workdir / "gunicorn.log").open("w")
         server = subprocess.Popen(
             [
                 sys.executable,
