@@ -143,7 +143,8 @@ beat: install
 # database loaded by seed_load (BENCH_DATABASE_URL, default cp_bench_load on the local PostgreSQL;
 # kept between runs), wrk pinned to CPU 1, each page's throughput as a ratio to a hello view in the
 # same repetition, then one-shot figures (API list, peer assignment, reports, reminder sweep).
-# One table of figures, targets and PASS/FAIL. bench: about 5 minutes; bench-scale adds the
+# One table of figures, targets and PASS/FAIL. bench: about 5 minutes once the pages meet their
+# targets (12-13 minutes on 3 Dec 2026, slow figures running to their timeouts); bench-scale adds the
 # 33,340-student cohort (the 10× run: the first load takes a few minutes more).
 bench: install bench-deps
 	$(BIN)/python bench/suite.py $(BENCH_ARGS)
