@@ -59,6 +59,22 @@ class AtRiskRules(models.Model):
     def __str__(self) -> str:
         return f"At-risk rules of {self.cohort}"
 
+    def describe(self) -> str:
+        """The rules in one sentence, for the reports that apply them."""
+        rules = [
+            self.weeks_behind and f"at least {self.weeks_behind} missing weeks (past due, extensions applied)",
+            self.falling_score_weeks and f"mentor scores falling over the last {self.falling_score_weeks} scored weeks",
+            self.max_revisions and f"more than {self.max_revisions} revisions on one week",
+            self.missing_retrospectives
+            and f"at least {self.missing_retrospectives} past-due weeks without a finished retrospective",
+            self.overdue_high_risks
+            and f"at least {self.overdue_high_risks} high or critical risks open past their week",
+        ]
+        active = [rule for rule in rules if rule]
+        if not active:
+            return "At risk: every rule of this cohort is turned off."
+        return "At risk (the cohort's rules) when any holds: " + "; ".join(active) + "."
+
     def clean(self) -> None:
         if self.falling_score_weeks == 1:
             raise ValidationError(

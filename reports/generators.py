@@ -20,18 +20,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from insights.selectors import AtRiskReason, at_risk_rules_for, at_risk_students
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
 from submissions.models import WorkStatus, work_status, work_status_legend
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
-BEHIND_MISSING_WEEKS = 2
-BEHIND_SCORE = Decimal("50")
-FALLING_BEHIND_RULE = (
-    f"Falling behind: at least {BEHIND_MISSING_WEEKS} weeks past their due date (extensions applied) with "
-    f"nothing submitted, or the latest mentor score below {BEHIND_SCORE}."
-)
 LEGEND = f"Week cells: {work_status_legend()}; then the latest mentor score (0–100)."
 
 Progress = Callable[[float], None]
@@ -100,12 +95,10 @@ class StudentSummary:
     latest_score: Decimal | None
     average_score: Decimal | None
     evidence: str
-    behind: bool
-    why: str
 
 
 def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
-    """One student's row: each week's letter and score, and the totals the flag is based on."""
+    """One student's row: each week's letter and score, and the totals."""
     cells, scores = [], []
     accepted = missing = 0
     required_total = covered_total = 0
@@ -126,11 +119,6 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
             covered_total += sum(1 for item in required if work and item in work.covered)
     latest = scores[-1] if scores else None
     average = (sum(scores) / len(scores)).quantize(Decimal("0.1")) if scores else None
-    reasons = []
-    if missing >= BEHIND_MISSING_WEEKS:
-        reasons.append(f"{missing} past-due weeks not submitted")
-    if latest is not None and latest < BEHIND_SCORE:
-        reasons.append(f"latest score {format_score(latest)}")
     return StudentSummary(
         cells=cells,
         accepted=accepted,
@@ -138,8 +126,6 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
         latest_score=latest,
         average_score=average,
         evidence=_percent(covered_total, required_total),
-        behind=bool(reasons),
-        why="; ".join(reasons),
     )
 
 
@@ -154,7 +140,7 @@ COHORT_FIGURES = {  # column → its short label in the PDF's run of figures
     "Portfolio entries published": "Pub",
     "Objectives met / judged": "Obj",
 }
-COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "Falling behind", "Why"]
+COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "At risk", "Why"]
 WEEK_MARK_WIDTH = len("A 82.25")  # the longest week cell: a letter and a score with two decimals
 
 
@@ -203,13 +189,18 @@ def cohort_report(
 ) -> ReportDocument:
     frame = course_frame(cohort, now or timezone.now())
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
+    rules = at_risk_rules_for(cohort)
 
-    def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int]]]:
+    def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int], list[AtRiskReason]]]:
         objectives = objectives_met_by_student(cohort, chunk)
-        return [(facts, objectives.get(facts.student.pk, (0, 0))) for facts in student_chunk(frame, chunk)]
+        at_risk = at_risk_students(cohort, student_ids=chunk, now=frame.now, rules=rules)
+        return [
+            (facts, objectives.get(facts.student.pk, (0, 0)), at_risk.get(facts.student.pk, []))
+            for facts in student_chunk(frame, chunk)
+        ]
 
-    def row(loaded: tuple[StudentFacts, tuple[int, int]]) -> list[str]:
-        facts, (met, judged) = loaded
+    def row(loaded: tuple[StudentFacts, tuple[int, int], list[AtRiskReason]]) -> list[str]:
+        facts, (met, judged), reasons = loaded
         s = summarise(frame, facts)
         return [
             facts.student.display_name,
@@ -225,8 +216,8 @@ def cohort_report(
             str(facts.retrospectives_done),
             str(facts.portfolio_entries),
             f"{met}/{judged}",
-            "yes" if s.behind else "no",
-            s.why,
+            "yes" if reasons else "no",
+            "; ".join(str(reason) for reason in reasons),
         ]
 
     identity = ["Student", "Email", "Mentors"]
@@ -259,7 +250,7 @@ def cohort_report(
         subtitle=_scope_note(cohort, mentor, len(ids)),
         notes=[
             LEGEND,
-            FALLING_BEHIND_RULE,
+            rules.describe(),
             "Evidence completeness: required lab evidence present / required, "
             "over the weeks that are past due or started.",
             "Objectives met / judged: the week's outcome objectives judged met when a mentor accepted the week, of "
@@ -346,6 +337,8 @@ def student_report(
     facts = dossier.facts
     zone = ZoneInfo(student.time_zone or cohort.time_zone)
     summary = summarise(frame, facts)
+    rules = at_risk_rules_for(cohort)
+    reasons = at_risk_students(cohort, student_ids=[student.pk], now=frame.now, rules=rules).get(student.pk, [])
     progress(0.5)
 
     def revisions_text(work) -> str:
@@ -451,7 +444,8 @@ def student_report(
         f"{format_score(summary.average_score) or '—'}; evidence completeness: {summary.evidence or '—'}; open risks: "
         f"{facts.open_risks}; retrospectives written: {facts.retrospectives_done}; portfolio entries published: "
         f"{facts.portfolio_entries}.",
-        f"Falling behind: {'yes (' + summary.why + ')' if summary.behind else 'no'}. {FALLING_BEHIND_RULE}",
+        f"At risk: {'yes (' + '; '.join(str(reason) for reason in reasons) + ')' if reasons else 'no'}. "
+        f"{rules.describe()}",
         f"Times are in {zone.key}.",
     ]
     return ReportDocument(

@@ -41,6 +41,7 @@ def known(people, course):
     WeeklyWork.objects.create(cohort=cohort, student=s, week=weeks[4])  # a draft, never submitted
     for number in (1, 2, 3, 4):
         work = reviewed_work(cohort=cohort, student=o, week=weeks[number], state=WeeklyWork.State.ACCEPTED, score="90")
+        RetrospectiveFactory(cohort=cohort, student=o, week=weeks[number])  # on track: nothing at risk
     RiskEntryFactory(cohort=cohort, student=s, title="Cache stampede on cold start")
     RiskEntryFactory(cohort=cohort, student=s, title="Unbounded retry storm", week_opened=weeks[2])
     RiskEntryFactory(

@@ -39,8 +39,12 @@ def test_cohort_report_csv_has_week_states_scores_and_totals(known):
     required = sum(len(known.weeks[n].lab.evidence_list) for n in (1, 2, 3, 4))
     assert s["Evidence completeness"] == f"{round(100 / required)}%"
     assert (s["Open risks"], s["Retrospectives written"], s["Portfolio entries published"]) == ("2", "1", "0")
-    assert s["Falling behind"] == "yes"
-    assert s["Why"] == "2 past-due weeks not submitted; latest score 40"
+    # The cohort's at-risk rules (the defaults: docs/insights.md), applied by their one owner:
+    # weeks 3 and 4 missing; weeks 2 (blank "improve"), 3 and 4 past due without a finished
+    # retrospective; scores 85 → 40 are two scored weeks, short of the three a fall needs; the
+    # open risks are of medium severity.
+    assert s["At risk"] == "yes"
+    assert s["Why"] == "Weeks behind: 2 missing: weeks 3, 4; Retrospectives missing: 3 not done: weeks 2, 3, 4"
     assert s["Mentors"] == known.people.mentor.display_name
 
 
@@ -49,7 +53,7 @@ def test_cohort_report_does_not_flag_a_student_on_track(known):
     rows = by_email(csv_rows(build(ReportRun.Kind.COHORT, ReportRun.Format.CSV, known)))
     o = rows[known.people.other_student.email]
     assert [o[f"W{n}"] for n in range(1, 5)] == ["A 90"] * 4
-    assert (o["Falling behind"], o["Why"], o["Portfolio entries published"]) == ("no", "", "1")
+    assert (o["At risk"], o["Why"], o["Portfolio entries published"]) == ("no", "", "1")
     assert set(rows) == {known.people.student.email, known.people.other_student.email}
 
 
@@ -110,7 +114,7 @@ def test_html_report_is_self_contained_and_escapes_names(known):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html
     assert "http://" not in html and "https://" not in html
-    assert "Falling behind: at least 2 weeks past their due date" in html
+    assert "At risk (the cohort&#x27;s rules) when any holds: at least 2 missing weeks" in html
 
 
 @pytest.mark.django_db
@@ -158,7 +162,7 @@ def test_pdf_sets_week_marks_and_figures_in_aligned_runs(known):
     assert marks == "A 85    C 40    X       X       ·       ·       ·       ·"
     assert marks.index("C 40") == lines[weeks_header].index("W2")  # under its week's label
     assert figures.startswith("1     2     40    62.5  6%    2     1     0")
-    assert " ".join(lines[student + 6 : student + 8]).startswith("2 past-due weeks not submitted; latest score 40")
+    assert " ".join(lines[student + 6 : student + 8]).startswith("Weeks behind: 2 missing: weeks 3, 4;")
 
 
 @pytest.mark.django_db
