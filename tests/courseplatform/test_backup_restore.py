@@ -8,7 +8,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -32,24 +31,34 @@ def _url(database: dict, name: str) -> str:
 
 
 @pytest.fixture
-def scratch(django_db_setup, django_db_blocker):
-    """A private database, created as a copy of the test database (schema and curriculum)."""
+def scratch(db):
+    """A private database holding a copy of the test database (schema and curriculum). Copied
+    with pg_dump rather than CREATE DATABASE … TEMPLATE, which needs the test database to have
+    no other session: under pytest-xdist the worker's own connections (the default and its
+    mirrored replica alias, a live server's threads) hold it. The copy holds what the session
+    committed (the curriculum), not the test's own open transaction."""
     database = dict(connection.settings_dict)
-    template = database["NAME"]
-    name = f"{template}_backup_{secrets.token_hex(3)}"
-    with django_db_blocker.unblock():
-        connection.close()  # a template must have no other sessions
+    name = f"{database['NAME']}_backup_{secrets.token_hex(3)}"
     admin = psycopg.connect(_conninfo(database, "postgres"), autocommit=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            break
-        except psycopg.errors.ObjectInUse:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    admin.execute(f'CREATE DATABASE "{name}"')
     try:
+        env = {**os.environ, "PGPASSWORD": database.get("PASSWORD") or ""}
+        host = ["-h", database["HOST"] or "127.0.0.1", "-p", str(database["PORT"] or 5432), "-U", database["USER"]]
+        dump = subprocess.run(
+            ["pg_dump", "--format=custom", "--no-owner", *host, database["NAME"]],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", *host, "-d", name],
+            input=dump.stdout,
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
         yield database, name, admin
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
