@@ -63,14 +63,15 @@ def test_someone_not_a_student_of_the_cohort_is_a_404(people, client_for):
 
 
 @pytest.mark.parametrize("extra", [3, 198])
-@pytest.mark.parametrize("name, queries", [("grades", 14), ("mastery", 14)])
+@pytest.mark.parametrize("name, queries", [("grades", 13), ("mastery", 14)])
 def test_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra, name, queries):
     for _ in range(extra):  # 5 and 200 students
         MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT)
     client = client_for(people.instructor)
-    # grades 14: session, user, cohort, the instructor's role in it, the policy (the student,
+    # grades 13: session, user, cohort, the instructor's role in it, the policy (the student,
     # the instructor's role, the student's membership), the gradebook columns (three) and row
-    # (three), the mentor decisions. mastery 14: the same seven, Bloom levels, weeks,
+    # (two: extensions, works with their latest mentor score read as tuples), the mentor
+    # decisions. mastery 14: the same seven, Bloom levels, weeks,
     # extensions, the cells' counts grouped in SQL, the objectives behind the cells, the
     # per-level summary, the criterion scores grouped for the trend and median.
     with django_assert_num_queries(queries):
