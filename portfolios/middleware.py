@@ -18,6 +18,10 @@ It sits after SecurityMiddleware (so HTTPS redirects, HSTS, nosniff, the referre
 policies apply as before) and adds what the middleware it skips would have added: the
 Content-Security-Policy (built once, core.middleware.default_csp), X-Frame-Options, and
 `Vary: Cookie` (the full path reads the session, and a signed-in visitor may get another page).
+
+A page answered here is still counted per view in the Prometheus series (requests, responses
+by status, latency), as if django-prometheus's after-middleware had seen it: it is the page
+the key-pages SLO watches most (docs/operations.md).
 """
 
 import re
@@ -25,7 +29,9 @@ import re
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import resolve
 from django.utils.cache import patch_vary_headers
+from django_prometheus.middleware import PrometheusAfterMiddleware
 
 from core.middleware import default_csp
 
@@ -68,6 +74,19 @@ def cached_public_page(request: HttpRequest) -> HttpResponse | None:
 class PublicPageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.metrics = (
+            PrometheusAfterMiddleware(get_response)
+            if "django_prometheus.middleware.PrometheusAfterMiddleware" in settings.MIDDLEWARE
+            else None
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return cached_public_page(request) or self.get_response(request)
+        response = cached_public_page(request)
+        if response is None:
+            return self.get_response(request)
+        if self.metrics is not None:
+            request.resolver_match = resolve(request.path_info)  # the view's name labels the series
+            self.metrics.process_request(request)
+            self.metrics.process_view(request, request.resolver_match.func)
+            self.metrics.process_response(request, response)
+        return response

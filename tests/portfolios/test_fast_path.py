@@ -137,3 +137,30 @@ def test_with_redis_down_the_full_path_serves_the_page(redis_cache, client_for, 
     during = visitor.get(URL)
     assert during.status_code == 200 and not fast(during)
     assert during.content == first.content
+
+
+def test_a_page_from_the_fast_path_is_counted_per_view_in_the_metrics(client_for, published):
+    """The public page is the one the key-pages SLO watches most: answered before the
+    middleware, it must still reach the per-view request, response and latency series."""
+    from prometheus_client import REGISTRY
+
+    labels = {"view": "portfolios:public", "method": "GET"}
+
+    def sample(name: str, **extra) -> float:
+        return REGISTRY.get_sample_value(name, {**labels, **extra}) or 0.0
+
+    client = client_for(None)
+    client.get(URL)  # the full path fills the cache
+    before = (
+        sample("django_http_responses_total_by_status_view_method_total", status="200"),
+        sample("django_http_requests_latency_seconds_by_view_method_count"),
+        sample("django_http_requests_total_by_view_transport_method_total", transport="http"),
+    )
+    response = client.get(URL)
+    assert fast(response) and response.status_code == 200
+    after = (
+        sample("django_http_responses_total_by_status_view_method_total", status="200"),
+        sample("django_http_requests_latency_seconds_by_view_method_count"),
+        sample("django_http_requests_total_by_view_transport_method_total", transport="http"),
+    )
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1.0, 1.0, 1.0]
