@@ -47,77 +47,49 @@ test: install-dev e2e-deps backup-deps proxy-deps observability-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
-# What the browser journeys (tests/e2e) need besides Python: axe-core from the npm registry
-# and Debian's Chromium (Playwright's own browser download cannot work here; see docs/testing.md).
-E2E_CHROMIUM ?= /usr/bin/chromium
-e2e-deps: node_modules/axe-core/axe.min.js
-	@if [ ! -x "$(E2E_CHROMIUM)" ]; then \
+# The Debian programs the suite runs: each target installs its package when the check fails
+# and this is root, or says which tests will fail and how to install it.
+# $(call debian_install,CHECK,APT ARGUMENTS,WHAT FOR,WHAT FAILS WITHOUT IT)
+define debian_install
+	@if ! $(1); then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Chromium for the browser journeys."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	    echo "Installing $(lastword $(2)) for $(3)."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y $(2) \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(2); }; \
 	  else \
-	    echo "Chromium ($(E2E_CHROMIUM)) is missing and this is not root: the browser journeys in tests/e2e will fail."; \
-	    echo "Install it with: sudo apt-get install -y chromium   (or run: pytest -m 'not e2e')"; \
+	    echo "$(lastword $(2)) is missing and this is not root: $(4) will fail."; \
+	    echo "Install it with: sudo apt-get install -y $(lastword $(2))"; \
 	  fi; \
 	fi
+endef
+
+# What the browser journeys (tests/e2e) need besides Python: axe-core from the npm registry
+# and Debian's Chromium (Playwright's own browser download cannot work here; see docs/testing.md).
+# Without it: `pytest -m 'not e2e'` leaves the journeys out.
+E2E_CHROMIUM ?= /usr/bin/chromium
+e2e-deps: node_modules/axe-core/axe.min.js
+	$(call debian_install,[ -x "$(E2E_CHROMIUM)" ],chromium,the browser journeys,the browser journeys in tests/e2e)
 
 # The backup/restore test runs pg_dump and pg_restore (PostgreSQL's client tools, Debian's
 # postgresql-client; its major version must not be older than the server's).
 backup-deps:
-	@if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing postgresql-client for the backup/restore test."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-client; }; \
-	  else \
-	    echo "pg_dump/pg_restore are missing and this is not root: tests/courseplatform/test_backup_restore.py will fail."; \
-	    echo "Install them with: sudo apt-get install -y postgresql-client"; \
-	  fi; \
-	fi
+	$(call debian_install,{ command -v pg_dump && command -v pg_restore; } >/dev/null,postgresql-client,the backup/restore test,tests/courseplatform/test_backup_restore.py)
 
 # The scale-out tests (tests/scaleout, tests/e2e/test_scaleout_proxy.py) run deploy/haproxy.cfg
 # with Debian's HAProxy in front of two gunicorn instances (docs/deployment.md).
 HAPROXY ?= /usr/sbin/haproxy
 proxy-deps:
-	@if [ ! -x "$(HAPROXY)" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing HAProxy for the scale-out tests."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy; }; \
-	  else \
-	    echo "HAProxy ($(HAPROXY)) is missing and this is not root: the scale-out tests will fail."; \
-	    echo "Install it with: sudo apt-get install -y haproxy"; \
-	  fi; \
-	fi
+	$(call debian_install,[ -x "$(HAPROXY)" ],haproxy,the scale-out tests,the scale-out tests)
 
 # promtool (Debian's `prometheus` package) checks and unit-tests the alert rules in
 # deploy/prometheus (tests/observability/test_prometheus_rules.py).
 observability-deps:
-	@if ! command -v promtool >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing promtool (Debian's prometheus package) for the alert-rule tests."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }; \
-	  else \
-	    echo "promtool is missing and this is not root: tests/observability/test_prometheus_rules.py will fail."; \
-	    echo "Install it with: sudo apt-get install -y prometheus"; \
-	  fi; \
-	fi
+	$(call debian_install,command -v promtool >/dev/null 2>&1,--no-install-recommends prometheus,the alert-rule tests,tests/observability/test_prometheus_rules.py)
 
 # The replica test (tests/scaleout/test_replica.py) starts a private PostgreSQL primary and a
 # streaming replica of it: it needs the server programs (initdb, pg_ctl, pg_basebackup).
 replica-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing PostgreSQL's server programs for the replica test."; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }; \
-	  else \
-	    echo "initdb is missing and this is not root: tests/scaleout/test_replica.py will fail."; \
-	    echo "Install it with: sudo apt-get install -y postgresql"; \
-	  fi; \
-	fi
+	$(call debian_install,{ ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } >/dev/null 2>&1,postgresql,the replica test,tests/scaleout/test_replica.py)
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
