@@ -42,7 +42,7 @@ run: seed serve
 # The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
 # gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install-dev e2e-deps backup-deps proxy-deps observability-deps
+test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
