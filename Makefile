@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps lint format worker beat bench bench-scale bench-deps clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps replica-deps lint format worker beat bench bench-scale bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
