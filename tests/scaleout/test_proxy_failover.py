@@ -11,7 +11,7 @@ import pytest
 
 from tests.workers import SharedDatabase
 
-from .web_instances import HAPROXY, HAPROXY_CONFIG, routed, web_cluster
+from .web_instances import HAPROXY, HAPROXY_CONFIG, routed_once_logged, web_cluster
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,15 +36,17 @@ def test_a_killed_instance_is_bypassed_without_a_single_failed_request(tmp_path)
     with web_cluster(database_url=database.url, media_root=tmp_path / "media") as (proxy, instances):
         for _ in range(4):
             assert _status(f"{proxy.url}/readyz") == 200
-        assert [server for server, _ in routed(proxy)[-4:]] in (["web1", "web2"] * 2, ["web2", "web1"] * 2)
+        requests = routed_once_logged(proxy, request="GET /readyz", count=4)
+        assert [server for server, _ in requests[-4:]] in (["web1", "web2"] * 2, ["web2", "web1"] * 2)
 
         # Round-robin sends the next request to the instance that did not serve the last one.
-        victim = "web2" if routed(proxy)[-1][0] == "web1" else "web1"
+        victim = "web2" if requests[-1][0] == "web1" else "web1"
         survivor = "web1" if victim == "web2" else "web2"
         instances[victim].kill()
         # A POST too: it never reached the dead instance, so sending it again is safe. The
         # survivor's answer is Django's (403: no CSRF token), not the proxy's 502/503.
         assert _status(f"{proxy.url}/accounts/login/", data=b"login=a%40example.com&password=x") == 403
+        routed_once_logged(proxy, request="POST /accounts/login/", count=1)
         log = proxy.output().splitlines()
         [at] = [number for number, line in enumerate(log) if '"POST /accounts/login/ ' in line]
         assert f" web/{survivor} " in log[at]
@@ -57,4 +59,5 @@ def test_a_killed_instance_is_bypassed_without_a_single_failed_request(tmp_path)
             assert f"Server web/{victim} is DOWN, reason: Health analyze" in proxy.output()
         for _ in range(4):
             assert _status(f"{proxy.url}/readyz") == 200
-        assert {server for server, _ in routed(proxy)[-4:]} == {survivor}
+        requests = routed_once_logged(proxy, request="GET /readyz", count=8)
+        assert {server for server, _ in requests[-4:]} == {survivor}

@@ -163,6 +163,20 @@ def routed(proxy: Proxy) -> list[tuple[str, str]]:
     return re.findall(r" www web/(\w+) .*?\"(\w+ \S+) HTTP", proxy.output())
 
 
+def routed_once_logged(proxy: Proxy, *, request: str, count: int, timeout: float = 10) -> list[tuple[str, str]]:
+    """routed(proxy), once HAProxy has logged at least `count` requests starting with
+    `request` ("GET /readyz"): it writes a request's line after the answer has gone out, so
+    a test reading its log right after a response can be ahead of it."""
+
+    def logged():
+        requests = routed(proxy)
+        return requests if sum(line.startswith(request) for _, line in requests) >= count else None
+
+    return wait_until(
+        logged, timeout=timeout, message=lambda: f"HAProxy logged fewer than {count} × {request}:\n{proxy.output()}"
+    )
+
+
 @contextmanager
 def web_cluster(*, database_url: str, media_root: Path, names=("web1", "web2")):
     """Gunicorn instances (DEBUG off, the image's gunicorn configuration) on one database
