@@ -23,6 +23,7 @@ from submissions.models import Artifact, WeeklyWork
 from . import policies, selectors, services
 from .forms import CalibrationRunForm, MasteryRuleForm, ScoringForm
 from .models import Assessment, SelfAssessmentDraft
+from .panels import PEER_REVIEW, SCORING
 
 # --- Review queue ----------------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
         "rows": form.criterion_rows() if can_score else [],
         "mastery_rule": rule,
         "judgement_rows": form.judgement_rows(checks) if checks else [],
+        "panels": SCORING.panels(revision=revision, user=request.user),
     }
 
 
@@ -322,6 +324,7 @@ def peer_review(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "rows": form.criterion_rows() if form else [],
             "mine": mine,
+            "panels": PEER_REVIEW.panels(revision=revision, user=request.user),
         },
         status=status,
     )
