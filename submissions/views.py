@@ -25,6 +25,7 @@ from .content import readable
 from .downloads import artifact_file_response
 from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntryForm, WorkspaceForm
 from .models import Artifact, WeeklyWork
+from .panels import REVISION, WORKSPACE
 
 AUTOSAVE_HEADER = "X-Autosave"
 
@@ -148,6 +149,8 @@ def _workspace_response(request, work, *, form=None, status=200, upload_form=Non
         "link_form": link_form or ArtifactLinkForm(required=ws.required, prefix="link"),
         "risk_form": risk_form or RiskEntryForm(),
         "is_late_now": ws.window.is_late(timezone.now()),
+        # What higher apps show beside the work (the mentor's request, threads): asked once.
+        "panels": WORKSPACE.panels(work=work, user=request.user, ws=ws),
     }
     return render(request, "submissions/workspace.html", context, status=status)
 
@@ -383,6 +386,7 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "shown": readable(revision.content),
             "numbers": numbers,
             "zone": ZoneInfo(request.user.time_zone or revision.work.cohort.time_zone),
+            "panels": REVISION.panels(revision=revision, user=request.user),
         },
     )
 
