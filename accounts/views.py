@@ -16,6 +16,7 @@ from core.forms import add_service_errors
 
 from . import selectors
 from .forms import ProfileForm, TokenCreateForm
+from .panels import PROFILE
 from .policies import can_use_admin
 from .services import TOKEN_PREFIX, token_create, token_revoke, user_update_profile
 
@@ -31,7 +32,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    panels = PROFILE.panels(user=request.user, request=request)
+    return render(request, "accounts/profile.html", {"form": form, "panels": panels})
 
 
 # --- Personal access tokens ----------------------------------------------------------------

@@ -9,6 +9,7 @@ A malformed value fails at start-up rather than at the first request that needs 
 import ipaddress
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -36,6 +37,9 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The domain part of calendar event UIDs (RFC 5545 asks for a globally unique, stable UID):
+# the site's host, so a deploy that keeps its address keeps every subscriber's events.
+CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +73,7 @@ INSTALLED_APPS = [
     "insights",
     "notifications",
     "reports",
+    "calendars",
     "privacy",
     "api",
     # The composition layer: its management commands (seed_demo, setup_schedules).

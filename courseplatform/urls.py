@@ -24,6 +24,7 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("calendar/", include("calendars.urls")),
     path("privacy/", include("privacy.urls")),
     path("api/", include("courseplatform.api_urls")),
     path("", include("portfolios.urls")),
