@@ -10,17 +10,24 @@ from . import services
 from .ical import feed_ics, feed_name
 from .selectors import calendar_events, feed_for_user, feed_get_by_secret, feed_path
 
+UPCOMING_SHOWN = 12
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The person's feed: its address, what it holds, reset and turn off."""
     feed = feed_for_user(request.user)
+    now = timezone.now()
+    events = calendar_events(request.user, now=now)
+    upcoming = [event for event in events if event.start >= now]
     return render(
         request,
         "calendars/home.html",
         {
             "feed_url": request.build_absolute_uri(feed_path(feed)) if feed else "",
-            "events": calendar_events(request.user, now=timezone.now())[:200],
+            "upcoming": upcoming[:UPCOMING_SHOWN],
+            "event_count": len(events),
+            "upcoming_count": len(upcoming),
         },
     )
 

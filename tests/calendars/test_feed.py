@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from calendars.models import CalendarFeed
@@ -225,3 +226,15 @@ def test_the_feed_takes_a_fixed_number_of_queries_however_many_cohorts_and_revie
     # 8 mentees, 9 review queue.
     with django_assert_num_queries(9):
         assert client.get(feed_path(feed)).status_code == 200
+
+
+def test_the_page_lists_what_is_still_ahead_and_not_what_is_past(people, client_for):
+    now = timezone.now()
+    numbers = [n for n in range(1, 25) if week_window(people.cohort, n).due_at >= now]
+    page = client_for(people.student).get(reverse("calendars:home")).content.decode()
+    if numbers and numbers[0] > 1:
+        assert f"Week {numbers[0]} due: " in page
+        assert f"Week {numbers[0] - 1} due: " not in page
+    assert "Create my calendar address" in page
+    # A GET never turns the feed on.
+    assert not CalendarFeed.objects.filter(user=people.student).exists()

@@ -18,6 +18,7 @@ DEMO_STEPS = [
     "courseplatform.demo.notifications",
     "courseplatform.demo.reports",
     "courseplatform.demo.privacy",
+    "courseplatform.demo.calendars",
 ]
 
 
