@@ -7,7 +7,7 @@ from core.widgets import MarkdownTextarea
 from curriculum.models import Objective
 from submissions.models import Revision
 
-from .models import Assessment, Criterion, MasteryRule
+from .models import Assessment, Criterion, Level, MasteryRule
 
 
 class ScoringForm(forms.Form):
@@ -30,16 +30,21 @@ class ScoringForm(forms.Form):
         criteria: list[Criterion],
         with_decision: bool = False,
         objectives: list[tuple[Objective, list[Criterion]]] | None = None,
+        draft: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         self.objectives = objectives or []
+        # A draft holds the scoring so far: any level or the decision may still be missing.
+        self.is_draft = draft
         for c in criteria:
             self.fields[f"criterion_{c.pk}"] = forms.TypedChoiceField(
                 label=c.title,
                 choices=[(lv.pk, lv.label) for lv in c.levels.all()],
                 coerce=int,
+                empty_value=None,
+                required=not draft,
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Choose a level for “{c.title}”."},
             )
@@ -54,6 +59,7 @@ class ScoringForm(forms.Form):
                     (Assessment.Decision.ACCEPT, "Accept this revision"),
                 ],
                 widget=forms.RadioSelect,
+                required=not draft,
                 error_messages={"required": "Choose a decision: accept, or request changes."},
             )
         for objective, _ in self.objectives:
@@ -94,6 +100,29 @@ class ScoringForm(forms.Form):
             if level is not None:
                 points[c.pk] = level.points
         return points
+
+    def chosen_levels(self) -> list[tuple[Criterion, Level]]:
+        """(criterion, level) for each criterion whose level is picked so far, in rubric order."""
+        chosen = []
+        for c in self.criteria:
+            value = self[f"criterion_{c.pk}"].value()
+            level = next((lv for lv in c.levels.all() if str(lv.pk) == str(value)), None)
+            if level is not None:
+                chosen.append((c, level))
+        return chosen
+
+    def draft_values(self) -> dict:
+        """What rubrics.services.assessment_draft_save takes, from a valid draft form."""
+        data = self.cleaned_data
+        return {
+            "levels": {c.pk: (data.get(f"criterion_{c.pk}"), data.get(f"comment_{c.pk}", "")) for c in self.criteria},
+            "feedback": data.get("feedback", ""),
+            "decision": data.get("decision", ""),
+            "judgements": {
+                objective.pk: (data.get(f"objective_{objective.pk}", ""), data.get(f"reason_{objective.pk}", ""))
+                for objective, _ in self.objectives
+            },
+        }
 
     def judgements(self) -> dict[int, tuple[bool | None, str]]:
         """objective id → (the mentor's word, reason) for rubrics.services.assessment_record."""

@@ -582,6 +582,53 @@ class SelfAssessmentDraft(models.Model):
         }
 
 
+class AssessmentDraft(models.Model):
+    """A mentor's unfinished scoring of a revision, saved as they work so that it survives a
+    closed tab (rubrics.services.assessment_draft_save); one per mentor per revision, restored
+    when the scoring page opens again, deleted when that mentor records the assessment.
+    Nothing here counts as feedback: the student never sees it."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="assessment_drafts")
+    scorer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assessment_drafts")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+")
+    levels = models.JSONField(
+        default=dict, blank=True, help_text='Per criterion id (a string): {"level": level id or null, "comment": text}.'
+    )
+    feedback = models.TextField(blank=True, help_text="Overall feedback so far (markdown).")
+    decision = models.CharField(max_length=20, choices=Assessment.Decision.choices, blank=True, default="")
+    judgements = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per objective id (a string): {"choice": "", "met" or "not_met", "reason": text}.',
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every save; a save from a page holding an older one replaced another tab's."
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "scorer"], name="assessment_draft_one_per_revision_scorer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft assessment of revision {self.revision_id} by {self.scorer_id}"
+
+    def form_initial(self, *, same_rubric: bool) -> dict:
+        """The scoring form's initial values; levels, comments and judgements only when the
+        draft was made with the rubric version in force (they mean nothing in another)."""
+        initial = {"feedback": self.feedback, "decision": self.decision}
+        if same_rubric:
+            for criterion_id, chosen in self.levels.items():
+                if chosen.get("level"):
+                    initial[f"criterion_{criterion_id}"] = chosen["level"]
+                initial[f"comment_{criterion_id}"] = chosen.get("comment", "")
+            for objective_id, said in self.judgements.items():
+                initial[f"objective_{objective_id}"] = said.get("choice", "")
+                initial[f"reason_{objective_id}"] = said.get("reason", "")
+        return initial
+
+
 class PeerAssignment(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="peer_assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="peer_assignments")

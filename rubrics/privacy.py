@@ -1,6 +1,7 @@
 """What rubrics holds about a person (see core.privacy): feedback received on their work,
 feedback they gave (peer, self, mentor reviews), the judgements of their objectives made at
-acceptance, peer-review assignments and self-assessment drafts.
+acceptance, peer-review assignments, self-assessment drafts and a mentor's draft assessments
+(scoring in progress, deleted on erasure whether written by or about the person).
 
 The export names reviewers exactly as the person saw them (`feedback_for_revisions`, so
 anonymous peers stay "Peer reviewer N") and never names the author of work the person
@@ -14,11 +15,20 @@ about others' work. Peer reviews assigned to the person and not written yet are 
 (and deactivated accounts are never chosen as reviewers), so classmates get another reviewer.
 """
 
+from django.db.models import Q
+
 from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 from submissions.models import Revision
 
-from .models import Assessment, CriterionScore, ObjectiveJudgement, PeerAssignment, SelfAssessmentDraft
+from .models import (
+    Assessment,
+    AssessmentDraft,
+    CriterionScore,
+    ObjectiveJudgement,
+    PeerAssignment,
+    SelfAssessmentDraft,
+)
 from .selectors import feedback_for_revisions
 
 
@@ -118,6 +128,20 @@ def _export(user: User, archive: ExportArchive) -> None:
                     "work__week", "work__deliverable"
                 )
             ],
+            # A mentor's scoring in progress is theirs (the student never sees it).
+            "draft_assessments_written": [
+                {
+                    "work": d.revision.work.target_label,
+                    "revision": d.revision.number,
+                    "levels": d.levels,
+                    "feedback": d.feedback,
+                    "decision": d.decision,
+                    "saved_at": d.updated_at.isoformat(),
+                }
+                for d in AssessmentDraft.objects.filter(scorer=user).select_related(
+                    "revision__work__week", "revision__work__deliverable"
+                )
+            ],
         },
     )
 
@@ -142,6 +166,11 @@ def _erase(erasure: Erasure) -> None:
         PeerAssignment.objects.filter(reviewer=user, assessment__isnull=True).delete()[0],
     )
     erasure.count("self-assessment drafts deleted", SelfAssessmentDraft.objects.filter(work__student=user).delete()[0])
+    # Unsent scoring, by the person or about their work: nothing recorded depends on it.
+    erasure.count(
+        "draft assessments deleted",
+        AssessmentDraft.objects.filter(Q(scorer=user) | Q(revision__work__student=user)).delete()[0],
+    )
     own = Assessment.objects.filter(scorer=user, kind=Assessment.Kind.SELF)
     erasure.count("self-assessments' words removed", own.exclude(feedback="").update(feedback=""))
     erasure.count(
@@ -174,6 +203,7 @@ PROVIDER = DataProvider(
         "rubrics.Assessment",
         "rubrics.CriterionScore",
         "rubrics.SelfAssessmentDraft",
+        "rubrics.AssessmentDraft",
         "rubrics.PeerAssignment",
         "rubrics.CalibrationRun",
         "rubrics.ObjectiveJudgement",

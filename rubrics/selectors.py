@@ -54,6 +54,7 @@ from submissions.models import (
 
 from .models import (
     Assessment,
+    AssessmentDraft,
     CalibrationRun,
     Criterion,
     CriterionObjective,
@@ -199,8 +200,37 @@ def review_queue_works(user: User, *, cohort_slug: str | None = None) -> QuerySe
     return (
         works.select_related("student", "cohort", "week", "deliverable", "latest_revision")
         .defer("content", "latest_revision__content")
-        .order_by("latest_revision__submitted_at", "pk")
+        .order_by(*REVIEW_QUEUE_ORDER)
     )
+
+
+# The queue's order (oldest submission first); review_queue_next walks it from a given work.
+REVIEW_QUEUE_ORDER = ("latest_revision__submitted_at", "pk")
+
+
+@dataclass(frozen=True)
+class QueueNext:
+    work: WeeklyWork | None  # the next work after the one given, in the queue's order
+    still_waiting: int  # when there is none: how many (earlier) works still wait in the queue
+
+
+def review_queue_next(user: User, *, after: Revision) -> QueueNext:
+    """The work that follows `after`'s work in the user's review queue (review_queue_works and
+    its order), for "Save and open the next". Two queries (teaching scope, the next work), and a
+    count of what still waits when `after` was the last one."""
+    works = review_queue_works(user).exclude(pk=after.work_id)
+    following = works.filter(
+        Q(latest_revision__submitted_at__gt=after.submitted_at)
+        | Q(latest_revision__submitted_at=after.submitted_at, pk__gt=after.work_id)
+    ).first()
+    if following is not None:
+        return QueueNext(work=following, still_waiting=0)
+    return QueueNext(work=None, still_waiting=works.count())
+
+
+def assessment_draft_for(revision: Revision, scorer: User) -> AssessmentDraft | None:
+    """The scorer's draft assessment of the revision (one query); nobody else's, ever."""
+    return AssessmentDraft.objects.filter(revision=revision, scorer=scorer).first()
 
 
 def review_queue(

@@ -6,6 +6,7 @@ import heapq
 import json
 import random
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from . import policies
 from .defaults import CAPSTONE_RUBRIC, LEVELS, WEEKLY_OBJECTIVE_LINKS, WEEKLY_RUBRIC
 from .models import (
     Assessment,
+    AssessmentDraft,
     CalibrationRun,
     Criterion,
     CriterionObjective,
@@ -353,12 +355,125 @@ def assessment_record(
         assignment.assessment = assessment
         assignment.save(update_fields=["assessment"])
     _store_judgements(assessment, planned)
+    # The draft has become the assessment; in the same transaction, so a refused save keeps it.
+    AssessmentDraft.objects.filter(revision=revision, scorer=scorer).delete()
     if kind == Assessment.Kind.MENTOR:
         if decision == Assessment.Decision.ACCEPT:
             submission_services.work_accept(work=work, revision=revision, by=scorer)
         else:
             submission_services.work_request_changes(work=work, revision=revision, by=scorer)
     return assessment
+
+
+# --- Draft assessments (a mentor's scoring in progress) -----------------------------------------
+
+DRAFT_NOT_SCORABLE = (
+    "This revision is no longer waiting for your review (it was decided, or a newer revision exists), "
+    "so your draft was not saved. Copy what you need to keep from this page."
+)
+DRAFT_REPLACED = (
+    "This draft was also saved from another tab or window since you opened this page (at {at}); this save "
+    "replaced it, so the draft is now what is on this page. If the other tab held choices you want, copy them here."
+)
+# Judgement choices in a draft, as the scoring form names them.
+DRAFT_JUDGEMENT_CHOICES = ("", "met", "not_met")
+
+
+@dataclass(frozen=True)
+class DraftSaved:
+    draft: AssessmentDraft
+    # The time of the other tab's save this one replaced, or None when the page held the latest.
+    replaced_save_at: datetime.datetime | None
+
+
+def _check_draft(
+    *, work: WeeklyWork, rubric: Rubric, levels: Mapping[int, tuple[int | None, str]], judgements: Mapping
+) -> tuple[dict, dict]:
+    """A draft may be incomplete, but what it holds must belong to this rubric version and week."""
+    criteria = {c.pk: c for c in rubric.criteria.prefetch_related("levels")}
+    errors: dict[str, list[str]] = {}
+    stored_levels = {}
+    for criterion_id, (level_id, comment) in levels.items():
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            errors.setdefault("scores", []).append(
+                "Some levels are for criteria that are not in this rubric version (it may have changed: reload)."
+            )
+            continue
+        if level_id is not None and level_id not in {lv.pk for lv in criterion.levels.all()}:
+            errors.setdefault(f"criterion_{criterion_id}", []).append(
+                f"That level is not one of “{criterion.title}”'s levels in this rubric version."
+            )
+        stored_levels[str(criterion_id)] = {"level": level_id, "comment": comment or ""}
+    objectives = {objective.pk for objective, _ in objective_links_for_work(work, rubric)} if judgements else set()
+    stored_judgements = {}
+    for objective_id, (choice, reason) in judgements.items():
+        if objective_id not in objectives or choice not in DRAFT_JUDGEMENT_CHOICES:
+            errors.setdefault("judgements", []).append("That objective is not one of this week's outcomes.")
+            continue
+        stored_judgements[str(objective_id)] = {"choice": choice, "reason": reason or ""}
+    if errors:
+        raise ValidationError(errors)
+    return stored_levels, stored_judgements
+
+
+@transaction.atomic
+def assessment_draft_save(
+    *,
+    revision: Revision,
+    scorer: User,
+    levels: Mapping[int, tuple[int | None, str]],
+    feedback: str = "",
+    decision: str = "",
+    judgements: Mapping[int, tuple[str, str]] | None = None,
+    expected_version: int | None = None,
+    now: datetime.datetime | None = None,
+) -> DraftSaved:
+    """Save the mentor's scoring in progress on a revision: levels chosen so far (criterion id →
+    (level id or None, comment)), overall feedback, decision and objective judgements (objective
+    id → ("" / "met" / "not_met", reason)). One draft per mentor and revision, replaced by every
+    save. `expected_version` is the draft version the page was showing: when another tab saved
+    since, this later save still wins, and the result says when the one it replaced was made.
+
+    Refused (ValidationError) when the scorer may not score the revision now, or when a level
+    or objective does not belong to the rubric version and week in force."""
+    now = now or timezone.now()
+    # The work's row lock orders two tabs' saves (the second reads the first's draft, even the
+    # very first one) and a save against the assessment that discards the draft.
+    work = (
+        WeeklyWork.objects.select_for_update(of=("self",)).select_related("cohort", "student").get(pk=revision.work_id)
+    )
+    if (
+        not policies.can_score_as_mentor(scorer, work)
+        or work.latest_revision_id != revision.pk
+        or work.state not in WeeklyWork.AWAITING_REVIEW_STATES
+        or Assessment.objects.filter(revision=revision, scorer=scorer, kind=Assessment.Kind.MENTOR).exists()
+    ):
+        raise ValidationError(DRAFT_NOT_SCORABLE, code="not_scorable")
+    rubric = rubric_for_work(work)
+    if rubric is None:
+        raise ValidationError("No rubric applies to this work; an instructor must attach one.")
+    if decision not in Assessment.Decision.values:
+        raise ValidationError({"decision": "Choose a decision: accept, or request changes."})
+    stored_levels, stored_judgements = _check_draft(
+        work=work, rubric=rubric, levels=levels, judgements=judgements or {}
+    )
+    draft = AssessmentDraft.objects.filter(revision=revision, scorer=scorer).first()
+    replaced_save_at = None
+    if draft is None:
+        draft = AssessmentDraft(revision=revision, scorer=scorer, version=0)
+    elif expected_version is not None and expected_version != draft.version:
+        replaced_save_at = draft.updated_at
+    draft.rubric = rubric
+    draft.levels = stored_levels
+    draft.feedback = feedback
+    draft.decision = decision
+    draft.judgements = stored_judgements
+    draft.version += 1
+    draft.updated_at = now
+    draft.full_clean(exclude=["revision", "scorer", "rubric"], validate_unique=False)
+    draft.save()
+    return DraftSaved(draft=draft, replaced_save_at=replaced_save_at)
 
 
 def _plan_judgements(

@@ -8,6 +8,7 @@ app_name = "rubrics"
 urlpatterns = [
     path("", views.review_queue, name="queue"),
     path("revisions/<int:pk>/", views.score_revision, name="score"),
+    path("revisions/<int:pk>/draft/", views.score_draft, name="score_draft"),
     path("revisions/<int:revision_pk>/evidence/<int:artifact_pk>/", views.revision_artifact, name="artifact"),
     path("feedback/<int:pk>/", views.feedback, name="feedback"),
     path("works/<int:pk>/self-assessment/", views.self_assess, name="self_assess"),

@@ -5,16 +5,17 @@ policies.py (404 for missing and forbidden alike)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cohorts.models import Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
 from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
-from core.forms import add_service_errors
+from core.forms import add_service_errors, service_error_text
 from submissions import selectors as submission_selectors
 from submissions.content import readable
 from submissions.downloads import artifact_file_response
@@ -67,8 +68,11 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
     )
     links = selectors.objective_links_for_work(work, rubric) if can_score else []
     rule = selectors.mastery_rule_for(work.cohort) if links else None
+    draft = selectors.assessment_draft_for(revision, request.user) if can_score else None
     if can_score and form is None:
-        form = ScoringForm(criteria=criteria, with_decision=True, objectives=links)
+        # The scoring in progress comes back as it was left (levels only under the same version).
+        initial = draft.form_initial(same_rubric=draft.rubric_id == rubric.pk) if draft else None
+        form = ScoringForm(criteria=criteria, with_decision=True, objectives=links, initial=initial)
     checks = selectors.derive_objective_judgements(rule, links, form.chosen_points()) if links else []
     return {
         "revision": revision,
@@ -84,7 +88,22 @@ def _scoring_context(request: HttpRequest, revision, *, form=None) -> dict:
         "mastery_rule": rule,
         "judgement_rows": form.judgement_rows(checks) if checks else [],
         "panels": SCORING.panels(revision=revision, user=request.user),
+        "draft": draft,
+        "draft_outdated": draft is not None and draft.rubric_id != rubric.pk,
+        "total": _running_total(form, criteria) if can_score else None,
     }
+
+
+def _running_total(form: ScoringForm, criteria: list) -> dict:
+    """The weighted total of the levels chosen so far, as the server computes (and saves) it;
+    static/js/scoring.js recomputes the same figure as levels are clicked."""
+    chosen = form.chosen_levels()
+    score = None
+    if criteria and len(chosen) == len(criteria):
+        score = services.weighted_score(
+            (c.weight, level.points, max(lv.points for lv in c.levels.all())) for c, level in chosen
+        )
+    return {"score": score, "chosen": len(chosen), "criteria": len(criteria)}
 
 
 def _record_scores(
@@ -133,9 +152,94 @@ def score_revision(request: HttpRequest, pk: int) -> HttpResponse:
     if assessment is not None:
         verb = "accepted" if assessment.decision == Assessment.Decision.ACCEPT else "sent back for changes"
         messages.success(request, f"Scored {assessment.score} / 100 and {verb}.")
+        if request.POST.get("then") == "next":
+            return _open_next_in_queue(request, revision)
         return redirect("rubrics:queue")
     revision.work.refresh_from_db()
     return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form), status=400)
+
+
+def _open_next_in_queue(request: HttpRequest, revision) -> HttpResponse:
+    """After "Save and open the next in the queue": the work that follows in the queue's order,
+    or the queue itself with a word on what is left."""
+    following = selectors.review_queue_next(request.user, after=revision)
+    if following.work is not None:
+        return redirect("rubrics:score", pk=following.work.latest_revision_id)
+    if following.still_waiting:
+        waiting = following.still_waiting
+        messages.info(
+            request,
+            f"That was the last one in your review queue's order; "
+            f"{waiting} earlier revision{pluralize(waiting)} still wait{pluralize(waiting, 's,')}.",
+        )
+    else:
+        messages.info(request, "That was the last one: your review queue is empty.")
+    return redirect("rubrics:queue")
+
+
+AUTOSAVE_HEADER = "X-Autosave"
+
+
+@login_required
+@require_POST
+def score_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the scoring in progress as the mentor's draft: the automatic save from
+    static/js/scoring.js (X-Autosave, JSON back: 409 when the revision can no longer be
+    scored) or the "Save draft" button (back to the page)."""
+    revision = policies.revision_get_for_scoring(request.user, pk)
+    autosave = request.headers.get(AUTOSAVE_HEADER) == "1"
+    rubric = selectors.rubric_for_work(revision.work)
+    if rubric is None:
+        raise Http404("No rubric applies.")
+    form = ScoringForm(
+        request.POST,
+        criteria=selectors.rubric_criteria(rubric),
+        with_decision=True,
+        objectives=selectors.objective_links_for_work(revision.work, rubric),
+        draft=True,
+    )
+    refused = None
+    if form.is_valid():
+        try:
+            saved = services.assessment_draft_save(
+                revision=revision,
+                scorer=request.user,
+                expected_version=_posted_version(request),
+                **form.draft_values(),
+            )
+        except ValidationError as exc:
+            refused = exc
+            add_service_errors(form, exc)
+    else:
+        refused = ValidationError("Some fields are too long or hold a choice that is not on the page.")
+    if refused is not None:
+        status = 409 if any(getattr(e, "code", "") == "not_scorable" for e in refused.error_list) else 400
+        if autosave:
+            fields = {name: errors for name, errors in form.errors.items() if name != NON_FIELD_ERRORS}
+            return JsonResponse({"ok": False, "error": service_error_text(refused), "fields": fields}, status=status)
+        if status == 409:
+            messages.error(request, service_error_text(refused))
+            return redirect("rubrics:score", pk=revision.pk)
+        return render(request, "rubrics/score.html", _scoring_context(request, revision, form=form), status=400)
+    saved_at = timezone.localtime(saved.draft.updated_at).strftime("%H:%M:%S")
+    conflict = None
+    if saved.replaced_save_at is not None:
+        conflict = services.DRAFT_REPLACED.format(at=timezone.localtime(saved.replaced_save_at).strftime("%H:%M:%S"))
+    if autosave:
+        return JsonResponse(
+            {"ok": True, "draft_version": saved.draft.version, "saved_at": saved_at, "conflict": conflict}
+        )
+    if conflict:
+        messages.warning(request, conflict)
+    messages.success(request, f"Draft saved at {saved_at}. It is yours alone until you save the score.")
+    return redirect("rubrics:score", pk=revision.pk)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("draft_version", ""))
+    except ValueError:
+        return None
 
 
 # --- Feedback for the author -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Membership, MentorAssignment
 from rubrics.models import Assessment
-from rubrics.services import assessment_record, peer_assign_reviewers
+from rubrics.services import assessment_draft_save, assessment_record, peer_assign_reviewers
 from submissions.models import Revision, WeeklyWork
 from tests.factories import MembershipFactory
 
@@ -123,12 +123,20 @@ def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for,
         decision="request_changes",
     )
     second = submit(people.student, people.cohort, note="Compared options.", evidence="k6.txt")
+    for scorer in (people.mentor, people.instructor, people.admin):
+        assessment_draft_save(
+            revision=second, scorer=scorer, levels=dict(scores_for(rubric, 3, "Better.")), feedback=f"By {scorer.pk}"
+        )
     client = client_for(people.mentor)
-    # 17: session, user, revision with its work (one join), mentor policy (role, assignment),
+    # 18: session, user, revision with its work (one join), mentor policy (role, assignment),
     # rubric attachment, criteria, levels, previous revision, assessments of both revisions,
     # their scores, peer identity policy once (role, assignment), the week's outcome
-    # objectives, their criterion links, the cohort's mastery rule, navigation roles.
-    with django_assert_num_queries(17):
+    # objectives, their criterion links, the cohort's mastery rule, the mentor's draft
+    # assessment, navigation roles.
+    with django_assert_num_queries(18):
         response = client.get(reverse("rubrics:score", args=[second.pk]))
     assert response.status_code == 200
-    assert "Compare options." in response.content.decode()
+    body = response.content.decode()
+    assert "Compare options." in body
+    assert f"By {people.mentor.pk}" in body and f"By {people.instructor.pk}" not in body
+    assert "<strong>75.00</strong> / 100" in body  # the draft's levels, totalled by the server
