@@ -16,13 +16,18 @@ distrusts its cached heads for as long after a failure (failed_within).
 """
 
 import logging
+import os
 import threading
 import time
+import weakref
+from collections import OrderedDict
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
+from redis.backoff import NoBackoff
 from redis.commands.core import Script
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +195,188 @@ class FailSoftRedisCache(RedisCache):
     def _cache(self):
         return _FailSoftClient(self._class(self._servers, **self._options))
 
+    def clear(self) -> bool:
+        """Also empties every process's LocalMirror (tests clear the cache between tests)."""
+        cleared = self._cache.clear()
+        for mirror in list(_mirrors):
+            mirror.clear()
+        try:
+            self.redis_client().publish(self.make_key(MIRROR_CHANNEL), CLEARED)
+        except _UNREACHABLE:
+            pass
+        return cleared
+
+    def redis_client(self) -> redis.Redis:
+        """This process's shared client (publish/subscribe for LocalMirror); raises when Redis
+        is unreachable, as it is not fail-soft."""
+        return self._cache._client.get_client(write=True)
+
     def count_request(self, key: str, *, limit: int, duration: int) -> tuple[bool, int]:
         """Count one request against `limit` per `duration` seconds (a sliding window) in one
         round trip: (allowed, seconds to wait when not). Allowed while Redis is unreachable."""
         window_key = self.make_and_validate_key(RATE_WINDOW_PREFIX + key)
         return self._cache.count_request(window_key, limit, duration, time.time())
+
+
+# --- Entries mirrored in the process, dropped by every process when one deletes them ----------
+
+# Where deletions of mirrored entries are announced (the cache's own key prefix is added), and
+# the message that says the whole cache was cleared.
+MIRROR_CHANNEL = "mirror-invalidations"
+CLEARED = b"\x00cleared"
+_mirrors: "weakref.WeakSet[LocalMirror]" = weakref.WeakSet()
+
+
+class LocalMirror:
+    """A few small entries of the shared cache also kept in this process, so that reading one
+    costs no round trip, yet never outlives its deletion by another process.
+
+    Each process subscribes to one Redis channel; `delete_many` deletes the keys in Redis and
+    publishes them on it. Before answering from its copy, a process reads whatever deletions
+    have arrived on its subscription (a non-blocking check of one socket: no round trip, no work
+    for Redis). Redis sends a published message to its subscribers before it answers the
+    publisher, so a deletion that has returned in one process is seen by the next read in any
+    other on the same network. A copy is kept only while the subscription is known to be up and
+    only if no deletion arrived while it was being read from Redis; when the subscription breaks
+    (Redis restarted or away), every copy is dropped and none is used until it is back. Copies
+    also expire after `seconds` (a deletion lost in a network partition is bounded by that).
+
+    Used for what must never be stale but is read on every request: the public portfolio page's
+    head (portfolios/cache.py). Without Redis (local memory, the embedded default) it keeps
+    nothing and every read goes to the cache."""
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._items: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pid = None
+        self._pubsub = None
+        self._source = None  # the cache subscribed to: its servers and key prefix
+        self._retry_at = 0.0
+        self.generation = 0  # raised by every deletion received and every lost subscription
+        _mirrors.add(self)
+
+    def _backend(self):
+        from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        return backend if isinstance(backend, FailSoftRedisCache) else None
+
+    def _channel(self, backend) -> str:
+        return backend.make_key(MIRROR_CHANNEL)
+
+    def _live(self, backend) -> bool:
+        """Subscribed in this process (a forked child subscribes afresh); called with the lock."""
+        # Django keeps a backend object per thread: the server and prefix say which cache it is.
+        source = (tuple(backend._servers), backend.key_prefix)
+        if self._pubsub is not None and self._pid == os.getpid() and self._source == source:
+            return True
+        if self._source != source:  # another cache configured (tests change settings)
+            self._retry_at = 0.0
+            if self._pubsub is not None:
+                self._drop_subscription()
+        if time.monotonic() < self._retry_at:
+            return False
+        self._items.clear()
+        self._pubsub, self._pid, self._source = None, os.getpid(), source
+        try:
+            pubsub = backend.redis_client().pubsub()
+            pubsub.subscribe(self._channel(backend))
+            # redis-py would reconnect and subscribe again by itself after a broken connection,
+            # silently, and the deletions sent meanwhile would be lost: a failure must reach us.
+            pubsub.connection.retry = Retry(NoBackoff(), 0)
+            # Copies are trusted only once Redis has confirmed the subscription.
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline:
+                message = pubsub.get_message(timeout=0.5)
+                if message is not None and message["type"] == "subscribe":
+                    self._pubsub = pubsub
+                    return True
+            pubsub.close()
+        except _UNREACHABLE + (OSError,) as exc:
+            logger.warning("Cache mirror not subscribed (%s: %s); reading the cache", exc.__class__.__name__, exc)
+        self._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+        return False
+
+    def _drain(self) -> bool:
+        """Apply the deletions that have arrived; False (and nothing kept) when the subscription
+        broke. Called with the lock."""
+        try:
+            while self._pubsub.connection.can_read(timeout=0):
+                message = self._pubsub.get_message(timeout=0)
+                if message is None:
+                    break
+                if message["type"] == "subscribe":  # subscribed again: deletions may have been missed
+                    self.generation += 1
+                    self._items.clear()
+                elif message["type"] == "message":
+                    self.generation += 1
+                    if message["data"] == CLEARED:
+                        self._items.clear()
+                    for key in message["data"].decode().split("\n"):
+                        self._items.pop(key, None)
+            return True
+        except (*_UNREACHABLE, OSError, AttributeError) as exc:
+            logger.warning("Cache mirror lost its subscription (%s: %s)", exc.__class__.__name__, exc)
+            self._drop_subscription()
+            return False
+
+    def _drop_subscription(self) -> None:
+        self.generation += 1
+        self._items.clear()
+        try:
+            self._pubsub.close()
+        except Exception:  # noqa: BLE001 - it is being thrown away either way
+            pass
+        self._pubsub = None
+        self._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def get(self, key: str, default=None):
+        """The value of `key` (a key before the backend's prefixing, as for cache.get): this
+        process's copy when it has one, else the cache's, kept for next time."""
+        backend = self._backend()
+        if backend is None:
+            from django.core.cache import cache
+
+            return cache.get(key, default)
+        full_key = backend.make_key(key)
+        with self._lock:
+            if self._live(backend) and self._drain():
+                found = self._items.get(full_key)
+                if found is not None and found[0] > time.monotonic():
+                    return found[1]
+            generation = self.generation
+        value = backend.get(key, _MISS)
+        if value is _MISS:
+            return default
+        with self._lock:
+            # Kept only if no deletion arrived (and the subscription held) while Redis answered.
+            if self._pubsub is not None and self._drain() and self.generation == generation:
+                self._items[full_key] = (time.monotonic() + self.seconds, value)
+                self._items.move_to_end(full_key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Delete in the cache and in every process's mirror."""
+        from django.core.cache import cache
+
+        cache.delete_many(keys)
+        backend = self._backend()
+        if backend is None or not keys:
+            return
+        full_keys = [backend.make_key(key) for key in keys]
+        with self._lock:
+            for full_key in full_keys:
+                self._items.pop(full_key, None)
+        try:
+            backend.redis_client().publish(self._channel(backend), "\n".join(full_keys))
+        except _UNREACHABLE as exc:
+            # The other processes' subscriptions are broken too, or will be: they drop their copies.
+            logger.warning("Cache mirror could not announce a deletion (%s: %s)", exc.__class__.__name__, exc)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
