@@ -35,10 +35,12 @@ route does not exist yet shows "not built" instead of a figure.
 
 import argparse
 import json
+import math
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -125,8 +127,17 @@ def _environment(database_url: str, workdir: Path) -> dict:
     return env
 
 
-def _child(env: dict, *arguments: str, timeout: float = 1800) -> dict:
-    """Run this file in a fresh process with `arguments`; its last stdout line is JSON."""
+class CpuLimitExceeded(Exception):
+    pass
+
+
+def _child(env: dict, *arguments: str, timeout: float = 1800, cpu_limit: float | None = None) -> dict:
+    """Run this file in a fresh process with `arguments`; its last stdout line is JSON. With
+    `cpu_limit`, the process is stopped once it has used that many seconds of CPU (its own:
+    the load of a shared machine stretches wall time, not CPU time) and CpuLimitExceeded is
+    raised; `timeout` bounds the wall time as well."""
+    if cpu_limit is not None:
+        env = {**env, "BENCH_CPU_LIMIT": str(math.ceil(cpu_limit))}
     result = subprocess.run(
         [sys.executable, __file__, *arguments],
         cwd=ROOT,
@@ -136,6 +147,8 @@ def _child(env: dict, *arguments: str, timeout: float = 1800) -> dict:
         timeout=timeout,
         check=False,
     )
+    if cpu_limit is not None and result.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise CpuLimitExceeded(arguments)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -630,6 +643,11 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.step:
+        if os.environ.get("BENCH_CPU_LIMIT"):
+            import resource
+
+            seconds = int(os.environ["BENCH_CPU_LIMIT"])
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
         steps = {
             "prepare": lambda: step_prepare(json.loads(args.arg[0])),
             "urls": step_urls,
@@ -734,13 +752,17 @@ def oneshots(env: dict, url: str, scale: bool, progress) -> list[tuple[str, str,
     rows = []
 
     def attempt(label: str, target: str, arguments: list[str], limit: float, child_env: dict | None = None):
-        """Run one step with a time limit: past it, the figure is over its target and the run
-        goes on (a build that has taken 1.5 × its allowance has failed it however it ends)."""
-        progress(f"  {label} (limit {limit:.0f} s) …")
+        """Run one step with a limit of `limit` seconds of CPU (about 1.5 × its target, and the
+        process's start): past it, the figure is over its target and the run goes on. CPU, not
+        wall time, so that a shared machine's load does not cut a figure short; the wall time is
+        bounded too, at four times that."""
+        progress(f"  {label} (limit {limit:.0f} s of CPU) …")
         try:
-            return _child(child_env or env, *arguments, timeout=limit)
+            return _child(child_env or env, *arguments, timeout=4 * limit + 60, cpu_limit=limit)
+        except CpuLimitExceeded:
+            rows.append((label, f"over target: more than {limit:.0f} s of CPU", target, "FAIL"))
         except subprocess.TimeoutExpired:
-            rows.append((label, f"over target: no result within {limit:.0f} s", target, "FAIL"))
+            rows.append((label, f"over target: no result within {4 * limit + 60:.0f} s", target, "FAIL"))
         except RuntimeError as error:
             rows.append((label, f"error: {str(error).strip().splitlines()[-1][:80]}", target, "FAIL"))
         return None
