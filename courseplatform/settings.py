@@ -7,6 +7,7 @@ A malformed value fails at start-up rather than at the first request that needs 
 """
 
 import ipaddress
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -640,6 +641,9 @@ def _env_int_between(name: str, default: int, low: int, high: int, unit: str) ->
 # The public portfolio page's caches (portfolios/cache.py, docs/portfolios.md): how long a
 # per-slug head and a rendered page live in the shared cache, and how many rendered pages
 # each web process keeps in its own LRU (0 turns that local copy off).
+# Helper processes that lay a large report's PDF parts out side by side (reports/pdf_layout.py);
+# 1 lays them out in the build's own process. Each needs about 150 MiB at its peak.
+REPORTS_PDF_PROCESSES = _env_int_between("REPORTS_PDF_PROCESSES", min(2, os.cpu_count() or 1), 1, 16, "processes")
 PORTFOLIO_HEAD_CACHE_SECONDS = _env_int_between("PORTFOLIO_HEAD_CACHE_SECONDS", 60, 1, 24 * 60 * 60, "seconds")
 PORTFOLIO_PAGE_CACHE_SECONDS = _env_int_between(
     "PORTFOLIO_PAGE_CACHE_SECONDS", 60 * 60, 1, 30 * 24 * 60 * 60, "seconds"

@@ -6,8 +6,10 @@ hundred rows, joined page by page with pypdf, for the same reason.
 """
 
 import logging
+import multiprocessing
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +19,7 @@ from django.utils.html import escape
 from core.csv import csv_line_writer
 from submissions.models import WORK_STATUSES
 
+from . import pdf_layout
 from .generators import PdfCell, ReportDocument, Section
 
 ROWS_PER_WRITE = 200
@@ -27,6 +30,8 @@ WIDE_FONT_PT = 6.5
 MONO_CHAR_EM = 0.602
 CELL_PADDING_PT = 5
 MISSING_LETTER = WORK_STATUSES["missing"].letter
+
+logger = logging.getLogger(__name__)
 
 # WeasyPrint logs every layout step at INFO; a report build (or seed_demo) needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -98,8 +103,7 @@ def write_html(document: ReportDocument, target: IO[str]) -> None:
         target.write(html)
 
 
-def _refuse_urls(url: str, *args, **kwargs):
-    raise ValueError(f"Report PDFs load nothing from outside: {url}")
+_refuse_urls = pdf_layout.refuse_urls
 
 
 def _run_lines(values: list[str], cell: PdfCell) -> str:
@@ -167,6 +171,55 @@ class _PdfTable:
         return "".join(html)
 
 
+class _LayoutHelpers:
+    """REPORTS_PDF_PROCESSES helper processes laying parts out (reports/pdf_layout.py), started
+    at the first part of a report that has several. At most two parts per helper wait at a time,
+    so the build's memory does not grow with parts read ahead of the layout. With one process
+    configured, or where helpers cannot be started, `submit` declines and the caller lays the
+    part out itself."""
+
+    def __init__(self, stylesheet: str) -> None:
+        from django.conf import settings
+
+        self.stylesheet = stylesheet
+        self.processes = settings.REPORTS_PDF_PROCESSES
+        self.executor = None
+        self.pending: list = []
+        self.started = False
+
+    def submit(self, html: str, path: Path) -> bool:
+        if self.processes < 2:
+            return False
+        if self.executor is None:
+            if self.started:
+                return False  # they could not be started: the build goes on in-process
+            self.started = True
+            try:
+                self.executor = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=pdf_layout.start,
+                    initargs=(self.stylesheet,),
+                )
+            except (OSError, AssertionError) as exc:  # e.g. a daemonic process may have no children
+                logger.warning("PDF layout helpers not started (%s); laying out in the build's process", exc)
+                return False
+        while len(self.pending) >= 2 * self.processes:
+            self.pending.pop(0).result()
+        self.pending.append(self.executor.submit(pdf_layout.lay_out, html, str(path)))
+        return True
+
+    def wait(self) -> None:
+        for future in self.pending:
+            future.result()  # a helper's failure fails the build, as an in-process one would
+        self.pending.clear()
+
+    def stop(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
 def write_pdf(
     document: ReportDocument, directory: Path, target: IO[bytes], on_phase: Callable[[str], None] | None = None
 ) -> None:
@@ -174,26 +227,32 @@ def write_pdf(
     document in memory while it lays it out, and that grows with table rows), then join the
     parts' pages into one PDF. Each part repeats the table header; the first carries the
     title and notes. The stylesheet is parsed once and the fonts are loaded once for all
-    the parts (as an inline <style> it was parsed again for every part)."""
+    the parts (as an inline <style> it was parsed again for every part). A report of several
+    parts has them laid out by REPORTS_PDF_PROCESSES helper processes side by side
+    (reports/pdf_layout.py): layout is CPU-bound, and one process used one core."""
     # Imported here: weasyprint loads Pango, and pypdf is needed only to merge PDF parts.
     import weasyprint
     from pypdf import PdfWriter
     from weasyprint.text.fonts import FontConfiguration
 
+    css = render_to_string("reports/export/report.css", {"document": document})
     fonts = FontConfiguration()
-    stylesheet = weasyprint.CSS(
-        string=render_to_string("reports/export/report.css", {"document": document}), font_config=fonts
-    )
+    stylesheet = weasyprint.CSS(string=css, font_config=fonts)
     foot = render_to_string("reports/export/foot.html", {"document": document})
     section_foot = render_to_string("reports/export/section_foot.html", {})
     parts: list[Path] = []
+    helpers = _LayoutHelpers(css)
 
-    def lay_out(html: str, *, tagged: bool = False) -> None:
+    def lay_out(html: str, *, tagged: bool = False, last: bool = False) -> None:
         path = directory / f"part-{len(parts) + 1:04d}.pdf"
+        parts.append(path)
+        # A report of one part is laid out here (tagged, no helper started); with more, every
+        # part goes to the helper processes while this one reads the next rows.
+        if not (last and not helpers.started) and helpers.submit(html, path):
+            return
         weasyprint.HTML(string=html, url_fetcher=_refuse_urls).write_pdf(
             target=str(path), stylesheets=[stylesheet], font_config=fonts, pdf_tags=tagged
         )
-        parts.append(path)
 
     pieces = [render_to_string("reports/export/head.html", {"document": document})]
     for section in document.sections:
@@ -213,7 +272,11 @@ def write_pdf(
         pieces.append(section_foot)
     if on_phase:
         on_phase("laying_out")  # every row is read; what is left is layout, the slow part
-    lay_out("".join([*pieces, foot]), tagged=not parts)  # the only part: see below
+    try:
+        lay_out("".join([*pieces, foot]), tagged=not parts, last=True)  # the only part: see below
+        helpers.wait()
+    finally:
+        helpers.stop()
     if on_phase:
         on_phase("writing")
     if len(parts) == 1:

@@ -35,11 +35,18 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     roles = roles_for_user(request.user)
     if not policies.can_use_review_queue(request.user, roles=roles):
         return redirect("rubrics:peer_queue")
+    number = request.GET.get("page", "1")
+    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= 1_000_000):
+        raise Http404("No such page of the review queue.")
+    page = selectors.review_queue_page(request.user, number=int(number))
+    if not page.items and page.number > 1:
+        raise Http404("No such page of the review queue.")
     return render(
         request,
         "rubrics/review_queue.html",
         {
-            "items": selectors.review_queue(request.user),
+            "page": page,
+            "items": page.items,
             "calibrations": selectors.calibration_runs_waiting(request.user),
             "is_instructor": Membership.Role.INSTRUCTOR in roles or is_platform_admin(request.user),
         },

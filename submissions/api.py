@@ -5,6 +5,7 @@ instructors and admins see a work (404 for everyone else); only the student chan
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -146,7 +147,8 @@ class WorkViewSet(viewsets.GenericViewSet):
             request.user, cohort_slug=query.validated_data.get("cohort"), state=query.validated_data.get("state")
         )
         page = self.paginate_queryset(works)
-        return self.get_paginated_response([work_list_item(row) for row in page])
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response([work_list_item(row, zone) for row in page])
 
     def create(self, request: Request) -> Response:
         given = WorkOpenInput(data=request.data)

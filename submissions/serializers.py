@@ -1,7 +1,9 @@
 """The submissions API's input and output serializers (the viewsets are in api.py)."""
 
+import datetime
 from collections.abc import Mapping
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -127,13 +129,20 @@ class WorkOutput(serializers.ModelSerializer):
         ]
 
 
-_DATETIME = serializers.DateTimeField()
+def _iso(value: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """DRF's DateTimeField representation (ISO 8601 in the current time zone, "Z" for UTC)
+    with the time zone looked up once per page instead of once per field: 100 look-ups of a
+    thread-local were a fifth of a page's serialisation."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def work_list_item(row: dict) -> dict:
+def work_list_item(row: dict, zone: datetime.tzinfo | None = None) -> dict:
     """WorkOutput's representation of one row of selectors.works_listed_for (values): the same
     keys and formats, without building model instances and nested serializers for each row.
-    tests/api/test_submissions_api.py checks it against WorkOutput for every kind of work."""
+    tests/api/test_submissions_api.py checks it against WorkOutput for every kind of work.
+    `zone`: the current time zone, when the caller has it already."""
+    zone = zone or timezone.get_current_timezone()
     return {
         "id": row["pk"],
         "cohort": row["cohort__slug"],
@@ -148,9 +157,9 @@ def work_list_item(row: dict) -> dict:
         ),
         "state": row["state"],
         "draft_version": row["draft_version"],
-        "draft_saved_at": _DATETIME.to_representation(row["draft_saved_at"]) if row["draft_saved_at"] else None,
+        "draft_saved_at": _iso(row["draft_saved_at"], zone) if row["draft_saved_at"] else None,
         "latest_revision": row["latest_revision__number"],
-        "updated_at": _DATETIME.to_representation(row["updated_at"]),
+        "updated_at": _iso(row["updated_at"], zone),
     }
 
 

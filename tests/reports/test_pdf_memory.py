@@ -50,6 +50,7 @@ def peaks_while_writing(course, students: int, prefix: str) -> tuple[int, int, i
 @pytest.mark.django_db
 def test_the_pdf_layouts_memory_follows_the_part_not_the_cohort(course, monkeypatch, settings):
     settings.REPORTS_CHUNK_SIZE = 15  # the students whose facts are read at a time
+    settings.REPORTS_PDF_PROCESSES = 1  # layout in this process, where tracemalloc sees it
     monkeypatch.setattr(writers, "PDF_ROWS_PER_PART", 15)
     peaks_while_writing(course, 5, "warm")  # the first layout loads fonts and WeasyPrint's modules
     small_layout, small_join, small_pages = peaks_while_writing(course, 30, "small")  # two parts

@@ -2,6 +2,7 @@
 whatever the cohort size. The data is built with bulk_create: 200 students × 24 weeks."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Membership, MentorAssignment
 from rubrics.models import Assessment
+from rubrics.selectors import QUEUE_PAGE_SIZE
 from rubrics.services import assessment_draft_save, assessment_record, peer_assign_reviewers
 from submissions.models import Revision, WeeklyWork
 from tests.factories import MembershipFactory
@@ -99,7 +101,30 @@ def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_
     with django_assert_num_queries(7):
         response = client.get(reverse("rubrics:queue"))
     assert response.status_code == 200
-    assert response.content.decode().count("/review/revisions/") == STUDENTS * 24 // 2
+    # One page of the 2,400 waiting, whatever the queue's length.
+    assert response.content.decode().count("/review/revisions/") == QUEUE_PAGE_SIZE
+    with django_assert_num_queries(7):
+        last = client.get(reverse("rubrics:queue"), {"page": STUDENTS * 24 // 2 // QUEUE_PAGE_SIZE})
+    assert last.content.decode().count("/review/revisions/") == QUEUE_PAGE_SIZE
+    assert 'rel="next"' not in last.content.decode() and 'rel="prev"' in last.content.decode()
+
+
+def test_the_review_queue_pages_hold_every_waiting_revision_once_oldest_first(people, big_cohort, client_for):
+    client = client_for(people.mentor)
+    seen = []
+    number = 1
+    while True:
+        response = client.get(reverse("rubrics:queue"), {"page": number})
+        assert response.status_code == 200
+        seen += [int(pk) for pk in re.findall(r"/review/revisions/(\d+)/", response.content.decode())]
+        if 'rel="next"' not in response.content.decode():
+            break
+        number += 1
+    waiting = Revision.objects.filter(work__state=WeeklyWork.State.SUBMITTED).order_by("submitted_at", "work_id")
+    assert seen == list(waiting.values_list("pk", flat=True))
+    assert client.get(reverse("rubrics:queue"), {"page": number + 1}).status_code == 404
+    for bad in ("0", "-1", "two", "1e3", "٣"):
+        assert client.get(reverse("rubrics:queue"), {"page": bad}).status_code == 404
 
 
 def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for, django_assert_num_queries):
