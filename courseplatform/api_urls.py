@@ -14,6 +14,7 @@ from accounts import api as accounts_api
 from api import views
 from cohorts import api as cohorts_api
 from curriculum import api as curriculum_api
+from feedback import api as feedback_api
 from notifications import api as notifications_api
 from portfolios import api as portfolios_api
 from privacy import api as privacy_api
@@ -72,6 +73,13 @@ router.register("review/peer", rubrics_api.PeerReviewViewSet, basename="review-p
 router.register(
     r"review/revisions/(?P<revision_id>[0-9]{1,18})/assessments", rubrics_api.AssessmentViewSet, basename="assessment"
 )
+# feedback (comment threads)
+router.register(
+    r"feedback/revisions/(?P<revision_id>[0-9]{1,18})/threads",
+    feedback_api.RevisionThreadViewSet,
+    basename="revision-thread",
+)
+router.register("feedback/threads", feedback_api.ThreadViewSet, basename="thread")
 # portfolios
 router.register("portfolio/entries", portfolios_api.MyEntryViewSet, basename="portfolio-entry")
 router.register("portfolios", portfolios_api.PublicPortfolioViewSet, basename="portfolio")

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cohorts",
     "submissions",
     "rubrics",
+    "feedback",
     "portfolios",
     "progress",
     "insights",
@@ -541,6 +542,10 @@ SPECTACULAR_SETTINGS = {
         "PortfolioVisibility": "portfolios.models.Portfolio.Visibility",
         "RiskEntryKind": "submissions.models.RiskEntry.Kind",
         "RiskEntryStatus": "submissions.models.RiskEntry.Status",
+        "ThreadStatus": "feedback.models.Thread.Status",
+        "ThreadTarget": "feedback.models.Thread.Target",
+        "AnchorState": "feedback.models.Anchor.State",
+        "WorkSection": "feedback.models.SECTION_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -618,6 +623,15 @@ COHORT_INVITATION_DAYS = env.int("COHORT_INVITATION_DAYS", default=14)
 if not 1 <= COHORT_INVITATION_DAYS <= 365:
     raise ImproperlyConfigured("COHORT_INVITATION_DAYS must be a number of days from 1 to 365.")
 # Roster import (docs/cohorts.md): the largest CSV accepted, in lines and bytes.
+# Comment threads (feedback app): the longest comment, the most threads one reviewer opens
+# on one revision, the longest "addressed" note.
+FEEDBACK_COMMENT_MAX_CHARS = env.int("FEEDBACK_COMMENT_MAX_CHARS", default=4000)
+FEEDBACK_THREADS_PER_REVIEWER = env.int("FEEDBACK_THREADS_PER_REVIEWER", default=40)
+FEEDBACK_ADDRESSED_NOTE_MAX_CHARS = env.int("FEEDBACK_ADDRESSED_NOTE_MAX_CHARS", default=500)
+for _name in ("FEEDBACK_COMMENT_MAX_CHARS", "FEEDBACK_THREADS_PER_REVIEWER", "FEEDBACK_ADDRESSED_NOTE_MAX_CHARS"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")
+
 ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=2000)
 ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=256 * 1024)
 for _name in ("ROSTER_IMPORT_MAX_ROWS", "ROSTER_IMPORT_MAX_BYTES"):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("cohorts/", include("cohorts.urls")),
     path("review/", include("rubrics.urls")),
+    path("feedback/", include("feedback.urls")),
     path("progress/", include("progress.urls")),
     path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),

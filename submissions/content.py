@@ -13,6 +13,7 @@ A revision snapshot adds what was true at submission: `target`, gate and objecti
 `retrospective`, `risks` and `artifacts`, so it stays readable if the curriculum changes.
 """
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -187,3 +188,54 @@ def readable(snapshot: dict) -> dict:
         "artifacts": snapshot.get("artifacts", []),
         "revision_note": c.get("revision_note", ""),
     }
+
+
+@dataclass(frozen=True)
+class SpanInNewText:
+    """Where a span of an old text stands in a new one, by the same word diff as inline_diff.
+
+    `kept`: every word of the span is unchanged and still in one piece (it may have moved
+    with the text around it); then new[start:end] equals the old span. Otherwise start/end
+    bound what now stands where the span was (empty when it was deleted)."""
+
+    start: int
+    end: int
+    kept: bool
+
+
+def span_in_new_text(old: str, new: str, start: int, end: int) -> SpanInNewText:
+    """Follow old[start:end] into `new` (other apps re-anchor comments with this)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    a_at = [0]
+    for token in a:
+        a_at.append(a_at[-1] + len(token))
+    b_at = [0]
+    for token in b:
+        b_at.append(b_at[-1] + len(token))
+    if not a or start >= end:
+        return SpanInNewText(0, 0, False)
+    first = max(0, bisect.bisect_right(a_at, start) - 1)
+    last = max(first, bisect.bisect_left(a_at, end) - 1)  # the token holding end - 1
+    opcodes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+
+    def opcode_of(index: int):
+        for op in opcodes:
+            if op[1] <= index < op[2]:
+                return op
+        return opcodes[-1]
+
+    mapped: list[int | None] = []
+    for index in range(first, last + 1):
+        tag, i1, _i2, j1, _j2 = opcode_of(index)
+        mapped.append(j1 + (index - i1) if tag == "equal" else None)
+    if all(j is not None for j in mapped) and all(y == x + 1 for x, y in zip(mapped, mapped[1:], strict=False)):
+        new_start = b_at[mapped[0]] + (start - a_at[first])
+        new_end = b_at[mapped[-1]] + (end - a_at[last])
+        if new[new_start:new_end] == old[start:end]:
+            return SpanInNewText(new_start, new_end, True)
+    tag, i1, _i2, j1, _j2 = opcode_of(first)
+    from_token = j1 + (first - i1) if tag == "equal" else j1
+    tag, i1, _i2, j1, j2 = opcode_of(last)
+    to_token = j1 + (last - i1) + 1 if tag == "equal" else j2
+    new_start, new_end = b_at[min(from_token, len(b))], b_at[min(max(to_token, from_token), len(b))]
+    return SpanInNewText(new_start, new_end, False)

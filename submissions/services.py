@@ -176,6 +176,8 @@ def work_submit(
     # Peer reviewers are chosen in the background once this commits (named, not imported:
     # the review app builds on submissions, not the other way round).
     enqueue("rubrics.assign_peer_reviewers", revision.pk)
+    # The open comment threads follow the work into the new revision (feedback app, above).
+    enqueue("feedback.carry_threads", revision.pk)
     return revision
 
 
