@@ -6,25 +6,24 @@ threads, comments and revisions there are."""
 from __future__ import annotations
 
 from core.panels import Panel
-from submissions.models import Revision, RevisionArtifact
+from submissions.models import Revision
 
-from . import policies
 from .models import SECTION_TITLES, Thread
-from .selectors import ThreadView, threads_by_section, threads_on_revision
+from .selectors import AuthorNames, ThreadView, threads_by_section, threads_on_revision
 
 ORDER = 40
 
 
 def _evidence_choices(revision: Revision, *, anonymous: bool) -> list[tuple[int, str]]:
-    links = RevisionArtifact.objects.filter(revision=revision).select_related("artifact").order_by("artifact_id")
+    """The revision's evidence items, from its snapshot (no query); a peer sees neutral names,
+    as on the peer review page."""
     choices = []
-    for number, link in enumerate(links, start=1):
-        artifact = link.artifact
+    for number, item in enumerate(revision.content.get("artifacts", []), start=1):
         if anonymous:
-            label = f"{'Link' if artifact.kind == 'link' else 'Evidence file'} {number}: {artifact.proves}"
+            label = f"{'Link' if item.get('kind') == 'link' else 'Evidence file'} {number}: {item.get('proves', '')}"
         else:
-            label = f"{artifact.label}: {artifact.proves}"
-        choices.append((artifact.pk, label))
+            label = f"{item.get('name', '')}: {item.get('proves', '')}"
+        choices.append((item["id"], label))
     return choices
 
 
@@ -46,14 +45,18 @@ def _section_panels(views: list[ThreadView], *, mode: str) -> list[Panel]:
 
 
 def _review_panels(*, revision: Revision, user, mode: str) -> list[Panel]:
-    assignment = None if mode == "scoring" else policies.peer_assignment_for(user, revision)
-    previous = None
-    if mode == "scoring" and revision.number > 1:
-        previous = (
-            Revision.objects.filter(work_id=revision.work_id, number=revision.number - 1).defer("content").first()
-        )
-    views = threads_on_revision(revision, user, previous=previous)
-    can_open = policies.can_open_thread(user, revision, assignment=assignment)
+    work = revision.work
+    if mode == "scoring":
+        # The scoring page's access function (rubrics.policies.revision_get_for_scoring)
+        # admitted only those who may score this work: they see it and are its mentors.
+        names = AuthorNames(user, work, sees_work=True, is_mentor=True)
+        can_open = work.latest_revision_id == revision.pk
+    else:
+        # The peer review page admits only the assigned reviewer, a classmate: never the
+        # author nor a mentor, and not someone who may know whose work it is.
+        names = AuthorNames(user, work, sees_work=False, is_mentor=False)
+        can_open = True
+    views = threads_on_revision(revision, user, with_previous=mode == "scoring", names=names)
     top = {
         "revision": revision,
         "mode": mode,
@@ -84,7 +87,9 @@ def workspace_panels(*, work, user, **_) -> list[Panel]:
     if revision is None:
         return []
     revision.work = work
-    views = threads_on_revision(revision, user, unresolved_only=True)
+    # The workspace view fetched the work through can_view_work.
+    names = AuthorNames(user, work, sees_work=True, is_mentor=False if user.pk == work.student_id else None)
+    views = threads_on_revision(revision, user, unresolved_only=True, names=names)
     if not views:
         return []
     top = {
@@ -98,7 +103,11 @@ def workspace_panels(*, work, user, **_) -> list[Panel]:
 
 
 def revision_panels(*, revision: Revision, user, **_) -> list[Panel]:
-    views = threads_on_revision(revision, user)
+    # The revision page's access function checked can_view_work.
+    names = AuthorNames(
+        user, revision.work, sees_work=True, is_mentor=False if user.pk == revision.work.student_id else None
+    )
+    views = threads_on_revision(revision, user, names=names)
     return _section_panels(views, mode="revision")
 
 

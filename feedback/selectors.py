@@ -23,11 +23,16 @@ class AuthorNames:
     """How the authors of a work's threads are shown to one viewer (policy checks once per
     viewer and anonymity setting, not once per comment)."""
 
-    def __init__(self, viewer: User, work: WeeklyWork) -> None:
+    def __init__(
+        self, viewer: User, work: WeeklyWork, *, sees_work: bool | None = None, is_mentor: bool | None = None
+    ) -> None:
+        """`sees_work`, `is_mentor`: what the page's access function already established
+        about the viewer (the scoring page's viewer may score; a workspace's viewer sees the
+        work), so the checks are not asked again."""
         self.viewer = viewer
         self.work = work
-        self._sees_work: bool | None = None
-        self._is_mentor: bool | None = None
+        self._sees_work = sees_work
+        self._is_mentor = is_mentor
         self._peer_known: dict[bool | None, bool] = {}
 
     @property
@@ -128,15 +133,17 @@ def threads_on_revision(
     revision: Revision,
     viewer: User,
     *,
-    previous: Revision | None = None,
+    with_previous: bool = False,
     unresolved_only: bool = False,
+    names: AuthorNames | None = None,
 ) -> list[ThreadView]:
     """The threads anchored in a revision that the viewer may read, with their comments and
-    what the viewer may do with each. Three queries (anchors with threads, comments, the
-    previous revision's anchors when asked), plus the viewer's policy checks, however many
-    threads and comments there are."""
+    what the viewer may do with each. One query when there are none; otherwise three (anchors
+    with threads, comments, the previous revision's anchors when `with_previous`), plus the
+    viewer's policy checks once (none that `names` already knows), however many threads,
+    comments and revisions there are."""
     work = revision.work
-    names = AuthorNames(viewer, work)
+    names = names or AuthorNames(viewer, work)
     sees_work = names.sees_work
     rows = _thread_rows(revision, viewer, sees_work=sees_work)
     if unresolved_only:
@@ -150,8 +157,13 @@ def threads_on_revision(
     ):
         comments[comment.thread_id].append(comment)
     before: dict[int, Anchor] = {}
-    if previous is not None:
-        before = {a.thread_id: a for a in Anchor.objects.filter(revision=previous, thread_id__in=thread_ids)}
+    if with_previous and revision.number > 1:
+        before = {
+            a.thread_id: a
+            for a in Anchor.objects.filter(
+                revision__work_id=work.pk, revision__number=revision.number - 1, thread_id__in=thread_ids
+            ).select_related("revision")
+        }
     is_student = viewer.pk == work.student_id
     views = []
     for anchor in rows:

@@ -48,7 +48,11 @@
     var range = sel.getRangeAt(0);
     var start = containerOf(range.startContainer);
     var end = containerOf(range.endContainer);
-    if (!start || start !== end || form.contains(range.startContainer)) { return null; }
+    if (!start || start !== end) { return null; }
+    // Text of the comments shown inside a section, and of any form, is not the work.
+    var el = range.commonAncestorContainer;
+    el = el.nodeType === 1 ? el : el.parentElement;
+    if (el.closest(".thread-list, form, .comment-offer")) { return null; }
     var text = sel.toString();
     if (!text.trim()) { return null; }
     var context = textAround(start, range);

@@ -52,3 +52,11 @@ def revision(people, eager_tasks):
 def peer(revision, people):
     """An anonymous peer reviewer of the revision (another student of the cohort)."""
     return PeerAssignmentFactory(revision=revision, reviewer=people.other_student, anonymous=True)
+
+
+@pytest.fixture
+def rubric(course):
+    """The course-wide default weekly rubric, as on the review pages."""
+    from rubrics.services import rubric_install_defaults
+
+    return rubric_install_defaults(course=course)[0]

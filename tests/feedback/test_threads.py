@@ -208,7 +208,7 @@ def test_addressed_threads_carry_to_the_next_revision_with_addressed_in(
     assert changed.addressed_in == r2
     r2.work = revision.work
     r2.work.refresh_from_db()
-    views = {v.pk: v for v in threads_on_revision(r2, people.mentor, previous=revision)}
+    views = {v.pk: v for v in threads_on_revision(r2, people.mentor, with_previous=True)}
     assert views[changed.pk].outdated
     diff = views[changed.pk].anchored_diff
     assert ("delete", "ORM") in [(op, t.strip("* ")) for op, t in diff if op == "delete"] or any(
