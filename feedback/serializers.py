@@ -10,7 +10,9 @@ from .models import SECTION_CHOICES, Anchor, Thread
 
 class AnchorOutput(serializers.Serializer):
     revision_number = serializers.IntegerField(source="revision.number")
-    state = serializers.ChoiceField(choices=Anchor.State.choices, help_text="`outdated`: the text changed.")
+    anchor_state = serializers.ChoiceField(
+        source="state", choices=Anchor.State.choices, help_text="`outdated`: the text changed."
+    )
     field = serializers.CharField(help_text="The content path of the quoted markdown, e.g. `decision.rationale`.")
     quote = serializers.CharField(help_text="The quoted markdown source (the old quote when outdated).")
     prefix = serializers.CharField()

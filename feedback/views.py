@@ -43,10 +43,9 @@ def _thread_page(request: HttpRequest, thread: Thread, *, status: int = 200, **f
             "t": view,
             "work": thread.work,
             "sees_work": policies.sees_author_of_work(request.user, thread.work),
+            "refused": [form for form in forms.values() if form is not None and form.errors],
             "reply_form": forms.get("reply_form"),
-            "addressed_form": forms.get("addressed_form"),
             "edit_form": forms.get("edit_form"),
-            "edit_comment": forms.get("edit_comment"),
         },
         status=status,
     )
@@ -166,4 +165,4 @@ def comment_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, "Comment edited.")
             return _back(request, comment.thread_id)
-    return _thread_page(request, comment.thread, status=400, edit_form=form, edit_comment=comment)
+    return _thread_page(request, comment.thread, status=400, edit_form=form)

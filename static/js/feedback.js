@@ -108,12 +108,13 @@
     });
   }
 
-  document.addEventListener("mouseup", function (event) {
-    if (event.target === offer) { return; }
-    window.setTimeout(showOffer, 0);
-  });
-  document.addEventListener("keyup", function (event) {
-    if (event.shiftKey || event.key === "Shift") { window.setTimeout(showOffer, 0); }
+  // Pressing the offer must not clear the selection it is about.
+  offer.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  var timer = null;
+  // selectionchange covers mouse, keyboard (shift + arrows) and touch selection alike.
+  document.addEventListener("selectionchange", function () {
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(showOffer, 150);
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { hideOffer(); }

@@ -244,6 +244,9 @@ def _request(operation_id: str, people, actor) -> dict:
     mine = _request_for_my_apps(operation_id, people, actor)
     if mine is not None:
         return mine
+    threads = _request_for_threads(operation_id, people)
+    if threads is not None:
+        return threads
     privacy = _request_for_privacy(operation_id, people)
     if privacy is not None:
         return privacy
@@ -448,6 +451,68 @@ def _request_for_workspace(operation_id: str, people) -> dict | None:
         )
         return {"path_parameters": {**params, "id": artifact.pk}}
     return {"path_parameters": params}
+
+
+# --- comment threads (issue 17) ---------------------------------------------------------------
+# A revision of people.student awaiting review, people.peer assigned to it, and a thread the
+# mentor opened on it. The student reads and replies; a peer reads only the threads they
+# opened; mentors and instructors open, reply and settle; the student alone marks addressed.
+THREAD_OUTSIDERS = {"anonymous": 401, "stranger": 404, "other_student": 404, "foreign_mentor": 404}
+THREAD_STAFF = {"mentor": 200, "instructor": 200, "admin": 200}
+EXPECTED.update(
+    {
+        "feedback_revisions_threads_list": {**THREAD_OUTSIDERS, **THREAD_STAFF, "student": 200, "peer": 200},
+        "feedback_revisions_threads_create": {
+            **THREAD_OUTSIDERS,
+            "student": 403,
+            "peer": 201,
+            "mentor": 201,
+            "instructor": 201,
+            "admin": 201,
+        },
+        "feedback_threads_retrieve": {**THREAD_OUTSIDERS, **THREAD_STAFF, "student": 200, "peer": 404},
+        "feedback_threads_replies_create": {
+            **THREAD_OUTSIDERS,
+            "student": 201,
+            "peer": 404,
+            "mentor": 201,
+            "instructor": 201,
+            "admin": 201,
+        },
+        "feedback_threads_resolve_create": {**THREAD_OUTSIDERS, **THREAD_STAFF, "student": 403, "peer": 404},
+        "feedback_threads_reopen_create": {**THREAD_OUTSIDERS, **THREAD_STAFF, "student": 403, "peer": 404},
+        "feedback_threads_addressed_create": {
+            **THREAD_OUTSIDERS,
+            "student": 200,
+            "peer": 404,
+            "mentor": 403,
+            "instructor": 403,
+            "admin": 403,
+        },
+    }
+)
+
+
+def _request_for_threads(operation_id: str, people) -> dict | None:
+    if not operation_id.startswith("feedback_"):
+        return None
+    from feedback import services as feedback_services
+
+    revision = _submitted_revision(people)
+    PeerAssignmentFactory(revision=revision, reviewer=peer_reviewer(people))
+    if operation_id == "feedback_revisions_threads_list":
+        return {"path_parameters": {"revision_id": revision.pk}}
+    if operation_id == "feedback_revisions_threads_create":
+        return {"path_parameters": {"revision_id": revision.pk}, "body": {"section": "lab", "body": "Where is p99?"}}
+    thread = feedback_services.thread_open(revision=revision, by=people.mentor, body="Quantify it.", section="lab")
+    if operation_id == "feedback_threads_replies_create":
+        return {"path_parameters": {"id": thread.pk}, "body": {"body": "Done in r2."}}
+    if operation_id == "feedback_threads_reopen_create":
+        feedback_services.thread_resolve(thread=thread, by=people.mentor)
+    if operation_id == "feedback_threads_addressed_create":
+        submission_services.work_request_changes(work=revision.work, revision=revision, by=people.mentor)
+        return {"path_parameters": {"id": thread.pk}, "body": {"note": "See the new table."}}
+    return {"path_parameters": {"id": thread.pk}}
 
 
 def test_every_documented_operation_has_expectations(api_schema):

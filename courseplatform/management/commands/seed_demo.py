@@ -13,6 +13,7 @@ DEMO_STEPS = [
     "courseplatform.demo.cohorts",
     "courseplatform.demo.submissions",
     "courseplatform.demo.rubrics",
+    "courseplatform.demo.feedback",
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
