@@ -96,6 +96,7 @@ def workspace_panels(*, work, user, **_) -> list[Panel]:
         "revision": revision,
         "open_count": sum(1 for v in views if v.thread.status == Thread.Status.OPEN),
         "addressed_count": sum(1 for v in views if v.thread.status == Thread.Status.ADDRESSED),
+        "is_student": user.pk == work.student_id,
     }
     return [
         Panel(template="feedback/_workspace_top.html", context=top, placement="top", order=ORDER)

@@ -35,12 +35,13 @@ def _threads_over_revisions(people, captured, *, revisions: int, per_revision: i
 
 def _scoring_queries(people, client_for, django_assert_num_queries, revision, expected):
     client = client_for(people.mentor)
-    # 17: 1 session, 2 user, 3 revision with its work, 4-5 mentor policy (role, assignment),
+    # 18: 1 session, 2 user, 3 revision with its work, 4-5 mentor policy (role, assignment),
     # 6 rubric attachment, 7 criteria, 8 levels, 9 previous revision, 10 assessments of both
     # revisions (none, so no scores query), 11 outcome objectives, 12 their criterion links,
-    # 13 mastery rule; the feedback panel: 14 this revision's anchors with their threads and
-    # authors, 15 the threads' comments with their authors, 16 the previous revision's
-    # anchors (the diff of the anchored text); 17 navigation roles.
+    # 13 mastery rule, 14 the mentor's draft assessment; the feedback panel: 15 this
+    # revision's anchors with their threads and authors, 16 the threads' comments with their
+    # authors, 17 the previous revision's anchors (the diff of the anchored text); 18
+    # navigation roles.
     with django_assert_num_queries(expected):
         response = client.get(reverse("rubrics:score", args=[revision.pk]))
     assert response.status_code == 200
@@ -52,12 +53,12 @@ def test_the_scoring_page_reads_50_threads_over_5_revisions_in_the_same_queries_
 ):
     small = _threads_over_revisions(people, django_capture_on_commit_callbacks, revisions=2, per_revision=1)
     assert Anchor.objects.filter(revision=small).count() == 2
-    page = _scoring_queries(people, client_for, django_assert_num_queries, small, 17)
+    page = _scoring_queries(people, client_for, django_assert_num_queries, small, 18)
     assert "Point 1.0" in page
 
     big = _threads_on_week_two(people, django_capture_on_commit_callbacks)
     assert Anchor.objects.filter(revision=big).count() == 50
-    page = _scoring_queries(people, client_for, django_assert_num_queries, big, 17)
+    page = _scoring_queries(people, client_for, django_assert_num_queries, big, 18)
     assert page.count('class="thread card') == 50
 
 
