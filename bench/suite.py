@@ -680,10 +680,16 @@ def main() -> None:
         paths = _child(env, "--step", "urls")
         if args.only in (None, "throughput"):
             progress(f"Throughput: {args.repetitions} repetitions × {args.seconds:g} s per target …")
-            table += throughput_rows(throughput(env, prepared, paths, args.repetitions, args.seconds))
+            rows = throughput_rows(throughput(env, prepared, paths, args.repetitions, args.seconds))
+            for row in rows:
+                progress(f"  {row[0]}: {row[1]} {row[3]}")
+            table += rows
         if args.only in (None, "cpu"):
             progress("CPU per request, in-process …")
-            table += cpu_rows(env, prepared, paths)
+            rows = cpu_rows(env, prepared, paths)
+            for row in rows:
+                progress(f"  {row[0]}: {row[1]}")
+            table += rows
         if args.only in (None, "oneshot"):
             progress("One-shot figures …")
             table += oneshots(env, url, args.scale, progress)
@@ -758,7 +764,9 @@ def oneshots(env: dict, url: str, scale: bool, progress) -> list[tuple[str, str,
         bounded too, at four times that."""
         progress(f"  {label} (limit {limit:.0f} s of CPU) …")
         try:
-            return _child(child_env or env, *arguments, timeout=4 * limit + 60, cpu_limit=limit)
+            result = _child(child_env or env, *arguments, timeout=4 * limit + 60, cpu_limit=limit)
+            progress(f"    {json.dumps(result)}")  # each figure as it comes, should the run be cut short
+            return result
         except CpuLimitExceeded:
             rows.append((label, f"over target: more than {limit:.0f} s of CPU", target, "FAIL"))
         except subprocess.TimeoutExpired:
