@@ -5,19 +5,28 @@ Bloom level in SQL. Each read is a fixed number of queries whatever the cohort's
 (tests/progress/test_query_counts.py)."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from cohorts import selectors as cohort_selectors
 from cohorts.models import Cohort
 from curriculum.models import BloomLevel, Objective, Week
-from rubrics.models import Assessment, CriterionScore, Level, ObjectiveJudgement
-from rubrics.selectors import GradeCell, GradeColumn, ProgressSeries, format_score, gradebook_columns, gradebook_rows
+from rubrics.models import Assessment, Criterion, CriterionScore, Level, ObjectiveJudgement
+from rubrics.selectors import (
+    GradeCell,
+    GradeColumn,
+    ProgressSeries,
+    format_score,
+    gradebook_columns,
+    gradebook_rows,
+    mentor_scores_version,
+)
 from rubrics.selectors import progress_chart as line_chart
 
 # --- Grades ------------------------------------------------------------------------------------
@@ -194,6 +203,7 @@ def _judged_objectives(cohort: Cohort, student: User):
     latest = (
         ObjectiveJudgement.objects.current()
         .filter(objective=OuterRef("pk"), work__cohort=cohort, work__student=student)
+        .order_by()  # one current judgement per objective and work: the models' default order only adds joins
         .values("met")[:1]
     )
     return (
@@ -206,10 +216,11 @@ def _judged_objectives(cohort: Cohort, student: User):
 def mastery_for(cohort: Cohort, student: User, now: datetime.datetime | None = None) -> Mastery:
     """Weeks × Bloom levels of the student's outcome objectives, each cell met / not yet met /
     not assessed / not due (with the objectives behind it), a summary per level and the trend
-    of the rubric score per criterion beside the cohort's median. Seven queries: Bloom levels,
-    weeks, extensions, the cells' counts (grouped in SQL by week and level over each
-    objective's current judgement), the objectives behind the cells, the per-level summary
-    (grouped in SQL), and the criterion scores grouped per week, criterion and level."""
+    of the rubric score per criterion beside the cohort's median. Eight queries (ten when the
+    cohort's medians are not cached): Bloom levels, weeks, extensions, the cells' counts
+    (grouped in SQL by week and level over each objective's current judgement), the
+    objectives behind the cells, the per-level summary (grouped in SQL), and criterion_trends'
+    two."""
     now = now or timezone.now()
     levels = list(BloomLevel.objects.order_by("rank"))
     weeks = list(Week.objects.for_course(cohort.course))
@@ -274,7 +285,7 @@ def mastery_for(cohort: Cohort, student: User, now: datetime.datetime | None = N
         )
         for lv in used
     ]
-    trends = criterion_trends(cohort, student)
+    trends = criterion_trends(cohort, student, weeks)
     return Mastery(
         cohort=cohort,
         student=student,
@@ -300,54 +311,108 @@ def _median(histogram: list[tuple[float, int]]) -> float:
     return round(sum(found) / len(found), 1)
 
 
-def criterion_trends(cohort: Cohort, student: User) -> list[CriterionTrend]:
-    """Per criterion and week: the percent of the criterion's top level in the student's latest
-    mentor review, and the median of the same over every student of the cohort with a
-    mentor review of that week. One query, grouped in SQL by week, criterion, level points
-    and whether the row is the student's: its size depends on the rubric, not on the cohort."""
-    later = Assessment.objects.filter(
-        kind=Assessment.Kind.MENTOR,
-        revision__work=OuterRef("revision__work"),
-        submitted_at__gt=OuterRef("submitted_at"),
-    )
-    latest = (
-        Assessment.objects.filter(kind=Assessment.Kind.MENTOR, revision__work__cohort=cohort)
-        .filter(revision__work__week__isnull=False)
-        .exclude(Exists(later))
-    )
-    top = Level.objects.filter(criterion=OuterRef("criterion_id")).order_by("-points").values("points")[:1]
-    rows = (
-        CriterionScore.objects.filter(assessment__in=latest)
-        .values(
-            week=Coalesce("assessment__revision__work__week__number", Value(0)),
-            title=Coalesce("criterion__title", Value("")),
-            order=Coalesce("criterion__order", Value(0)),
-            points=Coalesce("level__points", Value(0)),
-            top=Subquery(top),
-            mine=Case(
-                When(assessment__revision__work__student_id=student.pk, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
+def _percent(points: int, top: int | None) -> float:
+    """A level's points as the percent of its criterion's top level."""
+    return round(100.0 * points / (top or 1), 1)
+
+
+def _weekly_latest_mentor(cohort: Cohort) -> QuerySet[Assessment]:
+    """The latest mentor assessment of each of the cohort's weekly works (the owner of
+    "latest": AssessmentQuerySet.latest_mentor)."""
+    return Assessment.objects.latest_mentor().filter(revision__work__cohort=cohort, revision__work__week__isnull=False)
+
+
+@dataclass(frozen=True)
+class CriterionMedians:
+    title: str
+    order: int
+    median: dict[int, float]  # week number → the cohort's median percent
+
+
+def cohort_criterion_medians(cohort: Cohort, week_numbers: dict[int, int]) -> list[CriterionMedians]:
+    """Per rubric criterion (by title, so that rubric versions line up) and week: the median
+    percent of the criterion's top level over the latest mentor review of every student of the
+    cohort with one that week, in the criteria's order. `week_numbers` maps week id → number.
+
+    The scores of a whole cohort are hundreds of thousands of rows (3,334 students × 24 weeks ×
+    5 criteria), seconds of work for the database, while a learner's page needs only a few
+    dozen medians; so they are computed once per cohort and cached under
+    rubrics.selectors.mentor_scores_version(), which every new mentor assessment changes (the
+    gradebook's column averages use the same version). One query on a hit; three on a miss:
+    the scores grouped in SQL by week, criterion and level points (rubric-sized, not
+    cohort-sized), and the criteria with their top level."""
+    version = mentor_scores_version()
+    # The creation instant tells apart two databases whose ids coincide (a restore, a test run).
+    key = f"progress:criterion-medians:v1:{cohort.pk}:{cohort.created_at.timestamp()}:{version}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts = list(
+        CriterionScore.objects.filter(assessment__in=_weekly_latest_mentor(cohort))
+        .values_list("assessment__revision__work__week_id", "criterion_id", "level__points")
         .annotate(n=Count("pk"))
-        .order_by("order", "title", "week", "points")
+        .order_by()
     )
-    trends: dict[str, CriterionTrend] = {}
-    histograms: dict[tuple[str, int], list[tuple[float, int]]] = {}
-    for row in rows:
-        title = row["title"]
-        trend = trends.setdefault(title, CriterionTrend(title=title, mine={}, median={}))
-        percent = round(100.0 * row["points"] / (row["top"] or 1), 1)
-        histograms.setdefault((title, row["week"]), []).append((percent, row["n"]))
-        if row["mine"]:
-            trend.mine[row["week"]] = percent
-    for (title, week), histogram in histograms.items():
-        merged: dict[float, int] = {}
-        for value, n in histogram:
-            merged[value] = merged.get(value, 0) + n
-        trends[title].median[week] = _median(sorted(merged.items()))
-    return list(trends.values())
+    criteria = {
+        pk: (title, order, top)
+        for pk, title, order, top in Criterion.objects.filter(pk__in={row[1] for row in counts})
+        .annotate(top=Max("levels__points"))
+        .values_list("pk", "title", "order", "top")
+    }
+    histograms: dict[str, dict[int, dict[float, int]]] = defaultdict(lambda: defaultdict(dict))
+    order_of: dict[str, int] = {}
+    for week_id, criterion_id, points, n in counts:
+        title, order, top = criteria[criterion_id]
+        percent = _percent(points or 0, top)
+        bucket = histograms[title][week_numbers.get(week_id, 0)]
+        bucket[percent] = bucket.get(percent, 0) + n
+        order_of[title] = min(order, order_of.get(title, order))
+    medians = [
+        CriterionMedians(
+            title=title,
+            order=order_of[title],
+            median={week: _median(sorted(bucket.items())) for week, bucket in sorted(by_week.items())},
+        )
+        for title, by_week in sorted(histograms.items(), key=lambda item: (order_of[item[0]], item[0]))
+    ]
+    cache.set(key, medians, timeout=24 * 3600)
+    return medians
+
+
+def criterion_trends(cohort: Cohort, student: User, weeks: list[Week] | None = None) -> list[CriterionTrend]:
+    """Per criterion and week: the percent of the criterion's top level in the student's latest
+    mentor review, beside the cohort's median (cohort_criterion_medians). Two queries when the
+    medians are cached (their version, the student's scores read through the student's works),
+    four when not; one more without `weeks`."""
+    weeks = weeks if weeks is not None else list(Week.objects.for_course(cohort.course))
+    medians = cohort_criterion_medians(cohort, {w.pk: w.number for w in weeks})
+    number_of = {w.pk: w.number for w in weeks}
+    mine: dict[str, dict[int, float]] = defaultdict(dict)
+    order_of: dict[str, int] = {}
+    # Read from the student's own latest reviews towards their scores, so that the database
+    # walks the student's works by index instead of every score of the cohort.
+    top = Level.objects.filter(criterion=OuterRef("scores__criterion_id")).order_by("-points").values("points")[:1]
+    for week_id, title, order, points, top_points in (
+        _weekly_latest_mentor(cohort)
+        .filter(revision__work__student_id=student.pk, scores__isnull=False)
+        .order_by()
+        .values_list(
+            "revision__work__week_id",
+            "scores__criterion__title",
+            "scores__criterion__order",
+            "scores__level__points",
+            Subquery(top),
+        )
+    ):
+        mine[title][number_of.get(week_id, 0)] = _percent(points or 0, top_points)
+        order_of.setdefault(title, order)
+    trends = [CriterionTrend(title=m.title, mine=mine.pop(m.title, {}), median=dict(m.median)) for m in medians]
+    # Scores the cached medians do not know yet (none while the version holds; kept for safety).
+    trends += [
+        CriterionTrend(title=title, mine=points, median={})
+        for title, points in sorted(mine.items(), key=lambda item: (order_of[item[0]], item[0]))
+    ]
+    return trends
 
 
 def _trend_charts(trends: list[CriterionTrend], week_count: int) -> list[dict]:

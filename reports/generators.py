@@ -2,10 +2,11 @@
 rows. Rows are produced lazily, one chunk of students at a time (reports.selectors), so the
 writers (reports.writers) can stream them to a file without holding the whole report.
 
-Week cells of the cohort report: the letter of the work's status (submissions.models.
-WORK_STATUSES, the same statuses the gradebook page shows), followed by the latest mentor
-score when there is one, e.g. "A 82.5". The gradebook export is the gradebook page's own
-computation (rubrics.selectors.gradebook_rows), a chunk of students at a time.
+Week cells of the cohort report: the mark of the work's status (submissions.models.
+WORK_STATUSES, the same statuses the gradebook page shows: a letter, or "Missing" spelled out
+as the gradebook says it), followed by the latest mentor score when there is one, e.g.
+"A 82.5". The gradebook export is the gradebook page's own computation
+(rubrics.selectors.gradebook_rows), a chunk of students at a time.
 """
 
 import datetime
@@ -23,7 +24,7 @@ from cohorts.models import Cohort
 from insights.selectors import AtRiskReason, at_risk_rules_for, at_risk_students
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
-from submissions.models import WorkStatus, work_status, work_status_legend
+from submissions.models import WORK_STATUSES, WorkStatus, work_status, work_status_legend
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
@@ -98,7 +99,7 @@ class StudentSummary:
 
 
 def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
-    """One student's row: each week's letter and score, and the totals."""
+    """One student's row: each week's mark and score, and the totals."""
     cells, scores = [], []
     accepted = missing = 0
     required_total = covered_total = 0
@@ -106,13 +107,13 @@ def summarise(frame: CourseFrame, facts: StudentFacts) -> StudentSummary:
         work = facts.works.get(f"w{week.pk}")
         past_due = frame.now > facts.due_at(frame, week.pk)
         status = _status(work, past_due)
-        letter = status.letter
+        mark = status.mark
         missing += status.key == "missing"
         if work and work.state == "accepted":
             accepted += 1
         if work and work.score is not None:
             scores.append(work.score)
-        cells.append(f"{letter} {format_score(work.score)}".strip() if work else letter)
+        cells.append(f"{mark} {format_score(work.score)}".strip() if work else mark)
         required = frame.required.get(week.pk, [])
         if required and (past_due or work is not None):
             required_total += len(required)
@@ -141,7 +142,8 @@ COHORT_FIGURES = {  # column → its short label in the PDF's run of figures
     "Objectives met / judged": "Obj",
 }
 COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "At risk", "Why"]
-WEEK_MARK_WIDTH = len("A 82.25")  # the longest week cell: a letter and a score with two decimals
+# The longest week cell: a letter and a score with two decimals, or "Missing" spelled out.
+WEEK_MARK_WIDTH = max(len("A 82.25"), *(len(s.mark) for s in WORK_STATUSES.values()))
 
 
 def _status(work: WorkFacts | None, past_due: bool) -> WorkStatus:

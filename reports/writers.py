@@ -29,7 +29,7 @@ PDF_ROWS_PER_PART = 200
 WIDE_FONT_PT = 6.5
 MONO_CHAR_EM = 0.602
 CELL_PADDING_PT = 5
-MISSING_LETTER = WORK_STATUSES["missing"].letter
+MISSING_MARK = WORK_STATUSES["missing"].mark
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _row_html(row: list[str], first_header: bool) -> str:
     for index, value in enumerate(row):
         text = escape(value)
         css = ""
-        if value == MISSING_LETTER:
+        if value == MISSING_MARK:
             css = ' class="missing"'
         elif value in ("yes",):
             css = ' class="flag"'

@@ -685,16 +685,23 @@ def gradebook_rows(
     return rows
 
 
+def mentor_scores_version() -> int | None:
+    """The highest mentor assessment id: the version of every figure cached from mentor scores
+    (the gradebook's column averages, the mastery page's cohort medians). Mentor assessments
+    are only ever added (never edited or deleted; their scores come from the levels once,
+    erasure rewrites only words), so a new id is the only way those figures change. One query,
+    an index lookup."""
+    return Assessment.objects.filter(kind=Assessment.Kind.MENTOR).aggregate(last=Max("pk"))["last"]
+
+
 def cohort_column_averages(cohort: Cohort) -> dict[tuple[int | None, int | None], Decimal]:
     """(week id, deliverable id) → the mean of the latest mentor scores of the cohort's works
     there, to two places: the whole cohort, whatever the page shows.
 
-    Over a large cohort this aggregate costs far more than the page, so it is cached under the
-    highest mentor assessment id: mentor assessments are only ever added (never edited or
-    deleted; their scores come from the levels once, erasure rewrites only words), so a new id
-    is the only way these figures change, and it changes the key. One query on a hit (the
-    id, an index lookup), two on a miss."""
-    version = Assessment.objects.filter(kind=Assessment.Kind.MENTOR).aggregate(last=Max("pk"))["last"]
+    Over a large cohort this aggregate costs far more than the page, so it is cached under
+    mentor_scores_version(), which every new mentor assessment changes. One query on a hit
+    (the version, an index lookup), two on a miss."""
+    version = mentor_scores_version()
     # The creation instant tells apart two databases whose ids coincide (a restore, a test run).
     key = f"gradebook:column-averages:v1:{cohort.pk}:{cohort.created_at.timestamp()}:{version}"
     averages = cache.get(key)

@@ -221,9 +221,17 @@ class WorkStatus:
 
     key: str
     label: str
-    letter: str  # the cohort report's one-letter cell
+    letter: str  # the one-letter mark of a compact grid (the heatmap's swatch)
     tone: str  # the badge colour on pages
     meaning: str = ""  # said in legends where the label alone is not enough
+    # The cohort report writes this status as its label, not its letter: "Missing" is what the
+    # gradebook says, and an "X" reads as a cross (or "ex" to a screen reader).
+    spelled_out: bool = False
+
+    @property
+    def mark(self) -> str:
+        """The cohort report's cell (CSV, HTML and PDF): the letter, or the label itself."""
+        return self.label if self.spelled_out else self.letter
 
 
 # The one definition of the work-state labels, in legend order.
@@ -236,7 +244,9 @@ WORK_STATUSES: dict[str, WorkStatus] = {
         WorkStatus("resubmitted", "Resubmitted", "R", "warn"),
         WorkStatus("accepted", "Accepted", "A", "ok"),
         WorkStatus("published", "Published", "P", "ok"),
-        WorkStatus("missing", "Missing", "X", "warn", "past due with nothing submitted, extensions applied"),
+        WorkStatus(
+            "missing", "Missing", "X", "warn", "past due with nothing submitted, extensions applied", spelled_out=True
+        ),
         WorkStatus("not_started", "Not started", "·", "", "not yet due"),
     )
 }
@@ -312,9 +322,11 @@ def work_status_q(
 
 
 def work_status_legend() -> str:
-    """The letters as the cohort report's legend gives them."""
+    """The marks as the cohort report's legend gives them: "A accepted", and a status spelled
+    out in full ("Missing") as itself."""
     return ", ".join(
-        f"{s.letter} {s.label.lower()}" + (f" ({s.meaning})" if s.meaning else "") for s in WORK_STATUSES.values()
+        (s.label if s.spelled_out else f"{s.letter} {s.label.lower()}") + (f" ({s.meaning})" if s.meaning else "")
+        for s in WORK_STATUSES.values()
     )
 
 

@@ -75,7 +75,7 @@ def test_the_gradebook_and_the_cohort_report_do_not_call_extended_work_missing(p
     frame = course_frame(people.cohort, timezone.now())
     facts = {f.student.pk: f for f in student_chunk(frame, [people.student.pk, people.other_student.pk])}
     assert summarise(frame, facts[people.student.pk]).cells[0] == "·"
-    assert summarise(frame, facts[people.other_student.pk]).cells[0] == "X"
+    assert summarise(frame, facts[people.other_student.pk]).cells[0] == "Missing"
 
 
 def test_the_reminders_wait_for_the_extended_due_date(people, extension):

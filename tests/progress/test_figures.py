@@ -62,3 +62,30 @@ def test_trend_per_criterion_beside_the_cohort_median(people, scored):
     assert trends["Quality gates passed"].median == {1: 62.5, 2: 50.0}
     mine = {t.title: t for t in mastery_for(people.cohort, people.student, now=at(20)).trends}
     assert mine["Measurable success criteria and evidence"].mine == {1: 50.0, 2: 50.0}
+
+
+def test_the_cohort_medians_follow_every_new_mentor_assessment(people, scored, rubric, django_assert_num_queries):
+    """The medians are cached per cohort under the latest mentor assessment id: a new mentor
+    review changes the figures at once, and a repeated read costs one query."""
+    from cohorts.models import Membership
+    from progress.selectors import cohort_criterion_medians
+    from tests.factories import MembershipFactory
+    from tests.rubrics.conftest import submit
+
+    from .conftest import review
+
+    weeks = {w.pk: w.number for w in people.cohort.course.weeks.all()}
+    first = {m.title: m.median for m in cohort_criterion_medians(people.cohort, weeks)}
+    assert first["Quality gates passed"] == {1: 62.5, 2: 50.0}
+    with django_assert_num_queries(1):  # the version (the highest mentor assessment id); the rest from the cache
+        assert {m.title: m.median for m in cohort_criterion_medians(people.cohort, weeks)} == first
+
+    # A third student's week 1 sent back at 1 everywhere (25 %): quality gates in week 1 were
+    # 25 and 100 (median 62.5), now 25, 25, 100 (median 25); trade-offs 75 and 100 (87.5), now
+    # 25, 75, 100 (75). Week 2 is untouched.
+    third = MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT).user
+    review(submit(third, people.cohort, 1, now=at(10)), people.instructor, rubric, 1, "request_changes", at(13))
+    with django_assert_num_queries(3):  # the version, the scores grouped in SQL, the criteria with their top level
+        after = {m.title: m.median for m in cohort_criterion_medians(people.cohort, weeks)}
+    assert after["Quality gates passed"] == {1: 25.0, 2: 50.0}
+    assert after["Trade-off and risk reasoning"] == {1: 75.0, 2: 50.0}

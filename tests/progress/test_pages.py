@@ -91,10 +91,15 @@ def test_the_grades_page_runs_a_fixed_number_of_queries(people, scored, client_f
 def test_the_mastery_page_runs_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra):
     _students(people.cohort, extra)
     client = client_for(people.mentor)
-    # 16: session, user, cohort, the viewer's role in it, the progress policy (four, as for
+    url = reverse("progress:mastery", args=[people.cohort.slug, people.student.pk])
+    # The first view computes the cohort's criterion medians (19: two more queries, the scores
+    # grouped in SQL and the criteria with their top level) and caches them.
+    with django_assert_num_queries(19):
+        assert client.get(url).status_code == 200
+    # 17: session, user, cohort, the viewer's role in it, the progress policy (four, as for
     # the grades), Bloom levels, weeks, extensions, the cells' counts grouped in SQL, the
-    # objectives behind the cells, the per-level summary, the criterion scores grouped for
-    # the trend and median, navigation roles.
-    with django_assert_num_queries(16):
-        response = client.get(reverse("progress:mastery", args=[people.cohort.slug, people.student.pk]))
+    # objectives behind the cells, the per-level summary, the medians' version (the highest
+    # mentor assessment id), the student's own criterion scores, navigation roles.
+    with django_assert_num_queries(17):
+        response = client.get(url)
     assert response.status_code == 200

@@ -32,7 +32,7 @@ def test_cohort_report_csv_has_week_states_scores_and_totals(known):
     assert (run.status, run.progress, run.error) == (ReportRun.Status.SUCCEEDED, 100, "")
     rows = by_email(csv_rows(run))
     s = rows[known.people.student.email]
-    assert [s[f"W{n}"] for n in range(1, 6)] == ["A 85", "C 40", "X", "X", "·"]
+    assert [s[f"W{n}"] for n in range(1, 6)] == ["A 85", "C 40", "Missing", "Missing", "·"]
     assert s["Accepted weeks"] == "1"
     assert s["Past due, not submitted"] == "2"
     assert (s["Latest score"], s["Average score"]) == ("40", "62.5")
@@ -115,6 +115,10 @@ def test_html_report_is_self_contained_and_escapes_names(known):
     assert "<script" not in html
     assert "http://" not in html and "https://" not in html
     assert "At risk (the cohort&#x27;s rules) when any holds: at least 2 missing weeks" in html
+    # A week past due with nothing submitted says "Missing", as the gradebook does, not "X".
+    assert '<td class="missing">Missing</td>' in html
+    assert "Missing (past due with nothing submitted, extensions applied)" in html
+    assert "X missing" not in html and "<td>X</td>" not in html
 
 
 @pytest.mark.django_db
@@ -127,6 +131,7 @@ def test_pdf_report_is_a_pdf_with_the_students(known):
     assert data.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert known.people.other_student.email in text
+    assert "Missing (past due with nothing submitted" in text and "X missing" not in text
 
 
 @pytest.mark.django_db
@@ -159,7 +164,7 @@ def test_pdf_sets_week_marks_and_figures_in_aligned_runs(known):
     student = lines.index(known.people.student.email)
     marks, figures = lines[student + 2], lines[student + 5]
     # Weeks 1–4 past due: accepted 85, changes requested 40, then nothing submitted; week 5 not yet due.
-    assert marks == "A 85    C 40    X       X       ·       ·       ·       ·"
+    assert marks == "A 85    C 40    Missing Missing ·       ·       ·       ·"
     assert marks.index("C 40") == lines[weeks_header].index("W2")  # under its week's label
     assert figures.startswith("1     2     40    62.5  6%    2     1     0")
     assert " ".join(lines[student + 6 : student + 8]).startswith("Weeks behind: 2 missing: weeks 3, 4;")

@@ -2,7 +2,7 @@
 work_status) and the gradebook one computation (rubrics.selectors.gradebook_rows). The
 gradebook page, its CSV export and the cohort report show the same status for the same work,
 "Missing" included (a draft left past its due date was "Draft" on the page and "X" in the
-report; the export said "not_started" where the page said "Missing")."""
+report, which now spells out "Missing" as the page does; the export said "not_started" where the page said "Missing")."""
 
 import csv
 import datetime
@@ -74,8 +74,8 @@ def test_a_draft_past_its_due_date_is_missing_on_the_page_the_export_and_the_rep
     assert export[people.student.email][2:4] == ["missing", "accepted · late"]
     assert export[people.other_student.email][2] == "missing"
 
-    assert report_cells(people, people.student)[:2] == ["X", "A"]
-    assert report_cells(people, people.other_student)[0] == "X"
+    assert report_cells(people, people.student)[:2] == ["Missing", "A"]
+    assert report_cells(people, people.other_student)[0] == "Missing"
 
     # The student's dashboard flags the same week as overdue, by the same rule.
     dashboard = client_for(people.student).get(reverse("submissions:dashboard_cohort", args=[people.cohort.slug]))
@@ -88,7 +88,8 @@ def test_the_page_legend_and_the_report_legend_come_from_one_definition(people, 
     body = response.content.decode()
     for status in WORK_STATUSES.values():
         assert f'<span class="badge {status.tone}">{status.label}</span>' in body
-        assert f"{status.letter} {status.label.lower()}" in LEGEND
+        assert (status.label if status.spelled_out else f"{status.letter} {status.label.lower()}") in LEGEND
+    assert "Missing (past due" in LEGEND and "X " not in LEGEND
     assert "past due with nothing submitted" in body and "past due with nothing submitted" in LEGEND
 
 
