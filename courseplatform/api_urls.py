@@ -15,6 +15,7 @@ from api import views
 from cohorts import api as cohorts_api
 from curriculum import api as curriculum_api
 from feedback import api as feedback_api
+from insights import api as insights_api
 from notifications import api as notifications_api
 from portfolios import api as portfolios_api
 from privacy import api as privacy_api
@@ -104,6 +105,10 @@ urlpatterns = [
         progress_api.MasteryView.as_view(),
         name="student-mastery",
     ),
+    path("v1/cohorts/<slug:cohort_slug>/mastery-rule/", rubrics_api.MasteryRuleView.as_view(), name="mastery-rule"),
+    # insights (a cohort seen by its staff)
+    path("v1/cohorts/<slug:cohort_slug>/at-risk/", insights_api.AtRiskView.as_view(), name="cohort-at-risk"),
+    path("v1/cohorts/<slug:cohort_slug>/turnaround/", insights_api.TurnaroundView.as_view(), name="cohort-turnaround"),
     path("v1/", include((router.urls, "v1"))),
     # Last: anything else under /api/ is a problem+json 404, not the HTML page.
     re_path(r"^(?P<path>[\s\S]*)$", views.not_found, name="not-found"),

@@ -119,22 +119,26 @@ def at_risk_in_cohorts(
         course_weeks_of[course_id][number] = week_id
         number_of[week_id] = number
     due = cohort_selectors.due_dates(cohorts=cohorts, student_ids=ids)
-    # (cohort, student, week number) → (work id, submitted, revisions)
-    works: dict[tuple[int, int, int], tuple[int, bool, int]] = {}
+    # (cohort, student) → week number → (work id, submitted, revisions)
+    works: dict[tuple[int, int], dict[int, tuple[int, bool, int]]] = defaultdict(dict)
     for work_id, cohort_id, student_id, week_id, latest_revision_id, revision_count in (
         WeeklyWork.objects.filter(cohort_id__in=cohort_ids, student_id__in=ids, week__isnull=False)
         .annotate(revision_count=Count("revisions"))
         .order_by()
         .values_list("pk", "cohort_id", "student_id", "week_id", "latest_revision_id", "revision_count")
     ):
-        works[(cohort_id, student_id, number_of[week_id])] = (work_id, latest_revision_id is not None, revision_count)
+        works[(cohort_id, student_id)][number_of[week_id]] = (work_id, latest_revision_id is not None, revision_count)
     scores = latest_mentor_scores(list(cohorts), ids)
-    retrospectives_done = set(
+    # (cohort, student) → the week numbers with a finished retrospective
+    retrospectives_done: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for cohort_id, student_id, week_id in (
         Retrospective.objects.filter(cohort_id__in=cohort_ids, student_id__in=ids)
         .done()
         .order_by()
         .values_list("cohort_id", "student_id", "week_id")
-    )
+    ):
+        if week_id in number_of:
+            retrospectives_done[(cohort_id, student_id)].add(number_of[week_id])
     # (cohort, student) → [(week number, open high risks logged that week)]
     open_high_risks: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for cohort_id, student_id, number, count in (
@@ -150,18 +154,20 @@ def at_risk_in_cohorts(
 
     found: dict[int, dict[int, list[AtRiskReason]]] = {}
     for cohort in cohorts:
-        week_ids = course_weeks_of[cohort.course_id]
+        numbers = sorted(course_weeks_of[cohort.course_id])
         cohort_rules = rules.get(cohort.pk) or AtRiskRules(cohort=cohort)
+        # The regular due dates once per cohort; a student's own only for their extended weeks.
+        regular_past_due = [n for n in numbers if now > due.due_at(cohort, n, None)]
         at_risk = {}
         for student_id in students_of.get(cohort.pk, []):
+            extended = due.extended_weeks(cohort, student_id)
+            past_due = [n for n in numbers if now > due.due_at(cohort, n, student_id)] if extended else regular_past_due
             reasons = _reasons(
                 cohort_rules,
-                past_due=[n for n in sorted(week_ids) if now > due.due_at(cohort, n, student_id)],
-                works={n: works[(cohort.pk, student_id, n)] for n in week_ids if (cohort.pk, student_id, n) in works},
+                past_due=past_due,
+                works=works.get((cohort.pk, student_id), {}),
                 scores=scores,
-                retrospectives_done={
-                    n for n, pk in week_ids.items() if (cohort.pk, student_id, pk) in retrospectives_done
-                },
+                retrospectives_done=retrospectives_done.get((cohort.pk, student_id), set()),
                 open_high_risks=open_high_risks.get((cohort.pk, student_id), []),
             )
             if reasons:
@@ -274,6 +280,17 @@ class TurnaroundReport:
     deadline: datetime.timedelta
     overall: Turnaround
     reviewers: list[ReviewerTurnaround] = field(default_factory=list)
+
+
+# Turnaround opens on the last four weeks: today and the 27 days before it.
+DEFAULT_PERIOD = datetime.timedelta(days=27)
+
+
+def default_period(cohort: Cohort, now: datetime.datetime) -> tuple[datetime.date, datetime.date]:
+    """The period turnaround shows when none is chosen (page and API): the last four weeks up
+    to today in the cohort's time zone."""
+    today = now.astimezone(ZoneInfo(cohort.time_zone)).date()
+    return today - DEFAULT_PERIOD, today
 
 
 def period_bounds(

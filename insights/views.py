@@ -9,9 +9,6 @@ the view passes the students to keep and to mark to the one computation,
 rubrics.selectors.gradebook_page. The old address, /review/cohorts/<slug>/gradebook/,
 redirects here."""
 
-import datetime
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -36,8 +33,6 @@ from .grid import gradebook_row_html, heatmap_row_html, heatmap_titles
 from .services import RULE_FIELDS
 
 PAGE_SIZE = 50
-# The turnaround page opens on the last four weeks.
-DEFAULT_PERIOD = datetime.timedelta(days=27)
 
 
 @login_required
@@ -95,12 +90,12 @@ def at_risk_rules(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def turnaround(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = policies.cohort_get_for_insights(request.user, slug)
-    today = timezone.now().astimezone(ZoneInfo(cohort.time_zone)).date()
+    default_start, default_end = selectors.default_period(cohort, timezone.now())
     data = request.GET if "start" in request.GET or "end" in request.GET else None
-    form = TurnaroundPeriodForm(data, initial={"start": today - DEFAULT_PERIOD, "end": today})
+    form = TurnaroundPeriodForm(data, initial={"start": default_start, "end": default_end})
     report = None
     if data is None:
-        start, end = today - DEFAULT_PERIOD, today
+        start, end = default_start, default_end
     elif form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     else:

@@ -14,9 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from api.exceptions import validation_error_from_django
 from api.idempotency import idempotent
+from cohorts.models import Cohort
+from cohorts.policies import can_manage_cohort
+from cohorts.selectors import cohort_get_for_user
 from submissions.content import readable
 from submissions.downloads import DOWNLOAD_TYPES, artifact_file_response
 from submissions.models import Artifact, Revision
@@ -26,6 +30,8 @@ from .models import Assessment, PeerAssignment
 from .serializers import (
     AssessmentCreateInput,
     AssessmentOutput,
+    MasteryRuleInput,
+    MasteryRuleOutput,
     PeerAssignmentOutput,
     PeerContentOutput,
     PeerReviewOutput,
@@ -37,6 +43,7 @@ from .serializers import (
 # --- Views ---------------------------------------------------------------------------------
 
 REVISION_ID = OpenApiParameter("revision_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A revision id.")
+COHORT_SLUG = OpenApiParameter("cohort_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The cohort's slug.")
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A revision id.")
 
 
@@ -256,3 +263,52 @@ class AssessmentViewSet(viewsets.GenericViewSet):
 def _criterion_ids(exc: DjangoValidationError) -> list[int]:
     names = getattr(exc, "error_dict", {})
     return [int(name.removeprefix("criterion_")) for name in names if name.startswith("criterion_")]
+
+
+class MasteryRuleView(APIView):
+    """The cohort's mastery rule, as on /review/cohorts/<slug>/mastery-rule/: for its instructors
+    and admins (anyone else: 404, as the page)."""
+
+    def _cohort(self, request: Request, cohort_slug: str) -> Cohort:
+        cohort = cohort_get_for_user(request.user, cohort_slug)
+        if not can_manage_cohort(request.user, cohort):
+            raise Http404("No such cohort.")
+        return cohort
+
+    def _answer(self, cohort: Cohort) -> Response:
+        rule = selectors.mastery_rule_for(cohort)
+        data = {
+            "cohort": cohort.slug,
+            "min_points": rule.min_points,
+            "require": rule.require,
+            "description": rule.describe(),
+            "is_default": rule.pk is None,
+            "max_points": selectors.mastery_points_ceiling(cohort),
+        }
+        return Response(MasteryRuleOutput(data).data)
+
+    @extend_schema(
+        summary="The cohort's mastery rule: how a mentor's levels become “met” for each objective",
+        tags=["review"],
+        parameters=[COHORT_SLUG],
+        responses=MasteryRuleOutput,
+    )
+    def get(self, request: Request, cohort_slug: str) -> Response:
+        return self._answer(self._cohort(request, cohort_slug))
+
+    @extend_schema(
+        summary="Set the cohort's mastery rule (weeks accepted afterwards are judged by it)",
+        tags=["review"],
+        parameters=[COHORT_SLUG],
+        request=MasteryRuleInput,
+        responses=MasteryRuleOutput,
+    )
+    def put(self, request: Request, cohort_slug: str) -> Response:
+        cohort = self._cohort(request, cohort_slug)
+        given = MasteryRuleInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            services.mastery_rule_set(cohort=cohort, by=request.user, **given.validated_data)
+        except DjangoValidationError as exc:
+            raise validation_error_from_django(exc) from exc
+        return self._answer(cohort)

@@ -111,6 +111,22 @@ def mastery_rule_for(cohort: Cohort) -> MasteryRule:
     return MasteryRule.objects.filter(cohort=cohort).first() or MasteryRule(cohort=cohort)
 
 
+def mastery_points_ceiling(cohort: Cohort) -> int | None:
+    """The most points a mastery rule may ask of this cohort: the lowest top level among the
+    criteria linked to an outcome objective in the rubrics attached to its course (a rule above
+    it could never be met for the objectives that criterion speaks for). None when no linked
+    criterion is attached: nothing to measure against. One query."""
+    attached = RubricAttachment.objects.filter(course_id=cohort.course_id).values("rubric_id")
+    tops = (
+        Level.objects.filter(criterion__rubric_id__in=attached, criterion__objective_links__isnull=False)
+        .values("criterion_id")
+        .annotate(top=Max("points"))
+        .order_by()
+        .values("top")
+    )
+    return min((row["top"] for row in tops), default=None)
+
+
 def objective_links_for_work(work: WeeklyWork, rubric: Rubric) -> list[tuple[Objective, list[Criterion]]]:
     """The outcome objectives of the work's week, in order, each with the criteria of this
     rubric version linked to it (two queries; none for a capstone deliverable, which has no

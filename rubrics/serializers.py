@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Assessment, PeerAssignment
+from .models import Assessment, MasteryRule, PeerAssignment
 
 
 class LevelOutput(serializers.Serializer):
@@ -197,4 +197,28 @@ class ReviewQueueQuery(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="Only reviews past (true) or within (false) their due time.",
+    )
+
+
+class MasteryRuleInput(serializers.Serializer):
+    min_points = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        help_text="The points of the lowest level that counts as met, e.g. 3 (Proficient) of 4; at most the top "
+        "level of the cohort's rubrics (a higher one is a 400 on min_points).",
+    )
+    require = serializers.ChoiceField(
+        choices=MasteryRule.Require.choices,
+        help_text="every: every linked criterion must reach it; average: their average must.",
+    )
+
+
+class MasteryRuleOutput(serializers.Serializer):
+    cohort = serializers.CharField()
+    min_points = serializers.IntegerField()
+    require = serializers.CharField()
+    description = serializers.CharField(help_text="The rule in words, as the scoring page shows it.")
+    is_default = serializers.BooleanField(help_text="No instructor has set it: the default rule applies.")
+    max_points = serializers.IntegerField(
+        allow_null=True, help_text="The highest min_points this cohort's rubrics allow (null: no linked criterion)."
     )

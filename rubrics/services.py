@@ -38,7 +38,13 @@ from .models import (
     RubricAttachment,
     SelfAssessmentDraft,
 )
-from .selectors import derive_objective_judgements, mastery_rule_for, objective_links_for_work, rubric_for_work
+from .selectors import (
+    derive_objective_judgements,
+    mastery_points_ceiling,
+    mastery_rule_for,
+    objective_links_for_work,
+    rubric_for_work,
+)
 
 # criterion id → (level id, comment)
 Scores = Mapping[int, tuple[int | None, str]]
@@ -162,6 +168,14 @@ def mastery_rule_set(*, cohort: Cohort, by: User, min_points: int, require: str)
     the rule they were made with."""
     if not can_manage_cohort(by, cohort):
         raise ValidationError("Only the cohort's instructors set its mastery rule.")
+    ceiling = mastery_points_ceiling(cohort)
+    if ceiling is not None and min_points > ceiling:
+        raise ValidationError(
+            {
+                "min_points": f"The cohort's rubrics go up to {ceiling} points: a level of {min_points} could never "
+                f"be reached. Choose {ceiling} or fewer."
+            }
+        )
     rule = MasteryRule.objects.select_for_update().filter(cohort=cohort).first() or MasteryRule(cohort=cohort)
     rule.min_points = min_points
     rule.require = require

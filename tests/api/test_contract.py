@@ -142,6 +142,16 @@ EXPECTED.update(
         # progress: people.student's grades and mastery, read by those who see the student's record
         "cohorts_students_grades_retrieve": STUDENT_RECORD_READERS,
         "cohorts_students_mastery_retrieve": STUDENT_RECORD_READERS,
+        # insights: the cohort's mentors and instructors, and admins; anyone else sees no such cohort
+        "cohorts_at_risk_retrieve": {**dict.fromkeys(ROLES, 404), "anonymous": 401}
+        | {"mentor": 200, "instructor": 200, "admin": 200},
+        "cohorts_turnaround_retrieve": {**dict.fromkeys(ROLES, 404), "anonymous": 401}
+        | {"mentor": 200, "instructor": 200, "admin": 200},
+        # the mastery rule: its page's rule, the cohort's instructors and admins
+        "cohorts_mastery_rule_retrieve": {**dict.fromkeys(ROLES, 404), "anonymous": 401}
+        | {"instructor": 200, "admin": 200},
+        "cohorts_mastery_rule_update": {**dict.fromkeys(ROLES, 404), "anonymous": 401}
+        | {"instructor": 200, "admin": 200},
     }
 )
 
@@ -170,6 +180,9 @@ def _request_for_my_apps(operation_id: str, people, actor) -> dict | None:
             cohort=people.cohort, student=people.student, week=people.cohort.course.weeks.get(number=2)
         )
         return {"path_parameters": {"cohort_slug": people.cohort.slug, "student_id": work.student_id}}
+    if operation_id == "cohorts_mastery_rule_update":
+        rubric_install_defaults(course=people.cohort.course)
+        return {"path_parameters": {"cohort_slug": people.cohort.slug}, "body": {"min_points": 2, "require": "every"}}
     if operation_id == "portfolio_retrieve":
         portfolio_ensure(user=actor or people.stranger)
     if operation_id == "portfolio_update":

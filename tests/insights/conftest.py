@@ -4,8 +4,9 @@ history through the real services (submitting, reviewing, retrospectives, the ri
 import datetime
 
 import pytest
+from django.utils import timezone
 
-from cohorts.models import Membership
+from cohorts.models import Cohort, Membership
 from cohorts.schedule import week_window
 from rubrics.services import rubric_install_defaults
 from submissions import services as submission_services
@@ -85,3 +86,27 @@ def steady_student(cohort, mentor, name: str, *, weeks=PAST_WEEKS, retrospective
     for number in retrospectives:
         retrospective(student, cohort, number)
     return student
+
+
+@pytest.fixture
+def running(people):
+    """The people fixture's cohort moved so that its week 6 opened yesterday; the other
+    student submitted and reflected on weeks 1 to 5, the student did nothing."""
+    start = timezone.localdate() - datetime.timedelta(days=36)
+    Cohort.objects.filter(pk__in=[people.cohort.pk, people.other_cohort.pk]).update(start_date=start)
+    people.cohort.refresh_from_db()
+    for number in PAST_WEEKS:
+        submit(people.other_student, people.cohort, number)
+        retrospective(people.other_student, people.cohort, number)
+    return people
+
+
+@pytest.fixture
+def reviewed(running, rubric):
+    """Two decisions: the mentor after 5 hours, the instructor after 100 hours, yesterday."""
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    for reviewer, student, hours in ((running.mentor, running.student, 5), (running.instructor, running.student, 100)):
+        number = 6 if hours == 5 else 1
+        revision = submit(student, running.cohort, number, at=yesterday - datetime.timedelta(hours=hours))
+        score(revision, reviewer, 3, at=yesterday)
+    return running

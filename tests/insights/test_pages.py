@@ -10,28 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Cohort, Membership, MentorAssignment
+from cohorts.models import Membership, MentorAssignment
 from insights.models import AtRiskRules
 from rubrics.models import Assessment
 from submissions.models import Revision, WeeklyWork
 from tests.factories import AtRiskRulesFactory, UserFactory
 
-from .conftest import PAST_WEEKS, retrospective, score, submit
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def running(people):
-    """The people fixture's cohort moved so that its week 6 opened yesterday; the other
-    student submitted and reflected on weeks 1 to 5, the student did nothing."""
-    start = timezone.localdate() - datetime.timedelta(days=36)
-    Cohort.objects.filter(pk__in=[people.cohort.pk, people.other_cohort.pk]).update(start_date=start)
-    people.cohort.refresh_from_db()
-    for number in PAST_WEEKS:
-        submit(people.other_student, people.cohort, number)
-        retrospective(people.other_student, people.cohort, number)
-    return people
 
 
 # --- The at-risk list ------------------------------------------------------------------------
@@ -191,17 +176,6 @@ def test_bad_thresholds_are_refused_next_to_their_field(running, client_for, fie
 
 
 # --- Review turnaround ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def reviewed(running, rubric):
-    """Two decisions: the mentor after 5 hours, the instructor after 100 hours, yesterday."""
-    yesterday = timezone.now() - datetime.timedelta(days=1)
-    for reviewer, student, hours in ((running.mentor, running.student, 5), (running.instructor, running.student, 100)):
-        number = 6 if hours == 5 else 1
-        revision = submit(student, running.cohort, number, at=yesterday - datetime.timedelta(hours=hours))
-        score(revision, reviewer, 3, at=yesterday)
-    return running
 
 
 @pytest.mark.parametrize(

@@ -120,3 +120,93 @@ def test_who_may_open_the_rule_page(people, client_for, who, status):
     if status != 200:
         assert client.post(url, {"min_points": "1", "require": "every"}).status_code == status
         assert not MasteryRule.objects.exists()
+
+
+# --- A rule above the rubric's top level could never be met ---------------------------------------
+
+
+def test_a_level_above_the_rubrics_top_is_refused_by_the_service(people, rubric):
+    from django.core.exceptions import ValidationError
+
+    from rubrics.selectors import mastery_points_ceiling
+    from rubrics.services import mastery_rule_set
+
+    assert mastery_points_ceiling(people.cohort) == 4  # the default rubric's levels: 1 to 4 points
+    with pytest.raises(ValidationError) as refused:
+        mastery_rule_set(cohort=people.cohort, by=people.instructor, min_points=5, require="every")
+    assert refused.value.message_dict == {
+        "min_points": [
+            "The cohort's rubrics go up to 4 points: a level of 5 could never be reached. Choose 4 or fewer."
+        ]
+    }
+    assert not MasteryRule.objects.exists()
+    assert mastery_rule_set(cohort=people.cohort, by=people.instructor, min_points=4, require="every").min_points == 4
+
+
+def test_a_level_above_the_rubrics_top_is_a_form_error_on_the_page(people, rubric, client_for):
+    url = reverse("rubrics:mastery_rule", args=[people.cohort.slug])
+    response = client_for(people.instructor).post(url, {"min_points": "5", "require": "every"})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["min_points"] == [
+        "The cohort's rubrics go up to 4 points: a level of 5 could never be reached. Choose 4 or fewer."
+    ]
+    assert "could never be reached" in response.content.decode()
+    assert not MasteryRule.objects.exists()
+
+
+def api_url(cohort) -> str:
+    return f"/api/v1/cohorts/{cohort.slug}/mastery-rule/"
+
+
+def test_the_api_reads_and_sets_the_rule_and_refuses_a_level_above_the_top(people, rubric, client_for):
+    client = client_for(people.instructor)
+    current = client.get(api_url(people.cohort)).json()
+    assert current == {
+        "cohort": people.cohort.slug,
+        "min_points": 3,
+        "require": "every",
+        "description": "met when every linked criterion reaches 3 points or more",
+        "is_default": True,
+        "max_points": 4,
+    }
+    refused = client.put(api_url(people.cohort), {"min_points": 5, "require": "every"}, content_type="application/json")
+    assert refused.status_code == 400 and refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["errors"] == [
+        {
+            "field": "min_points",
+            "message": "The cohort's rubrics go up to 4 points: a level of 5 could never be reached. Choose 4 or fewer.",
+        }
+    ]
+    shape = client.put(api_url(people.cohort), {"min_points": 0, "require": "most"}, content_type="application/json")
+    assert shape.status_code == 400 and {e["field"] for e in shape.json()["errors"]} == {"min_points", "require"}
+    assert not MasteryRule.objects.exists()
+    saved = client.put(api_url(people.cohort), {"min_points": 2, "require": "average"}, content_type="application/json")
+    assert saved.status_code == 200
+    assert (saved.json()["min_points"], saved.json()["is_default"]) == (2, False)
+    assert MasteryRule.objects.get(cohort=people.cohort).require == "average"
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("anonymous", 401),
+        ("student", 404),
+        ("other_student", 404),
+        ("mentor", 404),
+        ("foreign_mentor", 404),
+        ("foreign_instructor", 404),
+        ("instructor", 200),
+        ("admin", 200),
+    ],
+)
+def test_who_may_read_and_set_the_rule_in_the_api(people, rubric, client_for, who, status):
+    client = client_for(None if who == "anonymous" else getattr(people, who))
+    assert client.get(api_url(people.cohort)).status_code == status
+    response = client.put(
+        api_url(people.cohort), {"min_points": 2, "require": "every"}, content_type="application/json"
+    )
+    assert response.status_code == status
+    if status != 200:
+        assert response["Content-Type"].startswith("application/problem+json")
+    assert MasteryRule.objects.exists() is (status == 200)
