@@ -87,6 +87,8 @@ TARGETS = [
     Target("Review queue, mentor in bench-3334", "rubrics:queue", {}, "mentor@bench-3334", PAGE_TARGET),
     Target("API /api/v1/works/ 50, token", "/api/v1/works/?page_size=50", {}, "token:mentor@bench-3334", 0.35),
     Target("Mastery page, a learner (own)", "progress:my_mastery", {}, "student@bench-30", PAGE_TARGET),
+    # The size: the cohort medians beside the learner's trend cover 3,334 students.
+    Target("Mastery page, a learner in bench-3334", "progress:my_mastery", {}, "student@bench-3334", PAGE_TARGET),
 ]
 
 

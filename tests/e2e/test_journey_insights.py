@@ -1,6 +1,6 @@
 """Journey: an instructor opens Insights from the navigation, reads who is at risk in the
 cohort and why, tunes a rule and sees the list change, then opens an at-risk student's
-progress page from the list."""
+mastery page and their per-criterion progress page from the list."""
 
 import datetime
 import re
@@ -80,6 +80,14 @@ def test_an_instructor_tunes_the_at_risk_rules_and_opens_a_student_at_risk(page:
     expect(page.get_by_role("row", name=re.compile("^Lena Fischer"))).not_to_contain_text("Retrospectives missing")
     expect(page.get_by_role("row", name=re.compile("^Noor Haddad"))).to_have_count(0)
 
+    # The issue's journey: from the list to the at-risk student's mastery page.
+    page.get_by_role("link", name="Mastery of Lena Fischer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mastery of Lena Fischer")
+    expect(page.get_by_role("heading", name="Weeks × Bloom levels")).to_be_visible()
+    # Nothing of hers was accepted, so no objective is judged: week 3 is due and not assessed.
+    expect(page.locator("summary", has_text="Week 3, Analyze:")).to_contain_text("Not assessed")
+    audit(page, "insights-student-mastery")
+    page.go_back()
     page.get_by_role("link", name="Progress of Lena Fischer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress of Lena Fischer")
     audit(page, "insights-student-progress")
