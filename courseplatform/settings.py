@@ -669,6 +669,14 @@ REPORTS_CHUNK_SIZE = _env_int_between("REPORTS_CHUNK_SIZE", 200, 1, 10_000, "stu
 # Students the reminder sweep reads per batch (docs/background-jobs.md): its memory follows
 # the batch, not the number of students in running cohorts.
 REMINDERS_SWEEP_BATCH = _env_int_between("REMINDERS_SWEEP_BATCH", 500, 1, 10_000, "students")
+# Feedback notifications (docs/background-jobs.md, "Feedback notifications"): comments,
+# replies and threads marked addressed wait this long and are told to each person in one
+# batch (the beat task runs every minute); comments a mentor or peer makes while their
+# review is still to come are told with that review, or after the hold if it never comes.
+FEEDBACK_NOTIFY_WINDOW = _env_int_between("FEEDBACK_NOTIFY_WINDOW", 10 * 60, 0, 24 * 60 * 60, "seconds")
+FEEDBACK_NOTIFY_REVIEW_HOLD = _env_int_between(
+    "FEEDBACK_NOTIFY_REVIEW_HOLD", 24 * 60 * 60, 60, 14 * 24 * 60 * 60, "seconds"
+)
 
 
 # --- Metrics and traces (docs/operations.md, "Seeing inside") ---------------------------

@@ -1,4 +1,4 @@
-"""Reminder e-mails: HTML and plain text from templates, absolute links, and a one-click
+"""Reminder and notification e-mails: HTML and plain text from templates, absolute links, and a one-click
 unsubscribe for the reminder's kind (a link in the body and RFC 8058 headers)."""
 
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 
-from .models import Kind, ReminderLog
+from .models import FEEDBACK_KINDS, Kind, ReminderLog
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
@@ -37,7 +37,14 @@ def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
     unsubscribe_url = absolute(
         reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user, log.kind)})
     )
+    # Feedback notifications list each comment with a link to its own thread.
+    template = "feedback" if log.kind in FEEDBACK_KINDS else "reminder"
     context = {
+        "threads": [
+            {"line": thread["line"], "url": absolute(thread["url"])} for thread in log.context.get("threads", [])
+        ],
+        "threads_heading": log.context.get("threads_heading", ""),
+        "threads_more": log.context.get("threads_more", 0),
         "recipient": user,
         "title": log.title,
         "body": log.body,
@@ -50,7 +57,7 @@ def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
     }
     message = EmailMultiAlternatives(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{log.title}",
-        body=render_to_string("notifications/email/reminder.txt", context),
+        body=render_to_string(f"notifications/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
         headers={
@@ -59,5 +66,5 @@ def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(render_to_string("notifications/email/reminder.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"notifications/email/{template}.html", context), "text/html")
     return message

@@ -13,6 +13,25 @@ class Kind(models.TextChoices):
     RETROSPECTIVE_MISSING = "retrospective_missing", "A retrospective is not written yet"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
     SYSTEM = "system", "Messages about your account and jobs"
+    # Feedback events (notifications.feedback): told once per event, after the deciding commit.
+    CHANGES_REQUESTED = "changes_requested", "Your mentor requested changes"
+    ACCEPTED = "accepted", "Your work was accepted"
+    PEER_REVIEW_RECEIVED = "peer_review_received", "A peer reviewed your work"
+    COMMENT_ON_WORK = "comment_on_work", "A comment or reply on your work"
+    COMMENT_REPLY = "comment_reply", "A reply to your comment"
+    THREAD_ADDRESSED = "thread_addressed", "A student marked a comment thread addressed"
+    REPORT_READY = "report_ready", "A report you asked for is ready"
+
+
+# The kinds that tell someone about feedback on work (the weekly digest lists the unread ones).
+FEEDBACK_KINDS = (
+    Kind.CHANGES_REQUESTED,
+    Kind.ACCEPTED,
+    Kind.PEER_REVIEW_RECEIVED,
+    Kind.COMMENT_ON_WORK,
+    Kind.COMMENT_REPLY,
+    Kind.THREAD_ADDRESSED,
+)
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -119,3 +138,56 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient} ({self.subject_key}, {self.period_key})"
+
+
+class FeedbackEventQuerySet(models.QuerySet):
+    def unbatched(self) -> "FeedbackEventQuerySet":
+        return self.filter(log__isnull=True)
+
+
+class FeedbackEvent(models.Model):
+    """One thing said about a piece of work that one person is to be told about (a comment,
+    a reply, a thread marked addressed), waiting to be told in a batch.
+
+    The row is written by the receiver of the feedback app's signal inside the transaction
+    that made the change, so it exists exactly when the change does; the unique key makes a
+    repeated signal harmless. It is told once, as part of one `ReminderLog` (`log`): the
+    decision or peer review it was made for (`awaits_review`: made by a reviewer whose review
+    of that revision is still to come), or, when `release_at` passes, a batch of everything
+    waiting for that person and kind (notifications.services.feedback_batches_release)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    event_key = models.CharField(max_length=120, help_text="What happened, e.g. “comment:41”.")
+    revision = models.ForeignKey(
+        "submissions.Revision", on_delete=models.CASCADE, related_name="feedback_events", null=True, blank=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_peer = models.BooleanField(default=False, help_text="Said by a peer reviewer (never named).")
+    line = models.CharField(max_length=300, help_text="One line saying what happened, as the recipient may read it.")
+    url = models.CharField(max_length=500, blank=True, help_text="The exact place (a site path with a fragment).")
+    awaits_review = models.BooleanField(default=False)
+    release_at = models.DateTimeField(help_text="Told in a batch from this instant unless a review took it first.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    log = models.ForeignKey(
+        ReminderLog, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback_events"
+    )
+
+    objects = FeedbackEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "event_key"], name="feedback_event_once"),
+        ]
+        indexes = [
+            models.Index(fields=["release_at"], condition=models.Q(log__isnull=True), name="feedback_event_waiting"),
+            models.Index(
+                fields=["recipient", "revision"], condition=models.Q(log__isnull=True), name="feedback_event_revision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}: {self.line}"

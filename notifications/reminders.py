@@ -17,7 +17,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -29,13 +30,14 @@ from insights.selectors import AtRiskReason, at_risk_in_cohorts
 from rubrics.models import PeerAssignment
 from submissions.models import Retrospective, WeeklyWork
 
-from .models import Kind
+from .models import FEEDBACK_KINDS, Kind, Notification
 
 APPROACHING_WINDOWS = (("24h", datetime.timedelta(hours=24)), ("48h", datetime.timedelta(hours=48)))
 OVERDUE_LOOKBACK = datetime.timedelta(days=7)
 PEER_REVIEW_NOTICE = datetime.timedelta(hours=24)
 MAX_COURSE_WEEKS = 60  # cohorts that started longer ago than this are finished
 TITLE_QUOTE_LIMIT = 100  # a deliverable's title (up to 300 characters) quoted in a reminder's title
+UNREAD_FEEDBACK_LISTED = 10  # unread feedback notifications named in a weekly digest; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,35 @@ class MentorDigest:
     progress: list[tuple[str, str]] = field(default_factory=list)
     queue: list[tuple[str, int, str]] = field(default_factory=list)
     at_risk: list[tuple[str, str]] = field(default_factory=list)
+
+
+def unread_feedback_lines(user_ids: list[int]) -> dict[int, list[str]]:
+    """user id → the titles of their newest unread feedback notifications (up to
+    UNREAD_FEEDBACK_LISTED, then “and N more”), for the weekly digest. One query, however
+    many each person has (a window function keeps the newest per person in SQL)."""
+    if not user_ids:
+        return {}
+    rows = (
+        Notification.objects.filter(recipient_id__in=user_ids, read_at__isnull=True, kind__in=FEEDBACK_KINDS)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("recipient_id")], order_by=[F("created_at").desc(), F("pk").desc()]
+            ),
+            unread=Window(Count("pk"), partition_by=[F("recipient_id")]),
+        )
+        .filter(rank__lte=UNREAD_FEEDBACK_LISTED)
+        .order_by("recipient_id", "rank")
+        .values_list("recipient_id", "title", "unread")
+    )
+    lines: dict[int, list[str]] = defaultdict(list)
+    unread: dict[int, int] = {}
+    for recipient_id, title, count in rows:
+        lines[recipient_id].append(title)
+        unread[recipient_id] = count
+    for recipient_id, count in unread.items():
+        if count > UNREAD_FEEDBACK_LISTED:
+            lines[recipient_id].append(f"and {count - UNREAD_FEEDBACK_LISTED} more")
+    return dict(lines)
 
 
 class Sweep:
@@ -390,6 +421,11 @@ class SweepData:
             .values_list("cohort_id", "student_id", "week_id")
         )
         return {row for row in rows if self._ours(row[0], row[1])}
+
+    @cached_property
+    def unread_feedback(self) -> dict[int, list[str]]:
+        """The batch's students' unread feedback notifications, as digest lines. One query."""
+        return unread_feedback_lines(self.student_ids)
 
     @cached_property
     def at_risk(self) -> dict[int, dict[int, list[AtRiskReason]]]:
@@ -675,8 +711,10 @@ def weekly_digest(data: SweepData) -> Iterator[Reminder]:
     which of their students are at risk and why (insights.selectors.at_risk_in_cohorts),
     gathered batch by batch into the sweep's mentor digests and sent after the last batch."""
     if data.final:
-        for digest in sorted(data.sweep.mentor_digests.values(), key=lambda d: (d.cohort.pk, d.mentor.email)):
-            yield _mentor_digest(digest)
+        digests = sorted(data.sweep.mentor_digests.values(), key=lambda d: (d.cohort.pk, d.mentor.email))
+        unread = unread_feedback_lines(sorted({digest.mentor.pk for digest in digests}))
+        for digest in digests:
+            yield _mentor_digest(digest, unread.get(digest.mentor.pk))
         return
     for cohort in data.cohorts:
         number = current_week_number(cohort, data.now, cohort.week_count)
@@ -741,6 +779,7 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
             "sections": [
                 {"heading": "This week's objectives", "items": objectives},
                 {"heading": "Still missing", "items": missing or ["Nothing: you are up to date."]},
+                *_unread_feedback_section(data.unread_feedback.get(student.pk)),
             ]
         },
     )
@@ -767,7 +806,11 @@ def _add_to_mentor_digest(data: SweepData, digest: MentorDigest, student: User) 
         digest.at_risk.append((student.email, f"{student.display_name}: " + "; ".join(str(r) for r in reasons)))
 
 
-def _mentor_digest(digest: MentorDigest) -> Reminder:
+def _unread_feedback_section(lines: list[str] | None) -> list[dict]:
+    return [{"heading": "Unread feedback notifications", "items": lines}] if lines else []
+
+
+def _mentor_digest(digest: MentorDigest, unread_feedback: list[str] | None = None) -> Reminder:
     cohort, week, mentor = digest.cohort, digest.week, digest.mentor
     queue = [line for *_, line in sorted(digest.queue)]
     progress = [line for _, line in sorted(digest.progress)]
@@ -785,6 +828,7 @@ def _mentor_digest(digest: MentorDigest) -> Reminder:
                 {"heading": "Waiting for your review", "items": queue or ["Nothing waiting."]},
                 {"heading": f"Week {week.number} progress", "items": progress},
                 {"heading": "At risk", "items": at_risk or ["Nobody: none of your students meets an at-risk rule."]},
+                *_unread_feedback_section(unread_feedback),
             ]
         },
     )

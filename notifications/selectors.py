@@ -23,16 +23,37 @@ def notifications_for_user(user: User, *, unread: bool | None = None) -> QuerySe
     return notifications.unread() if unread else notifications.read()
 
 
-# Who each kind reaches; the kinds not listed reach everyone.
-_KINDS_FOR_STUDENTS = {Kind.DEADLINE_APPROACHING, Kind.OVERDUE, Kind.PEER_REVIEW_DUE, Kind.RETROSPECTIVE_MISSING}
-_KINDS_FOR_TEACHERS = {Kind.REVIEW_WAITING}
+# Who each kind reaches; the kinds not listed reach everyone (a reply to one's comment reaches
+# mentors, instructors and peer reviewers alike; anyone may ask for a report).
+_KINDS_FOR_STUDENTS = {
+    Kind.DEADLINE_APPROACHING,
+    Kind.OVERDUE,
+    Kind.PEER_REVIEW_DUE,
+    Kind.RETROSPECTIVE_MISSING,
+    Kind.CHANGES_REQUESTED,
+    Kind.ACCEPTED,
+    Kind.PEER_REVIEW_RECEIVED,
+    Kind.COMMENT_ON_WORK,
+}
+_KINDS_FOR_TEACHERS = {Kind.REVIEW_WAITING, Kind.THREAD_ADDRESSED}
+# The kinds that are not reminders of the sweep, in the order the preferences page lists them.
+_EVENT_KINDS = [
+    Kind.CHANGES_REQUESTED,
+    Kind.ACCEPTED,
+    Kind.PEER_REVIEW_RECEIVED,
+    Kind.COMMENT_ON_WORK,
+    Kind.COMMENT_REPLY,
+    Kind.THREAD_ADDRESSED,
+    Kind.REPORT_READY,
+    Kind.SYSTEM,
+]
 
 
 def preference_rows(user: User) -> list[tuple[str, str, bool, bool]]:
     """(kind, label, e-mail on, in-app on) for every kind this person can receive, given
     their roles (two queries). Someone with no role yet sees every kind, to choose ahead."""
     stored = {pref.kind: (pref.email, pref.in_app) for pref in NotificationPreference.objects.filter(user=user)}
-    kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + [Kind.SYSTEM]
+    kinds = [reminder_kind.kind for reminder_kind in registered_kinds()] + _EVENT_KINDS
     roles = roles_for_user(user)
     if roles:
         if Membership.Role.STUDENT not in roles:

@@ -22,15 +22,19 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F, Q, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from core.queue import enqueue
+from reports.models import ReportRun
+from rubrics.models import Assessment
+from submissions.models import Revision, WeeklyWork
 
+from . import feedback
 from .emails import reminder_email
-from .models import Kind, Notification, NotificationPreference, ReminderLog
+from .models import FeedbackEvent, Kind, Notification, NotificationPreference, ReminderLog
 from .reminders import Reminder, Sweep, registered_kinds
 
 logger = logging.getLogger(__name__)
@@ -80,6 +84,12 @@ def _in_app_body(log: ReminderLog) -> str:
     parts = [log.body]
     for section in log.context.get("sections", []):
         parts.append(f"{section['heading']}:\n" + "\n".join(f"• {item}" for item in section["items"]))
+    threads = log.context.get("threads")
+    if threads and log.context.get("threads_heading"):
+        lines = [f"• {thread['line']}" for thread in threads]
+        if log.context.get("threads_more"):
+            lines.append(f"• and {log.context['threads_more']} more")
+        parts.append(f"{log.context['threads_heading']}:\n" + "\n".join(lines))
     return "\n\n".join(part for part in parts if part)
 
 
@@ -343,3 +353,194 @@ def check_email_request(*, user: User) -> None:
     from .tasks import send_test_email
 
     enqueue(send_test_email, user.pk, timezone.now().isoformat())
+
+
+# --- Feedback notifications ------------------------------------------------------------------
+# Each is a ReminderLog row like a reminder, so it has the reminders' guarantees: recorded
+# once (the unique key), inside the transaction that decided it (a signal receiver calls these
+# functions, so a rolled-back decision records nothing), delivered after commit by a task and,
+# should that task be lost, by the next sweep; a delivery killed midway is claimed again.
+
+
+def _record_for_delivery(reminder: Reminder) -> ReminderLog:
+    """Record one notification in the caller's transaction; deliver it once that commits."""
+    from .tasks import deliver_notifications  # tasks.py imports this module
+
+    reminders_record(reminders=[reminder])
+    log = ReminderLog.objects.get(
+        recipient=reminder.recipient,
+        kind=reminder.kind,
+        subject_key=reminder.subject_key,
+        period_key=reminder.period_key,
+    )
+    if log.status == ReminderLog.Status.PENDING:
+        enqueue(deliver_notifications, [log.pk])
+    return log
+
+
+def _take_waiting(*, recipient_id: int, revision_id: int, peer_author_id: int | None) -> list[FeedbackEvent]:
+    """The comments on the recipient's work on this revision not told yet: a mentor's decision
+    takes the teachers' comments, a peer review its reviewer's own. Locked, so that a batch
+    being released at the same moment cannot tell them too."""
+    events = FeedbackEvent.objects.unbatched().filter(
+        recipient_id=recipient_id, revision_id=revision_id, kind=Kind.COMMENT_ON_WORK
+    )
+    if peer_author_id is None:
+        events = events.filter(from_peer=False)
+    else:
+        events = events.filter(from_peer=True, author_id=peer_author_id)
+    return list(events.select_for_update().order_by("created_at", "pk"))
+
+
+def _told(events: list[FeedbackEvent]) -> list[feedback.Told]:
+    return [feedback.Told(line=event.line, url=event.url) for event in events]
+
+
+@transaction.atomic
+def feedback_decision_record(*, assessment: Assessment) -> ReminderLog:
+    """Tell the student a mentor's decision on their revision once, with the comments made for
+    it counted in the same notification (a review of ten comments is one message)."""
+    work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=assessment.revision.work_id)
+    waiting = _take_waiting(recipient_id=work.student_id, revision_id=assessment.revision_id, peer_author_id=None)
+    log = _record_for_delivery(feedback.decision_reminder(assessment, work, _told(waiting)))
+    FeedbackEvent.objects.filter(pk__in=[event.pk for event in waiting]).update(log=log)
+    return log
+
+
+@transaction.atomic
+def feedback_peer_review_record(*, assessment: Assessment) -> ReminderLog:
+    """Tell the student once that a peer reviewed their revision, with that peer's comments."""
+    work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=assessment.revision.work_id)
+    waiting = _take_waiting(
+        recipient_id=work.student_id, revision_id=assessment.revision_id, peer_author_id=assessment.scorer_id
+    )
+    log = _record_for_delivery(feedback.peer_review_reminder(assessment, work, _told(waiting)))
+    FeedbackEvent.objects.filter(pk__in=[event.pk for event in waiting]).update(log=log)
+    return log
+
+
+def feedback_event_record(
+    *,
+    recipient: User,
+    kind: str,
+    event_key: str,
+    revision: Revision | None,
+    author: User | None,
+    line: str,
+    url: str,
+    from_peer: bool = False,
+    awaits_review: bool = False,
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Keep one event for one person to be told in a batch (in the caller's transaction).
+    Nobody is told about what they did themselves, and a repeated event is kept once.
+    Returns whether a row was written."""
+    if kind not in (Kind.COMMENT_ON_WORK, Kind.COMMENT_REPLY, Kind.THREAD_ADDRESSED):
+        raise ValidationError({"kind": f"{kind!r} is not told in batches."})
+    if (author is not None and recipient.pk == author.pk) or not recipient.is_active:
+        return False
+    now = now or timezone.now()
+    hold = settings.FEEDBACK_NOTIFY_REVIEW_HOLD if awaits_review else settings.FEEDBACK_NOTIFY_WINDOW
+    event = FeedbackEvent(
+        recipient=recipient,
+        kind=kind,
+        event_key=event_key,
+        revision=revision,
+        author=author,
+        from_peer=from_peer,
+        line=feedback.excerpt(line, 300),
+        url=url,
+        awaits_review=awaits_review,
+        release_at=now + datetime.timedelta(seconds=hold),
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a repeated event must not break the caller's transaction
+            event.save(force_insert=True)
+    except IntegrityError:
+        return False  # told already (the unique key)
+    return True
+
+
+def feedback_batches_release(*, now: datetime.datetime | None = None) -> list[int]:
+    """Turn what waits into notifications: for each (person, kind) with an event whose time has
+    come, one notification telling everything of that kind waiting for them (events made
+    for a review still to come stay for it until their own time). Returns the new log ids.
+
+    A fixed number of queries for up to DELIVERY_BATCH groups. The events are locked with
+    SKIP LOCKED, so two releases running at once (or a release and a decision) never tell one
+    event twice; what one skips, the other tells."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            FeedbackEvent.objects.unbatched()
+            .filter(release_at__lte=now)
+            .order_by()
+            .values_list("recipient_id", "kind")
+            .distinct()[:DELIVERY_BATCH]
+        )
+        if not due:
+            return []
+        groups_q = Q()
+        for recipient_id, kind in due:
+            groups_q |= Q(recipient_id=recipient_id, kind=kind)
+        events = list(
+            FeedbackEvent.objects.unbatched()
+            .filter(groups_q)
+            .filter(Q(awaits_review=False) | Q(release_at__lte=now))
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("created_at", "pk")
+        )
+        groups: dict[tuple[int, str], list[FeedbackEvent]] = {}
+        for event in events:
+            groups.setdefault((event.recipient_id, event.kind), []).append(event)
+        # A group whose due event another release holds is left whole to that release.
+        groups = {key: group for key, group in groups.items() if min(e.release_at for e in group) <= now}
+        if not groups:
+            return []
+        recipients = User.objects.in_bulk([recipient_id for recipient_id, _ in groups])
+        reminders = {
+            key: feedback.batch_reminder(recipients[key[0]], key[1], group[0].pk, _told(group))
+            for key, group in groups.items()
+        }
+        reminders_record(reminders=list(reminders.values()))
+        logs = {
+            (log.recipient_id, log.kind, log.period_key): log.pk
+            for log in ReminderLog.objects.filter(
+                recipient_id__in={key[0] for key in groups},
+                subject_key__in={r.subject_key for r in reminders.values()},
+                period_key__in={r.period_key for r in reminders.values()},
+            ).only("pk", "recipient_id", "kind", "period_key")
+        }
+        log_of_event = {
+            event.pk: logs[(key[0], key[1], reminders[key].period_key)]
+            for key, group in groups.items()
+            for event in group
+        }
+        FeedbackEvent.objects.filter(pk__in=list(log_of_event)).update(
+            log_id=Case(*(When(pk=pk, then=Value(log_id)) for pk, log_id in log_of_event.items()))
+        )
+    return sorted(set(log_of_event.values()))
+
+
+def feedback_deliver_due(*, now: datetime.datetime | None = None, send_email: bool = True) -> tuple[int, int, int]:
+    """The periodic task's work: release the batches whose time came and deliver them.
+    Returns (notifications released, delivered, failed)."""
+    now = now or timezone.now()
+    released = 0
+    delivered = failed = 0
+    while True:
+        log_ids = feedback_batches_release(now=now)
+        if log_ids:
+            batch_delivered, batch_failed = reminders_deliver(now=now, log_ids=log_ids, send_email=send_email)
+            released += len(log_ids)
+            delivered += batch_delivered
+            failed += batch_failed
+        if len(log_ids) < DELIVERY_BATCH:
+            return released, delivered, failed
+
+
+@transaction.atomic
+def report_ready_record(*, run: ReportRun) -> ReminderLog:
+    """Tell whoever asked for a report, once, that its file is ready."""
+    run = ReportRun.objects.select_related("requested_by", "cohort").get(pk=run.pk)
+    return _record_for_delivery(feedback.report_ready_reminder(run))

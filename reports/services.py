@@ -31,7 +31,7 @@ from core.models import QueuedTask
 from core.queue import enqueue
 from core.tasks import TRANSIENT_ERRORS, reset_db_connection
 
-from . import generators, writers
+from . import generators, signals, writers
 from .models import ReportRun
 from .policies import can_retry_run, report_scope_for
 
@@ -340,9 +340,16 @@ def report_build(
         report_fail(run_id=run.pk, message=f"The report could not be built: {exc.__class__.__name__}: {exc}"[:2000])
         run.refresh_from_db()
         return run
-    ReportRun.objects.filter(pk=run.pk).update(
-        status=ReportRun.Status.SUCCEEDED, progress=100, file=name, error="", finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        # Only the build that turns the run to succeeded says it is ready: a redelivered build
+        # that finished too finds it succeeded already, so its requester is told once.
+        before = ReportRun.objects.select_for_update().filter(pk=run.pk).values_list("status", flat=True).first()
+        ReportRun.objects.filter(pk=run.pk).update(
+            status=ReportRun.Status.SUCCEEDED, progress=100, file=name, error="", finished_at=timezone.now()
+        )
+        if before != ReportRun.Status.SUCCEEDED:
+            run.refresh_from_db()
+            signals.report_ready.send(sender=ReportRun, run=run)
     if on_progress:
         on_progress(100)
     run.refresh_from_db()

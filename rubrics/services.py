@@ -21,7 +21,7 @@ from curriculum.models import CapstoneDeliverable, Course, Objective, Week
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
 
-from . import policies
+from . import policies, signals
 from .defaults import CAPSTONE_RUBRIC, LEVELS, WEEKLY_OBJECTIVE_LINKS, WEEKLY_RUBRIC
 from .models import (
     Assessment,
@@ -376,6 +376,10 @@ def assessment_record(
             submission_services.work_accept(work=work, revision=revision, by=scorer)
         else:
             submission_services.work_request_changes(work=work, revision=revision, by=scorer)
+        # Inside this transaction: the student's notification is recorded with the decision or not at all.
+        signals.assessment_decided.send(sender=Assessment, assessment=assessment)
+    elif kind == Assessment.Kind.PEER:
+        signals.peer_review_submitted.send(sender=Assessment, assessment=assessment)
     return assessment
 
 

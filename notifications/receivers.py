@@ -1,0 +1,26 @@
+"""The signals of the apps below that notifications answer (connected in
+NotificationsConfig.ready()). Each receiver runs inside the sender's transaction and only
+records what to tell (a service call); the telling happens after commit, in a task."""
+
+from reports.signals import report_ready
+from rubrics.signals import assessment_decided, peer_review_submitted
+
+from . import services
+
+
+def on_assessment_decided(sender, *, assessment, **kwargs) -> None:
+    services.feedback_decision_record(assessment=assessment)
+
+
+def on_peer_review_submitted(sender, *, assessment, **kwargs) -> None:
+    services.feedback_peer_review_record(assessment=assessment)
+
+
+def on_report_ready(sender, *, run, **kwargs) -> None:
+    services.report_ready_record(run=run)
+
+
+def connect() -> None:
+    assessment_decided.connect(on_assessment_decided, dispatch_uid="notifications.assessment_decided")
+    peer_review_submitted.connect(on_peer_review_submitted, dispatch_uid="notifications.peer_review_submitted")
+    report_ready.connect(on_report_ready, dispatch_uid="notifications.report_ready")
