@@ -1,5 +1,6 @@
 """What notifications holds about a person (see core.privacy): the messages shown to them,
-their preferences and the log of reminders sent to them.
+their preferences, the log of reminders sent to them and the feedback events waiting to be
+told to them.
 
 Erasure deletes all three, and replaces every mention of the person's name or address in
 messages and reminders kept for others (a mentor's "review waiting" line names the student)
@@ -18,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 
-from .models import Notification, NotificationPreference, ReminderLog
+from .models import FeedbackEvent, Notification, NotificationPreference, ReminderLog
 
 
 def _iso(moment) -> str | None:
@@ -56,6 +57,10 @@ def _export(user: User, archive: ExportArchive) -> None:
                 }
                 for r in ReminderLog.objects.filter(recipient=user)
             ],
+            "feedback_waiting": [
+                {"kind": e.kind, "line": e.line, "url": e.url, "created_at": e.created_at.isoformat()}
+                for e in FeedbackEvent.objects.filter(recipient=user, log__isnull=True)
+            ],
         },
     )
 
@@ -74,6 +79,7 @@ def _erase(erasure: Erasure) -> None:
     erasure.count("notifications deleted", Notification.objects.filter(recipient=user).delete()[0])
     erasure.count("notification preferences deleted", NotificationPreference.objects.filter(user=user).delete()[0])
     erasure.count("reminder log rows deleted", ReminderLog.objects.filter(recipient=user).delete()[0])
+    erasure.count("feedback events deleted", FeedbackEvent.objects.filter(recipient=user).delete()[0])
     renamed = 0
     for note in _mentioning(erasure, Notification.objects.all(), ["title", "body"]):
         note.title, note.body = erasure.scrub_text(note.title)[:200], erasure.scrub_text(note.body)
@@ -84,6 +90,11 @@ def _erase(erasure: Erasure) -> None:
         log.title, log.body = erasure.scrub_text(log.title)[:200], erasure.scrub_text(log.body)
         log.context = _scrub_json(erasure, log.context)
         log.save(update_fields=["title", "body", "context"])
+        renamed += 1
+    # A line told to someone else may quote the person's name ("Sam replied: …").
+    for event in _mentioning(erasure, FeedbackEvent.objects.all(), ["line"]):
+        event.line = erasure.scrub_text(event.line)[:300]
+        event.save(update_fields=["line"])
         renamed += 1
     erasure.count("mentions in others' messages replaced", renamed)
 
@@ -109,7 +120,12 @@ def _retention() -> dict[str, int]:
 
 PROVIDER = DataProvider(
     label="Notifications",
-    models=("notifications.Notification", "notifications.NotificationPreference", "notifications.ReminderLog"),
+    models=(
+        "notifications.Notification",
+        "notifications.NotificationPreference",
+        "notifications.ReminderLog",
+        "notifications.FeedbackEvent",
+    ),
     export=_export,
     erase=_erase,
     retention=_retention,

@@ -244,3 +244,49 @@ def test_the_email_is_html_and_text_with_a_one_click_unsubscribe_for_its_kind(
     assert "<script>" not in html_of(message)  # the mentor's text is escaped
     assert "&lt;script&gt;" in html_of(message)
     assert "Your mentor requested changes" in message.body  # the kind's label, for the unsubscribe line
+
+
+def test_the_weekly_digest_lists_unread_feedback_notifications(people):
+    from notifications.services import reminders_sweep
+    from tests.factories import NotificationFactory
+
+    for n in range(12):
+        NotificationFactory(recipient=people.student, kind=Kind.COMMENT_ON_WORK, title=f"Comment {n}")
+    NotificationFactory(recipient=people.student, kind=Kind.ACCEPTED, title="Week 1 accepted", read_at=timezone.now())
+    NotificationFactory(recipient=people.student, kind=Kind.OVERDUE, title="Week 1 is overdue")  # not feedback
+    NotificationFactory(recipient=people.mentor, kind=Kind.THREAD_ADDRESSED, title="2 comment threads were addressed")
+    # Monday 28 September 2026, early morning: week 4 of the people fixture's cohort opens.
+    reminders_sweep(now=datetime.datetime(2026, 9, 28, 6, 0, tzinfo=datetime.UTC), kinds=[Kind.WEEKLY_DIGEST])
+
+    def unread_section(user):
+        sections = ReminderLog.objects.get(kind=Kind.WEEKLY_DIGEST, recipient=user).context["sections"]
+        return next(s["items"] for s in sections if s["heading"] == "Unread feedback notifications")
+
+    # The newest ten, then how many more; read ones and reminders are not listed.
+    assert unread_section(people.student) == [f"Comment {n}" for n in range(11, 1, -1)] + ["and 2 more"]
+    assert unread_section(people.mentor) == ["2 comment threads were addressed"]
+    other = ReminderLog.objects.get(kind=Kind.WEEKLY_DIGEST, recipient=people.other_student).context["sections"]
+    assert "Unread feedback notifications" not in [s["heading"] for s in other]
+
+
+def test_preferences_offer_each_feedback_kind_to_the_roles_it_reaches(people, client_for):
+    page = reverse("notifications:preferences")
+    student = client_for(people.student).get(page).content.decode()
+    mentor = client_for(people.mentor).get(page).content.decode()
+    for kind in (Kind.CHANGES_REQUESTED, Kind.ACCEPTED, Kind.PEER_REVIEW_RECEIVED, Kind.COMMENT_ON_WORK):
+        assert kind.label in student and kind.label not in mentor
+    assert Kind.THREAD_ADDRESSED.label in mentor and Kind.THREAD_ADDRESSED.label not in student
+    for kind in (Kind.COMMENT_REPLY, Kind.REPORT_READY):
+        assert kind.label in student and kind.label in mentor
+    response = client_for(people.student).post(
+        page,
+        {
+            f"{kind}__{channel}": "on"
+            for kind in Kind.values
+            for channel in ("email", "in_app")
+            if (kind, channel) != (Kind.COMMENT_ON_WORK, "email")
+        },
+    )
+    assert response.status_code == 302
+    saved = people.student.notification_preferences.get(kind=Kind.COMMENT_ON_WORK)
+    assert (saved.email, saved.in_app) == (False, True)
