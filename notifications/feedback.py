@@ -23,6 +23,7 @@ from .reminders import Reminder
 
 EXCERPT = 160  # characters of a comment or of overall feedback quoted in a notification
 LISTED = 20  # lines of a batch listed in the notification; the rest are counted
+WHAT_WAS_ASKED = "asked-heading"  # the workspace's "What was asked" panel (rubrics.feedback_panels)
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
@@ -114,9 +115,10 @@ def decision_reminder(assessment: Assessment, work: WeeklyWork, told: list[Told]
         period_key="decision",
         title=excerpt(title, 200),
         body=body,
-        # Changes requested: the workspace shows what was asked at the top and each thread beside
-        # its section; accepted: the same workspace, where the student goes on to publish.
-        url=workspace_path(work),
+        # Changes requested: the workspace shows what was asked at the top (the panel headed
+        # #asked-heading) and each thread beside its section; accepted: the same workspace,
+        # where the student goes on to publish.
+        url=workspace_path(work, "" if accepted else WHAT_WAS_ASKED),
         context={
             "sections": sections,
             **_threads(told, f"Comments on your work ({len(told)})"),
@@ -181,3 +183,20 @@ def report_ready_reminder(run: ReportRun) -> Reminder:
         url=reverse("reports:detail", kwargs={"pk": run.pk}),
         context={"cohort": run.cohort.name},
     )
+
+
+def peer_review_path(assignment_id: int, fragment: str = "") -> str:
+    return reverse("rubrics:peer_review", kwargs={"pk": assignment_id}) + (f"#{fragment}" if fragment else "")
+
+
+def comment_line(*, shown_author: str, replied: bool, section_title: str, body: str, own_work: bool) -> str:
+    """“Sam Mentor commented on your concept analysis: “The p95 is…”” (the student), or
+    “Peer reviewer 1 replied in “Concept analysis”: “…”” (someone in the thread)."""
+    verb = "replied" if replied else "commented"
+    where = f"on your {section_title.lower()}" if own_work else f"in “{section_title}”"
+    return f"{shown_author} {verb} {where}: “{excerpt(body, 120)}”"
+
+
+def addressed_line(*, shown_student: str, section_title: str, what_work: str, note: str) -> str:
+    line = f"{shown_student} marked a thread on the {section_title.lower()} of {what_work} addressed"
+    return f"{line}: “{excerpt(note, 120)}”" if note else f"{line}."

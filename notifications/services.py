@@ -30,7 +30,7 @@ from accounts.models import User
 from core.queue import enqueue
 from reports.models import ReportRun
 from rubrics.models import Assessment
-from submissions.models import Revision, WeeklyWork
+from submissions.models import WeeklyWork
 
 from . import feedback
 from .emails import reminder_email
@@ -424,7 +424,7 @@ def feedback_event_record(
     recipient: User,
     kind: str,
     event_key: str,
-    revision: Revision | None,
+    revision_id: int | None,
     author: User | None,
     line: str,
     url: str,
@@ -445,7 +445,7 @@ def feedback_event_record(
         recipient=recipient,
         kind=kind,
         event_key=event_key,
-        revision=revision,
+        revision_id=revision_id,
         author=author,
         from_peer=from_peer,
         line=feedback.excerpt(line, 300),
@@ -539,8 +539,137 @@ def feedback_deliver_due(*, now: datetime.datetime | None = None, send_email: bo
             return released, delivered, failed
 
 
-@transaction.atomic
+def _shown_in_notification(comment, recipient: User) -> str:
+    """The comment's author as `recipient` may see them (the feedback app's one owner), except
+    that a peer reviewer is never named in a notification or an e-mail, whatever the review's
+    anonymity: those travel beyond the page that applies the setting."""
+    from feedback.selectors import comment_author_shown_to
+
+    thread = comment.thread
+    if thread.by_peer and comment.author_id == thread.author_id and comment.author_id != recipient.pk:
+        return f"Peer reviewer {thread.peer_number}" if thread.peer_number else "A peer reviewer"
+    return comment_author_shown_to(comment, recipient)
+
+
+def _place_for(recipient: User, thread, work: WeeklyWork) -> str:
+    """Where `recipient` reads the thread: the student in their workspace, the peer reviewer
+    on their review page, mentors and instructors on the work's page (which shows the threads
+    of its latest revision beside their sections)."""
+    fragment = feedback.thread_fragment(thread.pk)
+    if recipient.pk == work.student_id:
+        return feedback.workspace_path(work, fragment)
+    if thread.by_peer and recipient.pk == thread.author_id and thread.peer_assignment_id:
+        return feedback.peer_review_path(thread.peer_assignment_id, fragment)
+    return feedback.workspace_path(work, fragment)
+
+
+def feedback_comment_record(*, comment, now: datetime.datetime | None = None) -> int:
+    """Keep a comment or reply to be told (in the comment's transaction): to the student when
+    someone else wrote on their work, and to everyone else who wrote in the thread before. A
+    reviewer's comment on a revision whose review is still to come waits for that review.
+    Returns how many people will be told."""
+    from feedback.models import Comment
+
+    from rubrics.policies import can_score_as_mentor
+
+    thread = comment.thread
+    work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=thread.work_id)
+    author = comment.author
+    replied = Comment.objects.filter(thread_id=thread.pk, pk__lt=comment.pk).exists()
+    told = 0
+    if author.pk != work.student_id:
+        by_peer = thread.by_peer and author.pk == thread.author_id
+        if by_peer:
+            assignment = thread.peer_assignment
+            revision_id = thread.revision_id
+            awaits = assignment is not None and assignment.assessment_id is None
+        else:
+            revision_id = work.latest_revision_id
+            awaits = work.state in WeeklyWork.AWAITING_REVIEW_STATES and can_score_as_mentor(author, work)
+        told += feedback_event_record(
+            recipient=work.student,
+            kind=Kind.COMMENT_ON_WORK,
+            event_key=f"comment:{comment.pk}",
+            revision_id=revision_id,
+            author=author,
+            from_peer=by_peer,
+            line=feedback.comment_line(
+                shown_author=_shown_in_notification(comment, work.student),
+                replied=replied,
+                section_title=thread.section_title,
+                body=comment.body,
+                own_work=True,
+            ),
+            url=_place_for(work.student, thread, work),
+            awaits_review=awaits,
+            now=now,
+        )
+    earlier = (
+        Comment.objects.filter(thread_id=thread.pk, pk__lt=comment.pk)
+        .exclude(author_id__in=[author.pk, work.student_id])
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    for recipient in User.objects.filter(pk__in=list(earlier), is_active=True).order_by("pk"):
+        told += feedback_event_record(
+            recipient=recipient,
+            kind=Kind.COMMENT_REPLY,
+            event_key=f"comment:{comment.pk}",
+            revision_id=None,
+            author=author,
+            line=feedback.comment_line(
+                shown_author=_shown_in_notification(comment, recipient),
+                replied=True,
+                section_title=thread.section_title,
+                body=comment.body,
+                own_work=False,
+            ),
+            url=_place_for(recipient, thread, work),
+            now=now,
+        )
+    return told
+
+
+def feedback_thread_addressed_record(*, thread, by: User, now: datetime.datetime | None = None) -> int:
+    """Keep "the student marked this thread addressed" to be told (in that transaction) to the
+    student's mentors and to the thread's author when they teach the student (a peer reviews
+    once and is not asked to follow up). Returns how many people will be told."""
+    from cohorts.models import MentorAssignment
+    from rubrics.policies import can_score_as_mentor
+
+    work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=thread.work_id)
+    mentor_ids = set(
+        MentorAssignment.objects.filter(cohort_id=work.cohort_id, student_id=work.student_id).values_list(
+            "mentor_id", flat=True
+        )
+    )
+    recipients = list(User.objects.filter(pk__in=mentor_ids, is_active=True))
+    author = thread.author
+    if author.pk not in mentor_ids and not thread.by_peer and can_score_as_mentor(author, work):
+        recipients.append(author)
+    occurrence = (thread.addressed_at or now or timezone.now()).isoformat()
+    told = 0
+    for recipient in sorted(recipients, key=lambda user: user.pk):
+        told += feedback_event_record(
+            recipient=recipient,
+            kind=Kind.THREAD_ADDRESSED,
+            event_key=f"thread:{thread.pk}:addressed:{occurrence}",
+            revision_id=None,
+            author=by,
+            line=feedback.addressed_line(
+                shown_student=work.student.display_name,
+                section_title=thread.section_title,
+                what_work=feedback.what(work),
+                note=thread.addressed_note,
+            ),
+            url=_place_for(recipient, thread, work),
+            now=now,
+        )
+    return told
+
+
 def report_ready_record(*, run: ReportRun) -> ReminderLog:
-    """Tell whoever asked for a report, once, that its file is ready."""
+    """Tell whoever asked for a report, once, that its file is ready (in the transaction that
+    marked it built: the receiver of reports.signals.report_ready calls it there)."""
     run = ReportRun.objects.select_related("requested_by", "cohort").get(pk=run.pk)
     return _record_for_delivery(feedback.report_ready_reminder(run))

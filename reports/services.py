@@ -348,7 +348,6 @@ def report_build(
             status=ReportRun.Status.SUCCEEDED, progress=100, file=name, error="", finished_at=timezone.now()
         )
         if before != ReportRun.Status.SUCCEEDED:
-            run.refresh_from_db()
             signals.report_ready.send(sender=ReportRun, run=run)
     if on_progress:
         on_progress(100)

@@ -69,7 +69,7 @@ def test_two_mentors_submitting_the_same_decision_at_once_tell_the_student_once(
             recipient=people.student,
             kind=Kind.COMMENT_ON_WORK,
             event_key=f"comment:{n}",
-            revision=revision,
+            revision_id=revision.pk,
             author=people.mentor,
             line=f"Comment {n}",
             url=f"/work/{revision.work_id}/#thread-{n}",
@@ -78,7 +78,7 @@ def test_two_mentors_submitting_the_same_decision_at_once_tell_the_student_once(
 
     def decide(mentor):
         return lambda: assessment_record(
-            revision=revision,
+            revision_id=revision.pk,
             scorer=mentor,
             kind=Assessment.Kind.MENTOR,
             scores=scores_for(rubric, 2),
@@ -108,7 +108,7 @@ def test_two_releases_racing_tell_each_comment_once(people, rubric):
             recipient=student,
             kind=Kind.COMMENT_ON_WORK,
             event_key=f"comment:{n}",
-            revision=revision,
+            revision_id=revision.pk,
             author=people.mentor,
             line=f"Comment {n}",
             url=f"/work/{revision.work_id}/#thread-{n}",
@@ -174,7 +174,7 @@ def test_a_worker_killed_while_delivering_decisions_loses_and_duplicates_none(co
         with celery_publishing_to(redis_server.url):
             for revision in revisions:
                 assessment_record(
-                    revision=revision,
+                    revision_id=revision.pk,
                     scorer=mentor,
                     kind=Assessment.Kind.MENTOR,
                     scores=scores_for(rubric, 3),

@@ -53,7 +53,7 @@ def comment(student, author, revision, n, *, awaits_review=True, from_peer=False
         recipient=student,
         kind=Kind.COMMENT_ON_WORK,
         event_key=f"comment:{n}",
-        revision=revision,
+        revision_id=revision.pk,
         author=author,
         from_peer=from_peer,
         line=f"Comment {n} on your concept analysis: “The ORM dominates”",
@@ -81,13 +81,13 @@ def test_changes_requested_tells_the_student_once_in_app_and_by_email_after_comm
     note = Notification.objects.get()
     assert (note.recipient, note.kind) == (people.student, Kind.CHANGES_REQUESTED)
     assert note.title == "Changes requested on week 1"
-    assert note.url == reverse("submissions:work", kwargs={"pk": revision.work_id})
+    assert note.url == reverse("submissions:work", kwargs={"pk": revision.work_id}) + "#asked-heading"
     assert "Rerun the load test with the index in place." in note.body
     assert people.mentor.display_name in note.body
     [message] = mail.outbox
     assert message.to == [people.student.email]
     assert "Rerun the load test" in message.body
-    assert f"https://courses.example.org/work/{revision.work_id}/" in message.body
+    assert f"https://courses.example.org/work/{revision.work_id}/#asked-heading" in message.body
     assert "What was asked" in html_of(message)
     assert ReminderLog.objects.get().status == ReminderLog.Status.SENT
 

@@ -17,6 +17,7 @@ DEMO_STEPS = [
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
+    "courseplatform.demo.feedback_notifications",
     "courseplatform.demo.reports",
     "courseplatform.demo.privacy",
     "courseplatform.demo.calendars",

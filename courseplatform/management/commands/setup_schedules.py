@@ -7,7 +7,7 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from core.tasks import dispatch_outbox
-from notifications.tasks import sweep_reminders
+from notifications.tasks import deliver_feedback, sweep_reminders
 from privacy.tasks import retention_sweep, run_due_erasures
 from reports.tasks import reconcile_runs
 from rubrics.tasks import assign_missing_peer_reviewers
@@ -21,6 +21,13 @@ SCHEDULES = [
         sweep_reminders.name,
         15,
         "Finds due reminders (deadlines, overdue work, reviews waiting, digests) and sends each once.",
+    ),
+    (
+        "Feedback notifications",
+        deliver_feedback.name,
+        1,
+        "Tells each person, in one notification, the comments, replies and addressed threads that waited "
+        "FEEDBACK_NOTIFY_WINDOW for them (a mentor's decision or a peer review tells its own comments at once).",
     ),
     (
         "Dispatch outbox",

@@ -1,0 +1,25 @@
+"""The demo shows feedback notifications unread and read, and sends no e-mail."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from accounts.models import User
+from notifications.models import FEEDBACK_KINDS, Kind, Notification, ReminderLog
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_tells_feedback_in_the_site_only_read_and_unread(course, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the deliveries enqueued on commit run too
+        call_command("seed_demo", stdout=io.StringIO())
+    sam = User.objects.get(email="sam@demo.example")
+    told = Notification.objects.filter(recipient=sam, kind__in=FEEDBACK_KINDS)
+    assert told.filter(read_at__isnull=True).exists()
+    assert told.filter(read_at__isnull=False).exists()
+    kinds = set(Notification.objects.filter(kind__in=FEEDBACK_KINDS).values_list("kind", flat=True))
+    assert {Kind.CHANGES_REQUESTED, Kind.ACCEPTED, Kind.PEER_REVIEW_RECEIVED} <= kinds
+    assert mail.outbox == []
+    assert not ReminderLog.objects.filter(kind__in=FEEDBACK_KINDS, emailed=True).exists()
