@@ -2,8 +2,7 @@
 NotificationsConfig.ready()). Each receiver runs inside the sender's transaction and only
 records what to tell (a service call); the telling happens after commit, in a task."""
 
-from django.apps import apps
-
+from feedback.signals import comment_posted, thread_addressed
 from reports.signals import report_ready
 from rubrics.signals import assessment_decided, peer_review_submitted
 
@@ -34,8 +33,5 @@ def connect() -> None:
     assessment_decided.connect(on_assessment_decided, dispatch_uid="notifications.assessment_decided")
     peer_review_submitted.connect(on_peer_review_submitted, dispatch_uid="notifications.peer_review_submitted")
     report_ready.connect(on_report_ready, dispatch_uid="notifications.report_ready")
-    if apps.is_installed("feedback"):
-        from feedback.signals import comment_posted, thread_addressed
-
-        comment_posted.connect(on_comment_posted, dispatch_uid="notifications.comment_posted")
-        thread_addressed.connect(on_thread_addressed, dispatch_uid="notifications.thread_addressed")
+    comment_posted.connect(on_comment_posted, dispatch_uid="notifications.comment_posted")
+    thread_addressed.connect(on_thread_addressed, dispatch_uid="notifications.thread_addressed")

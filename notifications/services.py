@@ -27,9 +27,13 @@ from django.db.models import Case, F, Q, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from cohorts.models import MentorAssignment
 from core.queue import enqueue
+from feedback.models import Comment, Thread
+from feedback.selectors import comment_author_shown_to
 from reports.models import ReportRun
 from rubrics.models import Assessment
+from rubrics.policies import can_score_as_mentor
 from submissions.models import WeeklyWork
 
 from . import feedback
@@ -539,19 +543,17 @@ def feedback_deliver_due(*, now: datetime.datetime | None = None, send_email: bo
             return released, delivered, failed
 
 
-def _shown_in_notification(comment, recipient: User) -> str:
+def _shown_in_notification(comment: Comment, recipient: User) -> str:
     """The comment's author as `recipient` may see them (the feedback app's one owner), except
     that a peer reviewer is never named in a notification or an e-mail, whatever the review's
     anonymity: those travel beyond the page that applies the setting."""
-    from feedback.selectors import comment_author_shown_to
-
     thread = comment.thread
     if thread.by_peer and comment.author_id == thread.author_id and comment.author_id != recipient.pk:
         return f"Peer reviewer {thread.peer_number}" if thread.peer_number else "A peer reviewer"
     return comment_author_shown_to(comment, recipient)
 
 
-def _place_for(recipient: User, thread, work: WeeklyWork) -> str:
+def _place_for(recipient: User, thread: Thread, work: WeeklyWork) -> str:
     """Where `recipient` reads the thread: the student in their workspace, the peer reviewer
     on their review page, mentors and instructors on the work's page (which shows the threads
     of its latest revision beside their sections)."""
@@ -563,15 +565,11 @@ def _place_for(recipient: User, thread, work: WeeklyWork) -> str:
     return feedback.workspace_path(work, fragment)
 
 
-def feedback_comment_record(*, comment, now: datetime.datetime | None = None) -> int:
+def feedback_comment_record(*, comment: Comment, now: datetime.datetime | None = None) -> int:
     """Keep a comment or reply to be told (in the comment's transaction): to the student when
     someone else wrote on their work, and to everyone else who wrote in the thread before. A
     reviewer's comment on a revision whose review is still to come waits for that review.
     Returns how many people will be told."""
-    from feedback.models import Comment
-
-    from rubrics.policies import can_score_as_mentor
-
     thread = comment.thread
     work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=thread.work_id)
     author = comment.author
@@ -630,13 +628,10 @@ def feedback_comment_record(*, comment, now: datetime.datetime | None = None) ->
     return told
 
 
-def feedback_thread_addressed_record(*, thread, by: User, now: datetime.datetime | None = None) -> int:
+def feedback_thread_addressed_record(*, thread: Thread, by: User, now: datetime.datetime | None = None) -> int:
     """Keep "the student marked this thread addressed" to be told (in that transaction) to the
     student's mentors and to the thread's author when they teach the student (a peer reviews
     once and is not asked to follow up). Returns how many people will be told."""
-    from cohorts.models import MentorAssignment
-    from rubrics.policies import can_score_as_mentor
-
     work = WeeklyWork.objects.select_related("student", "week", "deliverable").get(pk=thread.work_id)
     mentor_ids = set(
         MentorAssignment.objects.filter(cohort_id=work.cohort_id, student_id=work.student_id).values_list(
