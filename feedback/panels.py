@@ -27,6 +27,16 @@ def _evidence_choices(revision: Revision, *, anonymous: bool) -> list[tuple[int,
     return choices
 
 
+def _sections_of(revision: Revision) -> list[tuple[str, str]]:
+    """The sections a comment can be about, as the revision has them (a capstone deliverable
+    has its deliverable text and no weekly concept, lab or retrospective)."""
+    if revision.content.get("is_capstone"):
+        keys = ["deliverable", "decision", "dossier", "evidence", "note"]
+    else:
+        keys = ["concept", "lab", "decision", "dossier", "evidence", "retrospective", "note"]
+    return [(key, SECTION_TITLES[key]) for key in keys]
+
+
 def _section_panels(views: list[ThreadView], *, mode: str) -> list[Panel]:
     return [
         Panel(
@@ -61,7 +71,7 @@ def _review_panels(*, revision: Revision, user, mode: str) -> list[Panel]:
         "revision": revision,
         "mode": mode,
         "can_open": can_open,
-        "sections": [(k, v) for k, v in SECTION_TITLES.items() if k not in ("risks",)],
+        "sections": _sections_of(revision),
         "evidence": _evidence_choices(revision, anonymous=mode == "peer_review") if can_open else [],
         "open_count": sum(1 for v in views if v.thread.status == Thread.Status.OPEN),
         "addressed": [v for v in views if v.thread.status == Thread.Status.ADDRESSED],
