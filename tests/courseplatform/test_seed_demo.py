@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from cohorts.models import Cohort, CohortInvitation, Membership, MentorAssignment
+from rubrics.models import AssessmentDraft
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,11 @@ def test_seed_demo_creates_the_demo_and_is_idempotent(course):
     (invitation,) = CohortInvitation.objects.filter(cohort=cohort)
     assert invitation.role == "mentor" and invitation.accepted_at is None and invitation.revoked_at is None
     assert User.objects.get(email="admin@demo.example").is_superuser
+    # The scoring page's draft assessment in progress: the first mentor's, on their queue's first item.
+    (draft,) = AssessmentDraft.objects.all()
+    assert draft.scorer.email == "mentor.maya@demo.example" and draft.decision == ""
+    assert sum(1 for chosen in draft.levels.values() if chosen["level"]) == 3
+    assert "Scoring: a draft assessment in progress" in output
 
     counts = _row_counts()
     second = io.StringIO()

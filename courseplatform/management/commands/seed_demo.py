@@ -14,6 +14,7 @@ DEMO_STEPS = [
     "courseplatform.demo.submissions",
     "courseplatform.demo.rubrics",
     "courseplatform.demo.feedback",
+    "courseplatform.demo.scoring",
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
