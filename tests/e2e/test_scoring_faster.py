@@ -7,6 +7,7 @@ walks the queue to its end. The page is looked at on a desktop and on a 390 px p
 import datetime
 import itertools
 import re
+from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -23,6 +24,8 @@ from tests.factories import MembershipFactory, MentorAssignmentFactory
 from .support import audit, cohort_in_week, log_in_as
 
 WEEK = 3
+# What a person sees (the window, not the full page: the rubric column is sticky).
+VIEWPORT_SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e" / "scoring-faster-viewport"
 
 # Weights and points chosen so that totals land on every kind of fraction (thirds, sevenths,
 # exact halves at the third decimal), where floating point and half-up rounding part ways.
@@ -122,6 +125,7 @@ def test_a_mentor_scores_with_the_keyboard_keeps_a_draft_and_works_through_the_q
     first = submit_week(cohort, first_student, WEEK, submitted_at=now - datetime.timedelta(hours=5))
     second = submit_week(cohort, second_student, WEEK, submitted_at=now - datetime.timedelta(hours=2))
     log_in_as(page.context, live_server.url, mentor)
+    VIEWPORT_SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"/review/revisions/{first.pk}/")
     rubric = page.get_by_role("region", name="Score with")
@@ -154,9 +158,14 @@ def test_a_mentor_scores_with_the_keyboard_keeps_a_draft_and_works_through_the_q
 
     # The rubric stays in view while the revision scrolls (far: the lab report is long).
     assert page.evaluate("() => document.documentElement.scrollHeight > 3 * window.innerHeight")
-    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
     expect(page.get_by_role("heading", name="2. Lab report")).not_to_be_in_viewport()
-    expect(rubric.get_by_role("heading", level=2)).to_be_in_viewport()
+    side = page.get_by_role("complementary", name="Rubric and feedback")
+    expect(side).to_be_in_viewport()
+    box = side.bounding_box()
+    assert 0 <= box["y"] <= 20 and box["y"] + box["height"] <= 900  # pinned 1rem below the top, its own scroll
+    expect(page.get_by_role("textbox", name="Overall feedback")).to_be_in_viewport()  # where the mentor is working
+    page.screenshot(path=str(VIEWPORT_SHOTS / "scoring-desktop-scrolled.png"))
     page.evaluate("() => window.scrollTo(0, 0)")
 
     # Closing the tab loses nothing: a new tab shows the scoring as it was left.
@@ -183,10 +192,12 @@ def test_a_mentor_scores_with_the_keyboard_keeps_a_draft_and_works_through_the_q
     expect(other.locator("#draft-status")).to_contain_text("also saved from another tab or window")
     other.set_viewport_size({"width": 390, "height": 844})
     audit(other, "scoring-phone-conflict")
+    other.screenshot(path=str(VIEWPORT_SHOTS / "scoring-phone-top.png"))
     assert other.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     jump = other.get_by_role("link", name="Jump to the rubric")
     jump.click()
     expect(other.get_by_role("region", name="Score with").get_by_role("heading", level=2)).to_be_in_viewport()
+    other.screenshot(path=str(VIEWPORT_SHOTS / "scoring-phone-rubric.png"))
     other.close()
     draft = AssessmentDraft.objects.get(revision=first, scorer=mentor)
     third_id, fourth_id = (str(c.pk) for c in rubric_criteria(draft.rubric)[2:4])

@@ -64,6 +64,7 @@ def test_an_unfinished_scoring_is_saved_and_comes_back_when_the_page_opens_again
     assert page.count(" checked data-points") == 2
     assert "So far: solid." in page and "Note 1" in page
     assert "is back, as you left it" in page
+    assert "{#" not in page and "{%" not in page  # no template comment leaks onto the page
     assert 'name="draft_version" value="1"' in page
     assert "choose a level for every criterion (2 of 5 chosen)" in page
     assert not Assessment.objects.exists()  # a draft is not feedback
