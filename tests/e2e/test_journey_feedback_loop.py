@@ -107,6 +107,9 @@ def test_the_feedback_loop_from_a_selected_sentence_to_accepted(page: Page, cour
     MentorAssignmentFactory(cohort=cohort, mentor=mentor, student=author)
     work = first_revision(course, cohort, author)
     revision_1 = work.latest_revision
+    other = UserFactory(email="noor.haddad@example.com", name="Noor Haddad")
+    MembershipFactory(cohort=cohort, user=other, role=Membership.Role.STUDENT)
+    MentorAssignmentFactory(cohort=cohort, mentor=mentor, student=other)
     # The submit assigned the only classmate as an anonymous peer reviewer (cohort default).
     assignment = PeerAssignment.objects.filter(revision=revision_1, reviewer=peer).first() or PeerAssignmentFactory(
         revision=revision_1, reviewer=peer, anonymous=True
@@ -145,9 +148,14 @@ def test_the_feedback_loop_from_a_selected_sentence_to_accepted(page: Page, cour
     expect(page.get_by_text(re.compile("sent back for changes"))).to_be_visible()
     sign_out(page)
 
-    # The student sees the threads beside their sections, the peer as "Peer reviewer 1".
-    page.goto(f"/work/{work.pk}/")
+    # The student gets one notification for the request, and opens the workspace.
+    page.goto("/notifications/")
     sign_in(page, email=author.email, password=DEFAULT_PASSWORD, audit_form=False)
+    told = page.locator("h2.notification-title").filter(has_text="Changes requested")
+    expect(told).to_have_count(1)
+    audit(page, "feedback-notifications-changes-requested")
+    page.goto(f"/work/{work.pk}/")
+    # The threads beside their sections, the peer as "Peer reviewer 1".
     concept = page.locator("section[data-section=concept]")
     expect(concept.locator("article.thread")).to_have_count(2)
     decision = page.locator("section[data-section=decision]")
@@ -176,6 +184,8 @@ def test_the_feedback_loop_from_a_selected_sentence_to_accepted(page: Page, cour
     expect(page.get_by_text("Submitted as revision 2.")).to_be_visible()
     sign_out(page)
 
+    # Meanwhile a classmate's week waits in the same mentor's queue.
+    other_work = first_revision(course, cohort, other)
     work.refresh_from_db()
     revision_2 = work.latest_revision
     claim_thread = Thread.objects.get(comments__body__startswith="How do you know")
@@ -202,10 +212,26 @@ def test_the_feedback_loop_from_a_selected_sentence_to_accepted(page: Page, cour
     claim_thread.refresh_from_db()
     assert claim_thread.status == Thread.Status.RESOLVED
     assert Thread.objects.get(comments__body__startswith="Cheapest in what").status == Thread.Status.OPEN
-    score(page, criteria, "Exemplary")
+    # Scored with the keyboard: on each criterion, "1" picks its first (best) level, "J" moves on.
+    first = page.get_by_role("group", name=re.compile(rf"^{re.escape(criteria[0].title)}")).get_by_role("radio").first
+    first.focus()
+    for _ in criteria:
+        page.keyboard.press("1")
+        page.keyboard.press("j")
+    for criterion in criteria:
+        group = page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion.title)}"))
+        expect(group.get_by_role("radio", name=re.compile(r"^Exemplary · \d"))).to_be_checked()
     page.get_by_role("textbox", name="Overall feedback").fill("Every claim is measured now.")
     page.get_by_role("radio", name="Accept this revision").check()
-    page.get_by_role("button", name=re.compile("^Save score and decision")).click()
-    expect(page.get_by_text(re.compile("accepted"))).to_be_visible()
+    page.get_by_role("button", name="Save and open the next in the queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Revision 1: {other_work.target_label}")
+    expect(page.get_by_text(other.name).first).to_be_visible()
+    sign_out(page)
     work.refresh_from_db()
     assert work.state == "accepted"
+
+    # The student is told: accepted.
+    page.goto("/notifications/")
+    sign_in(page, email=author.email, password=DEFAULT_PASSWORD, audit_form=False)
+    expect(page.locator("h2.notification-title").filter(has_text="accepted")).to_have_count(1)
+    audit(page, "feedback-notifications-accepted")
