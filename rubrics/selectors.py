@@ -180,6 +180,17 @@ def _assessments_with_scores() -> QuerySet[Assessment]:
     )
 
 
+def changes_requested_assessment(revision_id: int) -> Assessment | None:
+    """The mentor assessment that requested changes on a revision (the latest, should there be
+    more than one), with its scorer and per-criterion scores (two queries)."""
+    return (
+        _assessments_with_scores()
+        .filter(revision_id=revision_id, kind=Assessment.Kind.MENTOR, decision=Assessment.Decision.REQUEST_CHANGES)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
 def assessment_with_scores(pk: int) -> Assessment:
     """One assessment with its scorer, rubric and per-criterion scores (two queries)."""
     return _assessments_with_scores().get(pk=pk)

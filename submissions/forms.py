@@ -7,7 +7,7 @@ from django import forms
 from core.widgets import MarkdownTextarea
 
 from .content import CRITERION_FIELDS, DECISION_FIELDS, GATE_STATUSES, RETRO_FIELDS, normalised
-from .models import RiskEntry, WeeklyWork
+from .models import IMPROVE_NOTE_MAX, ImproveItemStatus, RiskEntry, WeeklyWork
 
 TEXT_LIMIT = 50_000
 FORM_ID = "workspace-form"
@@ -101,7 +101,11 @@ class WorkspaceForm(forms.Form):
                 f[f"retro_{key}"] = _text(label, rows=3)
                 self.initial[f"retro_{key}"] = getattr(retrospective, key, "") if retrospective else ""
         f["revision_note"] = _text(
-            "Revision note", "What changed in response to feedback (shown with the next revision).", rows=3
+            "Revision note",
+            "What changed in response to feedback, shown with the next revision: list each point or "
+            "comment thread you addressed and how (one line each, e.g. “- Decision record: added the "
+            "cache-stampede risk”).",
+            rows=4,
         )
         self.initial["revision_note"] = content.get("revision_note", "")
         # The sections sit between the evidence and risk forms on the page; the HTML `form`
@@ -225,3 +229,24 @@ class RiskEntryForm(forms.ModelForm):
 
 class RiskCloseForm(forms.Form):
     resolution = forms.CharField(label="Resolution", required=False, max_length=2000)
+
+
+class ImproveItemStatusForm(forms.Form):
+    """What became of one improve item: one form per item on the workspace, prefixed with the
+    item's key so that the ids on the page stay unique."""
+
+    status = forms.ChoiceField(
+        label="What became of it?", choices=ImproveItemStatus.Status.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=IMPROVE_NOTE_MAX,
+        help_text="How it went, or why it was carried or dropped.",
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        kwargs.setdefault("prefix", f"improve-{item.key}")
+        kwargs.setdefault("initial", {"status": item.status or None, "note": item.note})
+        super().__init__(*args, **kwargs)
+        self.item = item

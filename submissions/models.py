@@ -11,6 +11,7 @@ student handed in is ever lost or rewritten.
 
 import datetime
 import functools
+import hashlib
 import operator
 import re
 from collections.abc import Iterator
@@ -590,3 +591,80 @@ class Retrospective(models.Model):
     def is_done(self) -> bool:
         """All three fields written (see RETROSPECTIVE_FIELDS)."""
         return all(re.search(_WRITTEN, getattr(self, name)) for name in RETROSPECTIVE_FIELDS)
+
+
+# --- Improve items carried into the next week -------------------------------------------------
+
+# The retrospective's "improve" field is the student's list of what to do better "into the
+# following week". Each item is one list entry (a line starting with -, *, + or "1.", with its
+# continuation lines) or, where the student wrote no list, one paragraph. An item is known by a
+# digest of its text (case and spacing ignored), so reordering or re-saving the retrospective
+# keeps a status that was set; an item whose wording changed is a new item.
+_LIST_MARK = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
+IMPROVE_ITEMS_MAX = 20  # a retrospective pasted with hundreds of lines must not flood the page
+IMPROVE_ITEM_TEXT_MAX = 500
+IMPROVE_NOTE_MAX = 500
+
+
+def improve_item_key(text: str) -> str:
+    return hashlib.sha256(" ".join(text.lower().split()).encode()).hexdigest()[:16]
+
+
+def improve_items_of(text: str) -> list[tuple[str, str]]:
+    """The items of a retrospective's improve field as (key, text), in the order written,
+    without repeats, at most IMPROVE_ITEMS_MAX of IMPROVE_ITEM_TEXT_MAX characters each."""
+    items: list[list[str]] = []
+    open_item = False
+    for line in (text or "").splitlines():
+        if not line.strip():
+            open_item = False
+            continue
+        marked = _LIST_MARK.match(line)
+        if marked or not open_item:
+            items.append([line[marked.end() :].strip() if marked else line.strip()])
+            open_item = True
+        else:
+            items[-1].append(line.strip())
+    result: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for parts in items:
+        joined = " ".join(part for part in parts if part)[:IMPROVE_ITEM_TEXT_MAX].strip()
+        key = improve_item_key(joined)
+        if joined and key not in seen:
+            seen.add(key)
+            result.append((key, joined))
+    return result[:IMPROVE_ITEMS_MAX]
+
+
+class ImproveItemStatus(models.Model):
+    """What a student says became of one improve item, in the week after it was written (or a
+    later week it was carried into). A row exists only once the student set a status: showing
+    the items reads them from the retrospective and writes nothing."""
+
+    class Status(models.TextChoices):
+        DONE = "done", "Done"
+        CARRIED = "carried", "Carried forward"
+        DROPPED = "dropped", "Dropped"
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    week = models.ForeignKey(Week, on_delete=models.PROTECT, related_name="+", help_text="The week it was reviewed in.")
+    origin_week = models.ForeignKey(
+        Week, on_delete=models.PROTECT, related_name="+", help_text="The week whose retrospective named it."
+    )
+    key = models.CharField(max_length=16, help_text="improve_item_key of the text.")
+    text = models.TextField(
+        max_length=IMPROVE_ITEM_TEXT_MAX, help_text="The item as written, kept so a carried item outlives edits."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    note = models.TextField(max_length=IMPROVE_NOTE_MAX, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cohort", "student", "week__number", "origin_week__number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "cohort", "week", "key"], name="improve_status_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.text[:40]}"

@@ -6,7 +6,8 @@ other module uses; a test checks that): each revision of the person keeps its nu
 lateness and state (cohort statistics and the review history need them) and loses its
 content. Evidence files are deleted from storage and links forgotten. Risk entries keep
 kind, severity, status and weeks (the cohort's risk trend) and lose their words;
-retrospectives keep whether they were written ("retrospective done") and lose their words.
+retrospectives keep whether they were written ("retrospective done") and lose their words;
+improve item statuses keep their status and lose the item's words and the note.
 """
 
 from pathlib import PurePosixPath
@@ -15,7 +16,16 @@ from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 
 from .content import empty_content
-from .models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork, _erasure_rewrite
+from .models import (
+    Artifact,
+    ImproveItemStatus,
+    Retrospective,
+    Revision,
+    RevisionArtifact,
+    RiskEntry,
+    WeeklyWork,
+    _erasure_rewrite,
+)
 
 ERASED_TEXT = "(erased)"
 
@@ -120,6 +130,21 @@ def _export(user: User, archive: ExportArchive) -> None:
             for r in Retrospective.objects.filter(student=user).select_related("cohort", "week")
         ],
     )
+    archive.add_json(
+        "improve_items.json",
+        [
+            {
+                "cohort": s.cohort.name,
+                "week": s.week.number,
+                "from_week": s.origin_week.number,
+                "item": s.text,
+                "status": s.status,
+                "note": s.note,
+                "updated_at": s.updated_at.isoformat(),
+            }
+            for s in ImproveItemStatus.objects.filter(student=user).select_related("cohort", "week", "origin_week")
+        ],
+    )
 
 
 def _scrubbed_snapshot(content: dict) -> dict:
@@ -174,6 +199,11 @@ def _erase(erasure: Erasure) -> None:
         retro.save(update_fields=["retain", "improve", "scale", "updated_at"])
         retros += 1
     erasure.count("retrospectives scrubbed", retros)
+    # The status stays (the cohort report counts it); the item's words and the note go.
+    erasure.count(
+        "improve item statuses scrubbed",
+        ImproveItemStatus.objects.filter(student=user).update(text=ERASED_TEXT, note=""),
+    )
 
 
 PROVIDER = DataProvider(
@@ -184,6 +214,7 @@ PROVIDER = DataProvider(
         "submissions.Artifact",
         "submissions.RiskEntry",
         "submissions.Retrospective",
+        "submissions.ImproveItemStatus",
     ),
     export=_export,
     erase=_erase,

@@ -2,6 +2,7 @@
 from a fixed number of queries, whatever the number of weeks, revisions or artifacts."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,16 @@ from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 from curriculum.selectors import course_capstones, week_outcomes, week_quality_gates
 
 from .content import DECISION_FIELDS, RevisionDiff, diff_snapshots, normalised
-from .models import Artifact, Retrospective, Revision, RiskEntry, WeeklyWork, work_status
+from .models import (
+    Artifact,
+    ImproveItemStatus,
+    Retrospective,
+    Revision,
+    RiskEntry,
+    WeeklyWork,
+    improve_items_of,
+    work_status,
+)
 
 # --- Small pure helpers ------------------------------------------------------------------
 
@@ -425,12 +435,14 @@ class Workspace:
     completeness: int | None
     covered: set[str]
     missing: list[str]
+    improve_items: list["ImproveItem"] = field(default_factory=list)
 
 
 def workspace_for(work: WeeklyWork, viewer: User) -> Workspace:
     """The workspace page's data for a work already fetched by work_get_for_user:
     objectives, quality gates, attached artifacts, revisions, risk entries, retrospective,
-    extension (seven queries)."""
+    extension, and the improve items carried into the week (nine queries; seven for week 1 and
+    capstone deliverables, which have no week before)."""
     week = work.due_week
     objectives = week_outcomes(week)
     gates = week_quality_gates(week) if work.week_id else []
@@ -455,6 +467,7 @@ def workspace_for(work: WeeklyWork, viewer: User) -> Workspace:
         retrospective=retro,
         completeness=completeness(required, covered),
         covered=covered,
+        improve_items=improve_items_for_work(work),
         missing=missing_items(
             content=work.content,
             required=required,
@@ -537,3 +550,132 @@ def workspace_snapshot(ws: "Workspace") -> dict:
 def revision_diff(a: Revision, b: Revision) -> RevisionDiff:
     """Per-section differences from revision a to revision b, and artifacts added/removed."""
     return diff_snapshots(a.content, b.content)
+
+
+# --- Improve items --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImproveItem:
+    """One improve item shown in a week: written in `origin_week`'s retrospective (the week
+    before, or earlier when it was carried forward), with the status set in this week, if any."""
+
+    key: str
+    text: str
+    origin_week: int  # number
+    origin_week_id: int
+    status: str  # an ImproveItemStatus.Status value, or "" when not set yet
+    note: str = ""
+
+    @property
+    def carried(self) -> bool:
+        return self.status == ImproveItemStatus.Status.CARRIED
+
+    @property
+    def status_label(self) -> str:
+        return ImproveItemStatus.Status(self.status).label if self.status else "Not set yet"
+
+
+def improve_items_shown(
+    *,
+    week_number: int,
+    previous_improve: tuple[int, str] | None,
+    carried_in: list[tuple[int, int, str, str]],
+    statuses: dict[str, tuple[str, str]],
+) -> list[ImproveItem]:
+    """The one rule for which improve items a week shows, for the workspace, the scoring page,
+    the API and the cohort report alike: the items carried forward in the week before
+    (`carried_in`: origin week id, origin week number, key, text), then the items of the week
+    before's retrospective (`previous_improve`: its week id and improve text), without repeats;
+    each with this week's status (`statuses`: key → (status, note))."""
+    items: list[ImproveItem] = []
+    seen: set[str] = set()
+    candidates = [(week_id, number, key, text) for week_id, number, key, text in carried_in]
+    if previous_improve is not None:
+        week_id, text = previous_improve
+        candidates += [(week_id, week_number - 1, key, item) for key, item in improve_items_of(text)]
+    for origin_week_id, origin_week, key, text in candidates:
+        if key in seen:
+            continue
+        seen.add(key)
+        status, note = statuses.get(key, ("", ""))
+        items.append(ImproveItem(key, text, origin_week, origin_week_id, status, note))
+    return items
+
+
+def improve_items_for_work(work: WeeklyWork) -> list[ImproveItem]:
+    """The improve items a week's work shows (two queries; none for week 1 or a capstone
+    deliverable): the week before's retrospective, and the status rows of the week before
+    (what was carried forward) and of this week."""
+    if not work.week_id or work.week.number <= 1:
+        return []
+    number = work.week.number
+    previous = (
+        Retrospective.objects.filter(
+            student_id=work.student_id,
+            cohort_id=work.cohort_id,
+            week__course_id=work.week.course_id,
+            week__number=number - 1,
+        )
+        .values_list("week_id", "improve")
+        .first()
+    )
+    carried_in: list[tuple[int, int, str, str]] = []
+    statuses: dict[str, tuple[str, str]] = {}
+    for week_number, origin_id, origin_number, key, text, status, note in (
+        ImproveItemStatus.objects.filter(
+            student_id=work.student_id,
+            cohort_id=work.cohort_id,
+            week__course_id=work.week.course_id,
+            week__number__in=[number - 1, number],
+        )
+        .order_by("origin_week__number", "pk")
+        .values_list("week__number", "origin_week_id", "origin_week__number", "key", "text", "status", "note")
+    ):
+        if week_number == number:
+            statuses[key] = (status, note)
+        elif status == ImproveItemStatus.Status.CARRIED:
+            carried_in.append((origin_id, origin_number, key, text))
+    return improve_items_shown(week_number=number, previous_improve=previous, carried_in=carried_in, statuses=statuses)
+
+
+def improve_item_tally(cohort: Cohort, student_ids: list[int], *, through_week: int) -> dict[int, dict[str, int]]:
+    """Per student, how many improve items shown in weeks 2..`through_week` (the weeks begun)
+    are done, carried forward, dropped or not set yet (keys "done", "carried", "dropped",
+    "unset"): the same rule as the workspace (improve_items_shown), in two queries for any
+    number of students."""
+    tally: dict[int, dict[str, int]] = {pk: dict.fromkeys(IMPROVE_TALLY_KEYS, 0) for pk in student_ids}
+    if through_week < 2 or not student_ids:
+        return tally
+    retros: dict[tuple[int, int], tuple[int, str]] = {}
+    for student_id, week_id, number, improve in Retrospective.objects.filter(
+        cohort=cohort, student_id__in=student_ids, week__number__lt=through_week
+    ).values_list("student_id", "week_id", "week__number", "improve"):
+        retros[(student_id, number)] = (week_id, improve)
+    rows: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    for row in (
+        ImproveItemStatus.objects.filter(cohort=cohort, student_id__in=student_ids, week__number__lte=through_week)
+        .order_by("origin_week__number", "pk")
+        .values_list("student_id", "week__number", "origin_week_id", "origin_week__number", "key", "text", "status")
+    ):
+        rows[(row[0], row[1])].append(row[2:])
+    for student_id in student_ids:
+        counts = tally[student_id]
+        for number in range(2, through_week + 1):
+            carried_in = [
+                (origin_id, origin_number, key, text)
+                for origin_id, origin_number, key, text, status in rows.get((student_id, number - 1), [])
+                if status == ImproveItemStatus.Status.CARRIED
+            ]
+            statuses = {key: (status, "") for _, _, key, _, status in rows.get((student_id, number), [])}
+            for item in improve_items_shown(
+                week_number=number,
+                previous_improve=retros.get((student_id, number - 1)),
+                carried_in=carried_in,
+                statuses=statuses,
+            ):
+                counts[item.status or "unset"] += 1
+    return tally
+
+
+IMPROVE_TALLY_KEYS = ("done", "carried", "dropped", "unset")

@@ -5,7 +5,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,9 +18,18 @@ from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
 from . import uploads
 from .content import normalised
-from .models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork
+from .models import (
+    IMPROVE_NOTE_MAX,
+    Artifact,
+    ImproveItemStatus,
+    Retrospective,
+    Revision,
+    RevisionArtifact,
+    RiskEntry,
+    WeeklyWork,
+)
 from .policies import can_view_work
-from .selectors import build_snapshot, required_evidence
+from .selectors import build_snapshot, improve_items_for_work, required_evidence
 
 
 class DraftConflict(ValidationError):
@@ -114,6 +123,53 @@ def retrospective_save(
     retro.full_clean()
     retro.save()
     return retro
+
+
+class NoSuchImproveItem(ValidationError):
+    """The key names no improve item shown in this work's week (pages and the API answer 404)."""
+
+
+@transaction.atomic
+def improve_item_set_status(*, work: WeeklyWork, key: str, status: str, note: str = "", by: User) -> ImproveItemStatus:
+    """Record what became of one improve item shown in the work's week (done, carried forward
+    to the next week, dropped), with an optional note. Only the student, and only while the
+    week's work is open (draft or changes requested): once handed in, the mentor reviews the
+    statuses as they were. Setting it again replaces the status and note."""
+    _check_editable(work, by)
+    item = next((i for i in improve_items_for_work(work) if i.key == key), None)
+    if item is None:
+        raise NoSuchImproveItem("No such improve item in this week.", code="not_found")
+    if status not in ImproveItemStatus.Status.values:
+        raise ValidationError({"status": ["Choose done, carried forward or dropped."]}, code="invalid")
+    row = (
+        ImproveItemStatus.objects.select_for_update()
+        .filter(student_id=work.student_id, cohort_id=work.cohort_id, week_id=work.week_id, key=key)
+        .first()
+    ) or ImproveItemStatus(
+        student_id=work.student_id,
+        cohort_id=work.cohort_id,
+        week_id=work.week_id,
+        key=key,
+        origin_week_id=item.origin_week_id,
+        text=item.text,
+    )
+    note = note.strip()
+    if len(note) > IMPROVE_NOTE_MAX:
+        raise ValidationError({"note": [f"Keep the note under {IMPROVE_NOTE_MAX} characters."]}, code="max_length")
+    row.status, row.note = status, note
+    row.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # The same item was set from another tab between the read and the insert: that row
+        # now exists (locked by nobody), so this status replaces it.
+        row = ImproveItemStatus.objects.select_for_update().get(
+            student_id=work.student_id, cohort_id=work.cohort_id, week_id=work.week_id, key=key
+        )
+        row.status, row.note = status, note
+        row.save(update_fields=["status", "note", "updated_at"])
+    return row
 
 
 def _snapshot(work: WeeklyWork, artifacts: list[Artifact]) -> dict:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("work/<int:pk>/evidence/upload/", views.artifact_upload, name="artifact_upload"),
     path("work/<int:pk>/evidence/link/", views.artifact_link, name="artifact_link"),
     path("work/<int:pk>/evidence/<int:artifact_id>/remove/", views.artifact_remove, name="artifact_remove"),
+    path("work/<int:pk>/improve-items/<str:key>/", views.improve_item_status, name="improve_item_status"),
     path("work/<int:pk>/risks/add/", views.risk_add, name="risk_add"),
     path("work/<int:pk>/risks/<int:risk_id>/close/", views.risk_close, name="risk_close"),
     path("work/<int:pk>/revisions/<int:number>/", views.revision_detail, name="revision"),

@@ -23,7 +23,14 @@ from curriculum.selectors import course_deliverable, course_week
 from . import policies, selectors, services
 from .content import readable
 from .downloads import artifact_file_response
-from .forms import ArtifactLinkForm, ArtifactUploadForm, RiskCloseForm, RiskEntryForm, WorkspaceForm
+from .forms import (
+    ArtifactLinkForm,
+    ArtifactUploadForm,
+    ImproveItemStatusForm,
+    RiskCloseForm,
+    RiskEntryForm,
+    WorkspaceForm,
+)
 from .models import Artifact, WeeklyWork
 from .panels import REVISION, WORKSPACE
 
@@ -130,11 +137,21 @@ def work_open_deliverable(request: HttpRequest, slug: str, deliverable_id: int) 
 # --- Workspace ---------------------------------------------------------------------------
 
 
-def _workspace_response(request, work, *, form=None, status=200, upload_form=None, link_form=None, risk_form=None):
+def _workspace_response(
+    request, work, *, form=None, status=200, upload_form=None, link_form=None, risk_form=None, improve_form=None
+):
     ws = selectors.workspace_for(work, request.user)
     can_edit = policies.can_edit_work(request.user, work)
     if can_edit and form is None:
         form = WorkspaceForm(work=work, objectives=ws.objectives, gates=ws.gates, retrospective=ws.retrospective)
+    improve_rows = [
+        (
+            item,
+            (improve_form if improve_form is not None and improve_form.item.key == item.key else None)
+            or (ImproveItemStatusForm(item=item) if can_edit else None),
+        )
+        for item in ws.improve_items
+    ]
     context = {
         "ws": ws,
         "work": work,
@@ -148,6 +165,7 @@ def _workspace_response(request, work, *, form=None, status=200, upload_form=Non
         "upload_form": upload_form or ArtifactUploadForm(required=ws.required),
         "link_form": link_form or ArtifactLinkForm(required=ws.required, prefix="link"),
         "risk_form": risk_form or RiskEntryForm(),
+        "improve_rows": improve_rows,
         "is_late_now": ws.window.is_late(timezone.now()),
         # What higher apps show beside the work (the mentor's request, threads): asked once.
         "panels": WORKSPACE.panels(work=work, user=request.user, ws=ws),
@@ -312,6 +330,36 @@ def artifact_download(request: HttpRequest, pk: int) -> HttpResponse:
     if artifact.kind != Artifact.Kind.FILE:
         return redirect(artifact.url)
     return artifact_file_response(artifact)
+
+
+# --- Improve items of last week's retrospective -------------------------------------------
+
+
+@login_required
+@require_POST
+def improve_item_status(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """The student sets what became of one improve item (done, carried forward, dropped)."""
+    work = policies.work_get_for_user(request.user, pk)
+    if request.user.pk != work.student_id:
+        raise Http404("No such work.")
+    back = redirect(reverse("submissions:work", kwargs={"pk": work.pk}) + "#improve")
+    if not policies.can_edit_work(request.user, work):
+        messages.error(request, "This work is handed in, so its improve items stay as they were set.")
+        return back
+    item = next((i for i in selectors.improve_items_for_work(work) if i.key == key), None)
+    if item is None:
+        raise Http404("No such improve item.")
+    form = ImproveItemStatusForm(request.POST, item=item)
+    if form.is_valid():
+        try:
+            services.improve_item_set_status(work=work, key=key, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            label = dict(form.fields["status"].choices)[form.cleaned_data["status"]]
+            messages.success(request, f"Improve item marked “{label.lower()}”.")
+            return back
+    return _workspace_response(request, work, improve_form=form, status=400)
 
 
 # --- Risk and defect log -----------------------------------------------------------------

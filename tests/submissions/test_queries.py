@@ -74,8 +74,9 @@ def test_dashboard_query_budget_with_all_24_weeks(people, client_for, django_ass
 def test_workspace_query_count_does_not_grow_with_work(people, client_for):
     client = client_for(people.student)
     work = _fill(people, weeks=1, deliverables=False)
-    small = _count(client, reverse("submissions:work", args=[work.pk]))
+    # Measured in the state it ends in: "changes requested" asks for the mentor's request.
     services.work_request_changes(work=work, revision=work.latest_revision, by=people.mentor)
+    small = _count(client, reverse("submissions:work", args=[work.pk]))
     for _ in range(4):
         services.artifact_upload(work=work, upload=png(), proves="More", by=people.student)
         services.work_submit(work=work, by=people.student)
@@ -91,9 +92,12 @@ def test_workspace_query_budget_with_all_24_weeks(people, client_for, django_ass
     client = client_for(people.student)
     # 1 session, 2 user, 3 work (+cohort, course, week, lab, latest revision); workspace_for:
     # 4 objectives, 5 quality gates, 6 artifacts, 7 revisions, 8 risk entries,
-    # 9 retrospective, 10 extension; 11 navigation roles; 12 comment threads anchored in the
-    # latest revision (feedback's workspace panel: none here; tests/feedback pins 50 of them).
-    with django_assert_num_queries(12):
+    # 9 retrospective, 10 extension, 11 week 23's retrospective (its improve items),
+    # 12 improve item statuses of weeks 23-24; the workspace panels: 13 comment threads anchored
+    # in the latest revision (feedback's panel: none here; tests/feedback pins 50 of them),
+    # 14 the mentor's changes-requested assessment (none here: no scores to read);
+    # 15 navigation roles.
+    with django_assert_num_queries(15):
         response = client.get(reverse("submissions:work", args=[work.pk]))
     assert response.status_code == 200
 
@@ -101,7 +105,8 @@ def test_workspace_query_budget_with_all_24_weeks(people, client_for, django_ass
 def test_mentor_view_of_a_submitted_workspace_has_a_fixed_budget(people, client_for, django_assert_num_queries):
     work = _fill(people, weeks=24, deliverables=False)
     client = client_for(people.mentor)
-    # As the student's workspace (12), plus the policy check: membership role and mentor
-    # assignment. The read-only rendering of the sections needs no further query.
-    with django_assert_num_queries(14):
+    # As the student's workspace (15) without the changes-requested assessment (the week is
+    # resubmitted), plus the policy check: membership role and mentor assignment. The
+    # read-only rendering of the sections needs no further query.
+    with django_assert_num_queries(16):
         assert client.get(reverse("submissions:work", args=[work.pk])).status_code == 200
