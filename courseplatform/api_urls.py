@@ -63,6 +63,9 @@ router.register("works", submissions_api.WorkViewSet, basename="work")
 router.register(r"works/(?P<work_id>[0-9]{1,18})/revisions", submissions_api.RevisionViewSet, basename="revision")
 router.register(r"works/(?P<work_id>[0-9]{1,18})/artifacts", submissions_api.ArtifactViewSet, basename="artifact")
 router.register(r"works/(?P<work_id>[0-9]{1,18})/risks", submissions_api.RiskEntryViewSet, basename="risk-entry")
+router.register(
+    r"works/(?P<work_id>[0-9]{1,18})/improve-items", submissions_api.ImproveItemViewSet, basename="improve-item"
+)
 # notifications
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 # reports

@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Cohort
+from cohorts.schedule import weeks_begun
 from insights.selectors import AtRiskReason, at_risk_rules_for, at_risk_students
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
 from submissions.models import WORK_STATUSES, WorkStatus, work_status, work_status_legend
+from submissions.selectors import IMPROVE_TALLY_KEYS, improve_item_tally
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
@@ -141,7 +143,8 @@ COHORT_FIGURES = {  # column → its short label in the PDF's run of figures
     "Portfolio entries published": "Pub",
     "Objectives met / judged": "Obj",
 }
-COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, "At risk", "Why"]
+IMPROVE_COLUMN = "Improve items: done/carried/dropped/not set"
+COHORT_SUMMARY_COLUMNS = [*COHORT_FIGURES, IMPROVE_COLUMN, "At risk", "Why"]
 # The longest week cell: a letter and a score with two decimals, or "Missing" spelled out.
 WEEK_MARK_WIDTH = max(len("A 82.25"), *(len(s.mark) for s in WORK_STATUSES.values()))
 
@@ -192,6 +195,10 @@ def cohort_report(
     frame = course_frame(cohort, now or timezone.now())
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
     rules = at_risk_rules_for(cohort)
+    # Counted once for every student of the report (two queries, read as a stream), so the
+    # notes can give the whole cohort's figures before the rows; each row shows its student's.
+    improve = improve_item_tally(cohort, ids, through_week=weeks_begun(cohort, frame.now, len(frame.weeks)))
+    improve_total = {key: sum(counts[key] for counts in improve.values()) for key in IMPROVE_TALLY_KEYS}
 
     def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int], list[AtRiskReason]]]:
         objectives = objectives_met_by_student(cohort, chunk)
@@ -218,6 +225,7 @@ def cohort_report(
             str(facts.retrospectives_done),
             str(facts.portfolio_entries),
             f"{met}/{judged}",
+            "/".join(str(improve[facts.student.pk][key]) for key in IMPROVE_TALLY_KEYS),
             "yes" if reasons else "no",
             "; ".join(str(reason) for reason in reasons),
         ]
@@ -257,6 +265,11 @@ def cohort_report(
             "over the weeks that are past due or started.",
             "Objectives met / judged: the week's outcome objectives judged met when a mentor accepted the week, of "
             "those judged (docs/progress.md).",
+            "Improve items: each item of a retrospective's “improve” list, counted in the week after it (and in each "
+            "week it was carried into) by the status the student set there, over the weeks begun. "
+            f"{'These students' if mentor is not None else 'The whole cohort'}: {improve_total['done']} done, "
+            f"{improve_total['carried']} carried forward, {improve_total['dropped']} dropped, "
+            f"{improve_total['unset']} not set yet.",
         ],
         sections=iter([section]),
         filename_stem=f"cohort-progress-{cohort.slug}",

@@ -36,6 +36,8 @@ from .serializers import (
     ArtifactOutput,
     ArtifactUploadInput,
     DiffQuery,
+    ImproveItemOutput,
+    ImproveItemStatusInput,
     RetrospectiveInput,
     RetrospectiveOutput,
     RevisionDetailOutput,
@@ -50,6 +52,7 @@ from .serializers import (
     WorkOpenInput,
     WorkOutput,
     WorkUpdateInput,
+    improve_item_data,
     work_list_item,
 )
 
@@ -447,3 +450,53 @@ class RiskEntryViewSet(_InWork):
     def reopen(self, request: Request, work_id: str, pk: str) -> Response:
         entry = services.risk_entry_reopen(entry=selectors.risk_entry_get(self._loggable(), int(pk)))
         return Response(RiskEntryOutput(entry).data)
+
+
+KEY = OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description="The improve item's key.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Last week's improve items shown in this work's week, with their statuses",
+        tags=["submissions"],
+        parameters=[WORK_ID],
+        responses=ImproveItemOutput(many=True),
+    ),
+    update=extend_schema(
+        summary="Set what became of an improve item (the student, while the work is open)",
+        tags=["submissions"],
+        parameters=[WORK_ID, KEY],
+        request=ImproveItemStatusInput,
+        responses=ImproveItemOutput,
+    ),
+)
+class ImproveItemViewSet(_InWork):
+    """The items of the previous week's retrospective "improve" field, and those carried
+    forward into this week, each with the status set in this week (null until set). Reading
+    writes nothing; PUT is idempotent (setting the same status twice leaves one status)."""
+
+    serializer_class = ImproveItemOutput
+    parser_classes = [JSONParser]
+    pagination_class = None
+    lookup_field = "key"
+    lookup_value_regex = r"[0-9a-f]{16}"
+    http_method_names = ["get", "put", "head", "options"]
+
+    def _week_number(self, work: WeeklyWork) -> int:
+        return work.week.number if work.week_id else 0
+
+    def list(self, request: Request, work_id: str) -> Response:
+        work = self.work()
+        items = selectors.improve_items_for_work(work)
+        return Response([improve_item_data(item, self._week_number(work)) for item in items])
+
+    def update(self, request: Request, work_id: str, key: str) -> Response:
+        work = _changeable(request, self.work())
+        given = ImproveItemStatusInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            services.improve_item_set_status(work=work, key=key, by=request.user, **given.validated_data)
+        except services.NoSuchImproveItem as exc:
+            raise Http404(exc.message) from exc
+        item = next(i for i in selectors.improve_items_for_work(work) if i.key == key)
+        return Response(improve_item_data(item, self._week_number(work)))

@@ -648,9 +648,13 @@ def improve_item_tally(cohort: Cohort, student_ids: list[int], *, through_week: 
     if through_week < 2 or not student_ids:
         return tally
     retros: dict[tuple[int, int], tuple[int, str]] = {}
-    for student_id, week_id, number, improve in Retrospective.objects.filter(
-        cohort=cohort, student_id__in=student_ids, week__number__lt=through_week
-    ).values_list("student_id", "week_id", "week__number", "improve"):
+    for student_id, week_id, number, improve in (
+        Retrospective.objects.filter(cohort=cohort, student_id__in=student_ids, week__number__lt=through_week)
+        .exclude(improve="")
+        .order_by()
+        .values_list("student_id", "week_id", "week__number", "improve")
+        .iterator(chunk_size=2000)
+    ):
         retros[(student_id, number)] = (week_id, improve)
     rows: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for row in (

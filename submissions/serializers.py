@@ -12,7 +12,7 @@ from curriculum.selectors import week_outcomes, week_quality_gates
 
 from . import uploads
 from .content import DECISION_FIELDS, GATE_STATUSES, empty_content, normalised
-from .models import Artifact, Revision, RiskEntry, WeeklyWork
+from .models import IMPROVE_NOTE_MAX, Artifact, ImproveItemStatus, Revision, RiskEntry, WeeklyWork
 
 TEXT_LIMIT = 50_000
 
@@ -398,3 +398,32 @@ class RetrospectiveInput(serializers.Serializer):
     retain = serializers.CharField(max_length=TEXT_LIMIT, allow_blank=True)
     improve = serializers.CharField(max_length=TEXT_LIMIT, allow_blank=True)
     scale = serializers.CharField(max_length=TEXT_LIMIT, allow_blank=True)
+
+
+class ImproveItemOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="Identifies the item (a digest of its text); use it to set the status.")
+    text = serializers.CharField(help_text="The item as written in the retrospective (markdown).")
+    origin_week = serializers.IntegerField(help_text="The week whose retrospective named it.")
+    carried_forward_from_earlier = serializers.BooleanField(
+        help_text="True when it was written before last week and carried forward since."
+    )
+    status = serializers.ChoiceField(
+        choices=ImproveItemStatus.Status.choices, allow_null=True, help_text="null until the student sets one."
+    )
+    note = serializers.CharField(allow_blank=True)
+
+
+class ImproveItemStatusInput(StrictKeys, serializers.Serializer):
+    status = serializers.ChoiceField(choices=ImproveItemStatus.Status.choices)
+    note = serializers.CharField(max_length=IMPROVE_NOTE_MAX, required=False, allow_blank=True, default="")
+
+
+def improve_item_data(item, week_number: int) -> dict:
+    return {
+        "key": item.key,
+        "text": item.text,
+        "origin_week": item.origin_week,
+        "carried_forward_from_earlier": item.origin_week < week_number - 1,
+        "status": item.status or None,
+        "note": item.note,
+    }

@@ -168,6 +168,18 @@ def _save(work: WeeklyWork, content: dict, student, week: Week, seed: int) -> No
     )
 
 
+IMPROVE_ITEMS = [
+    "- Start the load tests on Tuesday, not Thursday, to leave time for a re-run.\n"
+    "- Write the decision record before coding, not after.\n"
+    "- Ask a peer to read the dossier a day before it is due.",
+    "- Start the load tests on Tuesday, not Thursday, to leave time for a re-run.\n"
+    "- Keep the k6 scripts in the repository with the code they test.",
+    "- Time-box the lab setup to one evening.\n"
+    "- Write the decision record before coding, not after.\n"
+    "- Note every measured value with the command that produced it.",
+]
+
+
 def _retrospective(week: Week, seed: int) -> dict | None:
     """Most weeks a full retrospective; some none at all, and some only half written (the
     dashboard says "Not yet" and the retrospective reminder still goes out: done means all
@@ -179,7 +191,8 @@ def _retrospective(week: Week, seed: int) -> dict | None:
         return {"retain": retain, "improve": "", "scale": ""}
     return {
         "retain": retain,
-        "improve": "Start the load tests on Tuesday, not Thursday, to leave time for a re-run.",
+        # A list: each line is an improve item the next week's workspace carries (docs/workspace.md).
+        "improve": IMPROVE_ITEMS[seed % len(IMPROVE_ITEMS)],
         "scale": "Keep a per-hop latency budget for every new endpoint.",
     }
 

@@ -357,6 +357,8 @@ WORKSPACE_EXPECTED: dict[str, dict[str, int]] = {
     "works_retrospective_retrieve": WORK_READERS,
     "works_retrospective_update": _work_owner(200),
     "works_risks_list": WORK_READERS,
+    "works_improve_items_list": WORK_READERS,
+    "works_improve_items_update": _work_owner(200),
     "works_risks_create": _work_owner(201),
     "works_risks_close_create": _work_owner(200),
     "works_risks_reopen_create": _work_owner(200),
@@ -445,6 +447,21 @@ def _request_for_workspace(operation_id: str, people) -> dict | None:
     if operation_id == "works_retrospective_update":
         body = {"retain": "Measure first.", "improve": "Start earlier.", "scale": "Latency budgets."}
         return {"path_parameters": params, "body": body}
+    if operation_id in ("works_improve_items_list", "works_improve_items_update"):
+        workspace_services.retrospective_save(
+            student=people.student,
+            cohort=people.cohort,
+            week=people.cohort.course.weeks.get(number=19),
+            retain="Measure first.",
+            improve="- Start load tests on Tuesday",
+            scale="Latency budgets.",
+        )
+        if operation_id == "works_improve_items_update":
+            from submissions.selectors import improve_items_for_work
+
+            key = improve_items_for_work(work)[0].key
+            return {"path_parameters": {**params, "key": key}, "body": {"status": "carried", "note": "Next week."}}
+        return {"path_parameters": params}
     if operation_id == "works_risks_create":
         return {"path_parameters": params, "body": {"kind": "risk", "title": "Pool exhaustion", "severity": "high"}}
     if operation_id in ("works_risks_close_create", "works_risks_reopen_create"):

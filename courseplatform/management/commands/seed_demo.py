@@ -15,6 +15,7 @@ DEMO_STEPS = [
     "courseplatform.demo.rubrics",
     "courseplatform.demo.feedback",
     "courseplatform.demo.scoring",
+    "courseplatform.demo.improve_items",
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
