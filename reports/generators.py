@@ -45,7 +45,7 @@ def chunk_size() -> int:
 class PdfCell:
     """Adjacent columns [start, end) that the PDF sets in one table cell. Laying out a table
     cell (its style, its line boxes) is what a large cohort's PDF spends its time on, so the
-    cohort report's 37 columns become 4 cells per row (reports.writers.write_pdf).
+    cohort report's 38 columns become 4 cells per row (reports.writers.write_pdf).
 
     "stack": the values one per line (empty ones left out), `width_pt` wide (0: what is left).
     "run": the values padded to `mark_width` characters, `per_line` to a line, in a monospace
