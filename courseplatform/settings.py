@@ -546,6 +546,7 @@ SPECTACULAR_SETTINGS = {
         "ThreadTarget": "feedback.models.Thread.Target",
         "AnchorState": "feedback.models.Anchor.State",
         "WorkSection": "feedback.models.SECTION_CHOICES",
+        "ImproveItemStatus": "submissions.models.ImproveItemStatus.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -11,11 +11,13 @@ from tests.reports.bulk import bulk_cohort
 # extensions, works with revision counts, latest mentor scores, retrospectives done, open high
 # risks: 7), the progress update (18). Once: the cohort's at-risk rules, claiming the run (savepoint, select for update, update,
 # release, re-read attempts), weeks+labs, capstone projects, deliverables, student ids,
-# the first progress update, the writing-phase update, the final update and re-read (14);
-# marking it built tells its requester (6: savepoint, the status before, release; the run with
-# requester and cohort, the notification's log row inserted and read back).
+# the improve items of every student (retrospectives, statuses: submissions.selectors.
+# improve_item_tally, read once so the notes can give the cohort's totals), the first progress
+# update, the writing-phase update, the final update and re-read (16); marking it built tells
+# its requester (6: savepoint, the status before, release; the run with requester and cohort,
+# the notification's log row inserted and read back).
 PER_CHUNK = 18
-ONCE = 14 + 6
+ONCE = 16 + 6
 # The gradebook export reads less per chunk: students with their totals, extensions, works with
 # their latest revision and latest mentor score, the progress update (4); once, the same but
 # the at-risk rules (13), and telling the requester (6, as above).

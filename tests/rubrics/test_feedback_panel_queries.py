@@ -100,9 +100,9 @@ def test_the_scoring_page_with_the_improve_items_has_a_fixed_budget(
     # 5 assignment; 6 rubric attachment, 7 criteria, 8 levels, 9 previous revision,
     # 10 assessments of both revisions, 11 their scores, 12 the week's outcome objectives,
     # 13 their criterion links, 14 the cohort's mastery rule (no peer review here, so no peer
-    # identity policy); the improve items panel: 15 week 9's retrospective, 16 the statuses of
-    # weeks 9-10; 17 navigation roles.
-    with django_assert_num_queries(17):
+    # identity policy), 15 the mentor's draft assessment; the improve items panel: 16 week 9's
+    # retrospective, 17 the statuses of weeks 9-10; 18 navigation roles.
+    with django_assert_num_queries(18):
         response = client.get(reverse("rubrics:score", args=[revision.pk]))
     body = response.content.decode()
     assert 'data-panel="improve-items"' in body
