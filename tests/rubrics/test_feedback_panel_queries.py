@@ -76,10 +76,11 @@ def test_the_workspace_with_its_feedback_panels_has_a_fixed_budget(
     # 1 session, 2 user, 3 work (+cohort, course, week, lab, latest revision); workspace_for:
     # 4 objectives, 5 quality gates, 6 artifacts, 7 revisions, 8 risk entries,
     # 9 retrospective, 10 extension, 11 week 9's retrospective (its improve items),
-    # 12 improve item statuses of weeks 9-10; the "what was asked" panel: 13 the mentor's
-    # changes-requested assessment with its scorer, 14 its scores with criterion and level;
-    # 15 navigation roles.
-    with django_assert_num_queries(15):
+    # 12 improve item statuses of weeks 9-10; the workspace panels: 13 comment threads anchored
+    # in the latest revision (feedback's panel), the "what was asked" panel: 14 the mentor's
+    # changes-requested assessment with its scorer, 15 its scores with criterion and level;
+    # 16 navigation roles.
+    with django_assert_num_queries(16):
         response = client.get(reverse("submissions:work", args=[work.pk]))
     body = response.content.decode()
     assert body.count('class="improve-item"') == shown
@@ -100,9 +101,10 @@ def test_the_scoring_page_with_the_improve_items_has_a_fixed_budget(
     # 5 assignment; 6 rubric attachment, 7 criteria, 8 levels, 9 previous revision,
     # 10 assessments of both revisions, 11 their scores, 12 the week's outcome objectives,
     # 13 their criterion links, 14 the cohort's mastery rule (no peer review here, so no peer
-    # identity policy), 15 the mentor's draft assessment; the improve items panel: 16 week 9's
-    # retrospective, 17 the statuses of weeks 9-10; 18 navigation roles.
-    with django_assert_num_queries(18):
+    # identity policy), 15 the mentor's draft assessment; the panels: 16 comment threads of the
+    # revision (feedback's panel), the improve items: 17 week 9's retrospective, 18 the statuses
+    # of weeks 9-10; 19 navigation roles.
+    with django_assert_num_queries(19):
         response = client.get(reverse("rubrics:score", args=[revision.pk]))
     body = response.content.decode()
     assert 'data-panel="improve-items"' in body
