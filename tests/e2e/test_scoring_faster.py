@@ -165,6 +165,7 @@ def test_a_mentor_scores_with_the_keyboard_keeps_a_draft_and_works_through_the_q
     box = side.bounding_box()
     assert 0 <= box["y"] <= 20 and box["y"] + box["height"] <= 900  # pinned 1rem below the top, its own scroll
     expect(page.get_by_role("textbox", name="Overall feedback")).to_be_in_viewport()  # where the mentor is working
+    expect(page.locator("#running-total")).to_be_in_viewport()  # the total stays at the rubric's foot
     page.screenshot(path=str(VIEWPORT_SHOTS / "scoring-desktop-scrolled.png"))
     page.evaluate("() => window.scrollTo(0, 0)")
 
