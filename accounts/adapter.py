@@ -35,6 +35,13 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def get_login_stages(self) -> list[str]:
+        # The second-factor step knows about single sign-on (accounts/stages.py).
+        return [
+            "accounts.stages.SecondFactorStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            for stage in super().get_login_stages()
+        ]
+
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth's own rule raises ImproperlyConfigured (a 500 on every sign-in) when the
         # chain is shorter than the trusted count; ours answers like the API's throttles.

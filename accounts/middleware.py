@@ -11,6 +11,8 @@ from django.utils import timezone
 from api.exceptions import problem_response
 
 from .policies import must_enrol_second_factor
+from .sso import SIGN_ON_PATH_PREFIXES, provider_origins
+from .stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 
 # Paths a person without a second factor can still reach: enrolling one, signing out,
 # and static files (the probes are answered before any of this, core/middleware.py).
@@ -36,7 +38,7 @@ class RequireStaffMFAMiddleware:
         enrol_path = reverse("mfa_activate_totp")
         if request.path != enrol_path and request.path.startswith(_EXEMPT_PREFIXES):
             return self.get_response(request)
-        if not must_enrol_second_factor(request.user):
+        if request.session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY) or not must_enrol_second_factor(request.user):
             return self.get_response(request)
         _count_password_sign_in_as_reauthentication(request)
         if request.path == enrol_path:
@@ -98,3 +100,22 @@ class UserTimeZoneMiddleware:
             zone = user.time_zone
         with timezone.override(zone):
             return self.get_response(request)
+
+
+class SignOnFormActionMiddleware:
+    """Content-Security-Policy's form-action 'self' also governs where a form's redirect may
+    lead, so the "Continue to your institution" form (a POST answered by a redirect to the
+    provider) would be blocked. On the sign-on pages only, the policy also allows the
+    configured providers' origins (accounts.sso.provider_origins). Sits below the CSP
+    middleware, which merges the update into the header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(SIGN_ON_PATH_PREFIXES):
+            origins = provider_origins(request)
+            if origins:
+                response._csp_update = {"form-action": origins}
+        return response

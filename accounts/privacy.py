@@ -1,5 +1,5 @@
 """What accounts holds about a person (see core.privacy): the profile, e-mail addresses,
-second factors and API tokens.
+second factors, single sign-on links and API tokens.
 
 Erasure keeps the user row (every record the person authored points at it, and cohort
 statistics group by it) but turns it into a pseudonym: no name, an address at the reserved
@@ -11,6 +11,7 @@ import uuid
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
@@ -40,6 +41,15 @@ def _export(user: User, archive: ExportArchive) -> None:
                 {"type": a.type, "created_at": a.created_at.isoformat(), "last_used_at": _iso(a.last_used_at)}
                 for a in Authenticator.objects.filter(user=user).order_by("pk")
             ],
+            "single_sign_on": [
+                {
+                    "provider": a.provider,
+                    "subject": a.uid,
+                    "linked_at": a.date_joined.isoformat(),
+                    "last_login": _iso(a.last_login),
+                }
+                for a in SocialAccount.objects.filter(user=user).order_by("pk")
+            ],
             "api_tokens": [
                 {
                     "name": t.name,
@@ -65,6 +75,8 @@ def _erase(erasure: Erasure) -> None:
     erasure.count("api tokens", PersonalAccessToken.objects.filter(user=user).delete()[0])
     erasure.count("e-mail addresses", EmailAddress.objects.filter(user=user).delete()[0])
     erasure.count("second factors", Authenticator.objects.filter(user=user).delete()[0])
+    # The provider's subject and what it sent about the person (SocialToken rows go with it).
+    erasure.count("single sign-on links", SocialAccount.objects.filter(user=user).delete()[0])
     # The admin's change log keeps who changed what, but not the person's name as it was.
     user_type = ContentType.objects.get_for_model(User)
     erasure.count(
@@ -96,6 +108,8 @@ PROVIDER = DataProvider(
         "accounts.PersonalAccessToken",
         "account.EmailAddress",
         "mfa.Authenticator",
+        "socialaccount.SocialAccount",
+        "socialaccount.SocialToken",
         "admin.LogEntry",
     ),
     export=_export,

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -108,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp's, with the policy built once per process instead of twice per response.
     "core.middleware.CSPMiddleware",
+    # The sign-on pages' form may lead to the institution's provider (accounts/sso.py).
+    "accounts.middleware.SignOnFormActionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -341,6 +345,56 @@ MFA_TOTP_ISSUER = "Course platform"
 # Staff and instructors must enrol a second factor before they can use the site,
 # except on a development machine.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+
+# --- Single sign-on: the institution's OpenID Connect provider (docs/integrations.md) -------
+
+
+def oidc_providers(*, server_url: str, client_id: str, client_secret: str, provider_id: str, name: str) -> dict:
+    """allauth's openid_connect provider with one app, as OIDC_* below describe it."""
+    return {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": provider_id,
+                    "name": name,
+                    "client_id": client_id,
+                    "secret": client_secret,
+                    "settings": {"server_url": server_url, "token_auth_method": "client_secret_basic"},
+                }
+            ],
+        }
+    }
+
+
+# Unset: no provider from the environment (an admin may still add one as a Social application).
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
+SOCIALACCOUNT_PROVIDERS = (
+    oidc_providers(
+        server_url=OIDC_SERVER_URL,
+        client_id=env.str("OIDC_CLIENT_ID"),
+        client_secret=env.str("OIDC_CLIENT_SECRET"),
+        provider_id=env.str("OIDC_PROVIDER_ID", default="sso"),
+        name=env.str("OIDC_PROVIDER_NAME", default="Your institution"),
+    )
+    if OIDC_SERVER_URL
+    else {}
+)
+# An existing account is never entered on the strength of an e-mail address the provider
+# sends: the person signs in to it (proving it is theirs) and connects the provider there.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# Staff and instructors still enter their own second factor after single sign-on, unless
+# this is on and the provider's ID token says it checked one (an `amr` value below, RFC 8176,
+# or an `acr` value below).
+OIDC_TRUST_PROVIDER_SECOND_FACTOR = env.bool("OIDC_TRUST_PROVIDER_SECOND_FACTOR", default=False)
+OIDC_SECOND_FACTOR_AMR = env.list("OIDC_SECOND_FACTOR_AMR", default=["mfa", "otp", "hwk", "swk", "sc"])
+OIDC_SECOND_FACTOR_ACR = env.list("OIDC_SECOND_FACTOR_ACR", default=[])
+# Origins besides each provider's own server that a sign-on form may be sent on to (an
+# authorization endpoint on another host than the issuer).
+OIDC_FORM_ACTION_ORIGINS = env.list("OIDC_FORM_ACTION_ORIGINS", default=[])
 
 # --- Security headers --------------------------------------------------------------------
 
