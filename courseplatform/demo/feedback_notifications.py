@@ -7,6 +7,7 @@ real. Idempotent: the reminder log and the events' unique keys make a second run
 import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from courseplatform.demo import DemoContext
 from notifications.models import FEEDBACK_KINDS, Notification
@@ -16,9 +17,11 @@ from notifications.services import feedback_deliver_due, notification_mark_read,
 def seed(demo: DemoContext) -> None:
     # Decisions recorded by this seeding are delivered here, in the site only, before the
     # deliveries enqueued on commit run (they then find nothing left to send).
-    reminders_deliver(now=demo.now, send_email=False)
+    reminders_deliver(now=timezone.now(), send_email=False)
+    # From the present instant, not demo.now: the comments made by this run (after demo.now)
+    # are told by this run, so a second run finds nothing left to tell.
     released, delivered, _ = feedback_deliver_due(
-        now=demo.now + datetime.timedelta(seconds=settings.FEEDBACK_NOTIFY_WINDOW), send_email=False
+        now=timezone.now() + datetime.timedelta(seconds=settings.FEEDBACK_NOTIFY_WINDOW), send_email=False
     )
     sam = demo.students[0]
     told = list(Notification.objects.filter(recipient=sam, kind__in=FEEDBACK_KINDS).order_by("created_at", "pk"))

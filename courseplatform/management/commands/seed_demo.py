@@ -19,10 +19,12 @@ DEMO_STEPS = [
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
     "courseplatform.demo.notifications",
-    "courseplatform.demo.feedback_notifications",
     "courseplatform.demo.reports",
     "courseplatform.demo.privacy",
     "courseplatform.demo.calendars",
+    # Last: it delivers, in the site only, what the steps above recorded (decisions, comments,
+    # reports ready), before the deliveries enqueued on commit could e-mail demo addresses.
+    "courseplatform.demo.feedback_notifications",
 ]
 
 
