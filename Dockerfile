@@ -9,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # WeasyPrint (PDF reports) needs Pango; libpq is not needed (psycopg[binary] bundles it);
-# postgresql-client gives `manage.py backup` and `restore` their pg_dump and pg_restore.
+# postgresql-client gives `manage.py backup` and `restore` their pg_dump and pg_restore;
+# poppler-utils' pdftoppm draws the first page of a PDF for evidence previews (the worker).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core postgresql-client poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

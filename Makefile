@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps replica-deps lint format worker beat bench bench-scale bench-deps clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps lint format worker beat bench bench-scale bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
-seed: migrate
+seed: migrate preview-deps
 	$(RUN_ENV) $(BIN)/python manage.py import_curriculum --report-conflicts
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo $(SEED_ARGS)
 	$(RUN_ENV) $(BIN)/python manage.py setup_schedules
@@ -42,7 +42,7 @@ run: seed serve
 # The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
 # gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
-test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps
+test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
@@ -90,6 +90,12 @@ observability-deps:
 # streaming replica of it: it needs the server programs (initdb, pg_ctl, pg_basebackup).
 replica-deps:
 	$(call debian_install,{ ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } >/dev/null 2>&1,postgresql,the replica test,tests/scaleout/test_replica.py)
+
+# Evidence previews draw the first page of a PDF with poppler's pdftoppm (Debian's poppler-utils),
+# in a bounded child process (submissions/previews.py). Without it a PDF shows its name and type
+# instead, and the PDF tests in tests/submissions/test_previews.py fail.
+preview-deps:
+	$(call debian_install,command -v pdftoppm >/dev/null 2>&1,--no-install-recommends poppler-utils,evidence previews of PDFs,the PDF previews and tests/submissions/test_previews.py)
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund

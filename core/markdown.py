@@ -84,3 +84,11 @@ def render_markdown_inline(text: str) -> SafeString:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return mark_safe(html)  # noqa: S308 - render_markdown's output, sanitised; only the <p> is gone
+
+
+def clean_highlighted(html: str) -> SafeString:
+    """Highlighted code (Pygments escapes the text and wraps tokens in `<span class>`),
+    cleaned all the same: only spans with a class survive, so even a highlighter's bug cannot
+    put markup of the file's own on a page."""
+    cleaned = nh3.clean(html, tags={"span"}, attributes={"span": {"class"}}, link_rel=None)
+    return mark_safe(cleaned)  # noqa: S308 - cleaned by nh3: spans with a class and escaped text only

@@ -650,6 +650,30 @@ for _name in ("ARCHIVE_MAX_ENTRIES", "ARCHIVE_MAX_UNPACKED_BYTES", "ARCHIVE_MAX_
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
 
+# Evidence previews (submissions/previews.py, built by a worker): the longest side of a thumbnail
+# in pixels, the largest image decoded (width × height; a "decompression bomb" beyond it gets no
+# preview), the start of a text file highlighted (bytes, lines), and the bounds of the PDF
+# renderer (pdftoppm, a child process: seconds of wall time and of CPU, bytes of memory).
+PREVIEW_MAX_SIDE = env.int("PREVIEW_MAX_SIDE", default=640)
+PREVIEW_MAX_PIXELS = env.int("PREVIEW_MAX_PIXELS", default=25_000_000)
+PREVIEW_TEXT_BYTES = env.int("PREVIEW_TEXT_BYTES", default=16 * 1024)
+PREVIEW_TEXT_LINES = env.int("PREVIEW_TEXT_LINES", default=40)
+PREVIEW_PDF_TIMEOUT = env.int("PREVIEW_PDF_TIMEOUT", default=20)
+PREVIEW_PDF_MEMORY_BYTES = env.int("PREVIEW_PDF_MEMORY_BYTES", default=512 * 1024 * 1024)
+PREVIEW_PDFTOPPM = env.str("PREVIEW_PDFTOPPM", default="pdftoppm")
+for _name in (
+    "PREVIEW_MAX_SIDE",
+    "PREVIEW_MAX_PIXELS",
+    "PREVIEW_TEXT_BYTES",
+    "PREVIEW_TEXT_LINES",
+    "PREVIEW_PDF_TIMEOUT",
+    "PREVIEW_PDF_MEMORY_BYTES",
+):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")
+if not 16 <= PREVIEW_MAX_SIDE <= 4096:
+    raise ImproperlyConfigured("PREVIEW_MAX_SIDE must be a number of pixels from 16 to 4096.")
+
 # A learner's data (docs/privacy.md): how long an erasure waits after its confirmation (the
 # person can cancel until then) and how long a built data archive stays downloadable.
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=14)

@@ -52,9 +52,9 @@ class PortfolioPage:
 
 def published_entries(portfolio: Portfolio, *, with_files: bool = False) -> list[PortfolioEntry]:
     """Published entries with their proofs (and, for exports, the stored files): two queries."""
-    proofs = PortfolioEntryArtifact.objects.order_by("order", "pk")
-    if with_files:
-        proofs = proofs.select_related("artifact")
+    # Each proof's artifact with its preview (joined, so the page shows previews in the same
+    # three queries; the exports also need the stored file).
+    proofs = PortfolioEntryArtifact.objects.order_by("order", "pk").select_related("artifact__preview")
     return list(portfolio.entries.for_page().prefetch_related(Prefetch("proofs", queryset=proofs)))
 
 

@@ -270,3 +270,18 @@ def entry_move(*, entry: PortfolioEntry, by: User, direction: str) -> PortfolioE
         _bump(entry.portfolio)
     entry.refresh_from_db(fields=["order"])
     return entry
+
+
+@transaction.atomic
+def portfolio_proof_preview_ready(*, artifact_id: int, **_signal) -> int:
+    """A proof's preview was built after its page was cached: raise the version of every
+    portfolio that shows it, so the next visitor gets the page with the thumbnail. Connected
+    to submissions.previews.preview_ready (PortfoliosConfig.ready); returns how many."""
+    bumped = 0
+    shown_in = Portfolio.objects.filter(
+        entries__proofs__artifact_id=artifact_id, entries__unpublished_at__isnull=True
+    ).distinct()
+    for portfolio in shown_in:
+        _bump(portfolio)
+        bumped += 1
+    return bumped

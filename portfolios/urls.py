@@ -11,6 +11,9 @@ urlpatterns = [
     # Any slug reaches the view, so an ill-formed one gets the same 404 as an unknown or private one.
     re_path(PUBLIC_PAGE_PATH, views.public_page, name="public"),
     re_path(r"^p/(?P<slug>[^/]{1,100})/artifacts/(?P<pk>[0-9]{1,18})/$", views.public_download, name="download"),
+    re_path(
+        r"^p/(?P<slug>[^/]{1,100})/artifacts/(?P<pk>[0-9]{1,18})/preview/$", views.public_preview, name="proof_preview"
+    ),
     path("portfolio/", views.editor, name="editor"),
     path("portfolio/publish/<int:work_id>/", views.publish, name="publish"),
     path("portfolio/entries/<int:pk>/<slug:action>/", views.entry_action, name="entry_action"),

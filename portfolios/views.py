@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.db_routing import replica_reads
 from core.forms import add_service_errors, service_error_text
 from core.http import PRIVATE, attachment_response
+from submissions.previews import preview_image_response, previews_for
 from submissions.uploads import download_content_type
 
 from . import cache as page_cache
@@ -161,6 +162,30 @@ def public_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not portfolio.is_indexable:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_safe
+def public_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The thumbnail of a proof file (our re-encoded image, shown inline on the page): public
+    exactly while the proof can be downloaded from /p/<slug>/, the same 404 otherwise."""
+    try:
+        proof = policies.proof_get_for_download(request.user, slug, pk)
+    except Http404:
+        return _not_found(request)
+    if not proof.is_file:
+        return _not_found(request)
+    portfolio = proof.entry.portfolio
+    try:
+        response = preview_image_response(
+            previews_for([proof.artifact_id]).get(proof.artifact_id),
+            # Revalidated on every view, like the page, so unpublishing shows at once.
+            cache_control="public, max-age=0, must-revalidate" if portfolio.is_world_visible else PRIVATE,
+        )
+    except Http404:
+        return _not_found(request)
+    if not portfolio.is_indexable:
+        response["X-Robots-Tag"] = "noindex"
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 # --- The learner's editor ----------------------------------------------------------------

@@ -668,3 +668,45 @@ class ImproveItemStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.text[:40]}"
+
+
+class EvidencePreview(models.Model):
+    """What pages show of an evidence file instead of the file itself: a thumbnail we decoded
+    and re-encoded (an image, or the first page of a PDF), or the start of a text file
+    highlighted as escaped HTML. Built in the background by submissions.previews; derived
+    from the artifact, so it goes with it (and with its erasure)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        UNSUPPORTED = "unsupported", "No preview for this type"
+
+    class Kind(models.TextChoices):
+        NONE = "", "None"
+        IMAGE = "image", "Image"
+        TEXT = "text", "Text"
+
+    artifact = models.OneToOneField(Artifact, on_delete=models.CASCADE, related_name="preview")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
+    image = models.FileField(max_length=255, blank=True, help_text="The re-encoded thumbnail, under a random name.")
+    image_type = models.CharField(max_length=20, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    text_html = models.TextField(blank=True, help_text="Pygments' highlighted, escaped HTML of the first lines.")
+    text_lines = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(default=False, help_text="Only the start of the text is shown.")
+    failure = models.CharField(max_length=300, blank=True, help_text="Why there is no preview.")
+    generator = models.PositiveSmallIntegerField(default=0, help_text="The preview code's version that built it.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="ready") | ~models.Q(kind=""), name="evidence_preview_ready_has_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Preview of artifact {self.artifact_id} ({self.status})"

@@ -18,6 +18,7 @@ from core.privacy import DataProvider, Erasure, ExportArchive
 from .content import empty_content
 from .models import (
     Artifact,
+    EvidencePreview,
     ImproveItemStatus,
     Retrospective,
     Revision,
@@ -172,6 +173,13 @@ def _erase(erasure: Erasure) -> None:
             revision.save(update_fields=["content", "note"])
             rewritten += 1
         erasure.count("revisions scrubbed", rewritten)
+        # Previews show the files' content: they go with the files (rows and thumbnails).
+        previews = 0
+        for preview in EvidencePreview.objects.filter(artifact__work_id__in=work_ids):
+            erasure.delete_file(preview.image)
+            preview.delete()
+            previews += 1
+        erasure.count("evidence previews deleted", previews)
         files = links = 0
         for artifact in Artifact.objects.filter(work_id__in=work_ids, erased_at__isnull=True):
             if artifact.kind == Artifact.Kind.FILE:

@@ -358,8 +358,9 @@ def works_listed_for(user: User, *, cohort_slug: str | None = None, state: str |
 
 
 def work_artifacts(work: WeeklyWork):
-    """The evidence attached to the draft now, oldest first."""
-    return work.artifacts.attached().order_by("created_at", "pk")
+    """The evidence attached to the draft now, oldest first, with its preview (a join, so
+    the workspace shows previews without a query of its own)."""
+    return work.artifacts.attached().select_related("preview").order_by("created_at", "pk")
 
 
 def work_artifact_get(work: WeeklyWork, pk: int, *, attached: bool = False, file: bool = False) -> Artifact:

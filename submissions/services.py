@@ -29,6 +29,7 @@ from .models import (
     WeeklyWork,
 )
 from .policies import can_view_work
+from .previews import evidence_preview_forget, evidence_preview_request
 from .selectors import build_snapshot, improve_items_for_work, required_evidence
 
 
@@ -311,6 +312,7 @@ def artifact_upload(*, work: WeeklyWork, upload: File, proves: str, evidence_ite
     except Exception:
         artifact.file.storage.delete(stored_name)
         raise
+    evidence_preview_request(artifact=artifact)
     return artifact
 
 
@@ -336,6 +338,7 @@ def artifact_remove(*, artifact: Artifact, by: User) -> None:
         artifact.save(update_fields=["detached_at"])
         return
     name = artifact.file.name if artifact.kind == Artifact.Kind.FILE else ""
+    evidence_preview_forget(artifact=artifact)
     artifact.delete()
     if name:
         transaction.on_commit(lambda: artifact.file.storage.delete(name))

@@ -41,10 +41,25 @@ TEXT_TYPES = {
     "json": "application/json",
     "yaml": "application/yaml",
     "yml": "application/yaml",
+    # Code: downloaded as plain text like the rest, previewed highlighted (submissions/previews.py).
+    "py": "text/x-python",
+    "sql": "text/x-sql",
+    "sh": "text/x-sh",
+    "js": "text/javascript",
+    "ts": "text/x-typescript",
+    "go": "text/x-go",
+    "java": "text/x-java",
+    "rs": "text/x-rust",
+    "toml": "text/x-toml",
+    "ini": "text/x-ini",
+    "tf": "text/x-terraform",
 }
 MARKUP_SIGNS = ("<html", "<!doctype", "<script", "<svg", "<?xml", "<body", "<iframe", "<head", "<object", "<embed")
 SNIFF_BYTES = 8192
-ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, GIF, WebP, ZIP, or text (.txt, .log, .md, .csv, .json, .yaml)"
+ALLOWED_DESCRIPTION = (
+    "PDF, PNG, JPEG, GIF, WebP, ZIP, text (.txt, .log, .md, .csv, .json, .yaml) "
+    "or code (.py, .sql, .sh, .js, .ts, .go, .java, .rs, .toml, .ini, .tf)"
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +137,7 @@ def check_upload(upload: File) -> CheckedUpload:
     if extension not in TEXT_TYPES:
         raise ValidationError(
             f"The name “{name}” does not match its content, which is plain text. "
-            "Use .txt, .log, .md, .csv, .json or .yaml.",
+            "Use .txt, .log, .md, .csv, .json or .yaml (or a code file's own extension, such as .py).",
             code="name_mismatch",
         )
     return CheckedUpload(content_type=TEXT_TYPES[extension], extension=extension, size=size, sha256=digest.hexdigest())

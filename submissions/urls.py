@@ -21,4 +21,5 @@ urlpatterns = [
     path("work/<int:pk>/revisions/<int:number>/", views.revision_detail, name="revision"),
     path("work/<int:pk>/diff/", views.revision_diff, name="diff"),
     path("evidence/<int:pk>/download/", views.artifact_download, name="artifact_download"),
+    path("evidence/<int:pk>/preview/", views.artifact_preview, name="artifact_preview"),
 ]

@@ -20,7 +20,7 @@ from core.forms import add_service_errors, service_error_text
 from core.storage import StorageUnavailable
 from curriculum.selectors import course_deliverable, course_week
 
-from . import policies, selectors, services
+from . import policies, previews, selectors, services
 from .content import readable
 from .downloads import artifact_file_response
 from .forms import (
@@ -462,3 +462,12 @@ def revision_diff(request: HttpRequest, pk: int) -> HttpResponse:
         "submissions/revision_diff.html",
         {"work": work, "a": revisions[a], "b": revisions[b], "diff": diff, "mode": mode, "numbers": numbers},
     )
+
+
+@login_required
+@require_GET
+def artifact_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The thumbnail of an evidence file, for whoever may download the file (404 otherwise)."""
+    artifact = policies.artifact_get_for_download(request.user, pk)
+    preview = previews.previews_for([artifact.pk]).get(artifact.pk)
+    return previews.preview_image_response(preview, cache_control="private, max-age=300")

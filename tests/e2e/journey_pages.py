@@ -53,6 +53,7 @@ def journey_pages() -> list[JourneyPage]:
     report = ReportRun.objects.filter(requested_by=instructor).order_by("pk").first()
     public = Portfolio.objects.get(slug="priya-backend")
     accepted = works.filter(state=WeeklyWork.State.ACCEPTED).first()
+    previewed = works.filter(artifacts__original_name="rack-photo.jpg").first()  # courseplatform/demo/previews.py
 
     s, m, i = student.email, mentor.email, instructor.email
     pages = [
@@ -62,6 +63,7 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage("", "public portfolio", f"/p/{public.slug}/"),
         JourneyPage(s, "student dashboard", "/dashboard/"),
         JourneyPage(s, "week workspace", _work_path(draft)),
+        JourneyPage(s, "evidence previews", _work_path(previewed)),
         JourneyPage(s, "capstone workspace", _work_path(capstone)),
         JourneyPage(s, "revision", f"/work/{revision.work_id}/revisions/{revision.number}/"),
         JourneyPage(s, "compare revisions", f"/work/{revised.pk}/diff/"),

@@ -12,6 +12,7 @@ from curriculum.selectors import course_default
 DEMO_STEPS = [
     "courseplatform.demo.cohorts",
     "courseplatform.demo.submissions",
+    "courseplatform.demo.previews",
     "courseplatform.demo.rubrics",
     "courseplatform.demo.feedback",
     "courseplatform.demo.scoring",
