@@ -185,7 +185,10 @@ def public_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _not_found(request)
     if not portfolio.is_indexable:
         response["X-Robots-Tag"] = "noindex"
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    answer = get_conditional_response(request, etag=response["ETag"], response=response)
+    if answer is not response:
+        response.close()  # 304: the thumbnail opened for it is not sent
+    return answer
 
 
 # --- The learner's editor ----------------------------------------------------------------

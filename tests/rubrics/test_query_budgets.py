@@ -153,13 +153,14 @@ def test_scoring_page_runs_a_fixed_number_of_queries(people, rubric, client_for,
             revision=second, scorer=scorer, levels=dict(scores_for(rubric, 3, "Better.")), feedback=f"By {scorer.pk}"
         )
     client = client_for(people.mentor)
-    # 19: session, user, revision with its work (one join), mentor policy (role, assignment),
+    # 20: session, user, revision with its work (one join), mentor policy (role, assignment),
     # rubric attachment, criteria, levels, previous revision, assessments of both revisions,
     # their scores, peer identity policy once (role, assignment), the week's outcome
     # objectives, their criterion links, the cohort's mastery rule, the mentor's draft
     # assessment, navigation roles, the comment threads anchored in the revision (feedback's
-    # panel: none here; tests/feedback pins the page with 50 threads).
-    with django_assert_num_queries(19):
+    # panel: none here; tests/feedback pins the page with 50 threads), the previews of the
+    # revision's evidence files (one query for all).
+    with django_assert_num_queries(20):
         response = client.get(reverse("rubrics:score", args=[second.pk]))
     assert response.status_code == 200
     body = response.content.decode()
