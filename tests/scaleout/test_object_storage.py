@@ -24,9 +24,11 @@ from privacy import services as privacy_services
 from privacy.models import DataExport
 from reports import services as report_services
 from reports.models import ReportRun
+from submissions import previews
 from submissions import services as work_services
-from submissions.models import Artifact
+from submissions.models import Artifact, EvidencePreview
 from tests.factories import PortfolioFactory
+from tests.submissions import preview_files
 
 from .object_store import ObjectStore
 
@@ -252,3 +254,18 @@ def test_a_download_hands_on_the_buckets_own_response_body(store, work, people, 
     assert size == len(K6_LOG)
     assert handle.read(10) == K6_LOG[:10]
     handle.close()
+
+
+def test_evidence_previews_are_built_from_and_stored_in_the_bucket(store, work, people, client_for):
+    client = client_for(people.student)
+    _upload(client, work, "rack-photo.jpg", preview_files.jpeg_with_exif())
+    _upload(client, work, "report.pdf", preview_files.pdf_one_page())
+    for artifact in Artifact.objects.filter(work=work):
+        previews.evidence_preview_build(artifact_id=artifact.pk)  # what the worker runs
+    built = {p.artifact.original_name: p for p in EvidencePreview.objects.select_related("artifact")}
+    assert {name: p.status for name, p in built.items()} == {"rack-photo.jpg": "ready", "report.pdf": "ready"}
+    for preview in built.values():
+        assert preview.image.name in store.keys() and preview.image.name.startswith("previews/")
+        response = client.get(reverse("submissions:artifact_preview", args=[preview.artifact_id]))
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content) == store.read(preview.image.name)
