@@ -285,9 +285,9 @@ def test_the_revision_page_query_budget_with_twenty_two_files(work, people, clie
     revision = services.work_submit(work=work, by=people.student)
     client = client_for(people.student)
     # 1 session, 2 user, 3 work (+cohort, course, week, lab, latest revision), 4 the revision
-    # (+submitted by), 5 revision numbers, 6 the revision's panels providers read nothing when
-    # none is registered: so 6 is the evidence previews of all 22 files; 7 navigation roles.
-    with django_assert_num_queries(7):
+    # (+submitted by), 5 revision numbers, 6 the revision's comment threads (feedback's REVISION
+    # panel; none here, so nothing more), 7 the evidence previews of all 22 files, 8 navigation roles.
+    with django_assert_num_queries(8):
         response = client.get(reverse("submissions:revision", args=[work.pk, revision.number]))
     assert response.content.decode().count('class="code-preview"') == 22
 
