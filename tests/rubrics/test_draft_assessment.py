@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.privacy import Erasure
 from rubrics.models import Assessment, AssessmentDraft
+from rubrics.privacy import PROVIDER
 from rubrics.selectors import rubric_criteria
 from rubrics.services import assessment_draft_save, assessment_record, rubric_new_version
 from submissions.models import WeeklyWork
@@ -262,3 +264,20 @@ def test_the_draft_autosave_reply_is_json_that_names_the_saved_time(people, rubr
     response = client_for(people.mentor).post(draft_url(revision), partial_post(rubric), **AUTOSAVE)
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["saved_at"].count(":") == 2
+
+
+def test_erasing_a_person_deletes_the_drafts_they_wrote_and_those_about_their_work(people, rubric):
+    about_student = submit(people.student, people.cohort)
+    about_other = submit(people.other_student, people.cohort)
+    assessment_draft_save(revision=about_student, scorer=people.mentor, levels={}, feedback="On the student")
+    assessment_draft_save(revision=about_other, scorer=people.mentor, levels={}, feedback="On the other")
+    assessment_draft_save(revision=about_other, scorer=people.instructor, levels={}, feedback="Instructor's")
+
+    erasure = Erasure(user=people.student, pseudonym="Former student", now=timezone.now())
+    PROVIDER.erase(erasure)
+    assert erasure.counts["draft assessments deleted"] == 1
+    assert set(AssessmentDraft.objects.values_list("feedback", flat=True)) == {"On the other", "Instructor's"}
+
+    erasure = Erasure(user=people.mentor, pseudonym="Former mentor", now=timezone.now())
+    PROVIDER.erase(erasure)
+    assert list(AssessmentDraft.objects.values_list("feedback", flat=True)) == ["Instructor's"]
