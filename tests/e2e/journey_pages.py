@@ -10,6 +10,7 @@ from django.db.models import Count
 from accounts.models import User
 from cohorts.models import Cohort
 from curriculum.models import CapstoneDeliverable
+from feedback.models import Thread
 from portfolios.models import Portfolio
 from reports.models import ReportRun
 from rubrics import selectors as rubric_selectors
@@ -118,4 +119,14 @@ def journey_pages() -> list[JourneyPage]:
         pages.append(JourneyPage(s, "peer review", f"/review/peer/{peer_task.pk}/"))
     if accepted is not None:
         pages.append(JourneyPage(s, "publish to portfolio", f"/portfolio/publish/{accepted.pk}/"))
+    # The demo's comment threads (courseplatform/demo/feedback.py): beside the sections of a
+    # workspace in "changes requested" history, on the scoring page, and one thread alone.
+    thread = Thread.objects.filter(work__cohort=cohort).select_related("work__student").order_by("pk").first()
+    if thread is not None:
+        threaded = thread.work
+        pages += [
+            JourneyPage(threaded.student.email, "workspace with comment threads", _work_path(threaded)),
+            JourneyPage(i, "scoring page with comment threads", f"/review/revisions/{threaded.latest_revision_id}/"),
+            JourneyPage(i, "comment thread", f"/feedback/threads/{thread.pk}/"),
+        ]
     return pages
