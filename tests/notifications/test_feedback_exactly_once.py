@@ -78,7 +78,7 @@ def test_two_mentors_submitting_the_same_decision_at_once_tell_the_student_once(
 
     def decide(mentor):
         return lambda: assessment_record(
-            revision_id=revision.pk,
+            revision=revision,
             scorer=mentor,
             kind=Assessment.Kind.MENTOR,
             scores=scores_for(rubric, 2),
@@ -174,7 +174,7 @@ def test_a_worker_killed_while_delivering_decisions_loses_and_duplicates_none(co
         with celery_publishing_to(redis_server.url):
             for revision in revisions:
                 assessment_record(
-                    revision_id=revision.pk,
+                    revision=revision,
                     scorer=mentor,
                     kind=Assessment.Kind.MENTOR,
                     scores=scores_for(rubric, 3),
