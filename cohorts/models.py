@@ -38,7 +38,12 @@ class Cohort(models.Model):
         "where authors see who reviewed; it applies to reviews assigned from then on.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # Part of the cache key of the gradebook's and heatmap's rendering (insights/grid_cache.py):
+    # every service that changes what a cell, a total or an at-risk mark shows bumps it in the
+    # same transaction (cohorts.services.cohort_grades_changed), so a cached page never
+    # outlives the data it was made from.
+    grades_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["grades_version"])
 
     class Meta:
         ordering = ["-start_date", "name"]

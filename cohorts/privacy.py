@@ -13,6 +13,7 @@ from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 
 from .models import CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
+from .services import cohort_grades_changed
 
 
 def _export(user: User, archive: ExportArchive) -> None:
@@ -69,6 +70,9 @@ def _erase(erasure: Erasure) -> None:
         "extension history reasons blanked",
         Extension.history.filter(student_id=user.pk).exclude(reason="").update(reason=""),
     )
+    # The gradebook's cached rows carry names: the former name must not outlive the erasure there.
+    for cohort_id in Membership.objects.filter(user=user).values_list("cohort_id", flat=True):
+        cohort_grades_changed(cohort_id=cohort_id)
 
 
 PROVIDER = DataProvider(

@@ -1,9 +1,10 @@
 """Cohort reads shared by pages, the API and other apps."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import BigIntegerField, Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -14,7 +15,7 @@ from curriculum.models import Week
 
 from . import policies
 from .models import Cohort, CohortInvitation, Extension, Membership, MentorAssignment
-from .schedule import DueDates, WeekWindow
+from .schedule import DueDates, WeekWindow, week_window
 
 
 def roles_for_user(user: User) -> set[str]:
@@ -163,6 +164,16 @@ def due_dates(
     if number is not None:
         extensions = extensions.filter(week__number=number)
     return DueDates(extensions.order_by().values_list("cohort_id", "student_id", "week__number", "due_at"))
+
+
+def next_due_passing(cohort: Cohort, *, numbers: Iterable[int], now: datetime.datetime) -> datetime.datetime | None:
+    """The first instant after `now` at which one of the cohort's due dates passes: the
+    regular due date of one of these week numbers, or any student's extension (one query).
+    Until then every "past due" of the cohort reads as it does at `now`, so what was computed
+    from them (a cached gradebook page, insights/grid_cache.py) stays true until then."""
+    regular = [week_window(cohort, number).due_at for number in set(numbers)]
+    extended = Extension.objects.filter(cohort=cohort, due_at__gt=now).aggregate(first=Min("due_at"))["first"]
+    return min((moment for moment in (*regular, extended) if moment is not None and moment > now), default=None)
 
 
 def due_window(*, cohort: Cohort, student_id: int, number: int) -> WeekWindow:

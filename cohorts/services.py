@@ -29,6 +29,16 @@ def cohort_create(
     return cohort
 
 
+def cohort_grades_changed(*, cohort_id: int) -> None:
+    """Say that what the cohort's gradebook, heatmap or at-risk marks show has changed: their
+    cached renderings are keyed by Cohort.grades_version (insights/grid_cache.py). Called by
+    every service that changes a cell's inputs (works, scores, members and mentors,
+    extensions, retrospectives, the risk log, the at-risk rules), inside its transaction, so
+    the new version commits with the change or not at all. An UPDATE, not save(): no history
+    row, and no other field is written back."""
+    Cohort.objects.filter(pk=cohort_id).update(grades_version=models.F("grades_version") + 1)
+
+
 @transaction.atomic
 def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Membership, bool]:
     """Add a person to a cohort in one role, unless they hold it already; says whether they
@@ -48,6 +58,7 @@ def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Members
     except IntegrityError as exc:  # a concurrent request added them first
         raise ValidationError({"user": f"{user.email} is already a member of {cohort}."}) from exc
     _mentor_assignments_restore(membership)
+    cohort_grades_changed(cohort_id=cohort.pk)
     return membership, True
 
 
@@ -99,6 +110,7 @@ def membership_remove(*, membership: Membership) -> None:
         )
     involved.delete()
     membership.delete()
+    cohort_grades_changed(cohort_id=membership.cohort_id)
 
 
 def _require_role(cohort: Cohort, user: User, role: str, field: str) -> None:
@@ -110,13 +122,16 @@ def _require_role(cohort: Cohort, user: User, role: str, field: str) -> None:
 def mentor_assign(*, cohort: Cohort, mentor: User, student: User) -> MentorAssignment:
     _require_role(cohort, mentor, Membership.Role.MENTOR, "mentor")
     _require_role(cohort, student, Membership.Role.STUDENT, "student")
-    assignment, _ = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=student)
+    assignment, created = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=student)
+    if created:
+        cohort_grades_changed(cohort_id=cohort.pk)
     return assignment
 
 
 @transaction.atomic
 def mentor_unassign(*, assignment: MentorAssignment) -> None:
     assignment.delete()
+    cohort_grades_changed(cohort_id=assignment.cohort_id)
 
 
 @transaction.atomic
@@ -140,12 +155,14 @@ def extension_grant(
     extension.due_at, extension.reason, extension.granted_by = due_at, reason, granted_by
     extension.full_clean(validate_constraints=False)
     extension.save()
+    cohort_grades_changed(cohort_id=cohort.pk)
     return extension
 
 
 @transaction.atomic
 def extension_revoke(*, extension: Extension) -> None:
     extension.delete()
+    cohort_grades_changed(cohort_id=extension.cohort_id)
 
 
 # Invitations ------------------------------------------------------------------------------
@@ -238,6 +255,7 @@ def invitation_accept(*, invitation: CohortInvitation, user: User) -> tuple[Memb
             assignment, created = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=user)
             if created:
                 assignments.append(assignment)
+                cohort_grades_changed(cohort_id=cohort.pk)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership, assignments
@@ -278,6 +296,8 @@ def roster_import(*, cohort: Cohort, rows: list[dict], invited_by: User | None) 
                 if mentor is not None and Membership.objects.is_mentor(user=mentor, cohort=cohort):
                     _, made = MentorAssignment.objects.get_or_create(cohort=cohort, mentor=mentor, student=user)
                     assigned += made
+                    if made:
+                        cohort_grades_changed(cohort_id=cohort.pk)
             continue
         pending = CohortInvitation.objects.filter(cohort=cohort, email=row["email"]).pending(now=now).first()
         if pending is not None and (pending.role, pending.mentor_email) == (row["role"], row.get("mentor_email", "")):

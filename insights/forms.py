@@ -77,6 +77,18 @@ class GradebookQueryForm(forms.Form):
             before=before if after is None else None,
         )
 
+    def is_exact(self) -> bool:
+        """Every field is taken as sent (nothing fell back to its default), cursors included:
+        only such a query string may key a cached page (insights/grid_cache.py)."""
+        if not self.is_valid():
+            return False
+        sort = self.cleaned_data.get("sort") or "name"
+        return all(
+            decode_cursor(self.cleaned_data[name], sort) is not None
+            for name in ("after", "before")
+            if self.cleaned_data.get(name)
+        )
+
     def at_risk_only(self) -> bool:
         """Only the students the cohort's at-risk rules flag (insights.selectors.at_risk_students)."""
         self.is_valid()

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from cohorts.models import Cohort
+from cohorts.services import cohort_grades_changed
 
 from .models import AtRiskRules
 
@@ -21,4 +22,5 @@ def at_risk_rules_update(*, cohort: Cohort, **thresholds: int) -> AtRiskRules:
         setattr(rules, name, value)
     rules.full_clean()
     rules.save()
+    cohort_grades_changed(cohort_id=cohort.pk)  # the gradebook's at-risk marks and filter
     return rules

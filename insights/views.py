@@ -15,19 +15,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cohorts.models import Cohort
 from cohorts.policies import can_manage_cohort
+from cohorts.selectors import next_due_passing
 from curriculum.selectors import course_default, course_get_latest
 from rubrics import selectors as grades
 from rubrics.policies import cohort_get_for_gradebook
 from rubrics.selectors import gradebook_students
 
-from . import policies, selectors, services
+from . import grid_cache, policies, selectors, services
 from .forms import AtRiskRulesForm, GradebookQueryForm, TurnaroundPeriodForm
 from .grid import gradebook_row_html, heatmap_row_html, heatmap_titles
 from .services import RULE_FIELDS
@@ -126,8 +129,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # --- Gradebook and heatmap ----------------------------------------------------------------------
 
 
-def _page(request: HttpRequest, cohort: Cohort) -> tuple[grades.GradebookPage, GradebookQueryForm, bool]:
-    manages = can_manage_cohort(request.user, cohort)
+def _page(request: HttpRequest, cohort: Cohort, manages: bool) -> tuple[grades.GradebookPage, GradebookQueryForm]:
     columns = grades.gradebook_columns(cohort)
     mentors = grades.gradebook_mentor_choices(cohort) if manages else []
     form = GradebookQueryForm(request.GET, columns=columns, mentors=mentors)
@@ -145,7 +147,7 @@ def _page(request: HttpRequest, cohort: Cohort) -> tuple[grades.GradebookPage, G
         flagged = set(selectors.at_risk_students(cohort, student_ids=[row.student_id for row in page.rows]))
         for row in page.rows:
             row.marked = row.student_id in flagged
-    return page, form, manages
+    return page, form
 
 
 def _links(page: grades.GradebookPage, *, at_risk_only: bool) -> dict:
@@ -181,50 +183,57 @@ def _links(page: grades.GradebookPage, *, at_risk_only: bool) -> dict:
     }
 
 
-@login_required
-@require_GET
-def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = cohort_get_for_gradebook(request.user, slug)
-    page, form, manages = _page(request, cohort)
+def _grid_rows(kind: str, page: grades.GradebookPage) -> list:
     # One URL prefix per page instead of reversing a URL per row and cell.
+    progress_base = reverse("rubrics:progress", args=[page.cohort.slug, 0]).removesuffix("0/progress/")
+    if kind == "heatmap":
+        titles = heatmap_titles(page.columns)
+        return [
+            heatmap_row_html(row, titles=titles, progress_url=f"{progress_base}{row.student_id}/progress/")
+            for row in page.rows
+        ]
     score_base = reverse("rubrics:queue") + "revisions/"
-    progress_base = reverse("rubrics:progress", args=[cohort.slug, 0]).removesuffix("0/progress/")
-    rows = [
+    return [
         gradebook_row_html(row, progress_url=f"{progress_base}{row.student_id}/progress/", score_base=score_base)
         for row in page.rows
     ]
-    return render(
-        request,
-        "insights/gradebook.html",
-        {
-            "book": page,
-            "rows": rows,
-            "form": form,
-            "manages": manages,
+
+
+def _grid_page(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """The gradebook or the heatmap: its content from the cache when this viewer's scope asked
+    for this query string since the cohort last changed (insights/grid_cache.py), else
+    computed, rendered and kept."""
+    cohort = cohort_get_for_gradebook(request.user, slug)
+    manages = can_manage_cohort(request.user, cohort)
+    key = grid_cache.grid_key(kind, cohort, request.user, sees_every_student=manages, params=request.GET)
+    content = grid_cache.grid_get(key)
+    context: dict = {"cohort": cohort}
+    if content is None:
+        now = timezone.now()
+        page, form = _page(request, cohort, manages)
+        context.update(
+            book=page,
+            rows=_grid_rows(kind, page),
+            form=form,
+            manages=manages,
             **_links(page, at_risk_only=form.at_risk_only()),
-        },
-    )
+        )
+        # No context processors for the content (the site's header, rendered around it, has
+        # them): it needs only the request's path and query string.
+        content = render_to_string(f"insights/_{kind}.html", {**context, "request": request})
+        if key is not None and form.is_exact():
+            numbers = {column.due_week.number for column in page.columns}
+            grid_cache.grid_put(key, content, until=next_due_passing(cohort, numbers=numbers, now=now))
+    return render(request, f"insights/{kind}.html", {**context, "grid": mark_safe(content)})  # rendered by us
+
+
+@login_required
+@require_GET
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    return _grid_page(request, slug, "gradebook")
 
 
 @login_required
 @require_GET
 def heatmap(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = cohort_get_for_gradebook(request.user, slug)
-    page, form, manages = _page(request, cohort)
-    titles = heatmap_titles(page.columns)
-    progress_base = reverse("rubrics:progress", args=[cohort.slug, 0]).removesuffix("0/progress/")
-    rows = [
-        heatmap_row_html(row, titles=titles, progress_url=f"{progress_base}{row.student_id}/progress/")
-        for row in page.rows
-    ]
-    return render(
-        request,
-        "insights/heatmap.html",
-        {
-            "book": page,
-            "rows": rows,
-            "form": form,
-            "manages": manages,
-            **_links(page, at_risk_only=form.at_risk_only()),
-        },
-    )
+    return _grid_page(request, slug, "heatmap")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.policies import can_manage_cohort
+from cohorts.services import cohort_grades_changed
 from curriculum.models import CapstoneDeliverable, Course, Objective, Week
 from submissions import services as submission_services
 from submissions.models import Revision, WeeklyWork
@@ -569,6 +570,8 @@ def _store_assessment(
         row.full_clean(exclude=["assessment"])
     CriterionScore.objects.bulk_create(rows)
     _freeze(rubric, now)
+    if kind == Assessment.Kind.MENTOR:  # a new latest mentor score: cells, totals, averages
+        cohort_grades_changed(cohort_id=revision.work.cohort_id)
     return assessment
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import LessThan
 
 from cohorts.models import Cohort, Extension
 from cohorts.policies import is_platform_admin
@@ -173,6 +174,15 @@ class WeeklyWork(models.Model):
             # that order instead of walking every work's primary key.
             models.Index(fields=["student", "id"], name="work_student_newest"),
             models.Index(fields=["cohort", "id"], name="work_cohort_newest"),
+            # A gradebook cell's state inputs, read per student by work_status_q's counting
+            # filters (missing, not started, draft) from the index alone: the table's rows are
+            # wide (the draft's content), and 3,334 students × their works read from the heap
+            # cost most of a filtered page.
+            models.Index(
+                fields=["student", "cohort"],
+                include=["week", "deliverable", "latest_revision", "state", "published_at"],
+                name="work_grid_cells",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -296,30 +306,68 @@ def work_status_q(
         if status in ("accepted", "published"):
             in_state = in_state.filter(published_at__isnull=status == "accepted")
         return Q(Exists(in_state))
-    extensions = Extension.objects.filter(cohort=cohort, student_id=student)
-    conditions = []
-    for target in targets:
-        work = works.filter(week_id=target.week_id, deliverable_id=target.deliverable_id)
-        submitted = Exists(work.filter(latest_revision__isnull=False))
-        extended = extensions.filter(week_id=target.due_week_id)
-        # An extension, when there is one, replaces the regular due instant (DueDates.due_at).
-        if now > target.regular_due_at:
-            past_due = ~Exists(extended.filter(due_at__gte=now))
-        else:
-            past_due = Exists(extended.filter(due_at__lt=now))
-        if status == "missing":
-            cell = past_due & ~submitted
-        elif status == "not_started":
-            cell = ~past_due & ~Exists(work)
-        else:
-            in_state = work.filter(state=WeeklyWork.State.ACCEPTED if status == "published" else status)
-            if status == "published":
-                in_state = in_state.filter(published_at__isnull=False)
-            elif status == "accepted":
-                in_state = in_state.filter(published_at__isnull=True)
-            cell = Exists(in_state) & (submitted | ~past_due)
-        conditions.append(Q(cell))
-    return functools.reduce(operator.or_, conditions, Q(pk__in=[]))
+    # Missing, not started and draft depend on each column's due date, extensions applied.
+    # Testing each column per student (three EXISTS × 33 columns × every student) took 22 s on
+    # 3,334 students; instead the students are grouped by which columns are past due for them
+    # (everyone shares the regular due dates; the few with extensions get their own groups, read
+    # in one query), and each group asks one counting question per student.
+    overrides: dict[int, dict[int, datetime.datetime]] = {}
+    for student_id, week_id, due_at in (
+        Extension.objects.filter(cohort=cohort).order_by().values_list("student_id", "week_id", "due_at")
+    ):
+        overrides.setdefault(student_id, {})[week_id] = due_at
+
+    def past_due_flags(extended: dict[int, datetime.datetime]) -> tuple[bool, ...]:
+        return tuple(now > extended.get(t.due_week_id, t.regular_due_at) for t in targets)
+
+    regular = past_due_flags({})
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for student_id, extended in overrides.items():
+        flags = past_due_flags(extended)
+        if flags != regular:
+            groups.setdefault(flags, []).append(student_id)
+    conditions = [
+        ~Q(**{f"{student_ref}__in": [i for ids in groups.values() for i in ids]})
+        & _cells_in_status(status, works, targets, regular)
+    ]
+    for flags, student_ids in groups.items():
+        conditions.append(Q(**{f"{student_ref}__in": student_ids}) & _cells_in_status(status, works, targets, flags))
+    return functools.reduce(operator.or_, conditions)
+
+
+def _columns_q(targets: list[StatusTarget]) -> Q:
+    weeks = [t.week_id for t in targets if t.week_id]
+    deliverables = [t.deliverable_id for t in targets if t.deliverable_id]
+    return Q(week_id__in=weeks) | Q(deliverable_id__in=deliverables)
+
+
+def _cells_in_status(status: str, works: models.QuerySet, targets: list[StatusTarget], past_due: tuple[bool, ...]) -> Q:
+    """For students whose past-due columns are `past_due` (one flag per target): has at least
+    one cell in `status` (missing, not started or draft), as work_status decides it."""
+    past = [t for t, flag in zip(targets, past_due, strict=True) if flag]
+    open_ = [t for t, flag in zip(targets, past_due, strict=True) if not flag]
+
+    def fewer_than(counted: models.QuerySet, expected: int) -> Q:
+        # Each column has at most one work per student (a unique constraint), so "fewer works
+        # than columns" is "some column without one".
+        number = counted.order_by().values("student_id").annotate(n=models.Count("*")).values("n")
+        return Q(LessThan(Coalesce(models.Subquery(number), 0), expected))
+
+    if status == "missing":  # a past-due column with nothing submitted
+        return (
+            fewer_than(works.filter(_columns_q(past), latest_revision__isnull=False), len(past))
+            if past
+            else Q(pk__in=[])
+        )
+    if status == "not_started":  # a column not yet due without any work
+        return fewer_than(works.filter(_columns_q(open_)), len(open_)) if open_ else Q(pk__in=[])
+    # draft (and, for completeness, any state): a work in the state whose cell shows it, i.e.
+    # submitted, or not past due
+    in_state = works.filter(state=WeeklyWork.State.ACCEPTED if status == "published" else status)
+    if status in ("accepted", "published"):
+        in_state = in_state.filter(published_at__isnull=status == "accepted")
+    shown = Q(_columns_q(targets), latest_revision__isnull=False) | _columns_q(open_)
+    return Q(Exists(in_state.filter(shown)))
 
 
 def work_status_legend() -> str:

@@ -13,6 +13,7 @@ from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.schedule import WeekWindow
 from cohorts.selectors import due_window
+from cohorts.services import cohort_grades_changed
 from core.queue import enqueue
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
@@ -65,7 +66,10 @@ def work_open(
     course_id = week.course_id if week else deliverable.project.course_id
     if course_id != cohort.course_id:
         raise ValidationError("That week belongs to another course.")
-    return WeeklyWork.objects.get_or_create(student=student, cohort=cohort, week=week, deliverable=deliverable)
+    work, created = WeeklyWork.objects.get_or_create(student=student, cohort=cohort, week=week, deliverable=deliverable)
+    if created:  # the cell turns from "not started" to a draft
+        cohort_grades_changed(cohort_id=cohort.pk)
+    return work, created
 
 
 def work_get_or_create(
@@ -123,6 +127,7 @@ def retrospective_save(
     retro.retain, retro.improve, retro.scale = retain, improve, scale
     retro.full_clean()
     retro.save()
+    cohort_grades_changed(cohort_id=cohort.pk)  # the at-risk rule reads retrospectives
     return retro
 
 
@@ -230,6 +235,7 @@ def work_submit(
     work.state = WeeklyWork.State.SUBMITTED if number == 1 else WeeklyWork.State.RESUBMITTED
     work.latest_revision = revision
     work.save(update_fields=["state", "latest_revision", "updated_at"])
+    cohort_grades_changed(cohort_id=work.cohort_id)
     # Peer reviewers are chosen in the background once this commits (named, not imported:
     # the review app builds on submissions, not the other way round).
     enqueue("rubrics.assign_peer_reviewers", revision.pk)
@@ -254,6 +260,7 @@ def work_request_changes(*, work: WeeklyWork, revision: Revision, by: User) -> W
     _check_review(work, revision, by)
     work.state = WeeklyWork.State.CHANGES_REQUESTED
     work.save(update_fields=["state", "updated_at"])
+    cohort_grades_changed(cohort_id=work.cohort_id)
     return work
 
 
@@ -262,6 +269,7 @@ def work_accept(*, work: WeeklyWork, revision: Revision, by: User) -> WeeklyWork
     _check_review(work, revision, by)
     work.state = WeeklyWork.State.ACCEPTED
     work.save(update_fields=["state", "updated_at"])
+    cohort_grades_changed(cohort_id=work.cohort_id)
     return work
 
 
@@ -272,6 +280,7 @@ def work_mark_published(*, work: WeeklyWork, at: datetime.datetime | None = None
         raise ValidationError("Only accepted work can be published.")
     work.published_at = at or timezone.now()
     work.save(update_fields=["published_at", "updated_at"])
+    cohort_grades_changed(cohort_id=work.cohort_id)
     return work
 
 
@@ -280,6 +289,7 @@ def work_mark_unpublished(*, work: WeeklyWork) -> WeeklyWork:
     """Called by the portfolio app when the learner withdraws the published entry."""
     work.published_at = None
     work.save(update_fields=["published_at", "updated_at"])
+    cohort_grades_changed(cohort_id=work.cohort_id)
     return work
 
 
@@ -400,6 +410,7 @@ def risk_entry_create(
     )
     entry.full_clean()
     entry.save()
+    cohort_grades_changed(cohort_id=cohort.pk)  # the at-risk rule reads open high risks
     return entry
 
 
@@ -417,6 +428,7 @@ def risk_entry_close(*, entry: RiskEntry, week: Week, resolution: str = "") -> R
     entry.resolution = resolution
     entry.full_clean()
     entry.save(update_fields=["status", "week_closed", "resolution", "updated_at"])
+    cohort_grades_changed(cohort_id=entry.cohort_id)
     return entry
 
 
@@ -432,4 +444,5 @@ def risk_entry_reopen(*, entry: RiskEntry) -> RiskEntry:
     entry.week_closed = None
     entry.full_clean()
     entry.save(update_fields=["status", "week_closed", "updated_at"])
+    cohort_grades_changed(cohort_id=entry.cohort_id)
     return entry

@@ -6,6 +6,8 @@ The cohort here started ten weeks ago (whatever today is), so weeks 1–10 are p
 week 11 is not."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,8 +18,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import Membership, MentorAssignment
+from cohorts.schedule import week_window
+from cohorts.selectors import next_due_passing
+from cohorts.services import extension_grant, mentor_assign
+from insights.grid_cache import grid_get, grid_put
 from rubrics.models import Assessment
 from rubrics.selectors import GradebookQuery, decode_cursor, encode_cursor, gradebook_page
+from submissions import services as submission_services
 from submissions.models import WORK_STATUSES, WeeklyWork
 from tests.factories import ExtensionFactory, MembershipFactory, MentorAssignmentFactory, reviewed_work
 from tests.reports.bulk import bulk_cohort
@@ -75,7 +82,14 @@ def page_for(user, client_for, people, **params):
 
 
 def names(response) -> list[str]:
-    return [row.name for row in response.context["book"].rows]
+    """The students' names in the rows as served (the content may come from the cache, where no
+    template context exists: insights/grid_cache.py)."""
+    return [
+        html.unescape(name)
+        for name in re.findall(
+            r'<th scope="row" class="(?:gb|hm)-student"><a href="[^"]*">([^<]*)</a>', response.content.decode()
+        )
+    ]
 
 
 def test_totals_and_averages_match_the_hand_computed_figures(graded, client_for):
@@ -321,9 +335,14 @@ def test_a_get_writes_nothing(graded, client_for):
 # or assigned ones), mentors (the filter), weeks, capstone projects, deliverables, the page of
 # students with totals and averages, their number, the column averages' version (the highest
 # mentor assessment id; plus the averages themselves the first time), extensions, works with
-# their latest revision and latest mentor score, navigation roles; then the at-risk marks of
-# the page's students (eight: tests/insights/test_gradebook_at_risk.py).
-PAGE_QUERIES = 16 + 8
+# their latest revision and latest mentor score, the next due date of the cohort to pass (how
+# long the rendering may be kept), navigation roles; then the at-risk marks of the page's
+# students (eight: tests/insights/test_gradebook_at_risk.py).
+PAGE_QUERIES = 17 + 8
+# The same page again, its content from the cache (insights/grid_cache.py): session, user,
+# cohort, role (may view the cohort), gradebook permission, role (all students or assigned
+# ones: the scope in the cache key), navigation roles.
+CACHED_PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize("size", [5, 200])
@@ -339,6 +358,9 @@ def test_the_page_runs_a_fixed_number_of_queries(people, client_for, django_asse
     assert response.status_code == 200
     assert len(response.context["book"].rows) == min(size - 2, 50)
     assert response.context["book"].student_count == size - 2  # the fixture's two have nothing accepted
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        again = client.get(url, {"sort": "total", "dir": "desc", "status": "accepted"})
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize("size", [5, 200])
@@ -348,8 +370,80 @@ def test_a_mentor_page_runs_a_fixed_number_of_queries(people, client_for, django
     client.get(reverse("insights:gradebook", args=[people.cohort.slug]))  # the column averages cached
     # As PAGE_QUERIES without the mentors of the filter (a mentor sees only their students).
     with django_assert_num_queries(PAGE_QUERIES - 1):
-        response = client.get(reverse("insights:gradebook", args=[people.cohort.slug]))
+        response = client.get(reverse("insights:gradebook", args=[people.cohort.slug]), {"sort": "name"})
     assert len(response.context["book"].rows) == min(size, 50)
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        client.get(reverse("insights:gradebook", args=[people.cohort.slug]), {"sort": "name"})
+
+
+# --- The cached rendering -----------------------------------------------------------------------
+
+
+def cells_of(response, name: str) -> str:
+    """The row of the student with this name, as served."""
+    body = response.content.decode()
+    start = body.index(f">{name}</a>")
+    return body[start : body.index("</tr>", start)]
+
+
+def test_a_submission_through_the_service_shows_on_the_cached_page_at_once(graded, client_for):
+    url = reverse("insights:gradebook", args=[graded.cohort.slug])
+    client = client_for(graded.instructor)
+    missing = cells_of(client.get(url), "Cy Young").count("Missing")
+    assert missing >= 10  # weeks 1–10 are past due (and the deliverables due by then)
+    cached = client.get(url)
+    assert "book" not in cached.context and cells_of(cached, "Cy Young").count("Missing") == missing
+    week = graded.cohort.course.weeks.get(number=1)
+    work = submission_services.work_get_or_create(student=graded.third, cohort=graded.cohort, week=week)
+    submission_services.work_submit(work=work, by=graded.third)
+    after = client.get(url)
+    assert cells_of(after, "Cy Young").count("Missing") == missing - 1
+    assert "Submitted" in cells_of(after, "Cy Young")
+
+
+def test_a_new_mentor_assignment_shows_on_the_mentors_cached_page(graded, client_for):
+    url = reverse("insights:gradebook", args=[graded.cohort.slug])
+    client = client_for(graded.unassigned_mentor)
+    assert names(client.get(url)) == ["Cy Young"]
+    mentor_assign(cohort=graded.cohort, mentor=graded.unassigned_mentor, student=graded.other_student)
+    assert names(client.get(url)) == ["Bea Carter", "Cy Young"]
+
+
+def test_a_mentor_never_gets_the_page_cached_for_the_whole_cohort(graded, client_for):
+    url = reverse("insights:gradebook", args=[graded.cohort.slug])
+    assert names(client_for(graded.instructor).get(url)) == ["Ada Lovelace", "Bea Carter", "Cy Young"]
+    assert names(client_for(graded.unassigned_mentor).get(url)) == ["Cy Young"]
+    assert names(client_for(graded.admin).get(url)) == ["Ada Lovelace", "Bea Carter", "Cy Young"]
+
+
+def test_a_query_string_the_form_corrects_is_never_cached(graded, client_for):
+    client = client_for(graded.instructor)
+    url = reverse("insights:gradebook", args=[graded.cohort.slug])
+    for params in ({"sort": "w99"}, {"after": "forged"}, {"sort": "name", "utm": "x"}):
+        first = client.get(url, params)
+        assert first.context.get("book") is not None  # computed
+        second = client.get(url, params)
+        assert second.context.get("book") is not None  # computed again, not kept
+
+
+def test_the_cached_page_lasts_until_the_next_due_date_passes(graded):
+    now = timezone.now()
+    numbers = range(1, 25)
+    # Weeks 1–10 are past due; week 11's due date is the next to pass.
+    assert next_due_passing(graded.cohort, numbers=numbers, now=now) == week_window(graded.cohort, 11).due_at
+    soon = now + datetime.timedelta(minutes=3)
+    extension_grant(
+        cohort=graded.cohort,
+        student=graded.third,
+        week=graded.cohort.course.weeks.get(number=10),
+        due_at=soon,
+        reason="Ill",
+        granted_by=graded.instructor,
+    )
+    assert next_due_passing(graded.cohort, numbers=numbers, now=now) == soon
+    key = "insights:grid:test-due"
+    grid_put(key, "content", until=now - datetime.timedelta(seconds=1))
+    assert grid_get(key) is None  # already past: not kept at all
 
 
 # --- Finding it --------------------------------------------------------------------------------
