@@ -619,6 +619,13 @@ def with_grade_totals(students: QuerySet[User], cohort: Cohort) -> QuerySet[User
 def _sort_key(query: GradebookQuery, cohort: Cohort, columns: list[GradeColumn]):
     if query.sort == "name":
         return Coalesce(NullIf("name", Value("")), "email", output_field=CharField())
+    return Coalesce(
+        _score_key(query, cohort, columns), Value(_NO_SCORE_LAST[query.descending]), output_field=DecimalField()
+    )
+
+
+def _score_key(query: GradebookQuery, cohort: Cohort, columns: list[GradeColumn]):
+    """The score a numeric sort orders by (None: no score), on a with_grade_totals query."""
     if query.sort in ("total", "average"):
         score = F(query.sort)
     else:
@@ -632,7 +639,67 @@ def _sort_key(query: GradebookQuery, cohort: Cohort, columns: list[GradeColumn])
             )
             .values("score")[:1]
         )
-    return Coalesce(score, Value(_NO_SCORE_LAST[query.descending]), output_field=DecimalField())
+    return score
+
+
+# Statuses whose filter does not depend on the clock (a review state shows whatever the due date).
+_TIMELESS_STATUSES = {None, "submitted", "changes_requested", "resubmitted", "accepted", "published"}
+
+
+def _score_order(
+    cohort: Cohort,
+    user: User,
+    query: GradebookQuery,
+    students: QuerySet[User],
+    columns: list[GradeColumn],
+    *,
+    manages: bool,
+) -> list[tuple[Decimal | None, int]]:
+    """Every student in scope and filter as (score, id), for a sort by a score: one query over
+    the whole cohort the first time, then kept under the cohort's grades_version (bumped by every
+    service that changes a score, a state, a member or a mentor: cohorts.services.
+    cohort_grades_changed) with the viewer's scope, filters and sort. Sorting 3,334 students by a
+    score means computing each one's latest mentor scores; walking to page 2, 3 … or turning
+    the direction then costs only the page's own rows."""
+    scope = "all" if manages else f"mentor-{user.pk}"
+    key = (
+        f"gradebook:score-order:v1:{cohort.pk}:{cohort.created_at.timestamp():.6f}:{cohort.grades_version}:"
+        f"{scope}:{query.mentor_id}:{query.status}:{query.sort}"
+    )
+    order = cache.get(key)
+    if order is None:
+        order = list(
+            with_grade_totals(students, cohort)
+            .annotate(score_key=_score_key(query, cohort, columns))
+            .order_by()
+            .values_list("score_key", "pk")
+        )
+        cache.set(key, order, timeout=3600)
+    return order
+
+
+def _page_of_order(
+    order: list[tuple[Decimal | None, int]], query: GradebookQuery, page_size: int
+) -> tuple[list[tuple[Decimal, int]], bool, bool]:
+    """The page the query's cursor names in `order`, as (sort key, id) in reading order, the
+    same keyset rules as the SQL path: no score after every score in either direction, ties by
+    id; says whether there are rows after and before it."""
+    missing = _NO_SCORE_LAST[query.descending]
+    keyed = sorted(((missing if score is None else score, pk) for score, pk in order), reverse=query.descending)
+    if query.after is not None:
+        after = (query.after[0], query.after[1])
+        start = next(
+            (i for i, item in enumerate(keyed) if (item < after if query.descending else item > after)), len(keyed)
+        )
+        return keyed[start : start + page_size], start + page_size < len(keyed), True
+    if query.before is not None:
+        before = (query.before[0], query.before[1])
+        end = next(
+            (i for i, item in enumerate(keyed) if (item <= before if query.descending else item >= before)), len(keyed)
+        )
+        start = max(0, end - page_size)
+        return keyed[start:end], True, start > 0
+    return keyed[:page_size], page_size < len(keyed), False
 
 
 def _status_targets(columns: list[GradeColumn], cohort: Cohort) -> list[StatusTarget]:
@@ -767,6 +834,8 @@ def gradebook_page(
     two."""
     now = now or timezone.now()
     columns = columns if columns is not None else gradebook_columns(cohort)
+    if manages is None:
+        manages = can_manage_cohort(user, cohort)
     students = gradebook_student_scope(cohort, user, manages=manages)
     if query.mentor_id is not None:
         students = students.filter(
@@ -779,6 +848,44 @@ def gradebook_page(
     if keep_ids is not None:
         students = students.filter(pk__in=list(keep_ids))
 
+    if query.sort != "name" and query.status in _TIMELESS_STATUSES and keep_ids is None:
+        order = _score_order(cohort, user, query, students, columns, manages=manages)
+        keys, has_next, has_previous = _page_of_order(order, query, page_size)
+        found_by_id = {
+            line[0]: line
+            for line in with_grade_totals(User.objects.filter(pk__in=[pk for _, pk in keys]), cohort).values_list(
+                "pk", "name", "email", "total", "average"
+            )
+        }
+        found = [(*found_by_id[pk], key) for key, pk in keys if pk in found_by_id]
+        student_count = len(order)
+    else:
+        found, has_next, has_previous = _page_in_sql(cohort, query, students, columns, page_size)
+        student_count = students.count()
+
+    rows = gradebook_rows(cohort, [line[:5] for line in found], columns, now)
+    if marked_ids is not None:
+        marked = set(marked_ids)
+        for row in rows:
+            row.marked = row.student_id in marked
+    averages = cohort_column_averages(cohort)
+    return GradebookPage(
+        cohort=cohort,
+        columns=columns,
+        rows=rows,
+        column_averages=[averages.get((c.week_id, c.deliverable_id)) for c in columns],
+        query=query,
+        student_count=student_count,
+        next_cursor=encode_cursor(found[-1][5], found[-1][0]) if has_next and found else None,
+        previous_cursor=encode_cursor(found[0][5], found[0][0]) if has_previous and found else None,
+    )
+
+
+def _page_in_sql(
+    cohort: Cohort, query: GradebookQuery, students: QuerySet[User], columns: list[GradeColumn], page_size: int
+) -> tuple[list[tuple], bool, bool]:
+    """One keyset page in the query's order, read by the database: (id, name, email, total,
+    average, sort key) lines and whether there are rows after and before it."""
     ordered = with_grade_totals(students, cohort).annotate(sort_key=_sort_key(query, cohort, columns))
     backwards = query.before is not None and query.after is None
     cursor = query.before if backwards else query.after
@@ -798,23 +905,7 @@ def gradebook_page(
     if backwards:
         found.reverse()
     has_next, has_previous = (True, more) if backwards else (more, cursor is not None)
-
-    rows = gradebook_rows(cohort, [line[:5] for line in found], columns, now)
-    if marked_ids is not None:
-        marked = set(marked_ids)
-        for row in rows:
-            row.marked = row.student_id in marked
-    averages = cohort_column_averages(cohort)
-    return GradebookPage(
-        cohort=cohort,
-        columns=columns,
-        rows=rows,
-        column_averages=[averages.get((c.week_id, c.deliverable_id)) for c in columns],
-        query=query,
-        student_count=students.count(),
-        next_cursor=encode_cursor(found[-1][5], found[-1][0]) if has_next and found else None,
-        previous_cursor=encode_cursor(found[0][5], found[0][0]) if has_previous and found else None,
-    )
+    return found, has_next, has_previous
 
 
 def latest_mentor_scores(cohort: Cohort | list[Cohort], student_ids: list[int]) -> dict[int, Decimal]:

@@ -124,10 +124,12 @@ def retrospective_save(
     retro = Retrospective.objects.filter(student=student, cohort=cohort, week=week).first() or Retrospective(
         student=student, cohort=cohort, week=week
     )
+    changed = retro.pk is None or (retro.retain, retro.improve, retro.scale) != (retain, improve, scale)
     retro.retain, retro.improve, retro.scale = retain, improve, scale
     retro.full_clean()
     retro.save()
-    cohort_grades_changed(cohort_id=cohort.pk)  # the at-risk rule reads retrospectives
+    if changed:  # the at-risk rule reads retrospectives ("done" or not)
+        cohort_grades_changed(cohort_id=cohort.pk)
     return retro
 
 
