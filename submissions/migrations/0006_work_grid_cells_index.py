@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0005_grades_version"),
         ("curriculum", "0005_import_baselines_from_history"),
-        ("submissions", "0004_work_student_cohort_statistics"),
+        ("submissions", "0005_improve_item_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
