@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0005_grades_version"),
         ("curriculum", "0005_import_baselines_from_history"),
-        ("submissions", "0005_improve_item_status"),
+        ("submissions", "0006_evidence_previews"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
