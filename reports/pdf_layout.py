@@ -9,6 +9,7 @@ and WeasyPrint (no Django, no database connection inherited from the build), eac
 stylesheet and loading the fonts once for all the parts it is given.
 """
 
+import gc
 import logging
 
 _state: dict = {}
@@ -35,4 +36,5 @@ def lay_out(html: str, path: str, tagged: bool = False) -> str:
     weasyprint.HTML(string=html, url_fetcher=refuse_urls).write_pdf(
         target=path, stylesheets=[_state["stylesheet"]], font_config=_state["fonts"], pdf_tags=tagged
     )
+    gc.collect()  # the part's boxes are a cycle of references: free them now (reports.writers.write_pdf)
     return path
