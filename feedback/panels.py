@@ -108,9 +108,20 @@ def workspace_panels(*, work, user, **_) -> list[Panel]:
         "addressed_count": sum(1 for v in views if v.thread.status == Thread.Status.ADDRESSED),
         "is_student": user.pk == work.student_id,
     }
-    return [
-        Panel(template="feedback/_workspace_top.html", context=top, placement="top", order=ORDER)
-    ] + _section_panels(views, mode="workspace")
+    panels = [Panel(template="feedback/_workspace_top.html", context=top, placement="top", order=ORDER)]
+    addressed = [v for v in views if v.thread.status == Thread.Status.ADDRESSED and v.thread.addressed_in_id is None]
+    if addressed:
+        # Beside the revision note: what the student marked addressed goes with this revision
+        # (feedback.services marks it "addressed in rN" on submit), listed so the note can say how.
+        panels.append(
+            Panel(
+                template="feedback/_note_addressed.html",
+                context={"threads": addressed, "is_student": top["is_student"], "revision": revision},
+                placement="note",
+                order=ORDER,
+            )
+        )
+    return panels + _section_panels(views, mode="workspace")
 
 
 def revision_panels(*, revision: Revision, user, **_) -> list[Panel]:

@@ -134,6 +134,25 @@ def test_the_student_replies_and_marks_addressed_from_the_workspace(revision, pe
     assert client_for(people.mentor).post(reverse("feedback:addressed", args=[thread.pk])).status_code == 404
 
 
+def test_the_threads_marked_addressed_are_listed_beside_the_revision_note(revision, people, client_for):
+    marked = services.thread_open(revision=revision, by=people.mentor, body="Quantify", section="concept", quote=QUOTE)
+    still_open = services.thread_open(revision=revision, by=people.mentor, body="And the lab?", section="lab")
+    submission_services.work_request_changes(work=revision.work, revision=revision, by=people.mentor)
+    student = client_for(people.student)
+    workspace = reverse("submissions:work", args=[revision.work.pk])
+    assert "Threads you marked addressed" not in student.get(workspace).content.decode()
+
+    student.post(reverse("feedback:addressed", args=[marked.pk]), {"note": "Added p95 figures", "next": workspace})
+    page = student.get(workspace).content.decode()
+
+    note_section = page[page.index('id="s-note"') :]
+    listed = note_section[note_section.index("Threads you marked addressed") :]
+    assert f'href="#thread-{marked.pk}"' in listed and "Added p95 figures" in listed
+    assert f'href="#thread-{still_open.pk}"' not in listed
+    # The mentor reading the workspace sees the same list, in the mentor's words.
+    assert "Threads marked addressed" in client_for(people.mentor).get(workspace).content.decode()
+
+
 def test_the_mentor_resolves_and_reopens_the_student_cannot(revision, people, client_for):
     thread = services.thread_open(revision=revision, by=people.mentor, body="Quantify", section="lab")
     url = reverse("feedback:settle", args=[thread.pk, "resolve"])
