@@ -9,9 +9,11 @@ not build unsaved objects."""
 
 from .accounts import *  # noqa: F403
 from .api import *  # noqa: F403
+from .calendars import *  # noqa: F403
 from .cohorts import *  # noqa: F403
 from .core import *  # noqa: F403
 from .curriculum import *  # noqa: F403
+from .feedback import *  # noqa: F403
 from .insights import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .portfolios import *  # noqa: F403

@@ -1,10 +1,11 @@
 import factory
+from django.utils import timezone
 
-from notifications.models import Kind, Notification, NotificationPreference, ReminderLog
+from notifications.models import FeedbackEvent, Kind, Notification, NotificationPreference, ReminderLog
 
 from .accounts import UserFactory
 
-__all__ = ["NotificationFactory", "NotificationPreferenceFactory", "ReminderLogFactory"]
+__all__ = ["NotificationFactory", "NotificationPreferenceFactory", "ReminderLogFactory", "FeedbackEventFactory"]
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):
@@ -40,3 +41,17 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
     title = "Week 1 is overdue"
     body = "Your work for week 1 was due on Sunday."
     url = "/"
+
+
+class FeedbackEventFactory(factory.django.DjangoModelFactory):
+    """A comment on the recipient's work waiting to be told in a batch (notifications.feedback)."""
+
+    class Meta:
+        model = FeedbackEvent
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = Kind.COMMENT_ON_WORK
+    event_key = factory.Sequence(lambda n: f"comment:{n + 1}")
+    line = "Your mentor commented on the concept analysis of week 1."
+    url = "/work/1/#thread-1"
+    release_at = factory.LazyFunction(timezone.now)

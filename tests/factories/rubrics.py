@@ -1,11 +1,13 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from cohorts.models import Membership
 from rubrics import services
 from rubrics.models import (
     Assessment,
+    AssessmentDraft,
     CalibrationRun,
     Criterion,
     CriterionObjective,
@@ -38,6 +40,7 @@ __all__ = [
     "CriterionObjectiveFactory",
     "MasteryRuleFactory",
     "ObjectiveJudgementFactory",
+    "AssessmentDraftFactory",
     "rubric_with_levels",
     "applying_rubric",
     "rubric_scores",
@@ -354,3 +357,17 @@ class ObjectiveJudgementFactory(factory.django.DjangoModelFactory):
         CriterionObjective.objects.create(criterion=rubric.criteria.order_by("order").first(), objective=objective)
         assessment = AssessmentFactory(revision=revision, points=points)
         return ObjectiveJudgement.objects.get(assessment=assessment, objective=objective)
+
+
+class AssessmentDraftFactory(factory.django.DjangoModelFactory):
+    """A mentor's unfinished assessment of a submitted revision: the mentor assigned to the
+    student, under the rubric that applies, feedback half written, no level chosen yet."""
+
+    class Meta:
+        model = AssessmentDraft
+
+    revision = factory.SubFactory("tests.factories.submissions.RevisionFactory")
+    scorer = factory.LazyAttribute(lambda o: assigned_mentor(o.revision.work))
+    rubric = factory.LazyAttribute(lambda o: applying_rubric(o.revision.work))
+    feedback = "The latency budget is clear; the cache section needs its hit ratio."
+    updated_at = factory.LazyFunction(timezone.now)

@@ -3,7 +3,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cohorts.models import Membership
 from submissions import services, uploads
-from submissions.models import Artifact, Retrospective, Revision, RevisionArtifact, RiskEntry, WeeklyWork
+from submissions.models import (
+    Artifact,
+    EvidencePreview,
+    ImproveItemStatus,
+    Retrospective,
+    Revision,
+    RevisionArtifact,
+    RiskEntry,
+    WeeklyWork,
+    improve_item_key,
+)
 
 __all__ = [
     "WeeklyWorkFactory",
@@ -12,6 +22,8 @@ __all__ = [
     "RevisionArtifactFactory",
     "RiskEntryFactory",
     "RetrospectiveFactory",
+    "ImproveItemStatusFactory",
+    "EvidencePreviewFactory",
     "K6_SUMMARY",
 ]
 
@@ -185,3 +197,32 @@ class RetrospectiveFactory(factory.django.DjangoModelFactory):
     retain = "Measuring before changing anything."
     improve = "Start the load tests earlier in the week."
     scale = "Keep a latency budget for every new endpoint."
+
+
+class ImproveItemStatusFactory(factory.django.DjangoModelFactory):
+    """A student's status for an improve item of their week-1 retrospective, set in week 2."""
+
+    class Meta:
+        model = ImproveItemStatus
+
+    student = factory.SubFactory("tests.factories.accounts.UserFactory")
+    cohort = factory.SubFactory("tests.factories.cohorts.CohortFactory")
+    origin_week = factory.LazyAttribute(lambda o: o.cohort.course.weeks.get(number=1))
+    week = factory.LazyAttribute(lambda o: o.cohort.course.weeks.get(number=2))
+    text = "Alert on p95 latency, not the mean"
+    key = factory.LazyAttribute(lambda o: improve_item_key(o.text))
+    status = ImproveItemStatus.Status.CARRIED
+    note = "Needs the dashboard from week 3."
+
+
+class EvidencePreviewFactory(factory.django.DjangoModelFactory):
+    """The preview row of uploaded evidence (uploading makes it, pending, and queues its build)."""
+
+    class Meta:
+        model = EvidencePreview
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        artifact = ArtifactFactory(**kwargs)
+        preview, _ = EvidencePreview.objects.get_or_create(artifact=artifact)
+        return preview
