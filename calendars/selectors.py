@@ -112,10 +112,11 @@ def calendar_events(user: User, *, now: datetime.datetime) -> list[CalendarEvent
     for cohort in studying:
         zone = ZoneInfo(cohort.time_zone)
         schedule_changes = cohort_changes.get(cohort.pk, 1) - 1
+        extended_weeks = due.extended_weeks(cohort, user.pk)
         for week in weeks_of.get(cohort.course_id, []):
             due_at = due.due_at(cohort, week.number, user.pk).astimezone(zone)
             sequence = schedule_changes + extension_changes.get((cohort.pk, week.number), 0)
-            extended = week.number in due.extended_weeks(cohort, user.pk)
+            extended = week.number in extended_weeks
             events.append(
                 CalendarEvent(
                     uid=_uid("week", cohort.pk, week.number, "student", user.pk),

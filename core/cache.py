@@ -327,8 +327,8 @@ class LocalMirror:
         self._items.clear()
         try:
             self._pubsub.close()
-        except Exception:  # noqa: BLE001 - it is being thrown away either way
-            pass
+        except (redis.exceptions.RedisError, OSError, AttributeError):
+            pass  # a subscription that broke may fail to close too; it is thrown away either way
         self._pubsub = None
         self._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
 
