@@ -48,7 +48,8 @@ def _assets_version() -> str:
     """The stylesheet's URL changes with each deploy that changes it (hashed file names), so
     a cached page never points at a stylesheet that is gone. A deploy starts new processes,
     so each process works it out once (it was hashed again on every request)."""
-    return hashlib.sha256(static("css/portfolio.css").encode()).hexdigest()[:8]
+    urls = "|".join(static(name) for name in ("css/portfolio.css", "css/evidence.css"))
+    return hashlib.sha256(urls.encode()).hexdigest()[:8]
 
 
 class _LocalPages:

@@ -21,9 +21,18 @@ from .selectors import PortfolioPage, portfolio_page
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
+# The stylesheets the public page links, inlined in this order so an export opens offline.
+EXPORT_STYLESHEETS = ("css/portfolio.css", "css/evidence.css")
+
+
 def _inline_css() -> str:
-    path = finders.find("css/portfolio.css")
-    return open(path, encoding="utf-8").read() if path else ""
+    parts = []
+    for name in EXPORT_STYLESHEETS:
+        path = finders.find(name)
+        if path:
+            with open(path, encoding="utf-8") as stylesheet:
+                parts.append(stylesheet.read())
+    return "\n".join(parts)
 
 
 def proof_filename(proof: PortfolioEntryArtifact) -> str:
