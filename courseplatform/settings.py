@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "calendars",
+    "lti",
     "privacy",
     "api",
     # The composition layer: its management commands (seed_demo, setup_schedules).
@@ -100,6 +101,9 @@ MIDDLEWARE = [
     # A signed-out visitor's cached public portfolio page, before the session, auth and CSP
     # middleware it does not need (portfolios/middleware.py adds the headers they would).
     "portfolios.middleware.PublicPageMiddleware",
+    # Above the session, CSRF, X-Frame-Options and CSP middleware so that it sees the headers
+    # and cookies they set: an LTI-launched session may be framed by its platform (lti/framing.py).
+    "lti.framing.LtiFramingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # With a read replica: whoever just changed something reads from the primary (core/db_routing.py).
     "core.db_routing.ReplicaPinningMiddleware",
@@ -402,6 +406,18 @@ OIDC_SECOND_FACTOR_ACR = env.list("OIDC_SECOND_FACTOR_ACR", default=[])
 # Origins besides each provider's own server that a sign-on form may be sent on to (an
 # authorization endpoint on another host than the issuer).
 OIDC_FORM_ACTION_ORIGINS = env.list("OIDC_FORM_ACTION_ORIGINS", default=[])
+
+# --- LTI 1.3 tool (lti/, docs/integrations.md "LTI 1.3") -----------------------------------
+# The tool's current signing key (PEM, RSA) and the retiring one still published in the JWKS.
+# Files or the PEM text itself, never the database. With DEBUG and none set, a development key
+# is made in var/ (ignored by git).
+LTI_PRIVATE_KEY_FILE = env.str("LTI_PRIVATE_KEY_FILE", default="")
+LTI_PRIVATE_KEY = env.str("LTI_PRIVATE_KEY", default="", multiline=True)
+LTI_RETIRING_KEY_FILE = env.str("LTI_RETIRING_KEY_FILE", default="")
+LTI_RETIRING_KEY = env.str("LTI_RETIRING_KEY", default="", multiline=True)
+# How long a launch's id_token is accepted after it was issued, and a nonce remembered
+# against replay (seconds); platforms sign tokens valid for minutes.
+LTI_LAUNCH_MAX_AGE = env.int("LTI_LAUNCH_MAX_AGE", default=600)
 
 # --- Security headers --------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("calendar/", include("calendars.urls")),
+    path("lti/", include("lti.urls")),
     path("privacy/", include("privacy.urls")),
     path("api/", include("courseplatform.api_urls")),
     path("", include("portfolios.urls")),

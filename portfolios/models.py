@@ -44,6 +44,7 @@ RESERVED_SLUGS = frozenset(
         "help",
         "insights",
         "login",
+        "lti",
         "markdown",
         "logout",
         "media",

@@ -15,6 +15,7 @@ from .core import *  # noqa: F403
 from .curriculum import *  # noqa: F403
 from .feedback import *  # noqa: F403
 from .insights import *  # noqa: F403
+from .lti import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .portfolios import *  # noqa: F403
 from .privacy import *  # noqa: F403
