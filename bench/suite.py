@@ -13,6 +13,8 @@ What it does:
    of the API figure.
 2. gunicorn starts on a free port with the production config (courseplatform/gunicorn.conf.py)
    at 2 workers × 4 threads, DEBUG off, bench settings (the production URLs + /bench/hello/).
+   The cache is Redis, as in production: BENCH_REDIS_URL or REDIS_URL, else the local Redis's
+   database 0 under the key prefix "bench" (local memory only when no Redis answers, said so).
    wrk, pinned to CPU 1 (`taskset -c 1`), drives each target for --seconds with 16 connections;
    every repetition measures the hello view and then every target (their order rotates between
    repetitions), and a target's figure is its throughput divided by the hello view's in the
@@ -109,8 +111,52 @@ def _small_url(url: str) -> str:
     return f"{url}_small"
 
 
+# The production shape caches in Redis. Without it each gunicorn worker keeps a local-memory
+# cache, and the public page must read its head from the database on every request (portfolios/
+# cache.py, heads_are_shared): one query and about four times the CPU of a cached answer, which
+# made a run without REDIS_URL (3 December) look like a regression of the page (ratio 0.48).
+# So when neither BENCH_REDIS_URL nor REDIS_URL is set, the bench uses the local Redis itself,
+# under a key prefix of its own, with Celery as it would be without Redis (in-process).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+BENCH_CACHE_PREFIX = "bench"
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except (redis.exceptions.RedisError, OSError):
+        return False
+
+
+def _cache_environment() -> tuple[dict, str]:
+    """The environment that points the bench's processes at their cache, and a line saying which."""
+    chosen = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL")
+    if chosen:
+        return {"REDIS_URL": chosen}, f"cache: Redis {chosen}"
+    if _redis_answers(DEFAULT_REDIS_URL):
+        return (
+            {
+                "REDIS_URL": DEFAULT_REDIS_URL,
+                "CACHE_KEY_PREFIX": BENCH_CACHE_PREFIX,
+                "CELERY_BROKER_URL": "memory://localhost/",
+                "CELERY_RESULT_BACKEND": "cache+memory://",
+                "CELERY_TASK_ALWAYS_EAGER": "true",
+            },
+            f"cache: Redis {DEFAULT_REDIS_URL} (key prefix {BENCH_CACHE_PREFIX!r}; REDIS_URL was not set)",
+        )
+    return (
+        {},
+        "cache: LOCAL MEMORY per process (no Redis answered): the public page reads its head from "
+        "the database on every request, so its figure is not the production shape's",
+    )
+
+
 def _environment(database_url: str, workdir: Path) -> dict:
     env = dict(os.environ)
+    env.pop("REDIS_URL", None)
+    env.update(_cache_environment()[0])
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_BENCH="1",
@@ -673,6 +719,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cp-bench-") as tmp:
         workdir = Path(tmp)
         env = _environment(url, workdir)
+        progress(_cache_environment()[1])
         progress(f"Bench database {url}: loading what is missing of {', '.join(cohorts)} …")
         _ensure_database(url)
         prepared = _child(env, "--step", "prepare", "--arg", json.dumps(cohorts), timeout=3600)
@@ -698,6 +745,7 @@ def main() -> None:
 
     print()
     print(f"Course platform bench ({'bench-scale' if args.scale else 'bench'}), {time.perf_counter() - started:.0f} s")
+    print(_cache_environment()[1])
     widths = [max(len(r[i]) for r in table + [("Figure", "Value", "Target", "")]) for i in range(4)]
     print(" | ".join(h.ljust(w) for h, w in zip(("Figure", "Value", "Target", ""), widths, strict=True)))
     print("-+-".join("-" * w for w in widths))

@@ -201,10 +201,18 @@ class FailSoftRedisCache(RedisCache):
         for mirror in list(_mirrors):
             mirror.clear()
         try:
-            self.redis_client().publish(self.make_key(MIRROR_CHANNEL), CLEARED)
+            self.redis_client().publish(self.mirror_channel(), CLEARED)
         except _UNREACHABLE:
             pass
         return cleared
+
+    def mirror_channel(self) -> str:
+        """Where this cache's LocalMirror deletions are announced. Redis publish/subscribe ignores
+        the database number, so the channel names it: two caches in different databases of one
+        server (staging beside production, or each engineer's database on a shared machine,
+        whose tests clear their cache between tests) would otherwise drop each other's copies."""
+        db = self.redis_client().connection_pool.connection_kwargs.get("db", 0)
+        return f"{self.make_key(MIRROR_CHANNEL)}:db{db}"
 
     def redis_client(self) -> redis.Redis:
         """This process's shared client (publish/subscribe for LocalMirror); raises when Redis
@@ -264,7 +272,7 @@ class LocalMirror:
         return backend if isinstance(backend, FailSoftRedisCache) else None
 
     def _channel(self, backend) -> str:
-        return backend.make_key(MIRROR_CHANNEL)
+        return backend.mirror_channel()
 
     def _live(self, backend) -> bool:
         """Subscribed in this process (a forked child subscribes afresh); called with the lock."""

@@ -6,7 +6,7 @@ not delete learns of it only from Redis."""
 import redis
 from django.core.cache import cache
 
-from core.cache import LocalMirror
+from core.cache import CLEARED, FailSoftRedisCache, LocalMirror
 
 
 def _gets(url: str) -> int:
@@ -66,3 +66,24 @@ def test_without_redis_nothing_is_kept_in_the_process(settings):
     cache.set("head", "x")
     assert mirror.get("head") == "x"
     assert mirror._items == {}
+
+
+def test_a_cache_in_another_database_of_the_server_does_not_drop_this_ones_copies(redis_cache):
+    """Publish/subscribe ignores Redis database numbers: the channel names the database, so
+    what another deployment (or another engineer's tests) announces leaves this one's copies."""
+    mirror = LocalMirror(seconds=60)
+    cache.set("head", "mine")
+    assert mirror.get("head") == "mine"
+    assert cache.mirror_channel().endswith(":db0")
+    other = FailSoftRedisCache(redis_cache.url.replace("/0", "/1"), {})
+    assert other.mirror_channel().endswith(":db1")
+    # What the other database's processes send when they clear their cache or drop a key.
+    other.redis_client().publish(other.mirror_channel(), CLEARED)
+    other.redis_client().publish(other.mirror_channel(), cache.make_key("head"))
+    before = _gets(redis_cache.url)
+    assert mirror.get("head") == "mine"
+    assert _gets(redis_cache.url) == before  # still answered from the copy
+    # The same announcement on this database's channel is heard.
+    cache.redis_client().publish(cache.mirror_channel(), cache.make_key("head"))
+    assert mirror.get("head") == "mine"
+    assert _gets(redis_cache.url) == before + 1

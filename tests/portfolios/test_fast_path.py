@@ -164,3 +164,46 @@ def test_a_page_from_the_fast_path_is_counted_per_view_in_the_metrics(client_for
         sample("django_http_requests_total_by_view_transport_method_total", transport="http"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1.0, 1.0, 1.0]
+
+
+def _redis_gets(url: str) -> int:
+    import redis
+
+    return redis.Redis.from_url(url).info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+
+
+def test_with_redis_a_cached_hit_costs_no_query_and_no_round_trip(
+    redis_cache, client_for, published, django_assert_num_queries
+):
+    """The production shape (Redis): the head is mirrored in the process and the page kept in
+    its local LRU, so a repeat costs neither a query nor a Redis GET. (Without Redis the head is
+    read from the database: one query per request, the bench figure of a run without REDIS_URL.)"""
+    visitor = client_for(None)
+    first = visitor.get(URL)  # the full path renders and caches
+    visitor.get(URL)  # the fast path reads the head from Redis once and mirrors it
+    gets = _redis_gets(redis_cache.url)
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            again = visitor.get(URL)
+            assert again.status_code == 200 and fast(again) and again.content == first.content
+    assert _redis_gets(redis_cache.url) == gets
+
+
+def test_with_redis_a_head_dropped_by_another_process_is_seen_by_the_next_request(redis_cache, client_for, published):
+    """Another web process changes the portfolio and drops its head (through its own mirror,
+    so this process hears of it only on its Redis subscription): the next request here must not
+    answer from the mirrored copy."""
+    from core.cache import LocalMirror
+    from portfolios import cache as page_cache
+
+    portfolio, _ = published
+    visitor = client_for(None)
+    visitor.get(URL)
+    assert fast(visitor.get(URL))
+    Portfolio.objects.filter(pk=portfolio.pk).update(visibility=Portfolio.Visibility.PRIVATE)
+    # Until the deletion is announced, the mirrored head still says "public".
+    assert fast(visitor.get(URL))
+    another_process = LocalMirror(seconds=60)
+    another_process.delete_many([page_cache.head_key(portfolio.slug)])
+    response = visitor.get(URL)
+    assert response.status_code == 404 and not fast(response)
