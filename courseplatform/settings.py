@@ -418,6 +418,10 @@ LTI_RETIRING_KEY = env.str("LTI_RETIRING_KEY", default="", multiline=True)
 # How long a launch's id_token is accepted after it was issued, and a nonce remembered
 # against replay (seconds); platforms sign tokens valid for minutes.
 LTI_LAUNCH_MAX_AGE = env.int("LTI_LAUNCH_MAX_AGE", default=600)
+# Off: a launch signs in learners and mentors; instructors and staff (who must use a second
+# factor here) and anyone whose address already has an account confirm by signing in here
+# once. On: the LMS's sign-in counts for everyone, second factor included.
+LTI_TRUST_PLATFORM_SIGN_IN = env.bool("LTI_TRUST_PLATFORM_SIGN_IN", default=False)
 
 # --- Security headers --------------------------------------------------------------------
 

@@ -3,10 +3,44 @@ a launch leads to (course choice, account linking, deep linking)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+import logging
 
-from . import keys
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
+from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
+from pylti1p3.exception import LtiException, OIDCException
+
+from accounts.policies import must_use_second_factor
+
+from . import deep_linking, keys, services
+from .claims import DEEP_LINKING, RESOURCE_LINK, Launch
+from .forms import CohortSetupForm, DeepLinkForm
+from .framing import FRAME_ORIGIN_SESSION_KEY
+from .selectors import destination, pending_launch
+from .toolconf import DatabaseToolConf
+
+log = logging.getLogger(__name__)
+
+from .selectors import PENDING_SESSION_KEY  # noqa: E402
+
+
+def _storage() -> DjangoCacheDataStorage:
+    return DjangoCacheDataStorage(cache_name="default")
+
+
+def refused(request: HttpRequest, *, status: int, reason: str, hint: str = "") -> HttpResponse:
+    """A launch we will not honour: a page that says why (never a 500)."""
+    log.info("lti launch refused", extra={"status": status, "reason": reason})
+    return render(request, "lti/refused.html", {"reason": reason, "hint": hint}, status=status)
 
 
 @require_GET
@@ -19,3 +53,200 @@ def jwks(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+_COOKIE_HINT = (
+    "If the course page shows this inside a frame, your browser may be blocking the cookies the "
+    "sign-in needs: open the link in a new window (the LMS usually offers it), or allow cookies "
+    "for this site."
+)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """OIDC third-party login initiation: the LMS sends the browser here first; we answer with
+    the authentication request (state in a short cookie, nonce kept server-side)."""
+    if keys.current_key() is None:
+        return refused(request, status=503, reason="LTI is not configured on this server (no tool key).")
+    oidc = DjangoOIDCLogin(request, DatabaseToolConf(), launch_data_storage=_storage())
+    try:
+        return oidc.redirect(request.build_absolute_uri(reverse("lti:launch")))
+    except (OIDCException, LtiException) as exc:
+        known = {"Could not find issuer", "Could not find login hint"}
+        status = 400 if str(exc) in known else 403
+        return refused(request, status=status, reason=f"The login request was refused: {exc}.")
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def launch(request: HttpRequest) -> HttpResponse:
+    """The signed id_token: validated against the platform's JWKS (signature, issuer, audience,
+    expiry), the state cookie and the nonce, the deployment; then a replayed token is refused
+    and the launch is mapped to a cohort, an account and a page."""
+    if not request.POST.get("id_token") or not request.POST.get("state"):
+        return refused(request, status=400, reason="The launch has no id_token or no state.")
+    conf = DatabaseToolConf()
+    try:
+        message = DjangoMessageLaunch(request, conf, launch_data_storage=_storage())
+        message.set_public_key_caching(_storage(), cache_lifetime=300)
+        body = message.get_launch_data()
+    except LtiException as exc:
+        hint = _COOKIE_HINT if "cookie" in str(exc).lower() or "state" in str(exc).lower() else ""
+        return refused(request, status=403, reason=f"The launch could not be verified: {exc}", hint=hint)
+    except (ValueError, KeyError, TypeError) as exc:  # a token the library could not even read
+        return refused(request, status=400, reason=f"The launch could not be read: {exc}")
+    # The library checks that the nonce was issued to this browser, not that it is used once.
+    nonce_key = f"lti:nonce:{body['iss']}:{body.get('nonce')}"
+    if not cache.add(nonce_key, 1, timeout=settings.LTI_LAUNCH_MAX_AGE):
+        return refused(request, status=403, reason="This launch was already used (a replayed id_token).")
+    assert conf.platform is not None and conf.deployment is not None
+    launch_ = Launch.from_message(body, platform_id=conf.platform.pk, deployment_pk=conf.deployment.pk)
+    if launch_.message_type not in (RESOURCE_LINK, DEEP_LINKING):
+        return refused(request, status=400, reason=f"This tool does not handle {launch_.message_type} messages.")
+    if not launch_.context_id:
+        return refused(request, status=400, reason="Links to this course must be placed inside an LMS course.")
+    if launch_.role is None:
+        return refused(request, status=403, reason="Your role in this LMS course has no place in the course here.")
+    if launch_.message_type == DEEP_LINKING and launch_.role != "instructor":
+        return refused(request, status=403, reason="Only instructors add content from this tool.")
+    services.context_record(launch=launch_)
+    request.session[PENDING_SESSION_KEY] = launch_.as_session()
+    request.session[FRAME_ORIGIN_SESSION_KEY] = conf.platform.origin
+    return _continue(request, launch_)
+
+
+def _continue(request: HttpRequest, launch_: Launch) -> HttpResponse:
+    """Sign the LMS person in (or ask them to sign in first) and send them on."""
+    account = services.lms_account_find(launch=launch_)
+    if account is None:
+        existing = services.account_with_address(launch_.email)
+        if existing is not None or (launch_.role == "instructor" and not settings.LTI_TRUST_PLATFORM_SIGN_IN):
+            return redirect("lti:link")
+        account = services.lms_account_create_user(launch=launch_)
+    else:
+        services.lms_account_touch(account=account, launch=launch_)
+    user = account.user
+    if not user.is_active:
+        return refused(request, status=403, reason="This account is deactivated.")
+    if request.user != user:
+        if must_use_second_factor(user) and not settings.LTI_TRUST_PLATFORM_SIGN_IN:
+            # Staff and instructors sign in with their own second factor; the launch alone does not.
+            return redirect("lti:link")
+        origin = request.session.get(FRAME_ORIGIN_SESSION_KEY)
+        auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        # Signing in over another person's session starts a new one: the launch goes with it.
+        request.session[PENDING_SESSION_KEY] = launch_.as_session()
+        request.session[FRAME_ORIGIN_SESSION_KEY] = origin
+    return _arrive(request, launch_)
+
+
+def _arrive(request: HttpRequest, launch_: Launch) -> HttpResponse:
+    context = services.context_for(launch=launch_)
+    if context.cohort is None:
+        if launch_.role == "instructor":
+            return redirect("lti:setup")
+        return render(request, "lti/not_set_up.html", {"context": context}, status=409)
+    services.membership_sync(cohort=context.cohort, user=request.user, role=launch_.role)
+    if launch_.message_type == DEEP_LINKING:
+        return redirect("lti:deep_link")
+    link = services.resource_link_record(context=context, launch=launch_)
+    request.session.pop(PENDING_SESSION_KEY, None)
+    return redirect(destination(role=launch_.role, cohort=context.cohort, link=link))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest) -> HttpResponse:
+    """An LMS person whose account must be confirmed by signing in: an existing account with
+    the LMS's address, an instructor, or a linked account that needs its second factor. GET
+    explains (and links to sign-in); the POST of the signed-in person links and goes on."""
+    launch_ = pending_launch(request)
+    if launch_ is None:
+        return refused(request, status=400, reason="There is no launch waiting; open the link in the LMS again.")
+    account = services.lms_account_find(launch=launch_)
+    if request.method == "POST" and request.user.is_authenticated:
+        if account is None:
+            try:
+                services.lms_account_link(launch=launch_, user=request.user)
+            except ValidationError:
+                return refused(
+                    request, status=409, reason="This LMS account was linked meanwhile; open the link again."
+                )
+        elif account.user != request.user:
+            return refused(
+                request,
+                status=403,
+                reason="This LMS account is linked to another account here; sign in as that account.",
+            )
+        return _arrive(request, launch_)
+    sign_in = f"{reverse('account_login')}?next={reverse('lti:link')}"
+    return render(
+        request,
+        "lti/link.html",
+        {
+            "launch": launch_,
+            "account": account,
+            "sign_in_url": sign_in,
+            "sign_up_url": f"{reverse('account_signup')}?next={reverse('lti:link')}",
+            "existing": services.account_with_address(launch_.email) is not None,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def setup(request: HttpRequest) -> HttpResponse:
+    """An instructor's first launch from an LMS course: choose the course version; the POST
+    makes the cohort the LMS course maps to."""
+    launch_ = pending_launch(request)
+    if launch_ is None or not request.user.is_authenticated or launch_.role != "instructor":
+        return refused(request, status=403, reason="Only an instructor launching from the LMS course sets it up.")
+    context = services.context_for(launch=launch_)
+    if context.cohort is not None:
+        # Set up meanwhile (another instructor's launch): the POST goes on to the course.
+        if request.method == "POST":
+            return _arrive(request, launch_)
+        return render(request, "lti/setup.html", {"form": None, "context": context})
+    form = CohortSetupForm(request.POST or None, initial={"name": context.title or context.context_id})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.context_cohort_create(context=context, instructor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return _arrive(request, launch_)
+        return render(request, "lti/setup.html", {"form": form, "context": context}, status=400)
+    return render(request, "lti/setup.html", {"form": form, "context": context})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def deep_link(request: HttpRequest) -> HttpResponse:
+    """Deep linking: the instructor picks weeks and capstone deliverables; the POST answers the
+    LMS with a signed LtiDeepLinkingResponse (a gradable item carries its lineItem)."""
+    launch_ = pending_launch(request)
+    if launch_ is None or launch_.message_type != DEEP_LINKING or not request.user.is_authenticated:
+        return refused(request, status=403, reason="Open “add content” from the LMS course again.")
+    context = services.context_for(launch=launch_)
+    if context.cohort is None or launch_.role != "instructor":
+        return refused(request, status=403, reason="Only the course's instructor adds content.")
+    choices = deep_linking.choices_for(context.cohort.course)
+    form = DeepLinkForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        token, return_url = deep_linking.response_for(
+            request, launch=launch_, course=context.cohort.course, picked=form.cleaned_data["items"]
+        )
+        request.session.pop(PENDING_SESSION_KEY, None)
+        response = render(request, "lti/deep_link_return.html", {"jwt": token, "return_url": return_url})
+        deep_linking.allow_form_action(response, return_url)
+        return response
+    return render(
+        request,
+        "lti/deep_link.html",
+        {"form": form, "context": context, "weeks": choices.weeks, "deliverables": choices.deliverables},
+        status=400 if form.is_bound else 200,
+    )

@@ -190,7 +190,7 @@ def tool_urls(base_url: str, *, prefix: str = "/lti") -> dict:
         "login_url": f"{base_url}{prefix}/login/",
         "launch_url": f"{base_url}{prefix}/launch/",
         "deep_link_url": f"{base_url}{prefix}/launch/",
-        "jwks_url": f"{base_url}{prefix}/jwks/",
+        "jwks_url": f"{base_url}{prefix}/jwks.json",
     }
 
 
