@@ -210,7 +210,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             return _arrive(request, launch_)
         return render(request, "lti/setup.html", {"form": None, "context": context})
-    form = CohortSetupForm(request.POST or None, initial={"name": context.title or context.context_id})
+    form = CohortSetupForm(request.POST if request.method == "POST" else None, initial={"name": context.title or context.context_id})
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -235,7 +235,7 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     if context.cohort is None or launch_.role != "instructor":
         return refused(request, status=403, reason="Only the course's instructor adds content.")
     choices = deep_linking.choices_for(context.cohort.course)
-    form = DeepLinkForm(request.POST or None, choices=choices)
+    form = DeepLinkForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and form.is_valid():
         token, return_url = deep_linking.response_for(
             request, launch=launch_, course=context.cohort.course, picked=form.cleaned_data["items"]

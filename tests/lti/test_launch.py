@@ -9,133 +9,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt.api_jwt
 import pytest
-from django.test import Client
 
 from accounts.models import User
 from cohorts.models import Membership
-from lti import keys
 from lti.models import Context, Deployment, LmsAccount, Platform, ResourceLink
-from tests.factories import CohortFactory, UserFactory
+from tests.factories import UserFactory
 
 from .harness import (
     CLIENT_ID,
-    DEPLOYMENT_ID,
-    INSTRUCTOR,
     LEARNER,
     TA,
     _get_no_redirect,
     _tool_request,
-    parse_form,
-    person,
-    running_lms,
-    tool_urls,
 )
-from .keyfiles import write_key
-
-TOOL = "https://testserver"
-OBSERVER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor#Observer"
-USERS = {
-    "ina": person("Ina Instructor", "ina@uni.example"),
-    "lea": person("Lea Learner", "lea@uni.example"),
-    "leo": person("Leo Learner", "leo@uni.example"),
-    "tam": person("Tam Assistant", "tam@uni.example"),
-    "obs": person("Oli Observer", "oli@uni.example"),
-    "sam": person("Sam Existing", "sam@uni.example"),
-}
-MEMBERS = {
-    "ina": [INSTRUCTOR],
-    "lea": [LEARNER],
-    "leo": [LEARNER],
-    "tam": [TA],
-    "obs": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Observer"],
-    "sam": [LEARNER],
-}
-LINKS = [
-    {"id": "rl-week-3", "context": "course-1", "title": "Week 3", "custom": {"week": "3"}},
-    {"id": "rl-plain", "context": "course-1", "title": "The course"},
-    {"id": "rl-week-3-b", "context": "course-2", "title": "Week 3", "custom": {"week": "3"}},
-]
-
-
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("lti") / "tool.pem"
-    write_key(path)
-    return path
-
-
-@pytest.fixture
-def tool_key(settings, key_file):
-    settings.LTI_PRIVATE_KEY_FILE = str(key_file)
-    settings.LTI_PRIVATE_KEY = ""
-    return keys.current_key()
-
-
-@pytest.fixture(scope="module")
-def lms(key_file):
-    from django.test import override_settings
-
-    with override_settings(LTI_PRIVATE_KEY_FILE=str(key_file), LTI_PRIVATE_KEY=""):
-        published = {"keys": keys.published_keys()}
-    contexts = {
-        "course-1": {"title": "Backend Engineering (Fall)", "label": "BE-101", "members": MEMBERS},
-        "course-2": {"title": "Backend Engineering (Spring)", "label": "BE-102", "members": MEMBERS},
-    }
-    with running_lms(
-        tool={**tool_urls(TOOL), "jwks": published}, users=USERS, contexts=contexts, resource_links=LINKS
-    ) as started:
-        yield started
-
-
-@pytest.fixture
-def platform(db, lms, tool_key) -> Platform:
-    platform = Platform.objects.create(
-        name="Test LMS",
-        issuer=lms.issuer,
-        client_id=CLIENT_ID,
-        auth_login_url=lms.auth_url,
-        access_token_url=lms.token_url,
-        jwks_url=lms.jwks_url,
-    )
-    Deployment.objects.create(platform=platform, deployment_id=DEPLOYMENT_ID)
-    return platform
-
-
-@pytest.fixture
-def cohort(platform, course):
-    """course-1 already set up by its instructor: mapped to a cohort of the bundled course."""
-    cohort = CohortFactory(course=course, running=True)
-    Context.objects.create(
-        platform=platform, deployment=platform.deployments.get(), context_id="course-1", cohort=cohort
-    )
-    return cohort
-
-
-class HttpsClient(Client):
-    """A browser on the tool's HTTPS origin (cookies marked Secure come back)."""
-
-    def generic(self, *args, **kwargs):
-        kwargs["secure"] = True
-        return super().generic(*args, **kwargs)
-
-
-def browser() -> Client:
-    return HttpsClient()
-
-
-def launch_form(lms, client, *, user: str, context: str = "course-1", link: str | None = "rl-week-3", deep=False):
-    """The real platform's signed launch form, not yet posted: (action, fields)."""
-    first = _get_no_redirect(lms.launch_url(user=user, context=context, link=link, deep_link=deep))
-    answer = _tool_request(client, "get", first.headers["Location"])
-    assert answer.status_code == 302, answer.content[:300]
-    page = _get_no_redirect(answer["Location"])
-    assert page.status == 200, page.body[:300]
-    return parse_form(page.body)
-
-
-def post_launch(client, action, fields):
-    return _tool_request(client, "post", action, fields)
-
+from .launching import TOOL, browser, launch_form, post_launch
 
 # --- login initiation ---------------------------------------------------------------------
 
