@@ -210,7 +210,9 @@ def setup(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             return _arrive(request, launch_)
         return render(request, "lti/setup.html", {"form": None, "context": context})
-    form = CohortSetupForm(request.POST if request.method == "POST" else None, initial={"name": context.title or context.context_id})
+    form = CohortSetupForm(
+        request.POST if request.method == "POST" else None, initial={"name": context.title or context.context_id}
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
