@@ -12,6 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 
+def validate_origins(value: str) -> None:
+    for origin in value.split():
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+            raise ValidationError(f"“{origin}” is not an origin such as https://lms.example.edu.", code="bad_origin")
+
+
 class PlatformQuerySet(models.QuerySet):
     def active(self) -> "PlatformQuerySet":
         return self.filter(is_active=True)
@@ -40,6 +47,13 @@ class Platform(models.Model):
         help_text="The `aud` of our client assertion at the token URL, when the platform wants another value than "
         "the token URL (Brightspace: https://api.brightspace.com/auth/token).",
     )
+    frame_origins = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_origins],
+        help_text="Origins allowed to frame launched pages, separated by spaces, when the LMS is not served from "
+        "its issuer's origin (Canvas: your Canvas address, e.g. https://uni.instructure.com). Empty: the issuer's.",
+    )
     is_active = models.BooleanField(default=True, help_text="Untick to refuse every launch from this platform.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,7 +68,10 @@ class Platform(models.Model):
 
     @property
     def origin(self) -> str:
-        """scheme://host[:port] of the issuer: the only origin allowed to frame launched pages."""
+        """The origins allowed to frame launched pages (a CSP source list): `frame_origins`, or
+        scheme://host[:port] of the issuer."""
+        if self.frame_origins.strip():
+            return " ".join(self.frame_origins.split())
         parts = urlsplit(self.issuer)
         return f"{parts.scheme}://{parts.netloc}"
 

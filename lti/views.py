@@ -20,6 +20,7 @@ from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataSto
 from pylti1p3.exception import LtiException, OIDCException
 
 from accounts.policies import must_use_second_factor
+from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 
 from . import deep_linking, keys, services
 from .claims import DEEP_LINKING, RESOURCE_LINK, Launch
@@ -140,6 +141,9 @@ def _continue(request: HttpRequest, launch_: Launch) -> HttpResponse:
         # Signing in over another person's session starts a new one: the launch goes with it.
         request.session[PENDING_SESSION_KEY] = launch_.as_session()
         request.session[FRAME_ORIGIN_SESSION_KEY] = origin
+        if settings.LTI_TRUST_PLATFORM_SIGN_IN:
+            # As with a provider that asserted one (accounts/stages.py): for this session only.
+            request.session[PROVIDER_SECOND_FACTOR_SESSION_KEY] = True
     return _arrive(request, launch_)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -119,3 +120,20 @@ def test_a_learner_cannot_deep_link(lms, platform, cohort):
 @pytest.mark.parametrize("who", ["student", "anonymous"])
 def test_the_deep_link_page_without_a_launch_is_refused(client_for, who, db):
     assert client_for(UserFactory() if who == "student" else None).get("/lti/deep-link/").status_code == 403
+
+
+def test_an_lms_served_from_another_host_than_its_issuer_frames_from_its_frame_origins(lms, platform, cohort):
+    """Canvas' issuer is https://canvas.instructure.com; its pages come from the school's host."""
+    platform.frame_origins = "https://uni.instructure.com  https://uni.beta.instructure.com"
+    platform.full_clean()
+    platform.save(update_fields=["frame_origins"])
+    client = browser()
+    page = client.get(lms.launch(client, user="lea", context="course-1", link="rl-week-3")["Location"])
+    assert _frame_ancestors(page) == "'self' https://uni.instructure.com https://uni.beta.instructure.com"
+
+
+@pytest.mark.parametrize("value", ["uni.instructure.com", "https://uni.example/path", "javascript:alert(1)"])
+def test_frame_origins_must_be_origins(platform, value):
+    platform.frame_origins = value
+    with pytest.raises(ValidationError):
+        platform.full_clean()

@@ -202,6 +202,8 @@ def test_with_the_platform_trusted_an_instructor_is_signed_in_by_the_launch(lms,
     response = lms.launch(client, user="ina", context="course-1", link="rl-week-3")
     assert response["Location"] == f"/insights/{cohort.slug}/gradebook/"
     assert Membership.objects.get(cohort=cohort, user__email="ina@uni.example").role == "instructor"
+    # The platform's sign-in stands for the second factor in this session (no enrolment detour).
+    assert client.get(response["Location"]).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["student", "anonymous"])
