@@ -41,6 +41,30 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The domain part of calendar event UIDs (RFC 5545 asks for a globally unique, stable UID):
 # the site's host, so a deploy that keeps its address keeps every subscriber's events.
 CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost")
+# Open Badges 3.0 credentials (credentials/, docs/integrations.md#verifiable-credentials-open-badges-30).
+# The issuer's did:web identifier: the site's host (and port, encoded as did:web asks), whose DID
+# document is served at /.well-known/did.json. Keep it when the site moves, or old credentials
+# name an issuer nobody serves any more.
+_site = urlsplit(SITE_URL)
+CREDENTIALS_ISSUER_DID = env.str(
+    "CREDENTIALS_ISSUER_DID",
+    default="did:web:" + (_site.hostname or "localhost") + (f"%3A{_site.port}" if _site.port else ""),
+)
+if not re.fullmatch(r"did:web:[A-Za-z0-9.%-]+(:[A-Za-z0-9._%-]+)*", CREDENTIALS_ISSUER_DID):
+    raise ImproperlyConfigured("CREDENTIALS_ISSUER_DID must be a did:web identifier, e.g. did:web:courses.example.edu.")
+CREDENTIALS_ISSUER_NAME = env.str("CREDENTIALS_ISSUER_NAME", default="Backend Engineering course platform")
+# The Ed25519 signing key: a PEM (PKCS#8) or a JWK with "d", in the variable or in a file. Never in
+# the database. Unset: a key derived from SECRET_KEY (fine for development; a system check warns).
+CREDENTIALS_SIGNING_KEY = env.str("CREDENTIALS_SIGNING_KEY", default="")
+CREDENTIALS_SIGNING_KEY_FILE = env.str("CREDENTIALS_SIGNING_KEY_FILE", default="")
+# Keys signed with before a rotation: a JWK set ({"keys": [...]}, public parts are enough). They
+# stay in the DID document, so every credential they signed still verifies.
+CREDENTIALS_RETIRED_KEYS = env.str("CREDENTIALS_RETIRED_KEYS", default="")
+CREDENTIALS_RETIRED_KEYS_FILE = env.str("CREDENTIALS_RETIRED_KEYS_FILE", default="")
+# Checks on the public verify page, per client address (a check may hash every proof file).
+CREDENTIALS_VERIFY_RATE = env.str("CREDENTIALS_VERIFY_RATE", default="20/m")
+if not re.fullmatch(r"[1-9][0-9]{0,5}/[smh]", CREDENTIALS_VERIFY_RATE):
+    raise ImproperlyConfigured("CREDENTIALS_VERIFY_RATE must look like 20/m (per s, m or h).")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +97,7 @@ INSTALLED_APPS = [
     "rubrics",
     "feedback",
     "portfolios",
+    "credentials",
     "progress",
     "insights",
     "notifications",

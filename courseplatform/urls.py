@@ -29,6 +29,7 @@ urlpatterns = [
     path("lti/", include("lti.urls")),
     path("privacy/", include("privacy.urls")),
     path("api/", include("courseplatform.api_urls")),
+    path("", include("credentials.urls")),
     path("", include("portfolios.urls")),
     path("", include("submissions.urls")),
     path("", include("curriculum.urls")),

@@ -25,6 +25,7 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}$")
 # Words that name routes (or might one day), so a portfolio can never shadow or look like one.
 RESERVED_SLUGS = frozenset(
     {
+        ".well-known",  # not a valid slug anyway; listed so the route walk finds it reserved
         "about",
         "accounts",
         "admin",
@@ -34,6 +35,7 @@ RESERVED_SLUGS = frozenset(
         "cohorts",
         "course",
         "courses",
+        "credentials",
         "curriculum",
         "dashboard",
         "docs",

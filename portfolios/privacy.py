@@ -3,8 +3,8 @@ published entries.
 
 Erasure deletes the portfolio with every entry (the public page answers 404 from the next
 request: the cached head of its address is dropped after commit) and marks the works as no
-longer published. There are no credentials (badges) on this platform yet; when a
-credentials app arrives, its own `privacy.py` answers for them.
+longer published. The credentials issued for its entries are the credentials app's
+(`credentials/privacy.py`, which runs first and revokes them).
 """
 
 from accounts.models import User
@@ -50,7 +50,6 @@ def _export(user: User, archive: ExportArchive) -> None:
             ],
         },
     )
-    archive.add_json("credentials.json", [])
 
 
 def _erase(erasure: Erasure) -> None:

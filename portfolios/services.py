@@ -20,6 +20,7 @@ from submissions.models import Artifact, WeeklyWork
 from submissions.services import work_mark_published, work_mark_unpublished
 
 from . import cache as page_cache
+from . import signals
 from .models import RESERVED_SLUGS, SLUG_RE, Portfolio, PortfolioEntry, PortfolioEntryArtifact
 from .selectors import mentor_score_for_revision, portfolio_of
 
@@ -30,6 +31,12 @@ def _bump(portfolio: Portfolio, now: datetime.datetime | None = None) -> None:
     Portfolio.objects.filter(pk=portfolio.pk).update(version=F("version") + 1, updated_at=now)
     portfolio.refresh_from_db(fields=["version", "updated_at"])
     page_cache.forget_slugs(portfolio.slug)
+
+
+def portfolio_page_changed(*, portfolio: Portfolio) -> None:
+    """Something an app above shows on the public page changed (a credential was claimed):
+    the cached page is rendered again on the next visit."""
+    _bump(portfolio)
 
 
 def portfolio_slug_suggestion(user: User) -> str:
@@ -77,6 +84,7 @@ def portfolio_update_profile(
     show_scores: bool = False,
 ) -> Portfolio:
     old_slug = portfolio.slug
+    was_world_visible = portfolio.visibility != Portfolio.Visibility.PRIVATE
     portfolio.slug = slug.strip().lower()
     portfolio.display_name = display_name.strip()
     portfolio.headline = headline.strip()
@@ -88,6 +96,8 @@ def portfolio_update_profile(
     portfolio.save(update_fields=["slug", "display_name", "headline", "bio", "links", "visibility", "show_scores"])
     page_cache.forget_slugs(old_slug)
     _bump(portfolio)
+    if was_world_visible and visibility == Portfolio.Visibility.PRIVATE:
+        signals.portfolio_made_private.send(sender=Portfolio, portfolio=portfolio, by=portfolio.user, moderated=False)
     return portfolio
 
 
@@ -100,6 +110,7 @@ def portfolio_hide(*, portfolio: Portfolio, by: User) -> Portfolio:
     if portfolio.visibility != Portfolio.Visibility.PRIVATE:
         portfolio.visibility = Portfolio.Visibility.PRIVATE
         portfolio.save(update_fields=["visibility"])
+        signals.portfolio_made_private.send(sender=Portfolio, portfolio=portfolio, by=by, moderated=True)
     _bump(portfolio)
     return portfolio
 
@@ -228,6 +239,7 @@ def entry_unpublish(*, entry: PortfolioEntry, by: User, now: datetime.datetime |
         entry.unpublished_at = now or timezone.now()
         entry.save(update_fields=["unpublished_at"])
         work_mark_unpublished(work=entry.work)
+        signals.entry_unpublished.send(sender=PortfolioEntry, entry=entry, by=by)
     _bump(entry.portfolio)
     return entry
 

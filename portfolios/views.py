@@ -32,7 +32,7 @@ from submissions.previews import preview_image_response, previews_for
 from submissions.uploads import download_content_type
 
 from . import cache as page_cache
-from . import exports, policies, selectors, services
+from . import exports, panels, policies, selectors, services
 from .forms import ProfileForm, PublishForm
 from .models import Portfolio, PortfolioEntry
 
@@ -56,6 +56,7 @@ def _render_page(portfolio: Portfolio) -> str:
 
 def _render_page_in_current_zone(portfolio: Portfolio) -> str:
     page = selectors.portfolio_page(portfolio)
+    panels.attach(panels.PUBLIC_ENTRIES.panels(portfolio=portfolio, entries=page.entries), page.entries)
     for proof in page.proofs:
         proof.href = (
             reverse("portfolios:download", kwargs={"slug": portfolio.slug, "pk": proof.pk})
@@ -88,8 +89,8 @@ def _head_for(slug: str) -> tuple[dict | None, Portfolio | None]:
 @require_safe
 def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Queries for an anonymous visitor: none when the page is cached; otherwise the portfolio,
-    its published entries and their proofs (three). A signed-in visitor adds the session and
-    user, and for a private portfolio the mentor check."""
+    its published entries, their proofs and their credentials (four). A signed-in visitor adds
+    the session and user, and for a private portfolio the mentor check."""
     head, row = _head_for(slug)
     if head is None:
         return _not_found(request)
@@ -222,6 +223,9 @@ def editor(request: HttpRequest) -> HttpResponse:
             }
         form = ProfileForm(initial=initial)
         status = 200
+    panels.attach(
+        panels.EDITOR_ENTRIES.panels(portfolio=portfolio, entries=data.entries, user=request.user), data.entries
+    )
     return render(request, "portfolios/editor.html", {"data": data, "form": form}, status=status)
 
 

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -5,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from joserfc.jwk import OKPKey
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +43,26 @@ def test_check_deploy_is_clean_with_production_variables():
             "SECRET_KEY": "k" * 20 + "production-like-secret-" + "z9" * 20,
             "ALLOWED_HOSTS": "courses.example.com",
             "DJANGO_SETTINGS_MODULE": "courseplatform.settings",
+            # Credentials are signed with a key of their own (without it: credentials.W001).
+            "CREDENTIALS_SIGNING_KEY": json.dumps(OKPKey.generate_key("Ed25519").as_dict(private=True)),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_credentials_would_be_signed_with_a_derived_key():
+    result = _run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "k" * 20 + "production-like-secret-" + "z9" * 20,
+            "ALLOWED_HOSTS": "courses.example.com",
+            "DJANGO_SETTINGS_MODULE": "courseplatform.settings",
+        },
+    )
+    assert result.returncode != 0
+    assert "credentials.W001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():

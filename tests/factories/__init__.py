@@ -12,6 +12,7 @@ from .api import *  # noqa: F403
 from .calendars import *  # noqa: F403
 from .cohorts import *  # noqa: F403
 from .core import *  # noqa: F403
+from .credentials import *  # noqa: F403
 from .curriculum import *  # noqa: F403
 from .feedback import *  # noqa: F403
 from .insights import *  # noqa: F403

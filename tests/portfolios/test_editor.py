@@ -134,6 +134,7 @@ def test_editor_query_count_is_fixed(client_for, people, accepted, django_assert
     for n in range(1, 7):
         services.entry_publish(work=accepted(week=n), by=people.student, narrative="S", artifact_ids=[])
     client = client_for(people.student)
-    # session, user, portfolio, entries, proofs, accepted works, nav roles
-    with django_assert_num_queries(7):
+    # session, user, portfolio, entries, proofs, accepted works, the entries' credentials (the
+    # credentials app's panel), nav roles
+    with django_assert_num_queries(8):
         assert client.get("/portfolio/").status_code == 200

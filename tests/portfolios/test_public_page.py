@@ -252,8 +252,9 @@ def test_page_query_count_is_fixed_for_thirty_entries(client_for, people, accept
         work = accepted(**target)
         ids = list(work.latest_revision.artifacts.values_list("pk", flat=True))
         services.entry_publish(work=work, by=people.student, narrative="Story", artifact_ids=ids)
-    # Cache miss: 1 the portfolio by slug, 2 published entries, 3 their proofs (60 of them).
-    with django_assert_num_queries(3):
+    # Cache miss: 1 the portfolio by slug, 2 published entries, 3 their proofs (60 of them),
+    # 4 the entries' credentials (the credentials app's panel, none here).
+    with django_assert_num_queries(4):
         response = client_for(None).get("/p/sam-student/")
     assert response.content.decode().count('<article class="pf-entry') == 30
 
