@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from core.compiled_query import CompiledQuery
 from curriculum.models import Week
 
 from . import policies
@@ -49,6 +50,43 @@ class TeachingScope:
                 cohort_id: frozenset(ids) for cohort_id, ids in students.items() if cohort_id not in instructed
             },
         )
+
+
+# What a cached list of a person's cohorts' work (core/pagecache.py) depends on, per cohort they
+# belong to: their role there, the versions its services bump in the transaction of a change,
+# its creation instant (a re-created database never meets another's entries) and the cohort's
+# own fields such lists show.
+MEMBERSHIP_STAMP_FIELDS = (
+    "cohort_id",
+    "role",
+    "cohort__grades_version",
+    "cohort__created_at",
+    "cohort__name",
+    "cohort__slug",
+    "cohort__review_deadline_hours",
+)
+
+
+def membership_stamps(user: User) -> tuple[tuple, ...]:
+    """One row of MEMBERSHIP_STAMP_FIELDS per cohort the user belongs to, by cohort (one query).
+    A page cached under these gets a new key when the person joins or leaves a cohort, changes
+    role, or anything bumps a cohort's version (cohort_grades_changed: work submitted or decided,
+    members and mentor assignments, extensions, …)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    return tuple(_MEMBERSHIP_STAMPS.rows(user.pk))
+
+
+# Read on every hit of a cached page: compiled once per process. The values are the driver's
+# (no model converters), which is all a cache key and roles_of_stamps need.
+_MEMBERSHIP_STAMPS = CompiledQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id).order_by("cohort_id").values(*MEMBERSHIP_STAMP_FIELDS)
+)
+
+
+def roles_of_stamps(stamps: Iterable[tuple]) -> set[str]:
+    """roles_for_user's answer from membership_stamps' rows (no query)."""
+    return {row[1] for row in stamps}
 
 
 def teaching_scope_parts(user: User) -> list[QuerySet]:

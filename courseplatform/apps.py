@@ -10,6 +10,9 @@ class CourseplatformConfig(AppConfig):
     verbose_name = "Course platform"
 
     def ready(self) -> None:
-        from . import metrics
+        from core import pagecache
+
+        from . import metrics, navigation
 
         metrics.register()
+        pagecache.register_layout_part(navigation.layout_part)

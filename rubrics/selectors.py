@@ -288,6 +288,18 @@ class QueuePage:
     def last_position(self) -> int:
         return self.first_position + len(self.items) - 1
 
+    def changes_at(self, now: datetime.datetime) -> datetime.datetime | None:
+        """When the page would show something else with nothing done: the first row whose
+        waiting time reaches its next whole hour (QueueItem.waited_label) or whose review
+        deadline passes (the overdue mark). None for an empty page."""
+        moments = []
+        for item in self.items:
+            hours = int(item.waited.total_seconds() // 3600)
+            moments.append(item.revision.submitted_at + datetime.timedelta(hours=hours + 1))
+            if not item.overdue:
+                moments.append(item.deadline_at + datetime.timedelta(microseconds=1))
+        return min((moment for moment in moments if moment > now), default=None)
+
 
 def review_queue_page(user: User, *, number: int = 1, now: datetime.datetime | None = None) -> QueuePage:
     """Page `number` (from 1) of review_queue, oldest first, and whether another follows (one

@@ -572,6 +572,8 @@ def _store_assessment(
     _freeze(rubric, now)
     if kind == Assessment.Kind.MENTOR:  # a new latest mentor score: cells, totals, averages
         cohort_grades_changed(cohort_id=revision.work.cohort_id)
+    elif calibration_run is not None:  # the scorer's review queue no longer lists the run
+        cohort_grades_changed(cohort_id=calibration_run.cohort_id)
     return assessment
 
 
@@ -938,4 +940,6 @@ def calibration_run_create(
     run.full_clean()
     run.save()
     run.mentors.set(mentors)
+    # The chosen mentors' review queues list the run (core/pagecache.py keys them by this version).
+    cohort_grades_changed(cohort_id=cohort.pk)
     return run

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cohorts.models import Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
-from cohorts.selectors import cohort_get_for_user, cohorts_managed_by, roles_for_user
+from cohorts.selectors import (
+    cohort_get_for_user,
+    cohorts_managed_by,
+    membership_stamps,
+    roles_of_stamps,
+)
+from core import pagecache
 from core.forms import add_service_errors, service_error_text
 from submissions import selectors as submission_selectors
 from submissions.content import readable
@@ -32,25 +38,39 @@ from .panels import PEER_REVIEW, SCORING
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    roles = roles_for_user(request.user)
+    stamps = membership_stamps(request.user)
+    roles = roles_of_stamps(stamps)
     if not policies.can_use_review_queue(request.user, roles=roles):
         return redirect("rubrics:peer_queue")
     number = request.GET.get("page", "1")
     if not (number.isascii() and number.isdigit() and 1 <= int(number) <= 1_000_000):
         raise Http404("No such page of the review queue.")
-    page = selectors.review_queue_page(request.user, number=int(number))
-    if not page.items and page.number > 1:
-        raise Http404("No such page of the review queue.")
-    return render(
-        request,
-        "rubrics/review_queue.html",
-        {
-            "page": page,
-            "items": page.items,
-            "calibrations": selectors.calibration_runs_waiting(request.user),
-            "is_instructor": Membership.Role.INSTRUCTOR in roles or is_platform_admin(request.user),
-        },
-    )
+    # Kept whole until one of the viewer's cohorts changes version (a submission, a decision,
+    # members or mentors, a calibration run: docs/performance.md, "Cached pages"), or a row's
+    # waiting time or overdue mark would change. A platform admin's queue spans every cohort,
+    # which no one version covers: made every time.
+    key = None
+    if pagecache.query_is(request, ["page"]) and not is_platform_admin(request.user):
+        key = pagecache.page_key(request, "review-queue", stamps)
+
+    def build() -> pagecache.BuildResult:
+        now = timezone.now()
+        page = selectors.review_queue_page(request.user, number=int(number), now=now)
+        if not page.items and page.number > 1:
+            raise Http404("No such page of the review queue.")
+        response = pagecache.render(
+            request,
+            "rubrics/review_queue.html",
+            {
+                "page": page,
+                "items": page.items,
+                "calibrations": selectors.calibration_runs_waiting(request.user),
+                "is_instructor": Membership.Role.INSTRUCTOR in roles or is_platform_admin(request.user),
+            },
+        )
+        return response, page.changes_at(now)
+
+    return pagecache.respond(request, key, build)
 
 
 # --- Mentor scoring --------------------------------------------------------------------------

@@ -96,8 +96,10 @@ def test_gradebook_csv_streams_every_student_in_queries_that_grow_only_with_the_
 
 def test_review_queue_runs_a_fixed_number_of_queries(people, big_cohort, client_for, django_assert_num_queries):
     client = client_for(people.mentor)
-    # 7: session, user, roles, my cohorts and mentees (teaching_scope), the queue (works,
-    # revisions, students, cohorts in one join), calibration runs waiting, navigation roles.
+    # 7 when the page is made: session, user, my cohorts with roles and versions
+    # (membership_stamps), navigation roles (both for the cache key), my cohorts and mentees
+    # (teaching_scope), the queue (works, revisions, students, cohorts in one join), calibration
+    # runs waiting. A repeat from the cache: 4 (tests/rubrics/test_queue_cache.py).
     with django_assert_num_queries(7):
         response = client.get(reverse("rubrics:queue"))
     assert response.status_code == 200

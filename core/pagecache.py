@@ -1,0 +1,156 @@
+"""Whole responses of signed-in pages and API lists, kept in the shared cache and served with
+almost no work until something they show can have changed.
+
+A signed-in page costs far more to make than to send: the review queue of a mentor made 25
+rows through the ORM and a template of some thousand nodes (20 ms of CPU) to show what
+changes a few times a day. Here the finished body is kept under a key made of everything
+that decides it, so a repeat answers with one cache read:
+
+- the viewer (their id), the host, scheme and full path with the query string (links in a
+  body are built from them), and, for pages in the site's layout, the viewer's time zone and
+  what the layout shows about them (`register_layout_part`: the navigation's roles and unread
+  count, their name);
+- versions that the owning services bump in the same transaction as the change (for example
+  `Cohort.grades_version`, read for all the viewer's cohorts in one query), passed by the view
+  as `parts`. A change commits a new version, so the next request asks for a new key: nothing is
+  ever deleted, and no process can serve a page made before a change it has seen committed;
+- the moment the body would change by itself (a "waiting 3 h" turning into "4 h", a review
+  deadline passing), given by the view when it builds the body, and at most MAX_SECONDS (the
+  bound on the few changes that reach a page without any version: a person renaming themselves,
+  a week's title edited in the admin).
+
+What must differ per request is never stored. The CSRF token of a form is rendered as a random
+marker (`render` passes it as the template's `csrf_token`) and each answer, hit or miss,
+carries this request's own token in its place; a body that used a real token (or a CSP nonce),
+set a cookie or answered anything but 200 is sent but not kept. A request with flash messages
+waiting is answered without the cache (the layout shows them once). Only query strings that a
+view accepts as they are may be cached (`query_is`), so made-up parameters cannot fill the
+cache.
+
+Redis down: the fail-soft cache answers every read as a miss (core/cache.py), so pages are made
+as if there were no cache. Without Redis (the embedded default) the local-memory cache of each
+process holds the entries; the keys are the same, so versions keep them right there too.
+
+See docs/performance.md ("Cached pages") for the pages that use it and how each is invalidated.
+"""
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render as django_render
+from django.utils import timezone
+
+# The longest an entry lives (seconds), whatever its versions say.
+MAX_SECONDS = 300
+KEY_PREFIX = "pagecache:v1"
+MAX_QUERY_LENGTH = 600
+
+_layout_parts: list[Callable[[HttpRequest], object]] = []
+
+
+def register_layout_part(part: Callable[[HttpRequest], object]) -> Callable[[HttpRequest], object]:
+    """Declare something the site's layout shows about the viewer (a function of the request,
+    answering a value with a stable repr): it becomes part of the key of every cached page in
+    the layout. Registered by the app that owns the layout (courseplatform), which plumbing may
+    not import."""
+    if part not in _layout_parts:
+        _layout_parts.append(part)
+    return part
+
+
+def query_is(request: HttpRequest, names: Iterable[str]) -> bool:
+    """Whether the query string holds only these names, each at most once, and is short: only
+    such a page is worth a cache entry (anything else is made every time)."""
+    allowed = frozenset(names)
+    params = request.GET
+    return len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_LENGTH and all(
+        name in allowed and len(params.getlist(name)) == 1 for name in params
+    )
+
+
+def page_key(request: HttpRequest, namespace: str, *parts: object, layout: bool = True) -> str:
+    """The key of this request's answer: `parts` are the versions (and any other values) that
+    decide the body besides the viewer and the URL; with `layout`, the viewer's time zone and
+    what the layout shows about them too (omit it for API responses)."""
+    viewer = getattr(request.user, "pk", None)
+    shown: list[object] = [request.scheme, request.get_host(), request.get_full_path(), viewer, parts]
+    if layout:
+        shown.append(timezone.get_current_timezone_name())
+        shown.extend(part(request) for part in _layout_parts)
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    return f"{KEY_PREFIX}:{namespace}:{viewer}:{digest}"
+
+
+def render(request: HttpRequest, template_name: str, context: dict, **kwargs) -> HttpResponse:
+    """django.shortcuts.render for a page built by `respond`: its forms' CSRF token is the
+    marker that each answer replaces with the request's own token."""
+    marker = getattr(request, "_pagecache_marker", None)
+    if marker is not None:
+        context = {**context, "csrf_token": marker}
+    return django_render(request, template_name, context, **kwargs)
+
+
+BuildResult = tuple[HttpResponse, datetime.datetime | None]
+
+
+def respond(request: HttpRequest, key: str | None, build: Callable[[], BuildResult]) -> HttpResponse:
+    """The answer kept under `key`, or `build()`'s, kept for next time. `build` returns the
+    response (made with `render` when it holds a form) and the moment its body would change
+    by itself, or None. With `key` None (a page not to cache) it is simply built.
+
+    The response says what happened in `page_cache`: "hit", "miss" (built and kept), or
+    "bypass" (built, not kept); and its key in `page_cache_key`."""
+    if key is None or request.method not in ("GET", "HEAD") or _has_messages(request):
+        response, _ = build()
+        response.page_cache = "bypass"
+        return response
+    entry = cache.get(key)
+    if entry is not None:
+        content_type, body, marker = entry
+        if marker:
+            body = body.replace(marker.encode(), get_token(request).encode())
+        response = HttpResponse(body, content_type=content_type)
+        response.page_cache, response.page_cache_key = "hit", key
+        return response
+
+    marker = request._pagecache_marker = f"pagecache-csrf-{secrets.token_hex(16)}"
+    token_used_before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    try:
+        response, until = build()
+    finally:
+        del request._pagecache_marker
+    keep = (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not token_used_before
+        # A real CSRF token or a CSP nonce in the body belongs to this request alone.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+        and getattr(request, "_csp_nonce", None) is None
+    )
+    seconds = MAX_SECONDS
+    if until is not None:
+        seconds = min(seconds, int((until - timezone.now()).total_seconds()))
+    if response.streaming:
+        response.page_cache = "bypass"
+        return response
+    body = response.content
+    uses_marker = marker.encode() in body
+    if keep and seconds > 0:
+        cache.set(key, (response["Content-Type"], body, marker if uses_marker else ""), timeout=seconds)
+        response.page_cache, response.page_cache_key = "miss", key
+    else:
+        response.page_cache = "bypass"
+    if uses_marker:
+        response.content = body.replace(marker.encode(), get_token(request).encode())
+    return response
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
