@@ -110,6 +110,8 @@ class ReminderLog(models.Model):
         SENT = "sent", "Delivered"
         FAILED = "failed", "Gave up delivering"
 
+    WAITING = (Status.PENDING, Status.SENDING)  # the rows a delivery may claim (partial index)
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_logs")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     subject_key = models.CharField(max_length=120, help_text="What it is about, e.g. “cohort:3:week:6”.")
@@ -134,7 +136,14 @@ class ReminderLog(models.Model):
                 fields=["recipient", "kind", "subject_key", "period_key"], name="reminder_once_per_period"
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="reminderlog_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="reminderlog_status_created"),
+            # Only the rows waiting for delivery: a delivery batch reads them in key order from
+            # where the last stopped, however many sent reminders the log keeps.
+            models.Index(
+                fields=["id"], condition=models.Q(status__in=["pending", "sending"]), name="reminderlog_waiting"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient} ({self.subject_key}, {self.period_key})"
