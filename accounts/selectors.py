@@ -1,6 +1,6 @@
 """Account reads shared by pages, the API and other apps."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -10,6 +10,15 @@ from .models import PersonalAccessToken, User
 def user_get_by_email(email: str) -> User | None:
     """The account with this e-mail address, compared case-insensitively (as sign-in does)."""
     return User.objects.filter(email__iexact=email).first()
+
+
+def name_or_email_contains(text: str, *, prefix: str = "") -> Q:
+    """The one rule for finding a person by what someone typed: their name or e-mail address
+    contains the text, case-insensitively. `prefix` reaches the user through a relation
+    ("user__", "student__"). Callers narrow to a cohort first, so the match runs over that
+    cohort's members only, never over every account."""
+    text = text.strip()
+    return Q(**{f"{prefix}name__icontains": text}) | Q(**{f"{prefix}email__icontains": text})
 
 
 def tokens_of(user: User, *, active: bool | None = None) -> QuerySet[PersonalAccessToken]:

@@ -8,6 +8,7 @@ from accounts.selectors import user_get_by_email
 from curriculum.models import Week
 
 from .models import Membership
+from .selectors import cohort_member_lookup
 
 
 class MembershipAddForm(forms.Form):
@@ -22,19 +23,56 @@ class MembershipAddForm(forms.Form):
         return user
 
 
-class MentorAssignForm(forms.Form):
-    mentor = forms.ModelChoiceField(label="Mentor", queryset=User.objects.none())
-    student = forms.ModelChoiceField(label="Student", queryset=User.objects.none())
+class CohortPersonField(forms.CharField):
+    """A person of the cohort picked by typing their e-mail address or part of their name: a
+    plain text field, so it works without JavaScript and stays small whatever the cohort's
+    size (a <select> of every student was 3,334 options). The form resolves it on the server
+    (`_person`); the page may suggest matches in a <datalist> (static/js/app.js)."""
 
-    def __init__(self, *args, memberships: list[Membership], **kwargs):
+    def __init__(self, *, role: str, **kwargs):
+        self.role = role
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("help_text", "Their e-mail address, or enough of their name to single them out.")
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "data-person-search": role, "autocapitalize": "none"}
+        )
+
+
+class CohortPeopleForm(forms.Form):
+    """A form whose CohortPersonFields are resolved to accounts of `cohort` in their role."""
+
+    def __init__(self, *args, cohort, **kwargs):
+        self.cohort = cohort
         super().__init__(*args, **kwargs)
-        by_role = {role: [m.user_id for m in memberships if m.role == role] for role in Membership.Role.values}
-        self.fields["mentor"].queryset = User.objects.filter(pk__in=by_role[Membership.Role.MENTOR])
-        self.fields["student"].queryset = User.objects.filter(pk__in=by_role[Membership.Role.STUDENT])
+
+    def _person(self, name: str) -> User:
+        text = self.cleaned_data[name]
+        role_label = Membership.Role(self.fields[name].role).label.lower()
+        found = cohort_member_lookup(self.cohort, text, role=self.fields[name].role)
+        if not found:
+            raise forms.ValidationError(f"No {role_label} of this cohort matches “{text}”.")
+        if len(found) > 1:
+            raise forms.ValidationError(
+                f"Several {role_label}s match “{text}” (such as {found[0].email} and {found[1].email}): "
+                "be more precise, for example type the e-mail address."
+            )
+        return found[0]
 
 
-class ExtensionGrantForm(forms.Form):
-    student = forms.ModelChoiceField(label="Student", queryset=User.objects.none())
+class MentorAssignForm(CohortPeopleForm):
+    mentor = CohortPersonField(label="Mentor", role=Membership.Role.MENTOR)
+    student = CohortPersonField(label="Student", role=Membership.Role.STUDENT)
+
+    def clean_mentor(self) -> User:
+        return self._person("mentor")
+
+    def clean_student(self) -> User:
+        return self._person("student")
+
+
+class ExtensionGrantForm(CohortPeopleForm):
+    student = CohortPersonField(label="Student", role=Membership.Role.STUDENT)
     week = forms.ModelChoiceField(label="Week", queryset=Week.objects.none())
     due_at = forms.DateTimeField(
         label="New due date and time",
@@ -44,12 +82,12 @@ class ExtensionGrantForm(forms.Form):
     )
     reason = forms.CharField(label="Reason", max_length=300, required=False)
 
-    def __init__(self, *args, cohort, memberships: list[Membership], **kwargs):
-        self.cohort = cohort
-        super().__init__(*args, **kwargs)
-        students = [m.user_id for m in memberships if m.role == Membership.Role.STUDENT]
-        self.fields["student"].queryset = User.objects.filter(pk__in=students)
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, cohort=cohort, **kwargs)
         self.fields["week"].queryset = Week.objects.for_course(cohort.course)
+
+    def clean_student(self) -> User:
+        return self._person("student")
 
     def full_clean(self):
         # The person types a wall-clock time in the cohort's zone, not their own (the page is

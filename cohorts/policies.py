@@ -1,5 +1,7 @@
 """Who may do what with cohorts. Views, the API and other apps ask these functions."""
 
+from dataclasses import dataclass
+
 from accounts.models import User
 
 from .models import Cohort, Membership, MentorAssignment
@@ -17,9 +19,17 @@ def can_view_cohort(user: User, cohort: Cohort) -> bool:
     return is_platform_admin(user) or _role(user, cohort) is not None
 
 
+def _manages(user: User, role: str | None) -> bool:
+    return is_platform_admin(user) or role == Membership.Role.INSTRUCTOR
+
+
+def _sees_roster(user: User, role: str | None) -> bool:
+    return is_platform_admin(user) or role in (Membership.Role.MENTOR, Membership.Role.INSTRUCTOR)
+
+
 def can_manage_cohort(user: User, cohort: Cohort) -> bool:
     """Instructors manage their own cohorts (members, mentors, extensions); admins all."""
-    return is_platform_admin(user) or _role(user, cohort) == Membership.Role.INSTRUCTOR
+    return _manages(user, _role(user, cohort))
 
 
 def can_invite(user: User, cohort: Cohort) -> bool:
@@ -30,7 +40,22 @@ def can_invite(user: User, cohort: Cohort) -> bool:
 def can_view_roster(user: User, cohort: Cohort) -> bool:
     """The full member list is for the cohort's mentors and instructors; students see
     only who teaches the cohort (peer review stays anonymous)."""
-    return is_platform_admin(user) or _role(user, cohort) in (Membership.Role.MENTOR, Membership.Role.INSTRUCTOR)
+    return _sees_roster(user, _role(user, cohort))
+
+
+@dataclass(frozen=True)
+class CohortAccess:
+    """What one person may do on a cohort's page, from one look-up of their role."""
+
+    role: str | None
+    can_manage: bool
+    can_view_roster: bool
+
+
+def cohort_access(user: User, cohort: Cohort) -> CohortAccess:
+    """can_manage_cohort and can_view_roster together, for a page that needs both (one query)."""
+    role = _role(user, cohort)
+    return CohortAccess(role=role, can_manage=_manages(user, role), can_view_roster=_sees_roster(user, role))
 
 
 def can_view_student(user: User, cohort: Cohort, student: User) -> bool:

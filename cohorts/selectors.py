@@ -4,13 +4,28 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import name_or_email_contains
 from core.compiled_query import CompiledQuery
 from curriculum.models import Week
 
@@ -144,15 +159,27 @@ def cohort_get_for_user(user: User, slug: str) -> Cohort:
     return cohort
 
 
-def cohort_memberships(cohort: Cohort, *, with_students: bool = True, role: str | None = None) -> QuerySet[Membership]:
+def cohort_memberships(
+    cohort: Cohort, *, with_students: bool = True, role: str | None = None, search: str = ""
+) -> QuerySet[Membership]:
     """The cohort's members with their accounts, by role and e-mail; `with_students=False`
-    is the list a viewer without the roster sees (who teaches)."""
+    is the list a viewer without the roster sees (who teaches); `search` keeps the people
+    whose name or e-mail address contains it."""
     memberships = Membership.objects.filter(cohort=cohort).select_related("user").order_by("role", "user__email", "pk")
     if not with_students:
         memberships = memberships.exclude(role=Membership.Role.STUDENT)
     if role:
         memberships = memberships.filter(role=role)
+    if search.strip():
+        memberships = memberships.filter(name_or_email_contains(search, prefix="user__"))
     return memberships
+
+
+def cohort_role_counts(cohort: Cohort) -> dict[str, int]:
+    """How many people hold each role in the cohort, every role present (one query)."""
+    counts = dict.fromkeys(Membership.Role.values, 0)
+    counts.update(Membership.objects.filter(cohort=cohort).order_by().values_list("role").annotate(n=Count("pk")))
+    return counts
 
 
 def cohort_member(cohort: Cohort, user_id: int, *, role: str | None = None) -> User | None:
@@ -163,20 +190,81 @@ def cohort_member(cohort: Cohort, user_id: int, *, role: str | None = None) -> U
     return members.first()
 
 
-def cohort_mentor_assignments(cohort: Cohort) -> QuerySet[MentorAssignment]:
-    return (
+def cohort_member_lookup(cohort: Cohort, text: str, *, role: str) -> list[User]:
+    """The cohort's people in `role` that what someone typed (an e-mail address or part of a
+    name) names: [] for nobody, [person] for one, two people when it is ambiguous (one
+    query). An exact e-mail address always wins, then an exact name if only one person has
+    it, so "Sam" finds Sam even when Samira is in the cohort too."""
+    text = text.strip()
+    if not text:
+        return []
+    rank = Case(When(email__iexact=text, then=Value(0)), When(name__iexact=text, then=Value(1)), default=Value(2))
+    found = list(
+        User.objects.filter(memberships__cohort=cohort, memberships__role=role)
+        .filter(name_or_email_contains(text))
+        .annotate(rank=rank)
+        .order_by("rank", "email")[:2]
+    )
+    if len(found) == 2 and found[0].rank < found[1].rank:
+        return found[:1]
+    return found
+
+
+def cohort_mentor_assignments(
+    cohort: Cohort, *, mentor_id: int | None = None, search: str = ""
+) -> QuerySet[MentorAssignment]:
+    """Who mentors whom, by mentor; narrowed to one mentor, or to the assignments whose
+    mentor or student matches `search` (name or e-mail), when asked."""
+    assignments = (
         MentorAssignment.objects.filter(cohort=cohort)
         .select_related("mentor", "student")
-        .order_by("mentor__email", "pk")
+        .order_by("mentor__email", "student__email", "pk")
+    )
+    if mentor_id is not None:
+        assignments = assignments.filter(mentor_id=mentor_id)
+    if search.strip():
+        assignments = assignments.filter(
+            name_or_email_contains(search, prefix="mentor__") | name_or_email_contains(search, prefix="student__")
+        )
+    return assignments
+
+
+def cohort_mentor_loads(cohort: Cohort) -> QuerySet[Membership]:
+    """The cohort's mentors, each with `student_count`: how many students they mentor there
+    (one query; a subquery per mentor on the assignments' (cohort, mentor) index)."""
+    assigned = (
+        MentorAssignment.objects.filter(cohort=cohort, mentor=OuterRef("user_id"))
+        .order_by()
+        .values("mentor")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return (
+        Membership.objects.filter(cohort=cohort)
+        .mentors()
+        .select_related("user")
+        .annotate(student_count=Coalesce(Subquery(assigned, output_field=IntegerField()), 0))
+        .order_by("user__email", "pk")
     )
 
 
-def cohort_extensions(cohort: Cohort) -> QuerySet[Extension]:
-    return (
+def cohort_unmentored_student_count(cohort: Cohort) -> int:
+    """How many of the cohort's students have no mentor there (one query)."""
+    mentored = MentorAssignment.objects.filter(cohort=cohort, student=OuterRef("user_id"))
+    return Membership.objects.filter(cohort=cohort).students().exclude(Exists(mentored)).count()
+
+
+def cohort_extensions(cohort: Cohort, *, search: str = "") -> QuerySet[Extension]:
+    """The cohort's extensions by week; only those of students whose name or e-mail contains
+    `search` when given."""
+    extensions = (
         Extension.objects.filter(cohort=cohort)
         .select_related("student", "week", "granted_by")
         .order_by("week__number", "pk")
     )
+    if search.strip():
+        extensions = extensions.filter(name_or_email_contains(search, prefix="student__"))
+    return extensions
 
 
 def due_dates(
@@ -263,14 +351,18 @@ def cohorts_with_member_counts(user: User) -> list[Cohort]:
     )
 
 
-def cohort_pending_invitations(cohort: Cohort) -> QuerySet[CohortInvitation]:
-    """Invitations still waiting for their person (not accepted, revoked or expired)."""
-    return (
+def cohort_pending_invitations(cohort: Cohort, *, search: str = "") -> QuerySet[CohortInvitation]:
+    """Invitations still waiting for their person (not accepted, revoked or expired); only
+    the addresses containing `search` when given."""
+    invitations = (
         CohortInvitation.objects.filter(cohort=cohort)
         .pending(now=timezone.now())
         .select_related("invited_by")
         .order_by("email", "pk")
     )
+    if search.strip():
+        invitations = invitations.filter(email__icontains=search.strip())
+    return invitations
 
 
 def invitation_get_by_token(token: str) -> CohortInvitation:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.cohort_list, name="list"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("<slug:slug>/", views.cohort_detail, name="detail"),
+    path("<slug:slug>/people/search/", views.people_search, name="people_search"),
     path("<slug:slug>/members/add/", views.membership_add, name="membership_add"),
     path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
     path("<slug:slug>/invitations/", views.invitation_create, name="invitation_create"),

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,57 +35,170 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cohorts/cohort_list.html", {"cohorts": cohorts})
 
 
-@login_required
-def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = selectors.cohort_get_for_user(request.user, slug)
-    can_manage = policies.can_manage_cohort(request.user, cohort)
-    memberships = selectors.cohort_memberships(cohort)
-    my_role = next((m.role for m in memberships if m.user_id == request.user.pk), None)
-    student = request.user if my_role == Membership.Role.STUDENT else None
-    assignments = selectors.cohort_mentor_assignments(cohort)
+# Every list on the cohort page shows this many rows at a time, so the page's size and its
+# number of queries stay the same at 5 students and at 3,334.
+PAGE_SIZE = 50
+SEARCH_MAX_CHARS = 100
+SUGGESTIONS = 10  # matches offered by a person picker's <datalist>
+
+
+def _text(request: HttpRequest, name: str) -> str:
+    return request.GET.get(name, "").strip()[:SEARCH_MAX_CHARS]
+
+
+def _link(request: HttpRequest, anchor: str, **changes) -> str:
+    """The page's address with some query parameters changed (None removes one), so that
+    paging or filtering one list keeps the others where they were."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        else:
+            query[name] = value
+    return f"?{query.urlencode()}#{anchor}"
+
+
+def _page(request: HttpRequest, items, param: str, anchor: str, *, count: int | None = None):
+    """One page of a list, with the links to the pages before and after it; a missing or bad
+    page number gives the first or the last page. `count`, when the caller already knows
+    how many items there are, saves the paginator's COUNT query."""
+    paginator = Paginator(items, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: this is the value it would compute
+    page = paginator.get_page(request.GET.get(param))
+    page.previous_url = _link(request, anchor, **{param: page.previous_page_number()}) if page.has_previous() else ""
+    page.next_url = _link(request, anchor, **{param: page.next_page_number()}) if page.has_next() else ""
+    return page
+
+
+def _detail_context(request: HttpRequest, cohort: Cohort, **bound_forms) -> dict:
+    """What the cohort page shows; `bound_forms` replace the blank management forms with
+    refused ones, so their errors appear beside their fields."""
+    user = request.user
+    access = policies.cohort_access(user, cohort)
+    can_manage, show_roster, my_role = access.can_manage, access.can_view_roster, access.role
+    role_counts = selectors.cohort_role_counts(cohort)
+    role = request.GET.get("role", "")
+    if not show_roster or role not in Membership.Role.values:
+        role = ""
+    search = _text(request, "q") if show_roster else ""
+    members = selectors.cohort_memberships(cohort, with_students=show_roster, role=role or None, search=search)
+    if search:
+        known = None
+    elif role:
+        known = role_counts[role]
+    else:
+        known = sum(role_counts.values()) - (0 if show_roster else role_counts[Membership.Role.STUDENT])
+    people = _page(request, members, "page", "people", count=known)
+    if can_manage:
+        followed = {m.user_id for m in people if m.role == Membership.Role.STUDENT}
+    elif show_roster:
+        followed = set(selectors.teaching_scope(user).mentored_student_ids.get(cohort.pk, ()))
+    else:
+        followed = set()
     context = {
         "cohort": cohort,
         "my_role": my_role,
         "can_manage": can_manage,
-        "schedule": selectors.cohort_schedule(cohort, student=student),
-        "show_roster": policies.can_view_roster(request.user, cohort),
-        "teachers": [m for m in memberships if m.role != Membership.Role.STUDENT],
-        "memberships": memberships,
-        "assignments": assignments,
+        "schedule": selectors.cohort_schedule(cohort, student=user if my_role == Membership.Role.STUDENT else None),
+        "show_roster": show_roster,
+        "role_counts": role_counts,
+        "member_count": sum(role_counts.values()),
+        "teacher_count": role_counts[Membership.Role.MENTOR] + role_counts[Membership.Role.INSTRUCTOR],
+        "roles": Membership.Role.choices,
+        "role": role,
+        "search": search,
+        "people": people,
         # Students whose dashboard and progress this viewer may open (the views check again).
-        "followed_student_ids": {a.student_id for a in assignments if a.mentor_id == request.user.pk}
-        if not can_manage
-        else {m.user_id for m in memberships if m.role == Membership.Role.STUDENT},
+        "followed_student_ids": followed,
     }
-    if can_manage:
+    if show_roster:
+        mentor_id = request.GET.get("mentor", "")
+        mentor = (
+            selectors.cohort_member(cohort, int(mentor_id), role=Membership.Role.MENTOR)
+            if mentor_id.isdigit() and len(mentor_id) < 19
+            else None
+        )
+        assignment_search = _text(request, "aq")
         context.update(
-            extensions=selectors.cohort_extensions(cohort),
-            invitations=selectors.cohort_pending_invitations(cohort),
+            mentor_loads=_page(request, selectors.cohort_mentor_loads(cohort), "mpage", "mentors"),
+            unmentored_count=selectors.cohort_unmentored_student_count(cohort),
+            mentor_filter=mentor,
+            assignment_search=assignment_search,
+            assignments=_page(
+                request,
+                selectors.cohort_mentor_assignments(
+                    cohort, mentor_id=mentor.pk if mentor else None, search=assignment_search
+                ),
+                "apage",
+                "assignments",
+            ),
+        )
+    if can_manage:
+        extension_search = _text(request, "eq")
+        invitation_search = _text(request, "iq")
+        context.update(
+            extension_search=extension_search,
+            extensions=_page(
+                request, selectors.cohort_extensions(cohort, search=extension_search), "epage", "extensions"
+            ),
+            invitation_search=invitation_search,
+            invitations=_page(
+                request,
+                selectors.cohort_pending_invitations(cohort, search=invitation_search),
+                "ipage",
+                "invitations",
+            ),
             # A prefix: the add-member form has fields of the same names on the same page.
             invite_form=InvitationForm(prefix="invite"),
             add_form=MembershipAddForm(),
-            assign_form=MentorAssignForm(memberships=memberships),
-            extension_form=ExtensionGrantForm(cohort=cohort, memberships=memberships, prefix="extension"),
+            assign_form=MentorAssignForm(cohort=cohort),
+            extension_form=ExtensionGrantForm(cohort=cohort, prefix="extension"),
         )
-    return render(request, "cohorts/cohort_detail.html", context)
+        context.update(bound_forms)
+    return context
+
+
+@login_required
+def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = selectors.cohort_get_for_user(request.user, slug)
+    return render(request, "cohorts/cohort_detail.html", _detail_context(request, cohort))
+
+
+@login_required
+def people_search(request: HttpRequest, slug: str) -> JsonResponse:
+    """Suggestions for the person pickers (a <datalist>): the first matches of `q` among the
+    cohort's people in `role`, for those who may see the roster; 404 for anyone else."""
+    cohort = selectors.cohort_get_for_user(request.user, slug)
+    if not policies.can_view_roster(request.user, cohort):
+        raise Http404("No such cohort.")
+    role = request.GET.get("role", "")
+    search = _text(request, "q")
+    if role not in Membership.Role.values or len(search) < 2:
+        return JsonResponse({"results": []})
+    found = selectors.cohort_memberships(cohort, role=role, search=search)[:SUGGESTIONS]
+    return JsonResponse(
+        {"results": [{"email": m.user.email, "name": m.user.display_name} for m in found]},
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 def _apply(
-    request: HttpRequest, cohort: Cohort, action: Callable[[], str], *, form=None, invalid: str = ""
+    request: HttpRequest, cohort: Cohort, action: Callable[[], str], *, form=None, form_name: str = ""
 ) -> HttpResponse:
     """The management forms on the cohort page all work alike: check the form (when there is
     one), run the service, say what happened or why not as a message, and go back to the page.
-    `action` runs the service and returns the success message; `invalid` replaces the form's
-    own errors when they would not help."""
+    `action` runs the service and returns the success message. A refused form shows the page
+    again (400) with the form's errors beside its fields and what was typed kept."""
     if form is not None and not form.is_valid():
-        messages.error(request, invalid or " ".join(e for errors in form.errors.values() for e in errors))
+        context = _detail_context(request, cohort, **{form_name: form})
+        return render(request, "cohorts/cohort_detail.html", context, status=400)
+    try:
+        done = action()
+    except ValidationError as exc:
+        messages.error(request, service_error_text(exc))
     else:
-        try:
-            done = action()
-        except ValidationError as exc:
-            messages.error(request, service_error_text(exc))
-        else:
-            messages.success(request, done)
+        messages.success(request, done)
     return redirect("cohorts:detail", slug=cohort.slug)
 
 
@@ -110,7 +224,7 @@ def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
             )
         return done
 
-    return _apply(request, cohort, add, form=form)
+    return _apply(request, cohort, add, form=form, form_name="add_form")
 
 
 def _confirm(request: HttpRequest, cohort: Cohort, *, title: str, consequences: list[str], button: str) -> HttpResponse:
@@ -153,13 +267,13 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def mentor_assign(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    form = MentorAssignForm(request.POST, memberships=selectors.cohort_memberships(cohort))
+    form = MentorAssignForm(request.POST, cohort=cohort)
 
     def assign() -> str:
         services.mentor_assign(cohort=cohort, **form.cleaned_data)
         return f"{form.cleaned_data['mentor']} now mentors {form.cleaned_data['student']}."
 
-    return _apply(request, cohort, assign, form=form, invalid="Choose a mentor and a student of this cohort.")
+    return _apply(request, cohort, assign, form=form, form_name="assign_form")
 
 
 @login_required
@@ -191,15 +305,13 @@ def mentor_unassign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def extension_grant(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _managed_cohort(request, slug)
-    form = ExtensionGrantForm(
-        request.POST, cohort=cohort, memberships=selectors.cohort_memberships(cohort), prefix="extension"
-    )
+    form = ExtensionGrantForm(request.POST, cohort=cohort, prefix="extension")
 
     def grant() -> str:
         extension = services.extension_grant(cohort=cohort, granted_by=request.user, **form.cleaned_data)
         return f"Extended week {extension.week.number} for {extension.student}."
 
-    return _apply(request, cohort, grant, form=form)
+    return _apply(request, cohort, grant, form=form, form_name="extension_form")
 
 
 @login_required
@@ -241,7 +353,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         invitation, _ = services.invitation_create(cohort=cohort, invited_by=request.user, **form.cleaned_data)
         return f"Invitation e-mailed to {invitation.email} as {invitation.get_role_display().lower()}."
 
-    return _apply(request, cohort, invite, form=form)
+    return _apply(request, cohort, invite, form=form, form_name="invite_form")
 
 
 @login_required
