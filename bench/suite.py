@@ -91,6 +91,14 @@ TARGETS = [
     Target("Mastery page, a learner (own)", "progress:my_mastery", {}, "student@bench-30", PAGE_TARGET),
     # The issue's size: the cohort medians beside the learner's trend cover 3,334 students.
     Target("Mastery page, a learner in bench-3334", "progress:my_mastery", {}, "student@bench-3334", PAGE_TARGET),
+    # Issue 18: the full roster, every assignment and a <select> of every student made it 2.8 MB.
+    Target(
+        "Cohort page, instructor in bench-3334",
+        "cohorts:detail",
+        {"slug": "bench-3334"},
+        "instructor@bench-3334",
+        PAGE_TARGET,
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -45,6 +46,10 @@ class CohortPeopleForm(forms.Form):
     def __init__(self, *args, cohort, **kwargs):
         self.cohort = cohort
         super().__init__(*args, **kwargs)
+        search_url = reverse("cohorts:people_search", args=[cohort.slug])
+        for field in self.fields.values():
+            if isinstance(field, CohortPersonField):
+                field.widget.attrs["data-search-url"] = search_url
 
     def _person(self, name: str) -> User:
         text = self.cleaned_data[name]

@@ -268,6 +268,44 @@
     });
   }
 
+  // --- Person pickers: suggestions in a <datalist> as one types (the field works without) ---
+  function personPickers() {
+    if (!window.fetch) { return; }
+    var inputs = document.querySelectorAll("input[data-person-search][data-search-url]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      var list = document.createElement("datalist");
+      list.id = input.id + "-suggestions";
+      input.insertAdjacentElement("afterend", list);
+      input.setAttribute("list", list.id);
+      var timer = null;
+      var asked = "";
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        // A pause in typing, not every key, asks the server.
+        timer = setTimeout(function () {
+          var text = input.value.trim();
+          if (text.length < 2 || text === asked) { return; }
+          asked = text;
+          var url = input.getAttribute("data-search-url") + "?role=" +
+            encodeURIComponent(input.getAttribute("data-person-search")) + "&q=" + encodeURIComponent(text);
+          fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+            .then(function (body) {
+              if (input.value.trim() !== text) { return; }  // an older answer than what is typed
+              list.textContent = "";
+              body.results.forEach(function (person) {
+                var option = document.createElement("option");
+                option.value = person.email;
+                option.label = person.name;
+                list.appendChild(option);
+              });
+            })
+            .catch(function () { asked = ""; });
+        }, 250);
+      });
+    });
+  }
+
   function ready(fn) {
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
   }
@@ -276,6 +314,7 @@
     scrollableTables();
     addableRows();
     markdownPreviews();
+    personPickers();
     errorsWhereThePersonIs();
   });
 })();
