@@ -124,13 +124,17 @@ def test_a_learner_before_the_course_is_set_up_is_told_to_wait(lms, platform):
 # --- linking an existing account ----------------------------------------------------------
 
 
-def test_an_existing_account_with_the_address_is_linked_only_after_its_owner_signs_in(lms, platform, cohort):
+def test_an_existing_account_with_the_address_is_linked_only_after_its_owner_signs_in(
+    lms, platform, cohort, django_assert_num_queries
+):
     owner = UserFactory(email="sam@uni.example")
     client = browser()
     response = lms.launch(client, user="sam", context="course-1", link="rl-week-3")
     assert response["Location"] == "/lti/link/"
     assert not LmsAccount.objects.exists()
-    page = client.get("/lti/link/")
+    # session, the LMS account by (issuer, sub), the account with the address
+    with django_assert_num_queries(3):
+        page = client.get("/lti/link/")
     assert b"already uses the address sam@uni.example" in page.content
     assert "_auth_user_id" not in client.session  # nobody signed in by the launch
     # A POST without signing in links nothing.
@@ -162,7 +166,7 @@ def test_the_link_page_without_a_launch_is_refused(client, db):
 # --- an instructor's first launch -----------------------------------------------------------
 
 
-def test_an_instructor_confirms_by_signing_in_then_creates_the_cohort(lms, platform, course):
+def test_an_instructor_confirms_by_signing_in_then_creates_the_cohort(lms, platform, course, django_assert_num_queries):
     instructor = UserFactory(email="ina.own@uni.example")
     client = browser()
     response = lms.launch(client, user="ina", context="course-2", link="rl-week-3-b")
@@ -171,7 +175,11 @@ def test_an_instructor_confirms_by_signing_in_then_creates_the_cohort(lms, platf
     client.force_login(instructor)
     response = client.post("/lti/link/")
     assert response["Location"] == "/lti/setup/"
-    page = client.get("/lti/setup/")
+    # session, user, the context with its cohort, their roles (navigation), the course versions
+    # twice (Django's ModelChoiceField reads its queryset once to render and once for the widget's
+    # selected-option check; a handful of rows)
+    with django_assert_num_queries(6):
+        page = client.get("/lti/setup/")
     assert page.status_code == 200 and b"Course version" in page.content
     response = client.post(
         "/lti/setup/",
