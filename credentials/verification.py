@@ -232,7 +232,7 @@ def _check_content(payload: dict, now: datetime.datetime) -> Check:
         "content",
         title,
         HOLDS,
-        f"An OpenBadgeCredential for “{achievement['name']}”, valid since {valid_from:%d %b %Y}.",
+        f"An OpenBadgeCredential for “{achievement['name']}”, valid since {valid_from.day} {valid_from:%b %Y}.",
     )
 
 

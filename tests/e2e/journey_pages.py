@@ -9,6 +9,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from cohorts.models import Cohort
+from credentials.models import Credential
 from curriculum.models import CapstoneDeliverable
 from feedback.models import Thread
 from portfolios.models import Portfolio
@@ -53,6 +54,7 @@ def journey_pages() -> list[JourneyPage]:
     calibration = CalibrationRun.objects.filter(cohort=cohort).first()
     report = ReportRun.objects.filter(requested_by=instructor).order_by("pk").first()
     public = Portfolio.objects.get(slug="priya-backend")
+    credential = Credential.objects.active().get(entry__portfolio=public)  # courseplatform/demo/credentials.py
     accepted = works.filter(state=WeeklyWork.State.ACCEPTED).first()
     previewed = works.filter(artifacts__original_name="rack-photo.jpg").first()  # courseplatform/demo/previews.py
 
@@ -62,6 +64,8 @@ def journey_pages() -> list[JourneyPage]:
         JourneyPage("", "week page", f"/courses/{course.slug}/weeks/3/"),
         JourneyPage("", "sign in", "/accounts/login/"),
         JourneyPage("", "public portfolio", f"/p/{public.slug}/"),
+        JourneyPage("", "credential", f"/credentials/{credential.pk}/"),
+        JourneyPage("", "verify a credential", f"/credentials/verify/?credential={credential.pk}"),
         JourneyPage(s, "student dashboard", "/dashboard/"),
         JourneyPage(s, "week workspace", _work_path(draft)),
         JourneyPage(s, "evidence previews", _work_path(previewed)),

@@ -19,6 +19,7 @@ DEMO_STEPS = [
     "courseplatform.demo.improve_items",
     "courseplatform.demo.insights",
     "courseplatform.demo.portfolios",
+    "courseplatform.demo.credentials",
     "courseplatform.demo.notifications",
     "courseplatform.demo.reports",
     "courseplatform.demo.privacy",
