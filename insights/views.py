@@ -33,6 +33,7 @@ from rubrics.selectors import gradebook_students
 from . import grid_cache, policies, selectors, services
 from .forms import AtRiskRulesForm, GradebookQueryForm, TurnaroundPeriodForm
 from .grid import gradebook_row_html, heatmap_row_html, heatmap_titles
+from .panels import GRADES
 from .services import RULE_FIELDS
 
 PAGE_SIZE = 50
@@ -224,7 +225,9 @@ def _grid_page(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         if key is not None and form.is_exact():
             numbers = {column.due_week.number for column in page.columns}
             grid_cache.grid_put(key, content, until=next_due_passing(cohort, numbers=numbers, now=now))
-    return render(request, f"insights/{kind}.html", {**context, "grid": mark_safe(content)})  # rendered by us
+    panels = GRADES.panels(cohort=cohort, user=request.user, manages=manages)
+    # The grid was rendered by us (cached or now); the panels are asked outside the cache.
+    return render(request, f"insights/{kind}.html", {**context, "grid": mark_safe(content), "panels": panels})
 
 
 @login_required

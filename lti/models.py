@@ -176,3 +176,75 @@ class ResourceLink(models.Model):
     def clean(self) -> None:
         if self.week_id and self.deliverable_id:
             raise ValidationError("A link opens a week or a capstone deliverable, not both.")
+
+
+class GradeSync(models.Model):
+    """One accepted decision's score on its way to the LMS (AGS): exactly one row per
+    accepting assessment, so however often the task runs, the decision is sent once
+    (lti/grade_sync.py). What the gradebook's sync page shows: sent, waiting, failed and why."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        RETRYING = "retrying", "Will be tried again"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    assessment = models.OneToOneField(
+        "rubrics.Assessment",
+        on_delete=models.CASCADE,
+        related_name="lti_grade_sync",
+        help_text="The accepting decision.",
+    )
+    context = models.ForeignKey(Context, on_delete=models.CASCADE, related_name="grade_syncs")
+    work = models.ForeignKey("submissions.WeeklyWork", on_delete=models.CASCADE, related_name="lti_grade_syncs")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_grade_syncs")
+    lms_account = models.ForeignKey(LmsAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    resource_link = models.ForeignKey(ResourceLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    line_item_url = models.URLField(max_length=500, blank=True)
+    score_given = models.DecimalField(max_digits=5, decimal_places=2)
+    score_maximum = models.DecimalField(max_digits=5, decimal_places=2, default=100)
+    timestamp = models.DateTimeField(help_text="The decision's instant, sent as the score's timestamp.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["context", "status"], name="lti_gradesync_context_status")]
+
+    def __str__(self) -> str:
+        return f"Score of assessment {self.assessment_id}: {self.get_status_display()}"
+
+
+class RosterSync(models.Model):
+    """One read of an LMS course's roster (NRPS) and the plan it gave: shown to the
+    instructor as a preview, applied at most once (lti/roster_sync.py)."""
+
+    context = models.ForeignKey(Context, on_delete=models.CASCADE, related_name="roster_syncs")
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="lti_roster_syncs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    members_read = models.PositiveIntegerField(default=0)
+    plan = models.JSONField(default=dict, help_text="add, change, remove, waiting, kept: lists of people.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Roster of {self.context} read {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def changes(self) -> int:
+        return sum(len(self.plan.get(key, [])) for key in ("add", "change", "remove"))

@@ -1,12 +1,20 @@
 import factory
 
-from lti.models import Context, Deployment, LmsAccount, Platform, ResourceLink
+from lti.models import Context, Deployment, GradeSync, LmsAccount, Platform, ResourceLink, RosterSync
 
 from .accounts import UserFactory
 from .cohorts import CohortFactory
 from .curriculum import WeekFactory
 
-__all__ = ["PlatformFactory", "DeploymentFactory", "ContextFactory", "LmsAccountFactory", "ResourceLinkFactory"]
+__all__ = [
+    "PlatformFactory",
+    "DeploymentFactory",
+    "ContextFactory",
+    "LmsAccountFactory",
+    "ResourceLinkFactory",
+    "GradeSyncFactory",
+    "RosterSyncFactory",
+]
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):
@@ -64,3 +72,30 @@ class ResourceLinkFactory(factory.django.DjangoModelFactory):
     resource_link_id = factory.Sequence(lambda n: f"link-{n}")
     title = factory.LazyAttribute(lambda o: f"Week {o.week.number}")
     week = factory.SubFactory(WeekFactory)
+
+
+class GradeSyncFactory(factory.django.DjangoModelFactory):
+    """An accepted decision's score recorded for the LMS (not sent: no task runs)."""
+
+    class Meta:
+        model = GradeSync
+
+    # The assessment first: its cohort becomes an LMS course only after the decision, so
+    # grade passback's receiver does not record one itself.
+    assessment = factory.SubFactory("tests.factories.rubrics.AssessmentFactory")
+    context = factory.SubFactory(ContextFactory, cohort=factory.SelfAttribute("..assessment.revision.work.cohort"))
+    work = factory.SelfAttribute("assessment.revision.work")
+    student = factory.SelfAttribute("work.student")
+    score_given = factory.SelfAttribute("assessment.score")
+    timestamp = factory.SelfAttribute("assessment.submitted_at")
+
+
+class RosterSyncFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RosterSync
+
+    context = factory.SubFactory(ContextFactory)
+    cohort = factory.SelfAttribute("context.cohort")
+    requested_by = factory.SubFactory(UserFactory)
+    members_read = 1
+    plan = factory.LazyFunction(lambda: {"add": [], "change": [], "remove": [], "waiting": [], "kept": []})

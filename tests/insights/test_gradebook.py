@@ -336,13 +336,14 @@ def test_a_get_writes_nothing(graded, client_for):
 # students with totals and averages, their number, the column averages' version (the highest
 # mentor assessment id; plus the averages themselves the first time), extensions, works with
 # their latest revision and latest mentor score, the next due date of the cohort to pass (how
-# long the rendering may be kept), navigation roles; then the at-risk marks of the page's
-# students (eight: tests/insights/test_gradebook_at_risk.py).
-PAGE_QUERIES = 17 + 8
+# long the rendering may be kept), navigation roles, the LMS grade-sync panel (lti: whether the
+# cohort is an LMS course and its sync counts, one query outside the cache); then the at-risk
+# marks of the page's students (eight: tests/insights/test_gradebook_at_risk.py).
+PAGE_QUERIES = 18 + 8
 # The same page again, its content from the cache (insights/grid_cache.py): session, user,
 # cohort, role (may view the cohort), gradebook permission, role (all students or assigned
-# ones: the scope in the cache key), navigation roles.
-CACHED_PAGE_QUERIES = 7
+# ones: the scope in the cache key), navigation roles, the LMS grade-sync panel.
+CACHED_PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("size", [5, 200])

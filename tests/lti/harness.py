@@ -91,6 +91,10 @@ class TestLMS:
         results, token) answer `status` before doing anything."""
         self._post("/control/fail", {"route": route, "status": status, "times": times})
 
+    def delay_next(self, route: str, *, seconds: float, times: int = 1) -> None:
+        """The next `times` requests to `route` wait `seconds`, then are handled as usual."""
+        self._post("/control/delay", {"route": route, "seconds": seconds, "times": times})
+
     def add_member(self, *, context: str, user: str, roles: list[str], name: str = "", email: str = "") -> None:
         body = {"context": context, "user": user, "roles": roles}
         if name:

@@ -16,6 +16,7 @@ assertion, score timestamps, NRPS paging with Link headers, and a control surfac
     GET  /launch?user=&context=&deep_link=1    start a deep-linking request
     GET  /control/state          JSON: everything received and recorded
     POST /control/fail           {"route": "scores", "status": 500, "times": 1}
+    POST /control/delay          {"route": "scores", "seconds": 3, "times": 1} (then handled)
     POST /control/members        {"context": …, "user": …, "roles": [...], "name": …, "email": …}
     POST /control/members/remove {"context": …, "user": …} (NRPS then lists them as Deleted)
 
@@ -105,8 +106,14 @@ class Store:
         self.results: dict[tuple[str, str], dict] = {}  # (line item, user) -> latest score
         self.requests: list[dict] = []  # method, route, status of every service request
         self.failures: dict[str, list[int]] = {}  # route -> statuses to answer next
+        self.delays: dict[str, list[float]] = {}  # route -> seconds to wait before answering
         self.used_jtis: set[str] = set()
         self.ids = itertools.count(1)
+
+    def take_delay(self, route: str) -> float:
+        with self.lock:
+            queue = self.delays.get(route) or []
+            return queue.pop(0) if queue else 0.0
 
     def take_failure(self, route: str) -> int | None:
         with self.lock:
@@ -328,6 +335,11 @@ def build_app(config: dict, base_url: str) -> Flask:
             store.requests.append({"method": request.method, "route": route, "path": request.path, "status": status})
 
     def _service_answer(route: str, call: t.Callable[[], LtiResponse]) -> Response:
+        pause = store.take_delay(route)
+        if pause:
+            # A slow LMS: the request is handled (and recorded) after the pause, even when the
+            # caller has gone meanwhile (a worker killed mid-request).
+            time.sleep(pause)
         injected = store.take_failure(route)
         if injected is not None:
             _record(route, injected)
@@ -643,6 +655,13 @@ def build_app(config: dict, base_url: str) -> Flask:
             store.failures.setdefault(body["route"], []).extend(
                 [int(body.get("status", 500))] * int(body.get("times", 1))
             )
+        return {"ok": True}
+
+    @app.post("/control/delay")
+    def delay():
+        body = request.get_json(force=True)
+        with store.lock:
+            store.delays.setdefault(body["route"], []).extend([float(body["seconds"])] * int(body.get("times", 1)))
         return {"ok": True}
 
     @app.post("/control/members")
