@@ -68,6 +68,27 @@ def test_the_instructor_cohort_management_forms_are_labelled(page: Page, people,
     expect(grant_extension.get_by_label("New due date and time")).to_be_visible()
     expect(grant_extension.get_by_label("Reason")).to_be_visible()
 
+    # The person pickers are text fields: suggestions come as one types (a <datalist>), and
+    # an exact name is enough to assign.
+    student = assign_mentor.get_by_label("Student")
+    student.fill(people.student.email[:6])
+    expect(page.locator(f'#id_student-suggestions option[value="{people.student.email}"]')).to_have_count(1)
+    assign_mentor.get_by_label("Mentor").fill(people.unassigned_mentor.email)
+    student.fill(people.student.name)
+    assign_mentor.get_by_role("button", name="Assign mentor").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{people.unassigned_mentor.display_name} now mentors {people.student.display_name}."
+    )
+    # Nobody matching is an error beside the field, summarised and focused, what was typed kept.
+    assign_mentor.get_by_label("Mentor").fill("nobody at all")
+    assign_mentor.get_by_label("Student").fill(people.other_student.email)
+    assign_mentor.get_by_role("button", name="Assign mentor").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+    expect(assign_mentor).to_contain_text("No mentor of this cohort matches “nobody at all”.")
+    expect(assign_mentor.get_by_label("Student")).to_have_value(people.other_student.email)
+    audit(page, "instructor-picker-refused")
+
+    add_member = page.get_by_role("form", name="Add a member")
     add_member.get_by_label("E-mail address").fill(people.stranger.email)
     add_member.get_by_label("Role").select_option(label="Mentor")
     add_member.get_by_role("button", name="Add member").click()
