@@ -286,3 +286,25 @@ def test_a_get_with_a_bad_credential_id_shows_an_empty_form(client_for, db, valu
     response = client_for(None).get(VERIFY, {"credential": value})
     assert response.status_code == 200
     assert "<textarea" in response.content.decode()
+
+
+@pytest.mark.parametrize("files", [1, 6])
+def test_a_check_is_three_queries_however_many_proof_files(
+    files, client_for, people, accepted, django_assert_num_queries
+):
+    from credentials.services import credential_claim
+    from tests.factories import PortfolioFactory
+
+    PortfolioFactory(user=people.student, slug="many-files")
+    work = accepted(week=3, files=[(f"run-{n}.txt", f"p95 {n} ms\n".encode()) for n in range(files)])
+    entry = portfolio_services.entry_publish(
+        work=work,
+        by=people.student,
+        narrative="Runs",
+        artifact_ids=list(work.latest_revision.artifacts.values_list("pk", flat=True)),
+    )
+    credential = credential_claim(entry=entry, by=people.student)
+    # the credential with its entry and portfolio, its status bit, the entry's published files
+    with django_assert_num_queries(3):
+        body = client_for(None).post(VERIFY, {"credential": credential.jwt}).content.decode()
+    assert "Valid: every check holds" in body and body.count("the published file still has SHA-256") == files
