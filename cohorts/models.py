@@ -43,7 +43,12 @@ class Cohort(models.Model):
     # same transaction (cohorts.services.cohort_grades_changed), so a cached page never
     # outlives the data it was made from.
     grades_version = models.PositiveBigIntegerField(default=0, editable=False)
-    history = HistoricalRecords(excluded_fields=["grades_version"])
+    # With grades_version, part of the key of a cached list of the cohort's work (the API's
+    # works list, core/pagecache.py): bumped by what changes a listed work without changing
+    # its grades (a draft saved: cohorts.services.cohort_works_changed). Kept apart so that
+    # autosaves never throw the gradebook's cached renderings away.
+    works_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["grades_version", "works_version"])
 
     class Meta:
         ordering = ["-start_date", "name"]

@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import (
     BigIntegerField,
@@ -67,14 +68,15 @@ class TeachingScope:
         )
 
 
-# What a cached list of a person's cohorts' work (core/pagecache.py) depends on, per cohort they
+# What a cached page of a person's cohorts' work (core/pagecache.py) depends on, per cohort they
 # belong to: their role there, the versions its services bump in the transaction of a change,
 # its creation instant (a re-created database never meets another's entries) and the cohort's
-# own fields such lists show.
+# own fields such pages show.
 MEMBERSHIP_STAMP_FIELDS = (
     "cohort_id",
     "role",
     "cohort__grades_version",
+    "cohort__works_version",
     "cohort__created_at",
     "cohort__name",
     "cohort__slug",
@@ -82,14 +84,26 @@ MEMBERSHIP_STAMP_FIELDS = (
 )
 
 
-def membership_stamps(user: User) -> tuple[tuple, ...]:
-    """One row of MEMBERSHIP_STAMP_FIELDS per cohort the user belongs to, by cohort (one query).
-    A page cached under these gets a new key when the person joins or leaves a cohort, changes
-    role, or anything bumps a cohort's version (cohort_grades_changed: work submitted or decided,
-    members and mentor assignments, extensions, …)."""
+class MembershipStamp(NamedTuple):
+    cohort_id: int
+    role: str
+    grades_version: int
+    works_version: int
+    created_at: object  # the driver's value: only compared and shown in a key
+    name: str
+    slug: str
+    review_deadline_hours: int
+
+
+def membership_stamps(user: User) -> tuple[MembershipStamp, ...]:
+    """One MembershipStamp per cohort the user belongs to, by cohort (one query). A page cached
+    under these gets a new key when the person joins or leaves a cohort, changes role, or
+    anything bumps a cohort's version: grades_version (cohort_grades_changed: work opened,
+    submitted or decided, members and mentor assignments, extensions, calibration runs, …),
+    works_version (cohort_works_changed: a draft saved). A page takes the fields it shows."""
     if not getattr(user, "is_authenticated", False):
         return ()
-    return tuple(_MEMBERSHIP_STAMPS.rows(user.pk))
+    return tuple(MembershipStamp(*row) for row in _MEMBERSHIP_STAMPS.rows(user.pk))
 
 
 # Read on every hit of a cached page: compiled once per process. The values are the driver's
@@ -99,9 +113,9 @@ _MEMBERSHIP_STAMPS = CompiledQuery(
 )
 
 
-def roles_of_stamps(stamps: Iterable[tuple]) -> set[str]:
+def roles_of_stamps(stamps: Iterable[MembershipStamp]) -> set[str]:
     """roles_for_user's answer from membership_stamps' rows (no query)."""
-    return {row[1] for row in stamps}
+    return {stamp.role for stamp in stamps}
 
 
 def teaching_scope_parts(user: User) -> list[QuerySet]:

@@ -39,6 +39,14 @@ def cohort_grades_changed(*, cohort_id: int) -> None:
     Cohort.objects.filter(pk=cohort_id).update(grades_version=models.F("grades_version") + 1)
 
 
+def cohort_works_changed(*, cohort_id: int) -> None:
+    """Say that a work of the cohort changed in a way its grades do not show (a draft saved:
+    its version, save time and updated time are in the works list). Cached lists of the
+    cohort's work are keyed by Cohort.works_version as well as grades_version
+    (core/pagecache.py); called inside the saving transaction, like cohort_grades_changed."""
+    Cohort.objects.filter(pk=cohort_id).update(works_version=models.F("works_version") + 1)
+
+
 @transaction.atomic
 def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Membership, bool]:
     """Add a person to a cohort in one role, unless they hold it already; says whether they

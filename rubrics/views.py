@@ -51,7 +51,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # which no one version covers: made every time.
     key = None
     if pagecache.query_is(request, ["page"]) and not is_platform_admin(request.user):
-        key = pagecache.page_key(request, "review-queue", stamps)
+        # What the queue shows of each cohort; draft saves (works_version) change none of it.
+        shown = [(s.cohort_id, s.role, s.grades_version, s.created_at, s.name, s.review_deadline_hours) for s in stamps]
+        key = pagecache.page_key(request, "review-queue", shown)
 
     def build() -> pagecache.BuildResult:
         now = timezone.now()

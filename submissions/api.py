@@ -4,7 +4,7 @@ instructors and admins see a work (404 for everyone else); only the student chan
 (403 for the others who can see it). Writes go through submissions.services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,7 +24,9 @@ from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.parsers import JSONParser
 from api.schema import AutoSchema
-from cohorts.selectors import cohort_get_for_user
+from cohorts.policies import is_platform_admin
+from cohorts.selectors import cohort_get_for_user, membership_stamps
+from core import pagecache
 from curriculum.selectors import course_deliverable, course_week
 
 from . import policies, selectors, services
@@ -105,6 +107,10 @@ def _detail(request: Request, work: WeeklyWork) -> dict:
     return WorkDetailOutput(work).data
 
 
+# The query string a cached works list may have (anything else is answered without the cache).
+WORK_LIST_QUERY_NAMES = ("cohort", "state", "cursor", "page_size")
+
+
 class WorksCursorPagination(CursorPagination):
     # Newest first; pk is unique and indexed, so a cursor costs no COUNT and no OFFSET
     # (an instructor's list is students × weeks).
@@ -143,15 +149,39 @@ class WorkViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse:
         query = WorkListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        works = selectors.works_listed_for(
-            request.user, cohort_slug=query.validated_data.get("cohort"), state=query.validated_data.get("state")
-        )
-        page = self.paginate_queryset(works)
-        zone = timezone.get_current_timezone()
-        return self.get_paginated_response([work_list_item(row, zone) for row in page])
+        # The page is kept whole (core/pagecache.py) until one of the viewer's cohorts changes
+        # version (a work opened, a draft saved, a submission or decision, members and mentors:
+        # docs/performance.md, "Cached pages") or a new cohort appears among theirs. A platform
+        # admin sees every cohort's work, which no one version covers: made every time.
+        key = None
+        if pagecache.query_is(request, WORK_LIST_QUERY_NAMES) and not is_platform_admin(request.user):
+            key = pagecache.page_key(
+                request,
+                "api-works",
+                membership_stamps(request.user),
+                request.accepted_media_type,
+                timezone.get_current_timezone_name(),
+                layout=False,
+            )
+
+        def build() -> pagecache.BuildResult:
+            works = selectors.works_listed_for(
+                request.user, cohort_slug=query.validated_data.get("cohort"), state=query.validated_data.get("state")
+            )
+            page = self.paginate_queryset(works)
+            zone = timezone.get_current_timezone()
+            data = self.get_paginated_response([work_list_item(row, zone) for row in page]).data
+            renderer = request.accepted_renderer
+            body = renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+            content_type = (
+                f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+            )
+            return HttpResponse(body, content_type=content_type), None
+
+        return pagecache.respond(request, key, build)
 
     def create(self, request: Request) -> Response:
         given = WorkOpenInput(data=request.data)

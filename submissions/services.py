@@ -13,7 +13,7 @@ from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.schedule import WeekWindow
 from cohorts.selectors import due_window
-from cohorts.services import cohort_grades_changed
+from cohorts.services import cohort_grades_changed, cohort_works_changed
 from core.queue import enqueue
 from curriculum.models import CapstoneDeliverable, Objective, QualityGate, Week
 
@@ -110,6 +110,7 @@ def work_save_draft(
     ).update(content=content, draft_version=F("draft_version") + 1, draft_saved_at=now, updated_at=now)
     if updated != 1:
         raise DraftConflict(CONFLICT_MESSAGE, code="conflict")
+    cohort_works_changed(cohort_id=work.cohort_id)  # the works list shows the draft's version and times
     work.draft_version = expected_version + 1
     work.draft_saved_at = now
     if retrospective is not None and work.week_id:

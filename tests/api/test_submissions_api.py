@@ -528,13 +528,18 @@ def test_works_list_queries(people, warm, django_assert_num_queries):
         MentorAssignmentFactory(cohort=people.cohort, mentor=people.mentor, student=student)
         WeeklyWorkFactory(cohort=people.cohort, student=student)
     client = warm(people.mentor)
-    # token, my cohorts and mentees (teaching_scope), one page of works with students, cohorts,
-    # weeks, deliverables, latest revisions (cursor pages: no count)
-    with django_assert_num_queries(3):
+    # token, my cohorts with their versions (membership_stamps: the cache key), my cohorts and
+    # mentees (teaching_scope), one page of works with students, cohorts, weeks, deliverables,
+    # latest revisions (cursor pages: no count)
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/works/", {"page_size": 25})
-    assert len(response.json()["results"]) == 25
-    # the next page: token, my cohorts and mentees, works
-    with django_assert_num_queries(3):
+    assert len(response.json()["results"]) == 25 and response.page_cache == "miss"
+    # the same page again, from the cache (core/pagecache.py): token, my cohorts with versions
+    with django_assert_num_queries(2):
+        again = client.get("/api/v1/works/", {"page_size": 25})
+    assert again.page_cache == "hit" and again.json() == response.json()
+    # the next page: token, my cohorts with versions, my cohorts and mentees, works
+    with django_assert_num_queries(4):
         response = client.get(response.json()["next"])
     assert len(response.json()["results"]) == 25
 

@@ -141,8 +141,8 @@ def test_a_compiled_query_answers_what_the_orm_does(people):
     expected = list(
         Membership.objects.filter(user=people.mentor).order_by("cohort_id").values_list(*MEMBERSHIP_STAMP_FIELDS)
     )
-    assert [row[:3] for row in rows] == [row[:3] for row in expected]
-    assert [row[4:] for row in rows] == [row[4:] for row in expected]
+    assert [row[:4] for row in rows] == [row[:4] for row in expected]
+    assert [row[5:] for row in rows] == [row[5:] for row in expected]
     # A new membership is read at once: only the SQL is kept, never rows.
     MembershipFactory(cohort=people.other_cohort, user=people.mentor, role=Membership.Role.INSTRUCTOR)
     assert len(membership_stamps(people.mentor)) == 2
@@ -152,3 +152,19 @@ def test_a_compiled_query_must_use_its_value(db):
     query = CompiledQuery(lambda user_id: User.objects.filter(is_active=True).values("pk"))
     with pytest.raises(ValueError):
         query.rows(1)
+
+
+def test_compiled_objects_are_what_the_queryset_gives(people):
+    from accounts.authentication import _TOKEN_BY_PREFIX
+    from accounts.models import PersonalAccessToken
+    from tests.factories import PersonalAccessTokenFactory
+
+    token = PersonalAccessTokenFactory(user=people.mentor, scope="read")
+    [found] = _TOKEN_BY_PREFIX.objects(token.prefix)
+    expected = PersonalAccessToken.objects.select_related("user").get(prefix=token.prefix)
+    fields = [f.attname for f in PersonalAccessToken._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    user_fields = [f.attname for f in type(expected.user)._meta.concrete_fields]
+    assert [getattr(found.user, name) for name in user_fields] == [getattr(expected.user, name) for name in user_fields]
+    assert not found._state.adding and found._state.db == "default"
+    assert _TOKEN_BY_PREFIX.objects("nothing-like-it") == []
