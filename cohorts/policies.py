@@ -7,8 +7,22 @@ from accounts.models import User
 from .models import Cohort, Membership, MentorAssignment
 
 
-def _role(user: User, cohort: Cohort) -> str | None:
+def role_in(user: User, cohort: Cohort) -> str | None:
+    """The user's role in the cohort, or None: the one the cohort was fetched with for this
+    viewer (cohorts.selectors.cohort_get_for_user(with_viewer_role=True)), else one query."""
+    known = getattr(cohort, "_roles_known", None)
+    if known is not None and user.pk in known:
+        return known[user.pk]
     return Membership.objects.role_of(user=user, cohort=cohort)
+
+
+def remember_role(user: User, cohort: Cohort, role: str | None) -> None:
+    """Let this cohort instance answer role_in for this user (read in the query that fetched it)."""
+    if user.is_authenticated:
+        cohort._roles_known = {user.pk: role}
+
+
+_role = role_in
 
 
 def is_platform_admin(user: User) -> bool:

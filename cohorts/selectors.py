@@ -165,9 +165,20 @@ def cohorts_managed_by(user: User) -> QuerySet[Cohort]:
     )
 
 
-def cohort_get_for_user(user: User, slug: str) -> Cohort:
-    """Fetch a cohort the user may see; 404 both when missing and when not allowed."""
-    cohort = Cohort.objects.select_related("course").filter(slug=slug).first()
+def cohort_get_for_user(user: User, slug: str, *, with_viewer_role: bool = False) -> Cohort:
+    """Fetch a cohort the user may see; 404 both when missing and when not allowed.
+
+    `with_viewer_role` reads the viewer's role there in the same query and lets this instance
+    answer the policies' role checks for this viewer (cohorts.policies.role_in) without asking
+    again: for read-only pages, which check it two or three times (the gradebook, a learner's
+    pages), and whose instance lives for one request, during which no role changes."""
+    cohorts = Cohort.objects.select_related("course").filter(slug=slug)
+    if with_viewer_role and user.is_authenticated:
+        role = Membership.objects.filter(cohort=OuterRef("pk"), user=user.pk).values("role")[:1]
+        cohorts = cohorts.annotate(viewer_role=Subquery(role))
+    cohort = cohorts.first()
+    if cohort is not None and with_viewer_role:
+        policies.remember_role(user, cohort, getattr(cohort, "viewer_role", None))
     if cohort is None or not policies.can_view_cohort(user, cohort):
         raise Http404("No such cohort.")
     return cohort
@@ -198,10 +209,10 @@ def cohort_role_counts(cohort: Cohort) -> dict[str, int]:
 
 def cohort_member(cohort: Cohort, user_id: int, *, role: str | None = None) -> User | None:
     """A person who holds any role (or this role) in the cohort, if the id is one."""
-    members = User.objects.filter(pk=user_id, memberships__cohort=cohort)
-    if role:
-        members = members.filter(memberships__role=role)
-    return members.first()
+    # One filter() call: the role must be that of the membership in this cohort (two calls would
+    # join memberships twice and accept a student of another cohort who teaches in this one).
+    found = {"memberships__role": role} if role else {}
+    return User.objects.filter(pk=user_id, memberships__cohort=cohort, **found).first()
 
 
 def cohort_member_lookup(cohort: Cohort, text: str, *, role: str) -> list[User]:

@@ -11,5 +11,5 @@ from rubrics.policies import student_get_for_progress
 def learner_get_for_progress(user: User, slug: str, student_id: int) -> tuple[Cohort, User]:
     """The cohort and the student whose grades and mastery the user may see; 404 for missing
     and forbidden alike."""
-    cohort = cohort_get_for_user(user, slug)
+    cohort = cohort_get_for_user(user, slug, with_viewer_role=True)
     return cohort, student_get_for_progress(user, cohort, student_id)

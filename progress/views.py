@@ -4,11 +4,15 @@ missing and forbidden alike) and reads progress.selectors."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from cohorts.selectors import next_due_passing
 from submissions.selectors import student_cohorts
 
-from . import policies, selectors
+from . import page_cache, policies, selectors
 
 
 def _own(request: HttpRequest, page: str) -> HttpResponse:
@@ -45,9 +49,21 @@ def grades(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def mastery(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
+    """The content from the cache when this learner's page was made for this viewer scope since
+    anything it shows last changed (progress/page_cache.py), else computed, rendered and kept."""
     cohort, student = policies.learner_get_for_progress(request.user, slug, student_id)
+    is_own = student.pk == request.user.pk
+    key = page_cache.mastery_key(cohort, student, own=is_own)
+    content = page_cache.content_get(key)
+    if content is None:
+        now = timezone.now()
+        found = selectors.mastery_for(cohort, student, now=now)
+        # No request and no context processors: the site's header around it has them.
+        content = render_to_string("progress/_mastery.html", {"m": found, "is_own": is_own})
+        until = next_due_passing(cohort, numbers=[week.number for week in found.weeks], now=now)
+        page_cache.content_put(key, content, until=until)
     return render(
         request,
         "progress/mastery.html",
-        {"m": selectors.mastery_for(cohort, student), "is_own": student.pk == request.user.pk},
+        {"cohort": cohort, "student": student, "content": mark_safe(content)},  # rendered by us, escaped there
     )

@@ -5,8 +5,8 @@ from django.http import Http404
 
 from accounts.models import User
 from cohorts.models import Cohort, Membership
-from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin
-from cohorts.selectors import cohort_get_for_user, roles_for_user
+from cohorts.policies import can_manage_cohort, can_view_student, is_platform_admin, role_in
+from cohorts.selectors import cohort_get_for_user, cohort_member, roles_for_user
 from submissions.models import Artifact, Revision, WeeklyWork
 from submissions.policies import can_view_work
 
@@ -39,7 +39,7 @@ def can_see_peer_identity(user: User, assignment: PeerAssignment, work: WeeklyWo
 def can_view_gradebook(user: User, cohort: Cohort) -> bool:
     if is_platform_admin(user):
         return True
-    return _active(user) and Membership.objects.is_teacher(user=user, cohort=cohort)
+    return _active(user) and role_in(user, cohort) in Membership.TEACHING_ROLES
 
 
 def can_use_review_queue(user: User, *, roles: set[str] | None = None) -> bool:
@@ -57,7 +57,7 @@ def can_use_review_queue(user: User, *, roles: set[str] | None = None) -> bool:
 
 def cohort_get_for_gradebook(user: User, slug: str) -> Cohort:
     """The cohort whose gradebook the user may read; 404 for missing and forbidden alike."""
-    cohort = cohort_get_for_user(user, slug)
+    cohort = cohort_get_for_user(user, slug, with_viewer_role=True)
     if not can_view_gradebook(user, cohort):
         raise Http404("No such cohort.")
     return cohort
@@ -66,12 +66,8 @@ def cohort_get_for_gradebook(user: User, slug: str) -> Cohort:
 def student_get_for_progress(user: User, cohort: Cohort, student_id: int) -> User:
     """A student of the cohort whose progress the user may see (the student, their mentors,
     the cohort's instructors, admins); 404 for anyone else and for someone not a student here."""
-    student = User.objects.filter(pk=student_id).first()
-    if (
-        student is None
-        or not can_view_student(user, cohort, student)
-        or not Membership.objects.is_student(user=student, cohort=cohort)
-    ):
+    student = cohort_member(cohort, student_id, role=Membership.Role.STUDENT)
+    if student is None or not can_view_student(user, cohort, student):
         raise Http404("No such student.")
     return student
 

@@ -331,19 +331,19 @@ def test_a_get_writes_nothing(graded, client_for):
 
 # --- Query counts: the same at 5 and at 200 students -----------------------------------------
 
-# session, user, cohort, role (may view the cohort), gradebook permission, role (all students
-# or assigned ones), mentors (the filter), weeks, capstone projects, deliverables, the page of
-# students with totals and averages, their number, the column averages' version (the highest
+# session, user, the cohort with the viewer's role in it (which answers "may view the cohort",
+# the gradebook permission and "all students or assigned ones"), mentors (the filter), weeks,
+# capstone projects, deliverables, the page of students with totals and averages, their number, the column averages' version (the highest
 # mentor assessment id; plus the averages themselves the first time), extensions, works with
 # their latest revision and latest mentor score, the next due date of the cohort to pass (how
 # long the rendering may be kept), navigation roles, the LMS grade-sync panel (lti: whether the
 # cohort is an LMS course and its sync counts, one query outside the cache); then the at-risk
 # marks of the page's students (eight: tests/insights/test_gradebook_at_risk.py).
-PAGE_QUERIES = 18 + 8
+PAGE_QUERIES = 15 + 8
 # The same page again, its content from the cache (insights/grid_cache.py): session, user,
-# cohort, role (may view the cohort), gradebook permission, role (all students or assigned
-# ones: the scope in the cache key), navigation roles, the LMS grade-sync panel.
-CACHED_PAGE_QUERIES = 8
+# the cohort with the viewer's role (the permission and the scope in the cache key),
+# navigation roles, the LMS grade-sync panel.
+CACHED_PAGE_QUERIES = 5
 
 
 @pytest.mark.parametrize("size", [5, 200])

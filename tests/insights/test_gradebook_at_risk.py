@@ -82,10 +82,10 @@ def test_the_filter_follows_the_rules_as_tuned(cohort_in_week_6, client_for):
     assert "No students to show." in response.content.decode()
 
 
-# The gradebook's own eighteen (tests/insights/test_gradebook.py) and the at-risk rule's eight
+# The gradebook's own fifteen (tests/insights/test_gradebook.py) and the at-risk rule's eight
 # (rules, student ids, weeks, extensions, works with revision counts, mentor scores,
 # retrospectives, open high risks).
-MARKED_PAGE_QUERIES = 18 + 8
+MARKED_PAGE_QUERIES = 15 + 8
 
 
 @pytest.mark.parametrize("size", [5, 200])

@@ -63,16 +63,16 @@ def test_someone_not_a_student_of_the_cohort_is_a_404(people, client_for):
 
 
 @pytest.mark.parametrize("extra", [3, 198])
-@pytest.mark.parametrize("name, queries", [("grades", 13), ("mastery", 15)])
+@pytest.mark.parametrize("name, queries", [("grades", 10), ("mastery", 12)])
 def test_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra, name, queries):
     for _ in range(extra):  # 5 and 200 students
         MembershipFactory(cohort=people.cohort, role=Membership.Role.STUDENT)
     client = client_for(people.instructor)
     client.get(url(name, people))  # the cohort's criterion medians are cached from here on
-    # grades 13: session, user, cohort, the instructor's role in it, the policy (the student,
-    # the instructor's role, the student's membership), the gradebook columns (three) and row
-    # (two: extensions, works with their latest mentor score read as tuples), the mentor
-    # decisions. mastery 15: the same seven, Bloom levels, weeks, extensions, the cells'
+    # grades 10: session, user, the cohort with the instructor's role in it, the student by
+    # their membership of the cohort, the gradebook columns (three) and row (two: extensions,
+    # works with their latest mentor score read as tuples), the mentor decisions. mastery 12:
+    # the same four, Bloom levels, weeks, extensions, the cells'
     # counts grouped in SQL, the objectives behind the cells, the per-level summary, the
     # medians' version (the highest mentor assessment id; the medians from the cache), the
     # student's own criterion scores.

@@ -2,9 +2,11 @@
 does not grow with the cohort."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from cohorts.models import Membership
+from progress import page_cache
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +80,11 @@ def _students(cohort, count: int) -> None:
 def test_the_grades_page_runs_a_fixed_number_of_queries(people, scored, client_for, django_assert_num_queries, extra):
     _students(people.cohort, extra)  # 5 and 200 students
     client = client_for(people.mentor)
-    # 15: session, user, cohort, the viewer's role in it, the progress policy (the student,
-    # the viewer's role, the mentor assignment, the student's membership), the gradebook
-    # columns (weeks, projects, deliverables), its row (extensions, works with their latest
-    # mentor score), the mentor decisions, navigation roles.
-    with django_assert_num_queries(15):
+    # 12: session, user, the cohort with the viewer's role in it, the progress policy (the
+    # student by their membership here, the mentor assignment), the gradebook columns (weeks,
+    # projects, deliverables), its row (extensions, works with their latest mentor score), the
+    # mentor decisions, navigation roles.
+    with django_assert_num_queries(12):
         response = client.get(reverse("progress:grades", args=[people.cohort.slug, people.student.pk]))
     assert response.status_code == 200
 
@@ -92,14 +94,34 @@ def test_the_mastery_page_runs_a_fixed_number_of_queries(people, scored, client_
     _students(people.cohort, extra)
     client = client_for(people.mentor)
     url = reverse("progress:mastery", args=[people.cohort.slug, people.student.pk])
-    # The first view computes the cohort's criterion medians (19: two more queries, the scores
-    # grouped in SQL and the criteria with their top level) and caches them.
-    with django_assert_num_queries(19):
+    cache.clear()
+    # The first view computes the cohort's criterion medians (two queries: the scores grouped
+    # in SQL and the criteria with their top level), the learner's mastery, and caches both.
+    # 18: session, user, the cohort with the viewer's role in it, the progress policy (the
+    # student by their membership here, the mentor assignment), the mentor scores' version
+    # (the content's key), Bloom levels, weeks, extensions, the cells' counts grouped in SQL,
+    # the objectives behind the cells, the per-level summary, the medians' version, the two of
+    # the medians, the student's own criterion scores, the next due date passing (how long
+    # to keep the content), navigation roles.
+    with django_assert_num_queries(18):
+        first = client.get(url)
+    assert first.status_code == 200
+    # 7: a repeat is the cached content (progress/page_cache.py): session, user, cohort, the
+    # policy's two, the mentor scores' version, navigation roles.
+    with django_assert_num_queries(7):
+        again = client.get(url)
+    assert again.status_code == 200 and b"Mastery of" in again.content
+    # 16: the content made again (a change bumped a version) with the medians still cached.
+    people.cohort.refresh_from_db()
+    cache.delete(page_cache.mastery_key(people.cohort, people.student, own=False))
+    with django_assert_num_queries(16):
         assert client.get(url).status_code == 200
-    # 17: session, user, cohort, the viewer's role in it, the progress policy (four, as for
-    # the grades), Bloom levels, weeks, extensions, the cells' counts grouped in SQL, the
-    # objectives behind the cells, the per-level summary, the medians' version (the highest
-    # mentor assessment id), the student's own criterion scores, navigation roles.
-    with django_assert_num_queries(17):
-        response = client.get(url)
-    assert response.status_code == 200
+
+
+def test_a_mentor_here_who_studies_in_another_cohort_has_no_learner_pages_here(people, client_for):
+    """The student is found by their membership of this cohort as a student (one join), not by
+    a student membership anywhere and a membership here."""
+    MembershipFactory(cohort=people.other_cohort, user=people.mentor, role=Membership.Role.STUDENT)
+    client = client_for(people.instructor)
+    for page in PAGES:
+        assert client.get(reverse(page, args=[people.cohort.slug, people.mentor.pk])).status_code == 404

@@ -87,11 +87,11 @@ def test_progress_page_queries(people, rubric, client_for, django_assert_num_que
                 decision="accept",
             )
         # 1 session, 2 user, 3 the cohort, 4 the viewer's role in it (may see the cohort),
-        # 5 the student, 6 the viewer's role again (may see the student), 7 the mentor
-        # assignment, 8 the student's membership; the progress itself: 9 weeks, 10 works with
-        # revision counts, 11 mentor assessments, 12 their scores with criteria and levels,
-        # 13 top level points per criterion; 14 the navigation's roles.
-        with django_assert_num_queries(14):
+        # 5 the student by their membership of the cohort, 6 the viewer's role again (may see
+        # the student), 7 the mentor assignment; the progress itself: 8 weeks, 9 works with
+        # revision counts, 10 mentor assessments, 11 their scores with criteria and levels,
+        # 12 top level points per criterion; 13 the navigation's roles.
+        with django_assert_num_queries(13):
             response = client.get(url)
         assert response.status_code == 200
 
