@@ -180,3 +180,32 @@ def context_for(*, launch: Launch) -> Context:
     return Context.objects.select_related("cohort__course").get(
         platform_id=launch.platform_id, context_id=launch.context_id
     )
+
+
+@transaction.atomic
+def platform_register(
+    *,
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    access_token_url: str,
+    jwks_url: str,
+    audience: str = "",
+    deployment_id: str = "",
+) -> Platform:
+    """Record a platform's registration (dynamic registration; the admin form does the same by
+    hand). Registering the same issuer and client id again updates its URLs."""
+    platform = Platform.objects.select_for_update().filter(issuer=issuer, client_id=client_id).first() or Platform(
+        issuer=issuer, client_id=client_id
+    )
+    platform.name = platform.name or name
+    platform.auth_login_url = auth_login_url
+    platform.access_token_url = access_token_url
+    platform.jwks_url = jwks_url
+    platform.audience = audience
+    platform.full_clean()
+    platform.save()
+    if deployment_id:
+        Deployment.objects.get_or_create(platform=platform, deployment_id=deployment_id)
+    return platform

@@ -17,4 +17,5 @@ urlpatterns = [
     path("cohorts/<slug:slug>/roster/preview/", sync_views.roster_preview_view, name="roster_preview"),
     path("cohorts/<slug:slug>/roster/<int:pk>/", sync_views.roster_detail, name="roster_detail"),
     path("cohorts/<slug:slug>/roster/<int:pk>/apply/", sync_views.roster_apply_view, name="roster_apply"),
+    path("register/", views.register, name="register"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.core.cache import cache
@@ -19,13 +20,14 @@ from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
 from pylti1p3.exception import LtiException, OIDCException
 
-from accounts.policies import must_use_second_factor
+from accounts.policies import can_use_admin, must_use_second_factor
 from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 
 from . import deep_linking, keys, services
 from .claims import DEEP_LINKING, RESOURCE_LINK, Launch
 from .forms import CohortSetupForm, DeepLinkForm
 from .framing import FRAME_ORIGIN_SESSION_KEY
+from .registration import ToolRegistration
 from .selectors import destination, pending_launch
 from .toolconf import DatabaseToolConf
 
@@ -256,3 +258,37 @@ def deep_link(request: HttpRequest) -> HttpResponse:
         {"form": form, "context": context, "weeks": choices.weeks, "deliverables": choices.deliverables},
         status=400 if form.is_bound else 200,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Dynamic registration, started from the LMS with `openid_configuration` (and
+    `registration_token`). Only an admin signed in here may register a platform: a GET shows
+    what would be registered, the POST registers it."""
+    if not can_use_admin(request.user):
+        return refused(
+            request,
+            status=403,
+            reason="Registering an LMS needs an administrator of this site: sign in here first, then start "
+            "the registration in the LMS again.",
+        )
+    source = request.POST if request.method == "POST" else request.GET
+    openid_configuration = source.get("openid_configuration", "")
+    if not openid_configuration.startswith(("https://", "http://")):
+        return refused(request, status=400, reason="The registration request has no openid_configuration URL.")
+    registration = ToolRegistration(
+        request, openid_configuration=openid_configuration, registration_token=source.get("registration_token")
+    )
+    if request.method == "GET":
+        return render(
+            request,
+            "lti/register.html",
+            {"openid_configuration": openid_configuration, "registration_token": source.get("registration_token", "")},
+        )
+    try:
+        registration.register()
+    except (LtiException, AssertionError, KeyError, ValueError, ValidationError, requests.RequestException) as exc:
+        return refused(request, status=400, reason=f"The LMS's registration could not be completed: {exc}")
+    response = render(request, "lti/registered.html", {"platform": registration.platform})
+    return response
