@@ -168,3 +168,23 @@ def test_compiled_objects_are_what_the_queryset_gives(people):
     assert [getattr(found.user, name) for name in user_fields] == [getattr(expected.user, name) for name in user_fields]
     assert not found._state.adding and found._state.db == "default"
     assert _TOKEN_BY_PREFIX.objects("nothing-like-it") == []
+
+
+def test_the_session_store_reads_what_djangos_database_store_wrote(db):
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    from core.sessions import SessionStore
+
+    written = DatabaseSessionStore()
+    written["answer"] = 42
+    written.set_expiry(300)
+    written.save()
+    read = SessionStore(session_key=written.session_key)
+    assert read["answer"] == 42 and read.session_key == written.session_key
+    expired = DatabaseSessionStore()
+    expired["answer"] = 1
+    expired.set_expiry(-1)
+    expired.save()
+    assert SessionStore(session_key=expired.session_key).load() == {}
+    unknown = SessionStore(session_key="x" * 32)
+    assert unknown.load() == {} and unknown.session_key is None

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.utils.module_loading import import_string
 
 from core.cache import FailSoftRedisCache
@@ -50,8 +51,10 @@ def test_with_redis_and_s3_no_state_stays_in_the_web_process():
     result = _fresh_settings(PRODUCTION_LIKE, names)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    # Sessions in the database: any web process can read the session another one started.
-    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    # Sessions in the database: any web process can read the session another one started
+    # (core.sessions is Django's database store, read with plain SQL).
+    assert found["SESSION_ENGINE"] == "core.sessions"
+    assert issubclass(import_string("core.sessions.SessionStore"), DatabaseSessionStore)
     # One cache for all: rate limits, sign-in guards, API throttles and page heads are counted
     # in Redis, never per process.
     # (Timed for /metrics by a subclass: core/observability/cache.py.)
