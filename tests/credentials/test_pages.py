@@ -212,3 +212,20 @@ def test_verifying_with_a_key_rotated_away_still_holds(claimed, settings):
     settings.CREDENTIALS_RETIRED_KEYS = ""  # dropped from the DID document: no longer verifiable
     assert verify_text(claimed.jwt).check("signature").status == "fails"
     assert payload_of(claimed.jwt)["id"].endswith(f"/credentials/{claimed.pk}/")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_may_verify_and_a_revoked_credential_is_filled_in_for_its_holder_only(
+    role, client_for, people, published, claimed
+):
+    client = client_for(_viewer(people, role))
+    page = client.get(f"/credentials/verify/?credential={claimed.pk}")
+    assert page.status_code == 200 and claimed.jwt in page.content.decode()
+    checked = client.post("/credentials/verify/", {"credential": claimed.jwt})
+    assert checked.status_code == 200 and "Valid: every check holds" in checked.content.decode()
+    _, entries = published
+    portfolio_services.entry_unpublish(entry=entries[0], by=people.student)
+    page = client.get(f"/credentials/verify/?credential={claimed.pk}")
+    assert (claimed.jwt in page.content.decode()) is (role == "student")
+    checked = client.post("/credentials/verify/", {"credential": claimed.jwt})
+    assert checked.status_code == 200 and "Not valid" in checked.content.decode()
