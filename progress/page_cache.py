@@ -24,6 +24,9 @@ due" to "not assessed"; cohorts.selectors.next_due_passing) and at most MAX_SECO
 the few changes that reach the page without a version (an objective's text edited in the
 curriculum admin).
 
+Around it, the whole page (the site's layout with the viewer's navigation) is kept per viewer
+by core.pagecache under this key, so a repeat by the same viewer renders no template at all.
+
 Redis down: the fail-soft cache answers every get as a miss (core/cache.py), so the page is
 computed as if there were no cache.
 """
@@ -61,8 +64,10 @@ def mastery_key(cohort: Cohort, student: User, *, own: bool) -> str:
     )
 
 
-def content_get(key: str) -> str | None:
-    return cache.get(key)
+def content_get(key: str) -> tuple[str, datetime.datetime | None] | None:
+    """The content and the moment it stops being true (the next due date passing), if kept."""
+    found = cache.get(key)
+    return found if isinstance(found, tuple) else None
 
 
 def content_put(key: str, content: str, *, until: datetime.datetime | None) -> None:
@@ -71,4 +76,4 @@ def content_put(key: str, content: str, *, until: datetime.datetime | None) -> N
     if until is not None:
         seconds = min(seconds, int((until - timezone.now()).total_seconds()))
     if seconds > 0:
-        cache.set(key, content, timeout=seconds)
+        cache.set(key, (content, until), timeout=seconds)

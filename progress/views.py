@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from cohorts.selectors import next_due_passing
+from core import pagecache
 from submissions.selectors import student_cohorts
 
 from . import page_cache, policies, selectors
@@ -49,21 +50,30 @@ def grades(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def mastery(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
-    """The content from the cache when this learner's page was made for this viewer scope since
-    anything it shows last changed (progress/page_cache.py), else computed, rendered and kept."""
+    """The whole page from the cache when this viewer asked for it since anything it shows
+    last changed (core/pagecache.py); else its content from the cache when it was made for this
+    viewer scope (progress/page_cache.py); else computed, rendered and kept."""
     cohort, student = policies.learner_get_for_progress(request.user, slug, student_id)
     is_own = student.pk == request.user.pk
-    key = page_cache.mastery_key(cohort, student, own=is_own)
-    content = page_cache.content_get(key)
-    if content is None:
-        now = timezone.now()
-        found = selectors.mastery_for(cohort, student, now=now)
-        # No request and no context processors: the site's header around it has them.
-        content = render_to_string("progress/_mastery.html", {"m": found, "is_own": is_own})
-        until = next_due_passing(cohort, numbers=[week.number for week in found.weeks], now=now)
-        page_cache.content_put(key, content, until=until)
-    return render(
-        request,
-        "progress/mastery.html",
-        {"cohort": cohort, "student": student, "content": mark_safe(content)},  # rendered by us, escaped there
-    )
+    content_key = page_cache.mastery_key(cohort, student, own=is_own)
+    key = pagecache.page_key(request, "mastery", content_key) if pagecache.query_is(request, []) else None
+
+    def build() -> pagecache.BuildResult:
+        found = page_cache.content_get(content_key)
+        if found is None:
+            now = timezone.now()
+            mastery_now = selectors.mastery_for(cohort, student, now=now)
+            # No request and no context processors: the site's header around it has them.
+            content = render_to_string("progress/_mastery.html", {"m": mastery_now, "is_own": is_own})
+            until = next_due_passing(cohort, numbers=[week.number for week in mastery_now.weeks], now=now)
+            page_cache.content_put(content_key, content, until=until)
+        else:
+            content, until = found
+        response = pagecache.render(
+            request,
+            "progress/mastery.html",
+            {"cohort": cohort, "student": student, "content": mark_safe(content)},  # rendered by us, escaped there
+        )
+        return response, until
+
+    return pagecache.respond(request, key, build)

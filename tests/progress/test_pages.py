@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from cohorts.models import Membership
-from progress import page_cache
+from cohorts.services import cohort_grades_changed
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,14 +106,15 @@ def test_the_mastery_page_runs_a_fixed_number_of_queries(people, scored, client_
     with django_assert_num_queries(18):
         first = client.get(url)
     assert first.status_code == 200
-    # 7: a repeat is the cached content (progress/page_cache.py): session, user, cohort, the
-    # policy's two, the mentor scores' version, navigation roles.
+    # 7: a repeat is the whole page from the cache (core/pagecache.py; its key holds the
+    # content's, progress/page_cache.py): session, user, cohort, the policy's two, the mentor
+    # scores' version, navigation roles (in the key: what the layout shows).
     with django_assert_num_queries(7):
         again = client.get(url)
     assert again.status_code == 200 and b"Mastery of" in again.content
-    # 16: the content made again (a change bumped a version) with the medians still cached.
-    people.cohort.refresh_from_db()
-    cache.delete(page_cache.mastery_key(people.cohort, people.student, own=False))
+    # 16: after a change in the cohort (a new grades_version: a new key for the page and the
+    # content) the content is made again, the medians still cached.
+    cohort_grades_changed(cohort_id=people.cohort.pk)
     with django_assert_num_queries(16):
         assert client.get(url).status_code == 200
 
