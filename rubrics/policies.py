@@ -66,7 +66,10 @@ def cohort_get_for_gradebook(user: User, slug: str) -> Cohort:
 def student_get_for_progress(user: User, cohort: Cohort, student_id: int) -> User:
     """A student of the cohort whose progress the user may see (the student, their mentors,
     the cohort's instructors, admins); 404 for anyone else and for someone not a student here."""
-    student = cohort_member(cohort, student_id, role=Membership.Role.STUDENT)
+    if student_id == user.pk and role_in(user, cohort) == Membership.Role.STUDENT:
+        student = user  # a learner on their own page: their role here was read with the cohort
+    else:
+        student = cohort_member(cohort, student_id, role=Membership.Role.STUDENT)
     if student is None or not can_view_student(user, cohort, student):
         raise Http404("No such student.")
     return student

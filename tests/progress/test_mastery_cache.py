@@ -109,3 +109,13 @@ def test_an_entry_ends_when_the_next_due_date_passes(redis_cache, people, scored
     now = timezone.now()
     until = next_due_passing(people.cohort, numbers=range(1, 25), now=now)
     assert 0 < ttl <= min(page_cache.MAX_SECONDS, (until - now).total_seconds() + 1)
+
+
+def test_a_learners_own_repeat_reads_no_student_row(people, scored, client_for, django_assert_num_queries):
+    client = client_for(people.student)
+    client.get(url(people))
+    # 5: session, user, the cohort with the learner's role in it (which says they are a student
+    # there: no other row for "the student"), the mentor scores' version, navigation roles.
+    with django_assert_num_queries(5):
+        response = client.get(url(people))
+    assert b"Your mastery" in response.content
