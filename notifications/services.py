@@ -140,9 +140,14 @@ def _deliver_batch(*, now: datetime.datetime, log_ids: list[int] | None, send_em
     ReminderLog.objects.filter(claimable, pk__in=candidates).update(
         status=ReminderLog.Status.SENDING, claim_token=token, claimed_at=now
     )
-    logs = list(
-        ReminderLog.objects.filter(pk__in=candidates, claim_token=token).select_related("recipient").order_by("pk")
-    )
+    # By primary key alone, the claim checked here: with the token in the WHERE clause, a
+    # planner whose statistics still saw a small log walked the whole recipient index instead
+    # (0.6 s a batch at 38,000 rows).
+    logs = [
+        log
+        for log in ReminderLog.objects.filter(pk__in=candidates).select_related("recipient").order_by("pk")
+        if log.claim_token == token
+    ]
     if not logs:
         return _Batch(seen=len(candidates), last_pk=candidates[-1], delivered=0, failed=0)
     preferences = preferences_for({log.recipient_id for log in logs})
