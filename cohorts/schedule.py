@@ -67,6 +67,10 @@ class DueDates:
         """The numbers of the weeks the student has an extension for in the cohort."""
         return set(self._weeks_of.get((cohort.pk, student_id), ()))
 
+    def extended(self) -> list[tuple[int, int, int]]:
+        """Every (cohort id, student id, week number) loaded with an extension."""
+        return list(self._extended)
+
 
 def weeks_begun(cohort: Cohort, moment: datetime.datetime, week_count: int) -> int:
     """How many weeks have begun at `moment`: 0 before the start, all of them after the end."""

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PageNumberPagination
-from rubrics.selectors import gradebook_students
 
 from . import policies, selectors
 from .forms import TurnaroundPeriodForm
@@ -43,15 +42,14 @@ class AtRiskView(APIView):
     def get(self, request: Request, cohort_slug: str) -> Response:
         cohort = policies.cohort_get_for_insights(request.user, cohort_slug)
         rules = selectors.at_risk_rules_for(cohort)
-        students = gradebook_students(cohort, request.user)
-        rows = selectors.at_risk_list(cohort, students, rules=rules)
+        followed = selectors.at_risk_followed(cohort, request.user, rules=rules)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = followed.rows(paginator.paginate_queryset(followed.students(), request, view=self))
         data = {
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
-            "students_followed": len(students),
+            "students_followed": followed.followed,
             "rules": {**{name: getattr(rules, name) for name in RULE_FIELDS}, "description": rules.describe()},
             "results": [
                 {

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
@@ -17,16 +18,16 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts import selectors as cohort_selectors
 from cohorts.models import Cohort, Membership
-from cohorts.policies import is_platform_admin
+from cohorts.policies import can_manage_cohort, is_platform_admin
 from cohorts.selectors import cohorts_for_user
 from curriculum.models import BloomLevel, Course, Objective, Week
 from curriculum.selectors import bloom_levels, course_weeks
 from rubrics.models import Assessment
-from rubrics.selectors import format_score, latest_mentor_scores
-from submissions.models import Retrospective, RiskEntry, WeeklyWork, work_status
+from rubrics.selectors import format_score, gradebook_student_scope, latest_mentor_scores
+from submissions.models import Retrospective, Revision, RiskEntry, WeeklyWork, work_status
 
 from .aggregates import PercentileCont
-from .models import AtRiskRules
+from .models import MAX_WEEKS, AtRiskRules
 
 # --- At-risk students ---------------------------------------------------------------------------
 
@@ -89,21 +90,294 @@ def at_risk_in_cohorts(
     rules: dict[int, AtRiskRules] | None = None,
 ) -> dict[int, dict[int, list[AtRiskReason]]]:
     """at_risk_students for several cohorts at once (the reminder sweep's mentor digests):
-    cohort id → student id → reasons. `student_ids` (ids or a query of them, read as a
-    subquery) narrows the students.
+    cohort id → student id → reasons, students in id order. `student_ids` (ids or a query of
+    them, read as a subquery) narrows the students.
 
-    Eight queries whatever the number of cohorts and students (seven when `rules` is given):
-    rules, students, weeks, extensions, weekly works with their revision counts, latest mentor
-    scores, finished retrospectives, open high risks counted per student and week. What is due,
-    missing, done or scored is decided by its owner (cohorts' due dates with extensions,
-    submissions' work_status and retrospective "done", rubrics' latest mentor score), never
-    restated here."""
+    On PostgreSQL the rules are decided in the database (_at_risk_in_sql): four queries whatever
+    the number of cohorts and students (three when `rules` is given): rules, weeks, extensions
+    and one aggregate that returns only the students at risk with the weeks behind each reason.
+    Elsewhere (SQLite) _at_risk_in_python reads the inputs and decides in Python (eight queries);
+    a test checks that both give the same answers. What is due, missing, done or scored is
+    decided by its owner (cohorts' due dates with extensions, submissions' work_status and
+    retrospective "done", rubrics' latest mentor score)."""
     now = now or timezone.now()
     if not cohorts:
         return {}
-    cohort_ids = [c.pk for c in cohorts]
     if rules is None:
-        rules = {r.cohort_id: r for r in AtRiskRules.objects.filter(cohort_id__in=cohort_ids)}
+        rules = {r.cohort_id: r for r in AtRiskRules.objects.filter(cohort_id__in=[c.pk for c in cohorts])}
+    if connection.vendor == "postgresql":
+        return _at_risk_in_sql(cohorts, student_ids=student_ids, now=now, rules=rules)
+    return _at_risk_in_python(cohorts, student_ids=student_ids, now=now, rules=rules)
+
+
+def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+# The rules as one statement. Each input is a CTE: the students, the weeks with their regular
+# "past due" at `now`, the extended (student, week) pairs with their own, the thresholds, and the
+# owners' own queries (works, latest mentor scores, finished retrospectives, open high risks)
+# compiled by the ORM. The grid is students × weeks with each one's past due; every rule is one
+# GROUP BY student over it, the falling trend a window over the scored weeks, newest first
+# (row_number: how far back, lead: the score of the scored week before). Only students meeting
+# at least one rule come back, each with the weeks (and scores, counts) its reasons name.
+_AT_RISK_SQL = """
+WITH students(cohort_id, student_id) AS MATERIALIZED ({students}),
+weeks(cohort_id, week_id, number, regular_past_due) AS MATERIALIZED (
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bool[])
+),
+extended(cohort_id, student_id, number, past_due) AS MATERIALIZED (
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bool[])
+),
+rules(cohort_id, weeks_behind, falling, max_revisions, retrospectives, risks) AS (
+    SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+),
+grid AS MATERIALIZED (
+    SELECT s.cohort_id, s.student_id, w.week_id, w.number, COALESCE(e.past_due, w.regular_past_due) AS past_due
+    FROM students s
+    JOIN weeks w ON w.cohort_id = s.cohort_id
+    LEFT JOIN extended e ON e.cohort_id = s.cohort_id AND e.student_id = s.student_id AND e.number = w.number
+),
+works(id, cohort_id, student_id, week_id, latest_revision_id) AS MATERIALIZED ({works}),
+work_weeks AS MATERIALIZED (
+    SELECT wk.id, wk.cohort_id, wk.student_id, w.number
+    FROM works wk JOIN weeks w ON w.cohort_id = wk.cohort_id AND w.week_id = wk.week_id
+),
+revision_counts AS MATERIALIZED (
+    -- Only works with a revision numbered above the lowest threshold are counted: numbers are
+    -- distinct and from 1, so more than M revisions means one numbered above M.
+    SELECT r.work_id, count(*) AS count
+    FROM {revision_table} r JOIN works wk ON wk.id = r.work_id
+    WHERE r.work_id IN (
+        SELECT above.work_id FROM {revision_table} above
+        WHERE above.number > (SELECT min(max_revisions) FROM rules WHERE max_revisions > 0)
+    )
+    GROUP BY r.work_id
+),
+scores(work_id, score) AS MATERIALIZED ({scores}),
+retrospectives(cohort_id, student_id, week_id) AS MATERIALIZED ({retrospectives}),
+risks(cohort_id, student_id, number, count) AS MATERIALIZED ({risks}),
+missing AS (
+    SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks
+    FROM grid g
+    LEFT JOIN works wk ON wk.cohort_id = g.cohort_id AND wk.student_id = g.student_id AND wk.week_id = g.week_id
+    WHERE g.past_due AND wk.latest_revision_id IS NULL
+    GROUP BY g.cohort_id, g.student_id
+),
+scored AS (
+    SELECT ww.cohort_id, ww.student_id, ww.number, sc.score,
+        row_number() OVER newest_first AS back,
+        lead(sc.score) OVER newest_first AS previous
+    FROM work_weeks ww JOIN scores sc ON sc.work_id = ww.id
+    WINDOW newest_first AS (PARTITION BY ww.cohort_id, ww.student_id ORDER BY ww.number DESC)
+),
+falling AS (
+    SELECT sd.cohort_id, sd.student_id,
+        array_agg(sd.number ORDER BY sd.number) AS weeks, array_agg(sd.score ORDER BY sd.number) AS scores
+    FROM scored sd JOIN rules r ON r.cohort_id = sd.cohort_id
+    WHERE r.falling > 0 AND sd.back <= r.falling
+    GROUP BY sd.cohort_id, sd.student_id, r.falling
+    HAVING count(*) = r.falling AND bool_and(sd.back = r.falling OR sd.score < sd.previous)
+),
+many AS (
+    SELECT ww.cohort_id, ww.student_id,
+        array_agg(ww.number ORDER BY ww.number) AS weeks, array_agg(rc.count ORDER BY ww.number) AS counts
+    FROM work_weeks ww
+    JOIN revision_counts rc ON rc.work_id = ww.id
+    JOIN rules r ON r.cohort_id = ww.cohort_id
+    WHERE r.max_revisions > 0 AND rc.count > r.max_revisions
+    GROUP BY ww.cohort_id, ww.student_id
+),
+without_retrospective AS (
+    SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks
+    FROM grid g
+    LEFT JOIN retrospectives rt
+        ON rt.cohort_id = g.cohort_id AND rt.student_id = g.student_id AND rt.week_id = g.week_id
+    WHERE g.past_due AND rt.week_id IS NULL
+    GROUP BY g.cohort_id, g.student_id
+),
+overdue AS (
+    SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks, sum(rk.count) AS total
+    FROM grid g
+    JOIN risks rk ON rk.cohort_id = g.cohort_id AND rk.student_id = g.student_id AND rk.number = g.number
+    WHERE g.past_due
+    GROUP BY g.cohort_id, g.student_id
+)
+SELECT s.cohort_id, s.student_id, m.weeks, f.weeks, f.scores, mn.weeks, mn.counts, wr.weeks, o.weeks, o.total
+FROM students s
+JOIN rules r ON r.cohort_id = s.cohort_id
+LEFT JOIN missing m ON m.cohort_id = s.cohort_id AND m.student_id = s.student_id
+LEFT JOIN falling f ON f.cohort_id = s.cohort_id AND f.student_id = s.student_id
+LEFT JOIN many mn ON mn.cohort_id = s.cohort_id AND mn.student_id = s.student_id
+LEFT JOIN without_retrospective wr ON wr.cohort_id = s.cohort_id AND wr.student_id = s.student_id
+LEFT JOIN overdue o ON o.cohort_id = s.cohort_id AND o.student_id = s.student_id
+WHERE (r.weeks_behind > 0 AND cardinality(m.weeks) >= r.weeks_behind)
+    OR f.student_id IS NOT NULL
+    OR mn.student_id IS NOT NULL
+    OR (r.retrospectives > 0 AND cardinality(wr.weeks) >= r.retrospectives)
+    OR (r.risks > 0 AND o.total >= r.risks)
+ORDER BY s.cohort_id, s.student_id
+"""
+
+
+def _at_risk_in_sql(
+    cohorts: list[Cohort],
+    *,
+    student_ids: Iterable[int] | QuerySet | None,
+    now: datetime.datetime,
+    rules: dict[int, AtRiskRules],
+) -> dict[int, dict[int, list[AtRiskReason]]]:
+    cohort_ids = [c.pk for c in cohorts]
+    by_id = {c.pk: c for c in cohorts}
+    if student_ids is not None and not isinstance(student_ids, QuerySet):
+        student_ids = list(student_ids)
+        if not student_ids:  # an empty page: nobody to check (and an empty IN compiles to no SQL)
+            return {c.pk: {} for c in cohorts}
+
+    def narrowed(queryset: QuerySet, field: str = "student_id") -> QuerySet:
+        return queryset if student_ids is None else queryset.filter(**{f"{field}__in": student_ids})
+
+    students = narrowed(Membership.objects.filter(cohort_id__in=cohort_ids).students(), "user_id")
+    works = narrowed(WeeklyWork.objects.filter(cohort_id__in=cohort_ids, week__isnull=False))
+    scores = narrowed(
+        Assessment.objects.latest_mentor().filter(revision__work__cohort_id__in=cohort_ids),
+        "revision__work__student_id",
+    )
+    retrospectives = narrowed(Retrospective.objects.filter(cohort_id__in=cohort_ids)).done()
+    risks = narrowed(
+        RiskEntry.objects.filter(cohort_id__in=cohort_ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES)
+    )
+    parts = {
+        "students": _sql_of(students.order_by().values("cohort_id", "user_id")),
+        "works": _sql_of(works.order_by().values("pk", "cohort_id", "student_id", "week_id", "latest_revision_id")),
+        "scores": _sql_of(scores.order_by().values("revision__work_id", "score")),
+        "retrospectives": _sql_of(retrospectives.order_by().values("cohort_id", "student_id", "week_id")),
+        "risks": _sql_of(
+            risks.order_by()
+            .values("cohort_id", "student_id", "week_opened__number")
+            .annotate(count=Count("pk"))
+            .values("cohort_id", "student_id", "week_opened__number", "count")
+        ),
+    }
+
+    weeks_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # course → (number, week id)
+    for week_id, course_id, number in Week.objects.filter(course_id__in={c.course_id for c in cohorts}).values_list(
+        "pk", "course_id", "number"
+    ):
+        weeks_of[course_id].append((number, week_id))
+    due = cohort_selectors.due_dates(
+        cohorts=cohorts, student_ids=None if isinstance(student_ids, QuerySet) else student_ids
+    )
+    week_rows = [
+        (cohort.pk, week_id, number, now > due.due_at(cohort, number, None))
+        for cohort in cohorts
+        for number, week_id in weeks_of[cohort.course_id]
+    ]
+    extended_rows = [
+        (cohort_id, student_id, number, now > due.due_at(by_id[cohort_id], number, student_id))
+        for cohort_id, student_id, number in due.extended()
+        if cohort_id in by_id
+    ]
+    in_force = {c.pk: rules.get(c.pk) or AtRiskRules(cohort=c) for c in cohorts}
+    rule_rows = [
+        (
+            pk,
+            r.weeks_behind,
+            r.falling_score_weeks,
+            r.max_revisions,
+            r.missing_retrospectives,
+            r.overdue_high_risks,
+        )
+        for pk, r in in_force.items()
+    ]
+
+    def columns(rows: list[tuple], count: int) -> list[list]:
+        return [[row[i] for row in rows] for i in range(count)]
+
+    sql = _AT_RISK_SQL.format(
+        students=parts["students"][0],
+        works=parts["works"][0],
+        scores=parts["scores"][0],
+        retrospectives=parts["retrospectives"][0],
+        risks=parts["risks"][0],
+        revision_table=connection.ops.quote_name(Revision._meta.db_table),
+    )
+    params = (
+        *parts["students"][1],
+        *columns(week_rows, 4),
+        *columns(extended_rows, 4),
+        *columns(rule_rows, 6),
+        *parts["works"][1],
+        *parts["scores"][1],
+        *parts["retrospectives"][1],
+        *parts["risks"][1],
+    )
+    found: dict[int, dict[int, list[AtRiskReason]]] = {c.pk: {} for c in cohorts}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for cohort_id, student_id, missing, falling, falling_scores, many, counts, without, overdue, total in cursor:
+            found[cohort_id][student_id] = _reasons_found(
+                in_force[cohort_id],
+                missing=missing or [],
+                falling=list(zip(falling or [], falling_scores or [], strict=True)),
+                many=list(zip(many or [], counts or [], strict=True)),
+                without_retrospective=without or [],
+                overdue=overdue or [],
+                overdue_total=int(total or 0),
+            )
+    return found
+
+
+def _reasons_found(
+    rules: AtRiskRules,
+    *,
+    missing: list[int],
+    falling: list[tuple[int, Decimal]],
+    many: list[tuple[int, int]],
+    without_retrospective: list[int],
+    overdue: list[int],
+    overdue_total: int,
+) -> list[AtRiskReason]:
+    """One student's reasons in the words of the rules, from what each rule found: the weeks
+    missing, the last scored weeks when they fall (with their scores), the weeks with too many
+    revisions (with the counts), the past-due weeks without a finished retrospective, the weeks
+    with high risks open past them and their number. Both computations end here."""
+    reasons: list[AtRiskReason] = []
+    if rules.weeks_behind and len(missing) >= rules.weeks_behind:
+        reasons.append(AtRiskReason("weeks_behind", f"{len(missing)} missing: {_weeks(missing)}"))
+    if rules.falling_score_weeks and falling:
+        path = " → ".join(format_score(score) for _, score in falling)
+        weeks = _weeks([n for n, _ in falling])
+        reasons.append(
+            AtRiskReason("falling_score_weeks", f"{path} over the last {len(falling)} scored weeks ({weeks})")
+        )
+    if rules.max_revisions and many:
+        listed = ", ".join(f"week {n} ({count})" for n, count in many)
+        reasons.append(AtRiskReason("max_revisions", f"more than {rules.max_revisions} revisions: {listed}"))
+    if rules.missing_retrospectives and len(without_retrospective) >= rules.missing_retrospectives:
+        reasons.append(
+            AtRiskReason(
+                "missing_retrospectives", f"{len(without_retrospective)} not done: {_weeks(without_retrospective)}"
+            )
+        )
+    if rules.overdue_high_risks and overdue_total >= rules.overdue_high_risks:
+        reasons.append(
+            AtRiskReason("overdue_high_risks", f"{overdue_total} open past their week (logged in {_weeks(overdue)})")
+        )
+    return reasons
+
+
+def _at_risk_in_python(
+    cohorts: list[Cohort],
+    *,
+    student_ids: Iterable[int] | QuerySet | None = None,
+    now: datetime.datetime,
+    rules: dict[int, AtRiskRules],
+) -> dict[int, dict[int, list[AtRiskReason]]]:
+    """The rules decided in Python from their inputs (databases other than PostgreSQL): eight
+    queries whatever the number of cohorts and students (seven when `rules` is given)."""
+    cohort_ids = [c.pk for c in cohorts]
     memberships = Membership.objects.filter(cohort_id__in=cohort_ids).students()
     if student_ids is not None:
         memberships = memberships.filter(user_id__in=student_ids)
@@ -242,6 +516,82 @@ def at_risk_list(
     """The at-risk students among `students` (those a viewer follows), in their order."""
     found = at_risk_students(cohort, student_ids=[s.pk for s in students], now=now, rules=rules)
     return [AtRiskRow(student=s, reasons=found[s.pk]) for s in students if s.pk in found]
+
+
+# --- The at-risk map of a viewer's students, cached ----------------------------------------------
+
+# The bound on changes that reach the map without a cohort service (none are known: every input
+# of the rules is changed by a service that bumps Cohort.grades_version).
+AT_RISK_CACHE_SECONDS = 3600
+
+
+@dataclass
+class AtRiskFollowed:
+    """The students a viewer follows in a cohort that are at risk (student id → reasons, in id
+    order) and how many students they follow."""
+
+    found: dict[int, list[AtRiskReason]]
+    followed: int
+
+    def rows(self, students: Iterable[User]) -> list[AtRiskRow]:
+        """`students` (users among `found`) as rows with their reasons, in their order."""
+        return [AtRiskRow(student=s, reasons=self.found[s.pk]) for s in students if s.pk in self.found]
+
+    def students(self) -> QuerySet[User]:
+        """The students at risk, in name order (the list's order), as a query to paginate."""
+        return User.objects.filter(pk__in=list(self.found)).order_by("name", "email", "pk")
+
+
+def _at_risk_key(cohort: Cohort, scope: str, rules: AtRiskRules, due: datetime.datetime | None) -> str:
+    """What the map depends on: the cohort's data (Cohort.grades_version, bumped in the
+    transaction of every service that changes a rule's input: works, revisions, scores,
+    retrospectives, risks, members, mentors, extensions, the rules), the rules themselves, the
+    viewer's scope, and which due dates have passed at `now`: between two due instants every
+    "past due" reads the same, so the next one to pass (cohorts.selectors.next_due_passing, one
+    query: `due`) names the interval `now` is in. Any `now` in it reads the same entry."""
+    thresholds = ",".join(str(getattr(rules, name)) for name in RULE_LABELS)
+    stamp = f"{cohort.created_at.timestamp():.6f}"
+    passing = due.isoformat() if due is not None else "never"
+    updated = rules.updated_at.timestamp() if rules.updated_at else "default"
+    return f"insights:at-risk:v1:{cohort.pk}:{stamp}:{cohort.grades_version}:{updated}:{thresholds}:{scope}:{passing}"
+
+
+def at_risk_followed(
+    cohort: Cohort,
+    user: User,
+    *,
+    manages: bool | None = None,
+    rules: AtRiskRules | None = None,
+    now: datetime.datetime | None = None,
+    cached_only: bool = False,
+) -> AtRiskFollowed | None:
+    """The at-risk students among those the user follows (instructors and admins: every
+    student; a mentor: their assigned ones), shared by the at-risk list, its API and the
+    gradebook's and heatmap's at-risk filter and marks. Kept in the cache under _at_risk_key
+    until the next due date passes (at most AT_RISK_CACHE_SECONDS), so a cohort's many pages
+    and calls between two changes decide the rules once. `cached_only`: None instead of
+    computing on a miss (the gradebook's marks then check only the page's students). Queries:
+    the role (none when `manages` is given), the rules (none when given), the next due date;
+    on a miss the number of students followed and at_risk_students' three."""
+    now = now or timezone.now()
+    if manages is None:
+        manages = can_manage_cohort(user, cohort)
+    rules = rules if rules is not None else at_risk_rules_for(cohort)
+    due = cohort_selectors.next_due_passing(cohort, numbers=range(1, MAX_WEEKS + 1), now=now)
+    key = _at_risk_key(cohort, "all" if manages else f"mentor-{user.pk}", rules, due)
+    followed = cache.get(key)
+    if followed is None and not cached_only:
+        scope = gradebook_student_scope(cohort, user, manages=manages)
+        followed = AtRiskFollowed(
+            found=at_risk_students(cohort, student_ids=scope.values("pk"), now=now, rules=rules),
+            followed=scope.count(),
+        )
+        seconds = AT_RISK_CACHE_SECONDS
+        if due is not None:
+            seconds = min(seconds, int((due - timezone.now()).total_seconds()))
+        if seconds > 0:
+            cache.set(key, followed, timeout=seconds)
+    return followed
 
 
 # --- Review turnaround --------------------------------------------------------------------------

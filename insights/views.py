@@ -28,7 +28,6 @@ from cohorts.selectors import next_due_passing
 from curriculum.selectors import course_default, course_get_latest
 from rubrics import selectors as grades
 from rubrics.policies import cohort_get_for_gradebook
-from rubrics.selectors import gradebook_students
 
 from . import grid_cache, policies, selectors, services
 from .forms import AtRiskRulesForm, GradebookQueryForm, TurnaroundPeriodForm
@@ -54,9 +53,10 @@ def index(request: HttpRequest) -> HttpResponse:
 def at_risk(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = policies.cohort_get_for_insights(request.user, slug)
     rules = selectors.at_risk_rules_for(cohort)
-    students = gradebook_students(cohort, request.user)
-    rows = selectors.at_risk_list(cohort, students, rules=rules)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    followed = selectors.at_risk_followed(cohort, request.user, rules=rules)
+    # Only the page's 50 students are read as users; the map says who and why.
+    page = Paginator(followed.students(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = followed.rows(page.object_list)
     manages = policies.can_tune_at_risk_rules(request.user, cohort)
     return render(
         request,
@@ -64,8 +64,8 @@ def at_risk(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "cohort": cohort,
             "page": page,
-            "at_risk_count": len(rows),
-            "student_count": len(students),
+            "at_risk_count": len(followed.found),
+            "student_count": followed.followed,
             "rules": [(AtRiskRulesForm.Meta.labels[name], getattr(rules, name)) for name in RULE_FIELDS],
             # Those who tune the rules are those who see every student (policies.sees_every_student).
             "can_tune": manages,
@@ -136,16 +136,20 @@ def _page(request: HttpRequest, cohort: Cohort, manages: bool) -> tuple[grades.G
     form = GradebookQueryForm(request.GET, columns=columns, mentors=mentors)
     query = form.query()
     if form.at_risk_only():
-        scope = grades.gradebook_student_scope(cohort, request.user, manages=manages).values("pk")
-        flagged = set(selectors.at_risk_students(cohort, student_ids=scope))
+        flagged = set(selectors.at_risk_followed(cohort, request.user, manages=manages).found)
         page = grades.gradebook_page(
             cohort, request.user, query, columns=columns, manages=manages, keep_ids=flagged, marked_ids=flagged
         )
     else:
         page = grades.gradebook_page(cohort, request.user, query, columns=columns, manages=manages)
-        # Only the page's students (50 at most) are checked, not the whole cohort: the rule's
-        # eight queries then read a page's worth of rows however large the cohort is.
-        flagged = set(selectors.at_risk_students(cohort, student_ids=[row.student_id for row in page.rows]))
+        # The viewer's at-risk map when the list, its API or the filter made it since the last
+        # change; else only the page's students (50 at most) are checked, which costs a page's
+        # worth of rows however large the cohort is.
+        followed = selectors.at_risk_followed(cohort, request.user, manages=manages, cached_only=True)
+        if followed is not None:
+            flagged = set(followed.found)
+        else:
+            flagged = set(selectors.at_risk_students(cohort, student_ids=[row.student_id for row in page.rows]))
         for row in page.rows:
             row.marked = row.student_id in flagged
     return page, form

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
+from insights.selectors import at_risk_followed
 from tests.factories import AtRiskRulesFactory, MembershipFactory, MentorAssignmentFactory
 from tests.reports.bulk import bulk_cohort
 
@@ -82,10 +83,12 @@ def test_the_filter_follows_the_rules_as_tuned(cohort_in_week_6, client_for):
     assert "No students to show." in response.content.decode()
 
 
-# The gradebook's own fifteen (tests/insights/test_gradebook.py) and the at-risk rule's eight
-# (rules, student ids, weeks, extensions, works with revision counts, mentor scores,
-# retrospectives, open high risks).
-MARKED_PAGE_QUERIES = 15 + 8
+# The gradebook's own fifteen (tests/insights/test_gradebook.py) and the at-risk part's six:
+# the rules and the next due date (the viewer's cached at-risk map, insights.selectors.
+# at_risk_followed), then, the map not cached yet, the rules decided in SQL (weeks, extensions,
+# the one aggregate) and, with the filter, the number of students followed; without the filter
+# the marks check the page's students only and read the rules once more.
+MARKED_PAGE_QUERIES = 15 + 6
 
 
 @pytest.mark.parametrize("size", [5, 200])
@@ -96,11 +99,38 @@ def test_marks_and_filter_run_a_fixed_number_of_queries(people, client_for, djan
     params = {"sort": "total", "dir": "desc"} | ({"at_risk": "on"} if at_risk else {})
     client.get(reverse("insights:gradebook", args=[people.cohort.slug]))  # the column averages cached
     # The filter reads the rule for every student in scope (a subquery, no extra query) and
-    # hands the page the ones to keep; without it only the page's students are checked.
-    with django_assert_num_queries(MARKED_PAGE_QUERIES):
+    # hands the page the ones to keep; without it only the page's students are checked (unless
+    # the viewer's map is cached: test_marks_come_from_the_cached_map).
+    # Without the filter, the sort by total makes the whole cohort's order once for this version
+    # (one more query: the students, then their totals grouped in one pass); with it the page is
+    # a keyset query over the students kept.
+    with django_assert_num_queries(MARKED_PAGE_QUERIES + (0 if at_risk else 1)):
         response = client.get(reverse("insights:gradebook", args=[people.cohort.slug]), params)
     assert response.status_code == 200
     book = response.context["book"]
     if at_risk:
         assert all(row.marked for row in book.rows) and book.student_count >= 2
     assert len(book.rows) == min(book.student_count, 50)
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_marks_come_from_the_cached_map(people, client_for, django_assert_num_queries, size):
+    bulk_cohort(people.cohort, size - 2, mentor=people.mentor)
+    client = client_for(people.instructor)
+    url = reverse("insights:gradebook", args=[people.cohort.slug])
+    client.get(url)  # the column averages cached
+    client.get(reverse("insights:at_risk", args=[people.cohort.slug]))  # the instructor's map made
+    # The gradebook's sixteen (its fifteen and the score order made), the rules and the next due
+    # date: the map is read, not made.
+    with django_assert_num_queries(16 + 2):
+        response = client.get(url, {"sort": "total", "dir": "desc"})
+    book = response.context["book"]
+    assert len(book.rows) == min(book.student_count, 50)
+    cohort = Cohort.objects.get(pk=people.cohort.pk)
+    flagged = set(at_risk_followed(cohort, people.instructor).found)
+    assert flagged  # the fixture's two students have done nothing
+    assert {row.student_id for row in book.rows if row.marked} == flagged & {row.student_id for row in book.rows}
+    # With the filter the page is a keyset query over the students kept (no whole-cohort order).
+    with django_assert_num_queries(15 + 2):
+        response = client.get(url, {"sort": "total", "dir": "desc", "at_risk": "on"})
+    assert all(row.marked for row in response.context["book"].rows)

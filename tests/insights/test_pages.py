@@ -73,11 +73,12 @@ def test_the_at_risk_list_runs_a_fixed_number_of_queries(running, client_for, dj
     _add_students(running.cohort, running.mentor, size - 2)
     AtRiskRulesFactory(cohort=running.cohort)
     client = client_for(running.instructor)
-    # 17: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
-    # students or the mentor's), the students, then the at-risk selector's seven (student ids,
-    # weeks, extensions, works with revision counts, mentor scores, retrospectives, open high
-    # risks), role (may tune the rules and sees the whole cohort), navigation roles.
-    with django_assert_num_queries(17):
+    # 16: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
+    # students or the mentor's), the next due date (the cached map's key), then the map made:
+    # weeks, extensions, the one aggregate of the rules, the number of students followed; the
+    # page's count and its 50 students, role (may tune the rules and sees the whole cohort),
+    # navigation roles.
+    with django_assert_num_queries(16):
         response = client.get(reverse("insights:at_risk", args=[running.cohort.slug]))
     assert response.status_code == 200
     html = response.content.decode()
