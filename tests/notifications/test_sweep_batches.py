@@ -96,11 +96,11 @@ def test_the_sweep_reads_a_fixed_number_of_queries_per_batch(course, students):
     batches = math.ceil(students / 10)
     # Once per sweep: 1 cohorts, 2 weeks + objectives, 1 capstone deliverables. Per batch:
     # 1 students, 1 extensions, 1 works (tuples), 1 retrospectives done, 1 open peer reviews,
-    # 1 mentor assignments, 8 for the at-risk rules (insights.selectors.at_risk_in_cohorts, for
-    # the mentors' digests), 1 the students' unread feedback notifications (their digests). A
+    # 1 mentor assignments, 4 for the at-risk rules (insights.selectors.at_risk_in_cohorts, for
+    # the mentors' digests: rules, weeks, extensions, the one aggregate), 1 the students' unread feedback notifications (their digests). A
     # last students query finds the end (the count divides evenly); then 1 the mentors' unread
     # feedback notifications, for their digests.
-    assert len(run.captured_queries) == 4 + 15 * batches + 1 + 1
+    assert len(run.captured_queries) == 4 + 11 * batches + 1 + 1
 
 
 def test_the_sweeps_memory_follows_the_batch_not_the_number_of_students(course, settings, monkeypatch):

@@ -7,16 +7,15 @@ from tests.reports.bulk import bulk_cohort
 # Building the report, per chunk of students: students, mentors, extensions, works,
 # mentor scores, evidence tags, open risks, retrospectives, portfolio entries, the
 # objectives met and judged (progress.selectors.objectives_met_by_student), the at-risk
-# reasons (insights.selectors.at_risk_students with the rules given: students, weeks,
-# extensions, works with revision counts, latest mentor scores, retrospectives done, open high
-# risks: 7), the progress update (18). Once: the cohort's at-risk rules, claiming the run (savepoint, select for update, update,
+# reasons (insights.selectors.at_risk_students with the rules given, decided in SQL: weeks,
+# extensions, the one aggregate: 3), the progress update (14). Once: the cohort's at-risk rules, claiming the run (savepoint, select for update, update,
 # release, re-read attempts), weeks+labs, capstone projects, deliverables, student ids,
 # the improve items of every student (retrospectives, statuses: submissions.selectors.
 # improve_item_tally, read once so the notes can give the cohort's totals), the first progress
 # update, the writing-phase update, the final update and re-read (16); marking it built tells
 # its requester (6: savepoint, the status before, release; the run with requester and cohort,
 # the notification's log row inserted and read back).
-PER_CHUNK = 18
+PER_CHUNK = 14
 ONCE = 16 + 6
 # The gradebook export reads less per chunk: students with their totals, extensions, works with
 # their latest revision and latest mentor score, the progress update (4); once, the same but
