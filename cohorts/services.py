@@ -121,19 +121,6 @@ def membership_remove(*, membership: Membership) -> None:
     cohort_grades_changed(cohort_id=membership.cohort_id)
 
 
-@transaction.atomic
-def membership_role_change(*, membership: Membership, role: str) -> Membership:
-    """Give a member another role in the cohort (an LMS roster sync, lti.roster_sync). As
-    removing and adding again: the mentor assignments of the old role end and are kept, and
-    those the new role had before come back (membership_ensure)."""
-    if membership.role == role:
-        return membership
-    cohort, user = membership.cohort, membership.user
-    membership_remove(membership=membership)
-    changed, _ = membership_ensure(cohort=cohort, user=user, role=role)
-    return changed
-
-
 def _require_role(cohort: Cohort, user: User, role: str, field: str) -> None:
     if Membership.objects.role_of(user=user, cohort=cohort) != role:
         raise ValidationError({field: f"{user.email} is not a {role} in {cohort}."})

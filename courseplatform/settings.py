@@ -447,6 +447,11 @@ LTI_LAUNCH_MAX_AGE = env.int("LTI_LAUNCH_MAX_AGE", default=600)
 # factor here) and anyone whose address already has an account confirm by signing in here
 # once. On: the LMS's sign-in counts for everyone, second factor included.
 LTI_TRUST_PLATFORM_SIGN_IN = env.bool("LTI_TRUST_PLATFORM_SIGN_IN", default=False)
+# Grade passback: how many times a score is sent to an LMS that does not answer or answers
+# 5xx/429 (with the tasks' growing pauses between) before it is marked failed for a person.
+LTI_GRADE_SYNC_MAX_ATTEMPTS = env.int("LTI_GRADE_SYNC_MAX_ATTEMPTS", default=6)
+if not 1 <= LTI_GRADE_SYNC_MAX_ATTEMPTS <= 9:
+    raise ImproperlyConfigured("LTI_GRADE_SYNC_MAX_ATTEMPTS must be between 1 and 9 (the task retries 8 times).")
 
 # --- Security headers --------------------------------------------------------------------
 

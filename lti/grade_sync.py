@@ -41,7 +41,7 @@ SEND_TASK = "lti.send_grade"
 
 
 def max_attempts() -> int:
-    return getattr(settings, "LTI_GRADE_SYNC_MAX_ATTEMPTS", 6)
+    return settings.LTI_GRADE_SYNC_MAX_ATTEMPTS
 
 
 def resource_id_for(sync: GradeSync) -> str:

@@ -11,8 +11,9 @@ course's members into the cohort, seeing first what would change.
   is now; running it twice changes nothing the second time.
 
 People are matched by the LMS's stable user id (`sub`) through LmsAccount, never by e-mail,
-as at launch: an LMS member we do not know yet is "waiting" until their first launch links
-them. Only members linked to this LMS are ever removed, and never the person applying.
+and their roles mapped and applied as at launch (lti.claims.role_for,
+lti.services.membership_sync): an LMS member we do not know yet is "waiting" until their first
+launch links them. Only members linked to this LMS are ever removed, and never the person applying.
 """
 
 from __future__ import annotations
@@ -26,40 +27,9 @@ from cohorts import services as cohort_services
 from cohorts.models import Membership
 
 from . import advantage
+from .claims import role_for
 from .models import Context, LmsAccount, RosterSync
-
-LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
-# LMS roles to ours, the strongest first; a member with none of these is not part of the cohort.
-ROLE_MAP = (
-    (f"{LIS}membership/Instructor#TeachingAssistant", Membership.Role.MENTOR),
-    (f"{LIS}membership#Instructor", Membership.Role.INSTRUCTOR),
-    (f"{LIS}membership#Administrator", Membership.Role.INSTRUCTOR),
-    (f"{LIS}membership#Mentor", Membership.Role.MENTOR),
-    (f"{LIS}membership#Learner", Membership.Role.STUDENT),
-)
-ROLE_RANK = {Membership.Role.INSTRUCTOR: 3, Membership.Role.MENTOR: 2, Membership.Role.STUDENT: 1}
-SHORT_ROLES = {
-    "Instructor": Membership.Role.INSTRUCTOR,
-    "Learner": Membership.Role.STUDENT,
-    "Mentor": Membership.Role.MENTOR,
-}
-
-
-def role_from_lms(roles: list[str]) -> str | None:
-    """Our role for an LMS member's role URIs (LTI 1.3 full URIs; the short names some LMSs
-    still send in NRPS are accepted too). A teaching assistant mentors."""
-    found = set()
-    for uri in roles:
-        for lms_role, ours in ROLE_MAP:
-            if uri == lms_role:
-                found.add(ours)
-                break
-        else:
-            if uri in SHORT_ROLES:
-                found.add(SHORT_ROLES[uri])
-    if f"{LIS}membership/Instructor#TeachingAssistant" in roles:
-        found.discard(Membership.Role.INSTRUCTOR)
-    return max(found, key=ROLE_RANK.__getitem__) if found else None
+from .services import membership_sync
 
 
 def _person(member: dict) -> dict:
@@ -93,7 +63,7 @@ def roster_preview(*, context: Context, by: User) -> RosterSync:
     for member in members:
         person = _person(member)
         active = member.get("status", "Active") == "Active"
-        role = role_from_lms(member.get("roles") or []) if active else None
+        role = role_for(member.get("roles") or []) if active else None
         account = accounts.get(person["sub"])
         if account is not None and active:
             in_lms.add(account.user_id)
@@ -154,14 +124,14 @@ def roster_apply(*, sync: RosterSync, by: User) -> RosterSync:
         if user is None or row["user_id"] in current:
             done["skipped"] += 1
             continue
-        cohort_services.membership_ensure(cohort=cohort, user=user, role=row["role"])
+        membership_sync(cohort=cohort, user=user, role=row["role"])
         done["added"] += 1
     for row in sync.plan.get("change", []):
         membership = current.get(row["user_id"])
         if membership is None or membership.role != row["from_role"]:
             done["skipped"] += 1
             continue
-        cohort_services.membership_role_change(membership=membership, role=row["role"])
+        membership_sync(cohort=cohort, user=membership.user, role=row["role"])
         done["changed"] += 1
     for row in sync.plan.get("remove", []):
         membership = current.get(row["user_id"])

@@ -105,6 +105,7 @@ class Store:
         self.scores: list[dict] = []  # every score POST that reached the handler, in order
         self.results: dict[tuple[str, str], dict] = {}  # (line item, user) -> latest score
         self.requests: list[dict] = []  # method, route, status of every service request
+        self.started: list[dict] = []  # every service request as it arrives (before any delay)
         self.failures: dict[str, list[int]] = {}  # route -> statuses to answer next
         self.delays: dict[str, list[float]] = {}  # route -> seconds to wait before answering
         self.used_jtis: set[str] = set()
@@ -335,6 +336,8 @@ def build_app(config: dict, base_url: str) -> Flask:
             store.requests.append({"method": request.method, "route": route, "path": request.path, "status": status})
 
     def _service_answer(route: str, call: t.Callable[[], LtiResponse]) -> Response:
+        with store.lock:
+            store.started.append({"method": request.method, "route": route, "path": request.path})
         pause = store.take_delay(route)
         if pause:
             # A slow LMS: the request is handled (and recorded) after the pause, even when the
@@ -645,6 +648,7 @@ def build_app(config: dict, base_url: str) -> Flask:
                 "token_refusals": store.token_refusals,
                 "scores": store.scores,
                 "requests": store.requests,
+                "started": store.started,
             }
             return Response(json.dumps(copy.deepcopy(snapshot), default=str), content_type="application/json")
 

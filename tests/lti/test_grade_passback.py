@@ -22,6 +22,7 @@ from rubrics.selectors import rubric_for_work
 from rubrics.services import assessment_record, rubric_install_defaults
 from tests.factories import ContextFactory, DeploymentFactory, LmsAccountFactory, PlatformFactory, ResourceLinkFactory
 from tests.rubrics.conftest import scores_for, submit
+from tests.workers import SharedDatabase, Workers, celery_publishing_to, wait_for
 
 from .harness import CLIENT_ID, DEPLOYMENT_ID, INSTRUCTOR, LEARNER, person, running_lms, tool_urls
 
@@ -267,3 +268,48 @@ def test_two_deliveries_at_once_send_the_score_once(people, linked, lms, eager_t
     assert len(_scores_for(lms, linked.context_id)) == 2  # the first decision's, and one more
     sync.refresh_from_db()
     assert sync.attempts == 1  # the second delivery waited, then found it sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_sending_leaves_the_score_sent_once(people, linked, lms, tool_pem, redis_server):
+    """A real worker is SIGKILLed while the (slow) LMS holds its score POST; the LMS still
+    takes that score. The message comes back after the visibility timeout, the next worker
+    finds the row "sending", reads the LMS's result, sees the score there and marks it sent
+    without posting it again."""
+    lms.delay_next("scores", seconds=5)
+    workers = Workers(redis_server, SharedDatabase())
+    workers.extra_env = {"LTI_PRIVATE_KEY_FILE": str(tool_pem), "LTI_PRIVATE_KEY": ""}
+    try:
+        with celery_publishing_to(redis_server.url):
+            assessment = _accept(people, send=True)  # enqueued on commit, to the private broker
+        sync = GradeSync.objects.get(assessment=assessment)
+        workers.database.share()
+        first = workers.start()
+        wait_for(
+            lambda: any(r["route"] == "scores" and linked.context_id in r["path"] for r in lms.state()["started"]),
+            60,
+            "the worker never reached the LMS",
+            workers,
+        )
+        workers.kill(first)
+        sync.refresh_from_db()
+        assert sync.status == GradeSync.Status.SENDING  # the outcome is unknown to us
+        wait_for(lambda: len(_scores_for(lms, linked.context_id)) == 1, 30, "the LMS never took the score", workers)
+
+        workers.start()  # the unacknowledged message comes back after the visibility timeout
+        wait_for(
+            lambda: GradeSync.objects.filter(pk=sync.pk, status=GradeSync.Status.SENT).exists(),
+            90,
+            "the score was not settled after the restart",
+            workers,
+        )
+    finally:
+        workers.stop_all()
+    state = lms.state()
+    posts = [r for r in state["started"] if r["route"] == "scores" and linked.context_id in r["path"]]
+    assert len(posts) == 1, "the score was posted again"
+    assert len(_scores_for(lms, linked.context_id)) == 1
+    reads = [r for r in state["requests"] if r["route"] == "results" and linked.context_id in r["path"]]
+    assert len(reads) == 1  # the second worker asked the LMS instead of sending blind
+    sync.refresh_from_db()
+    assert (sync.status, sync.attempts, sync.last_error) == (GradeSync.Status.SENT, 1, "")

@@ -13,7 +13,7 @@ from jwcrypto import jwk
 from cohorts.models import Membership
 from lti import advantage, keys
 from lti.models import RosterSync
-from lti.roster_sync import role_from_lms, roster_apply, roster_preview
+from lti.roster_sync import roster_apply, roster_preview
 from tests.factories import (
     ContextFactory,
     DeploymentFactory,
@@ -96,16 +96,6 @@ def course_link(people, lms, tool_key):
 
 def _names(rows):
     return [row["name"] for row in rows]
-
-
-def test_lms_roles_map_to_ours():
-    assert role_from_lms([f"{LIS}membership#Learner"]) == Membership.Role.STUDENT
-    assert role_from_lms([f"{LIS}membership#Instructor"]) == Membership.Role.INSTRUCTOR
-    # Canvas sends a TA as Instructor plus the TeachingAssistant sub-role: a mentor here.
-    assert role_from_lms([f"{LIS}membership#Instructor", f"{LIS}membership/Instructor#TeachingAssistant"]) == "mentor"
-    assert role_from_lms([f"{LIS}membership#Mentor", f"{LIS}membership#Learner"]) == Membership.Role.MENTOR
-    assert role_from_lms(["Learner"]) == Membership.Role.STUDENT
-    assert role_from_lms([f"{LIS}institution/person#Guest"]) is None
 
 
 @pytest.mark.django_db
