@@ -101,11 +101,10 @@ def test_only_instructors_retry(client, people, lms_cohort, who):
     assert failed.status == GradeSync.Status.FAILED
 
 
-# session, user, cohort, role (may view the cohort), gradebook permission, role (every
-# student or the mentor's), the LMS course, the number of syncs, the page of syncs with
-# student, week and deliverable, the counts per status, role (may retry), role (may sync
-# the roster), navigation roles.
-SYNC_PAGE_QUERIES = 13
+# session, user, the cohort with the viewer's role in it (every role check of the request is
+# answered from it), the number of syncs, the LMS course, the counts per status, navigation
+# roles, the page of syncs with student, week and deliverable.
+SYNC_PAGE_QUERIES = 8
 
 
 @pytest.mark.django_db
