@@ -181,7 +181,7 @@ class ResourceLink(models.Model):
 class GradeSync(models.Model):
     """One accepted decision's score on its way to the LMS (AGS): exactly one row per
     accepting assessment, so however often the task runs, the decision is sent once
-    (lti/grade_sync.py). What the gradebook's sync page shows: sent, waiting, failed and why."""
+    (lti/services/grades.py). What the gradebook's sync page shows: sent, waiting, failed and why."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -225,7 +225,7 @@ class GradeSync(models.Model):
 
 class RosterSync(models.Model):
     """One read of an LMS course's roster (NRPS) and the plan it gave: shown to the
-    instructor as a preview, applied at most once (lti/roster_sync.py)."""
+    instructor as a preview, applied at most once (lti/services/roster.py)."""
 
     context = models.ForeignKey(Context, on_delete=models.CASCADE, related_name="roster_syncs")
     cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="lti_roster_syncs")

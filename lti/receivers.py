@@ -4,7 +4,7 @@ Each receiver runs inside the sender's transaction and only records what to do; 
 
 from rubrics.signals import assessment_decided
 
-from .grade_sync import grade_sync_record
+from .services.grades import grade_sync_record
 
 
 def on_assessment_decided(sender, *, assessment, **kwargs) -> None:

@@ -2,7 +2,7 @@
 
 from core.tasks import durable_task
 
-from .grade_sync import grade_sync_send
+from .services.grades import grade_sync_send
 
 
 @durable_task(name="lti.send_grade", max_retries=8)

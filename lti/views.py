@@ -1,5 +1,7 @@
 """The LTI 1.3 tool's endpoints: the JWKS, OIDC login initiation, the launch, and the pages
-a launch leads to (course choice, account linking, deep linking)."""
+a launch leads to (course choice, account linking, deep linking); and a cohort's LMS sync
+pages: what its grade passback sent and what failed (with a retry for instructors), and the
+roster sync from the LMS with its preview."""
 
 from __future__ import annotations
 
@@ -7,9 +9,12 @@ import logging
 
 import requests
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,18 +27,20 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from accounts.policies import can_use_admin, must_use_second_factor
 from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
+from cohorts.policies import can_manage_cohort
 
-from . import deep_linking, keys, services
+from . import deep_linking, keys, policies, selectors, services
 from .claims import DEEP_LINKING, RESOURCE_LINK, Launch
 from .forms import CohortSetupForm, DeepLinkForm
 from .framing import FRAME_ORIGIN_SESSION_KEY
+from .models import GradeSync
 from .registration import ToolRegistration
-from .selectors import destination, pending_launch
+from .selectors import PENDING_SESSION_KEY, destination, pending_launch
+from .services.grades import grade_sync_retry
+from .services.roster import roster_apply, roster_preview
 from .toolconf import DatabaseToolConf
 
 log = logging.getLogger(__name__)
-
-from .selectors import PENDING_SESSION_KEY  # noqa: E402
 
 
 def _storage() -> DjangoCacheDataStorage:
@@ -292,3 +299,117 @@ def register(request: HttpRequest) -> HttpResponse:
         return refused(request, status=400, reason=f"The LMS's registration could not be completed: {exc}")
     response = render(request, "lti/registered.html", {"platform": registration.platform})
     return response
+
+
+GRADE_SYNCS_PER_PAGE = 100
+
+
+def _totals(counts: dict[str, int]) -> dict[str, int]:
+    return {
+        "sent": counts.get(GradeSync.Status.SENT, 0),
+        "waiting": counts.get(GradeSync.Status.PENDING, 0) + counts.get(GradeSync.Status.SENDING, 0),
+        "retrying": counts.get(GradeSync.Status.RETRYING, 0),
+        "failed": counts.get(GradeSync.Status.FAILED, 0),
+    }
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_GET
+def grade_syncs(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_grade_syncs(request.user, slug)
+    every = can_manage_cohort(request.user, cohort)
+    syncs = selectors.grade_syncs_for(cohort, viewer=request.user, sees_every_student=every)
+    page = Paginator(syncs, GRADE_SYNCS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "lti/grade_syncs.html",
+        {
+            "cohort": cohort,
+            "context": selectors.context_for_cohort(cohort),
+            "page": page,
+            "counts": _totals(selectors.grade_sync_counts(cohort)),
+            "statuses": GradeSync.Status,
+            "can_retry": policies.can_retry_grade_sync(request.user, cohort),
+            "can_sync_roster": policies.can_sync_roster(request.user, cohort),
+        },
+    )
+
+
+@login_required
+@require_POST
+def grade_sync_retry_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = policies.cohort_get_for_grade_syncs(request.user, slug)
+    sync = policies.grade_sync_get_for_retry(request.user, cohort, pk)
+    try:
+        sync = grade_sync_retry(sync=sync, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if sync.status == GradeSync.Status.FAILED:
+            messages.error(request, f"Not sent again: {sync.last_error}")
+        else:
+            messages.success(request, f"The score of {sync.student.display_name} will be sent again.")
+    return redirect("lti:grade_syncs", slug=cohort.slug)
+
+
+@login_required
+@require_GET
+def roster(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_roster_sync(request.user, slug)
+    return render(
+        request,
+        "lti/roster.html",
+        {
+            "cohort": cohort,
+            "context": selectors.context_for_cohort(cohort),
+            "syncs": selectors.roster_syncs_for(cohort),
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_preview_view(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = policies.cohort_get_for_roster_sync(request.user, slug)
+    context = selectors.context_for_cohort(cohort)
+    if context is None:
+        messages.error(request, "This cohort is not linked to an LMS course.")
+        return redirect("lti:roster", slug=cohort.slug)
+    try:
+        sync = roster_preview(context=context, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("lti:roster", slug=cohort.slug)
+    return redirect("lti:roster_detail", slug=cohort.slug, pk=sync.pk)
+
+
+@login_required
+@require_GET
+def roster_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = policies.cohort_get_for_roster_sync(request.user, slug)
+    sync = policies.roster_sync_get(request.user, cohort, pk)
+    return render(request, "lti/roster_detail.html", {"cohort": cohort, "sync": sync, "plan": sync.plan})
+
+
+@login_required
+@require_POST
+def roster_apply_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = policies.cohort_get_for_roster_sync(request.user, slug)
+    sync = policies.roster_sync_get(request.user, cohort, pk)
+    try:
+        sync = roster_apply(sync=sync, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        done = sync.result
+        messages.success(
+            request,
+            f"Roster applied: {done['added']} added, {done['changed']} role changed, {done['removed']} removed"
+            + (f", {done['skipped']} already done" if done["skipped"] else "")
+            + ".",
+        )
+    return redirect("lti:roster_detail", slug=cohort.slug, pk=sync.pk)

@@ -15,8 +15,8 @@ from jwcrypto import jwk
 
 from lti import keys
 from lti.advantage import GRADE_SCOPES, AdvantageClient, LmsUnavailable
-from lti.grade_sync import grade_sync_retry, grade_sync_send
 from lti.models import GradeSync
+from lti.services.grades import grade_sync_retry, grade_sync_send
 from rubrics.models import Assessment
 from rubrics.selectors import rubric_for_work
 from rubrics.services import assessment_record, rubric_install_defaults

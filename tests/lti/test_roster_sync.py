@@ -13,7 +13,7 @@ from jwcrypto import jwk
 from cohorts.models import Membership
 from lti import advantage, keys
 from lti.models import RosterSync
-from lti.roster_sync import roster_apply, roster_preview
+from lti.services.roster import roster_apply, roster_preview
 from tests.factories import (
     ContextFactory,
     DeploymentFactory,

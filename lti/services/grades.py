@@ -32,8 +32,8 @@ from accounts.models import User
 from core.queue import enqueue
 from rubrics.models import Assessment
 
-from . import advantage
-from .models import Context, GradeSync, LmsAccount, ResourceLink
+from .. import advantage
+from ..models import Context, GradeSync, LmsAccount, ResourceLink
 
 SCORE_MAXIMUM = Decimal("100")
 # By name: lti.tasks imports this module.

@@ -1,5 +1,7 @@
-"""What a launch changes: the LMS course's record and its cohort, the person's account link
-and membership, the resource link's target. Called by lti.views (and, later, roster sync)."""
+"""The LTI app's business actions. Here: what a launch changes (the LMS course's record and its
+cohort, the person's account link and membership, the resource link's target), called by
+lti.views and by the roster sync. In this package too: `grades` (a decision's score sent back to
+the LMS line item, exactly once) and `roster` (the LMS roster previewed, then applied)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from cohorts.models import Cohort, Membership
 from cohorts.services import cohort_create, membership_ensure, membership_remove
 from curriculum.models import CapstoneDeliverable, Course, Week
 
-from .claims import Launch
-from .models import Context, Deployment, LmsAccount, Platform, ResourceLink
+from ..claims import Launch
+from ..models import Context, Deployment, LmsAccount, Platform, ResourceLink
 
 
 @transaction.atomic

@@ -26,10 +26,10 @@ from accounts.models import User
 from cohorts import services as cohort_services
 from cohorts.models import Membership
 
-from . import advantage
-from .claims import role_for
-from .models import Context, LmsAccount, RosterSync
-from .services import membership_sync
+from .. import advantage
+from ..claims import role_for
+from ..models import Context, LmsAccount, RosterSync
+from . import membership_sync
 
 
 def _person(member: dict) -> dict:
