@@ -198,6 +198,22 @@ def tool_urls(base_url: str, *, prefix: str = "/lti") -> dict:
     }
 
 
+def _forget_access_tokens() -> None:
+    """A new LMS has issued no access token yet, but the tool's shared cache may still hold one
+    that an earlier LMS on the same address issued (free ports get reused, and the test Redis
+    outlives a run), and the tool would present it to an LMS that never issued it. So
+    each LMS starts with the tool holding none of its tokens, as with a real, long-lived LMS."""
+    from django.core.cache import cache
+
+    redis_client = getattr(cache, "redis_client", None)
+    if redis_client is None:
+        cache.clear()  # local memory: this process's own cache
+        return
+    client = redis_client()
+    for key in client.scan_iter(match=f"*{cache.make_key('lti:token:')}*"):
+        client.delete(key)
+
+
 @contextmanager
 def running_lms(*, tool: dict, users: dict | None = None, contexts: dict | None = None, resource_links=None):
     """Start the LMS; yields a TestLMS once its JWKS answers.
@@ -226,6 +242,7 @@ def running_lms(*, tool: dict, users: dict | None = None, contexts: dict | None 
         lms = TestLMS(url=line.split()[1], process=process)
         with urllib.request.urlopen(lms.jwks_url, timeout=10) as answer:
             assert json.load(answer)["keys"], "the test LMS serves no keys"
+        _forget_access_tokens()
         yield lms
     finally:
         process.kill()
