@@ -323,18 +323,18 @@ def test_sweep_query_count_does_not_grow_with_deliverables_or_students(course):
 
     # Once per sweep: 1 cohorts, 2 weeks + objectives, 1 capstone deliverables. For the one
     # batch of students (REMINDERS_SWEEP_BATCH is 500): 1 students, 1 extensions, 1 works
-    # (weekly and capstone), 1 open peer reviews, 1 mentor assignments, 8 for the at-risk rules
-    # (insights.selectors.at_risk_in_cohorts, for the mentors' digest), 1 the students' unread
+    # (weekly and capstone), 1 open peer reviews, 1 mentor assignments, 4 for the at-risk rules
+    # (insights.selectors.at_risk_in_cohorts, for the mentors' digest, decided in SQL), 1 the students' unread
     # feedback notifications (for their digests); after the last batch, 1 the mentors' unread
     # feedback notifications. Then delivery: 1 the waiting rows (the partial index), 1 claim,
     # 1 load, 1 preferences, 1 hand the e-mail rows back (everyone here gets an e-mail; the
     # in-app and log INSERTs are left out), and 1 marking the batch's last e-mail sent. The
-    # same 25 however many students and deliverables, plus 1 per e-mail (it marks the one
+    # same 21 however many students and deliverables, plus 1 per e-mail (it marks the one
     # before sent and claims this one in one statement), so that a crash mid-batch can repeat
     # at most the one e-mail being sent.
     assert small_emails > 0 and large_emails > small_emails
-    assert len(without_inserts(large_run)) - large_emails == 25
-    assert len(without_inserts(small_run)) - small_emails == 25
+    assert len(without_inserts(large_run)) - large_emails == 21
+    assert len(without_inserts(small_run)) - small_emails == 21
 
 
 def test_review_waiting_reaches_the_mentor_for_a_submitted_deliverable(people, deliverables):
