@@ -39,9 +39,11 @@ serve:
 
 run: seed serve
 
-# The suite runs in parallel processes (pytest-xdist), one per core up to four; each process
-# gets its own test database and Redis database. PYTEST_WORKERS=0 runs it in one process.
-PYTEST_WORKERS ?= auto
+# The suite runs in parallel processes (pytest-xdist); each process gets its own test database
+# and Redis database. Three, even on two cores: many tests wait on processes they start (a
+# browser, gunicorn, a worker, a private Redis or PostgreSQL): with two, pytest and what it
+# started kept about 1.1 of the 2 cores busy. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 3
 test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

@@ -30,6 +30,12 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # A test database is thrown away: a commit need not wait for its WAL to reach the disk.
+    # This connection setting is the whole difference from production; the server's own
+    # configuration is untouched, and the fault tests' private servers keep their defaults.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 MEDIA_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-static-")
 SECURE_SSL_REDIRECT = False
