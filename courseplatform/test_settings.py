@@ -30,7 +30,7 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405 (django_prometheus wraps the backend)
     # A test database is thrown away: a commit need not wait for its WAL to reach the disk.
     # This connection setting is the whole difference from production; the server's own
     # configuration is untouched, and the fault tests' private servers keep their defaults.
