@@ -1,5 +1,7 @@
 """Who may do what with accounts."""
 
+from collections.abc import Collection
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 
@@ -7,18 +9,19 @@ from .models import User
 from .roles import roles_of
 
 
-def must_use_second_factor(user: User) -> bool:
-    """Staff and instructors hold other people's data; they sign in with two factors."""
+def must_use_second_factor(user: User, *, roles: Collection[str] | None = None) -> bool:
+    """Staff and instructors hold other people's data; they sign in with two factors. `roles`:
+    the user's roles when the caller has read them already (else one query)."""
     if not user.is_authenticated:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return "instructor" in roles_of(user)
+    return "instructor" in (roles_of(user) if roles is None else roles)
 
 
-def must_enrol_second_factor(user: User) -> bool:
+def must_enrol_second_factor(user: User, *, roles: Collection[str] | None = None) -> bool:
     """Someone who must use a second factor and has no authenticator app yet."""
-    if not must_use_second_factor(user):
+    if not must_use_second_factor(user, roles=roles):
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

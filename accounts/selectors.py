@@ -4,6 +4,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.compiled_query import CompiledQuery
+
 from .models import PersonalAccessToken, User
 
 
@@ -34,3 +36,16 @@ def tokens_of(user: User, *, active: bool | None = None) -> QuerySet[PersonalAcc
 def token_get_for_owner(user: User, pk: int) -> PersonalAccessToken:
     """One of the person's own tokens; 404 for anyone else's."""
     return get_object_or_404(tokens_of(user), pk=pk)
+
+
+# Read for every signed-in page answered before the middleware (courseplatform/fast_path.py):
+# compiled once per process. The same row as ModelBackend.get_user reads, with its converters.
+_USER_BY_ID = CompiledQuery(lambda user_id: User._default_manager.filter(pk=user_id))
+
+
+def user_get_for_session(user_id: int) -> User | None:
+    """The account a session names, as Django's authentication backends load it (None when it
+    is gone or may not sign in: ModelBackend.user_can_authenticate), in one query."""
+    found = _USER_BY_ID.objects(user_id)
+    user = found[0] if found else None
+    return user if user is not None and user.is_active else None

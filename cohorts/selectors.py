@@ -81,6 +81,12 @@ MEMBERSHIP_STAMP_FIELDS = (
     "cohort__name",
     "cohort__slug",
     "cohort__review_deadline_hours",
+    # The schedule and course: a learner's mastery page answered before the middleware
+    # (courseplatform/fast_path.py) is keyed by these stamps alone.
+    "cohort__course_id",
+    "cohort__start_date",
+    "cohort__time_zone",
+    "cohort__due_time",
 )
 
 
@@ -93,6 +99,10 @@ class MembershipStamp(NamedTuple):
     name: str
     slug: str
     review_deadline_hours: int
+    course_id: int
+    start_date: object  # the driver's values, as created_at
+    time_zone: str
+    due_time: object
 
 
 def membership_stamps(user: User) -> tuple[MembershipStamp, ...]:

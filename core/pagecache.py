@@ -31,12 +31,21 @@ Redis down: the fail-soft cache answers every read as a miss (core/cache.py), so
 as if there were no cache. Without Redis (the embedded default) the local-memory cache of each
 process holds the entries; the keys are the same, so versions keep them right there too.
 
-See docs/performance.md ("Cached pages") for the pages that use it and how each is invalidated.
+A page may also be answered before the middleware stack (courseplatform/fast_path.py): with
+`fast`, `respond` keeps the entry under a second key (`fast_key`) as well, made only of what
+that path reads cheaply: the viewer's user row (every field but the password), the URL, the
+layout's parts and `fast` (the viewer's membership stamps, read before anything the page's own
+key is made of). A view passes `fast` only if its own key and body are decided by those alone,
+so that the fast path finds exactly the entry the full path would serve, or nothing.
+
+See docs/performance.md ("Cached pages", "Signed-in pages before the middleware") for the pages
+that use it and how each is invalidated.
 """
 
 import datetime
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
@@ -47,7 +56,8 @@ from django.utils import timezone
 
 # The longest an entry lives (seconds), whatever its versions say.
 MAX_SECONDS = 300
-KEY_PREFIX = "pagecache:v1"
+# v2: an entry carries the instant it expires (its alias under the fast key lives no longer).
+KEY_PREFIX = "pagecache:v2"
 MAX_QUERY_LENGTH = 600
 
 _layout_parts: list[Callable[[HttpRequest], object]] = []
@@ -95,13 +105,43 @@ def render(request: HttpRequest, template_name: str, context: dict, **kwargs) ->
     return django_render(request, template_name, context, **kwargs)
 
 
+def fast_key(request: HttpRequest, parts: object) -> str:
+    """The second key of an entry kept with `fast` (see the module's docstring): what the fast
+    path can read before the middleware stack, for the same viewer and URL. The full path
+    computes it with the values it made its own key from; the fast path with the same functions
+    over the rows it read itself."""
+    user = request.user
+    fields = (field.attname for field in user._meta.concrete_fields if field.attname != "password")
+    row = tuple((name, getattr(user, name)) for name in fields)
+    shown: list[object] = [request.scheme, request.get_host(), request.get_full_path(), row, parts]
+    shown.extend(part(request) for part in _layout_parts)
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
+    return f"{KEY_PREFIX}:fast:{user.pk}:{digest}"
+
+
+def fast_entry_get(key: str) -> tuple[str, bytes, str] | None:
+    """(content type, body, CSRF marker) kept under a fast key, if any."""
+    entry = cache.get(key)
+    return entry[:3] if isinstance(entry, tuple) else None
+
+
+def with_csrf_token(body: bytes, marker: str, request: HttpRequest) -> bytes:
+    """The body with this request's own masked CSRF token in place of the marker."""
+    return body.replace(marker.encode(), get_token(request).encode()) if marker else body
+
+
 BuildResult = tuple[HttpResponse, datetime.datetime | None]
 
 
-def respond(request: HttpRequest, key: str | None, build: Callable[[], BuildResult]) -> HttpResponse:
+def respond(
+    request: HttpRequest, key: str | None, build: Callable[[], BuildResult], *, fast: object = None
+) -> HttpResponse:
     """The answer kept under `key`, or `build()`'s, kept for next time. `build` returns the
     response (made with `render` when it holds a form) and the moment its body would change
     by itself, or None. With `key` None (a page not to cache) it is simply built.
+
+    With `fast` (the parts of `fast_key`: only for a view whose key and body they decide), a
+    kept or served entry is also kept under its fast key, as long as it has left to live.
 
     The response says what happened in `page_cache`: "hit", "miss" (built and kept), or
     "bypass" (built, not kept); and its key in `page_cache_key`."""
@@ -110,11 +150,13 @@ def respond(request: HttpRequest, key: str | None, build: Callable[[], BuildResu
         response.page_cache = "bypass"
         return response
     entry = cache.get(key)
-    if entry is not None:
-        content_type, body, marker = entry
-        if marker:
-            body = body.replace(marker.encode(), get_token(request).encode())
-        response = HttpResponse(body, content_type=content_type)
+    if isinstance(entry, tuple):
+        content_type, body, marker, expires_at = entry
+        if fast is not None:
+            seconds = int(expires_at - time.time())
+            if seconds > 0:
+                cache.set(fast_key(request, fast), entry, timeout=seconds)
+        response = HttpResponse(with_csrf_token(body, marker, request), content_type=content_type)
         response.page_cache, response.page_cache_key = "hit", key
         return response
 
@@ -142,7 +184,11 @@ def respond(request: HttpRequest, key: str | None, build: Callable[[], BuildResu
     body = response.content
     uses_marker = marker.encode() in body
     if keep and seconds > 0:
-        cache.set(key, (response["Content-Type"], body, marker if uses_marker else ""), timeout=seconds)
+        entry = (response["Content-Type"], body, marker if uses_marker else "", time.time() + seconds)
+        kept = {key: entry}
+        if fast is not None:
+            kept[fast_key(request, fast)] = entry
+        cache.set_many(kept, timeout=seconds)
         response.page_cache, response.page_cache_key = "miss", key
     else:
         response.page_cache = "bypass"

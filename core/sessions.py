@@ -8,14 +8,43 @@ sessions started before a deploy stay valid and `SESSION_ENGINE` can go back at 
 
 (Sessions in the cache, Django's cached_db, were considered and left: a sign-out while Redis is
 unreachable could leave the session alive in Redis once it comes back.)
+
+A request that read its session row already (courseplatform/fast_path.py, which then passed it
+on) hands what it decoded to the store of the same request with `read_in_this_request`, so the
+row is read once per request, not twice; nothing outlives the request.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+# (session key, its decoded data) read from the database earlier in this request, used once.
+_read_earlier: ContextVar[list | None] = ContextVar("session_read_earlier", default=None)
+
+
+@contextmanager
+def read_in_this_request(session_key: str, data: dict) -> Iterator[None]:
+    """Inside the block, the first load of this session key answers `data` (just read from
+    its row by this request) instead of reading the row again."""
+    token = _read_earlier.set([session_key, data])
+    try:
+        yield
+    finally:
+        _read_earlier.reset(token)
+
 
 class SessionStore(db.SessionStore):
+    def load(self):
+        earlier = _read_earlier.get()
+        if earlier is not None and earlier[1] is not None and self.session_key and earlier[0] == self.session_key:
+            data, earlier[1] = earlier[1], None
+            return data
+        return super().load()
+
     def _get_session_from_db(self):
         if not self.session_key:  # a key refused by the base class's validation, or none at all
             self._session_key = None

@@ -126,6 +126,10 @@ MIDDLEWARE = [
     # A signed-out visitor's cached public portfolio page, before the session, auth and CSP
     # middleware it does not need (portfolios/middleware.py adds the headers they would).
     "portfolios.middleware.PublicPageMiddleware",
+    # A signed-in viewer's cached page (the review queue, their own mastery page), answered
+    # before the middleware below once the session and user rows say the stack would let them
+    # through (courseplatform/fast_path.py adds the headers it would).
+    "courseplatform.fast_path.SignedInPageMiddleware",
     # Above the session, CSRF, X-Frame-Options and CSP middleware so that it sees the headers
     # and cookies they set: an LTI-launched session may be framed by its platform (lti/framing.py).
     "lti.framing.LtiFramingMiddleware",

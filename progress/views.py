@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from cohorts.selectors import next_due_passing
+from cohorts.selectors import membership_stamps, next_due_passing
 from core import pagecache
 from submissions.selectors import student_cohorts
 
@@ -53,6 +53,12 @@ def mastery(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
     """The whole page from the cache when this viewer asked for it since anything it shows
     last changed (core/pagecache.py); else its content from the cache when it was made for this
     viewer scope (progress/page_cache.py); else computed, rendered and kept."""
+    # A learner's own page is answered before the middleware too (courseplatform/fast_path.py),
+    # keyed by their membership stamps, read first so that the page's key is never newer: they
+    # hold every part of content_key's but the mentor scores' version, which only moves for this
+    # cohort with a mentor assessment of its work, and that bumps its grades_version in the same
+    # transaction (rubrics.services._store_assessment).
+    fast = membership_stamps(request.user) if student_id == request.user.pk else None
     cohort, student = policies.learner_get_for_progress(request.user, slug, student_id)
     is_own = student.pk == request.user.pk
     content_key = page_cache.mastery_key(cohort, student, own=is_own)
@@ -76,4 +82,4 @@ def mastery(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
         )
         return response, until
 
-    return pagecache.respond(request, key, build)
+    return pagecache.respond(request, key, build, fast=fast)

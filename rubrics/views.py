@@ -72,7 +72,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
         return response, page.changes_at(now)
 
-    return pagecache.respond(request, key, build)
+    # Its key is the stamps, the URL, the viewer and the layout: answered before the middleware
+    # too (courseplatform/fast_path.py).
+    return pagecache.respond(request, key, build, fast=stamps)
 
 
 # --- Mentor scoring --------------------------------------------------------------------------

@@ -114,8 +114,9 @@ def test_an_entry_ends_when_the_next_due_date_passes(redis_cache, people, scored
 def test_a_learners_own_repeat_reads_no_student_row(people, scored, client_for, django_assert_num_queries):
     client = client_for(people.student)
     client.get(url(people))
-    # 5: session, user, the cohort with the learner's role in it (which says they are a student
-    # there: no other row for "the student"), the mentor scores' version, navigation roles.
-    with django_assert_num_queries(5):
+    # 4: answered before the middleware (courseplatform/fast_path.py): session, user, the
+    # learner's cohorts with their versions (membership stamps), navigation roles. No cohort or
+    # student row, and no mentor scores' version (the cohort's grades_version covers it).
+    with django_assert_num_queries(4):
         response = client.get(url(people))
     assert b"Your mastery" in response.content

@@ -1,0 +1,214 @@
+"""Cached signed-in pages answered before the session, authentication, CSRF, messages, CSP and
+allauth middleware: the same entry that core.pagecache would serve, for a fraction of the CPU.
+
+A repeat of a cached page (the review queue, a learner's own mastery page) costs one cache read
+in its view, but the middleware stack and Django's ORM around it cost several times the page:
+a signed-in hello view took about 2 ms. `SignedInPageMiddleware` sits right after the signed-out
+public page's (portfolios/middleware.py) and answers a GET or HEAD of a page listed in
+FAST_PAGES when, and only when, the full stack would let the same viewer through and serve the
+same cached entry; anything else passes the request on untouched.
+
+The database stays the authority for who is signed in: every answer reads the session row and
+the user row with SQL compiled once per process (core/sessions.py, accounts.selectors), never a
+cached "still valid" flag, so a sign-out, a flushed or cycled session, a password change, a
+deactivated account takes effect on the very next request, whatever Redis went through
+meanwhile. Then, as the stack would:
+
+- the session decoded with Django's signing (a tampered or unknown key reads as no session),
+  its expiry checked in SQL, its user named with an authentication backend of the settings, and
+  its `_auth_user_hash` compared in constant time with the current secret's (a session signed
+  with a fallback secret is cycled by django.contrib.auth: the full path does that write);
+- the account active (ModelBackend.user_can_authenticate);
+- nobody who must still enrol a second factor (accounts.policies, as RequireStaffMFAMiddleware);
+- no flash messages waiting (their cookie, or the session's), no LTI-framed session (its
+  framing headers are set by lti.framing on the full path), a CSRF cookie in the form
+  CsrfViewMiddleware accepts without rewriting it (none, or an old masked one: the full path
+  sets a new one).
+
+The entry is found by pagecache.fast_key over the user row, the viewer's membership stamps, the
+URL and the layout's parts (the navigation's row), computed by the same functions as the view
+computes it when it keeps or serves the page (core/pagecache.py says which views may opt in).
+Four queries, then one cache read; a miss goes down the full path, which keeps the entry under
+both keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers.
+
+The answer carries what the stack would add: this request's own masked CSRF token in the forms
+and the CSRF cookie renewed (CsrfViewMiddleware's own code), `Vary: Cookie`, X-Frame-Options, the
+Content-Security-Policy (built once, core.middleware.default_csp) and Content-Length;
+SecurityMiddleware, the request id and the forwarded-header checks run before it. It is counted
+per view in the Prometheus series, as PublicPageMiddleware's answers are.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.messages.storage.session import SessionStorage
+from django.core.exceptions import DisallowedHost, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
+from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare
+from django_prometheus.middleware import PrometheusAfterMiddleware
+
+from accounts.models import User
+from accounts.policies import must_enrol_second_factor
+from accounts.selectors import user_get_for_session
+from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
+from cohorts.selectors import membership_stamps, roles_of_stamps
+from core import pagecache
+from core.middleware import default_csp
+from core.sessions import SessionStore, read_in_this_request
+from lti.framing import FRAME_ORIGIN_SESSION_KEY
+
+# The pages whose views keep their entries with `fast` (core/pagecache.py), by URL name, each
+# with whether a viewer's request of it may have been kept so: a learner's mastery page only
+# for the learner (a mentor's view shows the learner's name, which the fast key does not hold).
+FAST_PAGES: dict[str, Callable[[ResolverMatch, int], bool]] = {
+    "rubrics:queue": lambda match, user_id: True,
+    "progress:mastery": lambda match, user_id: match.kwargs.get("student_id") == user_id,
+}
+
+_CSRF_CHARS = frozenset(CSRF_ALLOWED_CHARS)
+_MESSAGES_COOKIE = "messages"  # CookieStorage's (django.contrib.messages.storage.cookie)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fast_page(path: str):
+    """The resolved URL of a page listed in FAST_PAGES, or None; resolved once per path and
+    process (the metrics label the answer with its view)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match if match.view_name in FAST_PAGES else None
+
+
+def _csrf_secret(request: HttpRequest) -> str | None:
+    """The CSRF cookie's secret when CsrfViewMiddleware would take it as it is."""
+    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if settings.CSRF_USE_SESSIONS or len(secret) != CSRF_SECRET_LENGTH or not _CSRF_CHARS.issuperset(secret):
+        return None
+    return secret
+
+
+def _session_user_id(session: dict) -> int | None:
+    """The id of the user the session says is signed in, if any."""
+    try:
+        return User._meta.pk.to_python(session[SESSION_KEY])
+    except (KeyError, ValueError, TypeError, ValidationError):
+        return None
+
+
+def _signed_in_user(session: dict, user_id: int) -> User | None:
+    """The session's user as django.contrib.auth.get_user finds it with the current secret,
+    or None (gone, inactive, an unknown backend, or a hash that does not match)."""
+    session_hash = session.get(HASH_SESSION_KEY)
+    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS or not session_hash:
+        return None
+    user = user_get_for_session(user_id)
+    if user is None or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return user
+
+
+class SessionRead(NamedTuple):
+    """A refusal after the session row was read: the full path takes the decoded session
+    instead of reading the row again (core.sessions.read_in_this_request)."""
+
+    session_key: str
+    data: dict
+
+
+def cached_signed_in_page(request: HttpRequest) -> HttpResponse | SessionRead | None:
+    """The cached page the full path would serve this request; else None, or the session as
+    read, when the full path must answer."""
+    if request.method not in ("GET", "HEAD") or _MESSAGES_COOKIE in request.COOKIES:
+        return None
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    csrf_secret = _csrf_secret(request)
+    if not session_key or csrf_secret is None:
+        return None
+    match = _fast_page(request.path_info)
+    if match is None:
+        return None
+    store = SessionStore(session_key)
+    session = store.load()
+    if not session:
+        return None
+    response = _answer(request, match, store, session, csrf_secret)
+    return response if response is not None else SessionRead(session_key, session)
+
+
+def _answer(
+    request: HttpRequest, match: ResolverMatch, store: SessionStore, session: dict, csrf_secret: str
+) -> HttpResponse | None:
+    if session.get(SessionStorage.session_key) or session.get(FRAME_ORIGIN_SESSION_KEY):
+        return None
+    user_id = _session_user_id(session)
+    if user_id is None or not FAST_PAGES[match.view_name](match, user_id):
+        return None
+    user = _signed_in_user(session, user_id)
+    if user is None:
+        return None
+    stamps = membership_stamps(user)
+    if (
+        settings.MFA_REQUIRED_FOR_STAFF
+        and not session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY)
+        and must_enrol_second_factor(user, roles=roles_of_stamps(stamps))
+    ):
+        return None
+    request.user = user
+    try:
+        key = pagecache.fast_key(request, stamps)
+    except DisallowedHost:  # the full path answers it (CommonMiddleware's 400)
+        key = None
+    entry = pagecache.fast_entry_get(key) if key is not None else None
+    if entry is None:
+        # Nothing read here stays on the request: the full path reads the user and the rest again.
+        for name in ("user", "_navigation"):
+            request.__dict__.pop(name, None)
+        return None
+    content_type, body, marker = entry
+    request.session = store
+    request.resolver_match = match
+    request.META["CSRF_COOKIE"] = csrf_secret
+    response = HttpResponse(pagecache.with_csrf_token(body, marker, request), content_type=content_type)
+    response.page_cache, response.page_cache_key, response.page_cache_path = "hit", key, "fast"
+    return response
+
+
+class SignedInPageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.metrics = (
+            PrometheusAfterMiddleware(get_response)
+            if "django_prometheus.middleware.PrometheusAfterMiddleware" in settings.MIDDLEWARE
+            else None
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = cached_signed_in_page(request)
+        if isinstance(response, SessionRead):
+            with read_in_this_request(response.session_key, response.data):
+                return self.get_response(request)
+        if response is None:
+            return self.get_response(request)
+        # What the skipped middleware would have added, in their order (innermost first).
+        for header, report_only in ((HEADER, False), (HEADER_REPORT_ONLY, True)):
+            policy = default_csp(report_only=report_only)
+            if policy:
+                response[header] = policy
+        response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+        self.csrf.process_response(request, response)  # the cookie renewed, as get_token asks
+        patch_vary_headers(response, ("Cookie",))  # the session was read
+        response["Content-Length"] = str(len(response.content))  # as CommonMiddleware does
+        if self.metrics is not None:
+            self.metrics.process_request(request)
+            self.metrics.process_view(request, request.resolver_match.func)
+            self.metrics.process_response(request, response)
+        return response

@@ -1,0 +1,346 @@
+"""Cached signed-in pages answered before the middleware stack (courseplatform/fast_path.py):
+the same answer as the full path, for the same viewer only, and never once the database says
+the stack would refuse them (signed out, session gone or expired, password changed, account
+deactivated, second factor owed), whatever Redis went through meanwhile.
+
+Whether an answer came from the fast path shows on the response (`page_cache_path`)."""
+
+import re
+import signal
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.messages import constants
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import Membership
+from cohorts.services import membership_remove
+from lti.framing import FRAME_ORIGIN_SESSION_KEY
+from tests.progress.conftest import rubric, scored  # noqa: F401 (fixtures)
+from tests.rubrics.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("rubrics:queue")
+FAST_MIDDLEWARE = "courseplatform.fast_path.SignedInPageMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+
+
+def fast(response) -> bool:
+    return getattr(response, "page_cache_path", None) == "fast"
+
+
+def mastery_url(people) -> str:
+    return reverse("progress:mastery", args=[people.cohort.slug, people.student.pk])
+
+
+def warmed(client_for, user, url: str) -> Client:
+    """A signed-in browser whose next request of `url` is answered by the fast path: the first
+    answer made and kept the page and set the CSRF cookie."""
+    client = client_for(user)
+    first = client.get(url)
+    assert first.status_code == 200 and not fast(first) and first.page_cache in ("miss", "hit")
+    assert django_settings.CSRF_COOKIE_NAME in client.cookies
+    again = client.get(url)
+    assert again.status_code == 200 and fast(again)
+    return client
+
+
+def without_csrf(body: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", body)
+
+
+def csrf_token(body: bytes) -> str:
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+
+
+def headers(response) -> dict:
+    """Every header, and every cookie with its attributes but the moment it expires (the
+    renewed CSRF cookie's expiry is a second apart when two answers are)."""
+    cookies = {
+        name: {k: v for k, v in morsel.items() if k not in ("expires",)} | {"value": morsel.value}
+        for name, morsel in response.cookies.items()
+    }
+    return {"headers": sorted(response.items()), "cookies": cookies}
+
+
+@pytest.fixture
+def full_path_client(settings):
+    """A browser with the same cookies as `client`, served by the stack without the fast path."""
+
+    def make(client: Client) -> Client:
+        settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != FAST_MIDDLEWARE]
+        other = Client()
+        other.cookies = client.cookies
+        return other
+
+    return make
+
+
+@pytest.fixture
+def queue_client(people, client_for):
+    submit(people.student, people.cohort)
+    return warmed(client_for, people.mentor, QUEUE)
+
+
+@pytest.mark.parametrize("page", ["queue", "mastery"])
+def test_the_fast_answer_is_the_full_paths_answer(page, people, scored, client_for, settings, full_path_client):  # noqa: F811
+    user, url = (people.mentor, QUEUE) if page == "queue" else (people.student, mastery_url(people))
+    client = warmed(client_for, user, url)
+    quick = client.get(url)
+    assert fast(quick)
+    assert "Vary" in quick and "Content-Security-Policy" in quick and "X-Frame-Options" in quick
+    full = full_path_client(client).get(url)
+    assert not fast(full) and full.page_cache == "hit"
+    assert quick.status_code == full.status_code == 200
+    assert without_csrf(quick.content) == without_csrf(full.content)
+    assert headers(quick) == headers(full)
+    # Both carry a token of the browser's own CSRF secret, masked afresh for each answer.
+    assert csrf_token(quick.content) != csrf_token(full.content)
+    head = client.head(url)
+    assert fast(head) and head.content == b"" and head["Content-Length"] == quick["Content-Length"]
+
+
+def test_the_token_in_a_fast_answer_is_good_for_a_post(people, client_for):
+    submit(people.student, people.cohort)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.mentor)
+    client.get(QUEUE)
+    page = client.get(QUEUE)
+    assert fast(page)
+    signed_out = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": csrf_token(page.content)})
+    assert signed_out.status_code == 302 and not Session.objects.exists()
+
+
+def test_a_fast_answer_costs_four_queries(queue_client, django_assert_num_queries):
+    # 4: the session, the user, the viewer's cohorts with their versions (membership stamps),
+    # the navigation's roles and unread count; then one cache read.
+    with django_assert_num_queries(4):
+        assert fast(queue_client.get(QUEUE))
+
+
+def test_a_learners_own_mastery_page_costs_four_queries(people, scored, client_for, django_assert_num_queries):  # noqa: F811
+    learner = warmed(client_for, people.student, mastery_url(people))
+    with django_assert_num_queries(4):  # the same four: no cohort, student or mentor scores' row
+        assert fast(learner.get(mastery_url(people)))
+
+
+def test_a_fast_answer_is_counted_per_view_in_the_metrics(queue_client):
+    from prometheus_client import REGISTRY
+
+    labels = {"view": "rubrics:queue", "method": "GET"}
+
+    def samples() -> list[float]:
+        return [
+            REGISTRY.get_sample_value(name, {**labels, **extra}) or 0.0
+            for name, extra in (
+                ("django_http_responses_total_by_status_view_method_total", {"status": "200"}),
+                ("django_http_requests_latency_seconds_by_view_method_count", {}),
+                ("django_http_requests_total_by_view_transport_method_total", {"transport": "http"}),
+            )
+        ]
+
+    before = samples()
+    assert fast(queue_client.get(QUEUE))
+    assert [a - b for a, b in zip(samples(), before, strict=True)] == [1.0, 1.0, 1.0]
+
+
+# --- Every refusal goes down the full path ----------------------------------------------------
+
+
+def signed_out(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_signed_out_visitors_take_the_full_path(queue_client):
+    queue_client.cookies.pop(django_settings.SESSION_COOKIE_NAME)
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_session_deleted_from_another_device_ends_at_once(queue_client):
+    Session.objects.all().delete()
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_an_expired_session_ends_at_once(queue_client):
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_tampered_session_cookie_is_nobody(queue_client):
+    key = queue_client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    queue_client.cookies[django_settings.SESSION_COOKIE_NAME] = key[:-1] + ("a" if key[-1] != "a" else "b")
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_password_change_ends_other_sessions_at_once(queue_client, people):
+    people.mentor.set_password("a new and long passphrase")
+    people.mentor.save(update_fields=["password"])
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_deactivated_account_is_signed_out_at_once(queue_client, people):
+    people.mentor.is_active = False
+    people.mentor.save(update_fields=["is_active"])
+    response = queue_client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_session_naming_another_user_gets_their_page_never_this_one(queue_client, people):
+    """A session whose data says it is someone else's (the other student signed in on the same
+    browser) is theirs: their own page from the full path, never the mentor's."""
+    session = Session.objects.get()
+    other = Client()
+    other.force_login(people.other_student)
+    other_key = other.cookies[django_settings.SESSION_COOKIE_NAME].value
+    queue_client.cookies[django_settings.SESSION_COOKIE_NAME] = other_key
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and response.status_code == 302  # a student has no review queue
+    assert Session.objects.filter(pk=session.pk).exists()
+
+
+def test_a_learner_never_gets_another_learners_mastery_page(people, scored, client_for):  # noqa: F811
+    warmed(client_for, people.student, mastery_url(people))
+    other = client_for(people.other_student)
+    other.get(mastery_url(people))  # the CSRF cookie
+    response = other.get(mastery_url(people))
+    assert response.status_code == 404 and not fast(response)
+
+
+def test_a_mentor_of_another_cohort_gets_their_own_queue(queue_client, people, client_for):
+    mine = queue_client.get(QUEUE)
+    assert fast(mine) and "/review/revisions/" in mine.content.decode()
+    foreign = client_for(people.foreign_mentor)
+    first = foreign.get(QUEUE)
+    second = foreign.get(QUEUE)
+    assert (first.page_cache, fast(second)) == ("miss", True)
+    assert "/review/revisions/" not in second.content.decode()
+    assert without_csrf(second.content) != without_csrf(mine.content)
+
+
+def test_staff_who_owe_a_second_factor_take_the_full_path(people, client_for, settings):
+    submit(people.student, people.cohort)
+    people.mentor.is_staff = True
+    people.mentor.save(update_fields=["is_staff"])
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    client = warmed(client_for, people.mentor, QUEUE)
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = client.get(QUEUE)
+    assert not fast(response)
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_instructors_who_owe_a_second_factor_take_the_full_path(people, client_for, settings):
+    submit(people.student, people.cohort)
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    client = warmed(client_for, people.instructor, QUEUE)
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = client.get(QUEUE)
+    assert not fast(response) and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_flash_messages_waiting_take_the_full_path(queue_client):
+    from tests.rubrics.test_queue_cache import _encoded_messages
+
+    queue_client.cookies["messages"] = _encoded_messages([(constants.SUCCESS, "Saved.")])
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and "Saved." in response.content.decode()
+
+
+def test_flash_messages_in_the_session_take_the_full_path(queue_client, settings):
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    session = Session.objects.get()
+    store = django_settings.SESSION_ENGINE and __import__("core.sessions", fromlist=["SessionStore"]).SessionStore(
+        session.session_key
+    )
+    store["_messages"] = '[["__json_message",0,25,"Saved in the session."]]'
+    store.save()
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and "Saved in the session." in response.content.decode()
+
+
+def test_no_csrf_cookie_takes_the_full_path_which_sets_one(queue_client):
+    queue_client.cookies.pop(django_settings.CSRF_COOKIE_NAME)
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and response.page_cache == "hit"
+    assert response.cookies[django_settings.CSRF_COOKIE_NAME].value
+
+
+def test_a_malformed_csrf_cookie_takes_the_full_path(queue_client):
+    queue_client.cookies[django_settings.CSRF_COOKIE_NAME] = "x" * 31
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and response.status_code == 200
+
+
+def test_a_post_takes_the_full_path(queue_client):
+    response = queue_client.post(QUEUE)
+    assert response.status_code == 405 and not fast(response)
+
+
+def test_an_lti_framed_session_keeps_its_framing(queue_client):
+    from core.sessions import SessionStore
+
+    store = SessionStore(Session.objects.get().session_key)
+    store[FRAME_ORIGIN_SESSION_KEY] = "https://lms.example"
+    store.save()
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors 'self' https://lms.example" in response["Content-Security-Policy"]
+
+
+def test_leaving_the_cohort_changes_the_page_at_once(queue_client, people):
+    membership_remove(membership=Membership.objects.get(user=people.mentor, cohort=people.cohort))
+    response = queue_client.get(QUEUE)
+    assert not fast(response)
+    assert response.status_code == 302  # no longer a mentor anywhere: the peer review queue
+
+
+def test_a_new_unread_notification_changes_the_layout_at_once(queue_client, people):
+    from tests.factories import NotificationFactory
+
+    NotificationFactory(recipient=people.mentor)
+    response = queue_client.get(QUEUE)
+    assert not fast(response) and response.page_cache == "miss"
+
+
+# --- Redis away -----------------------------------------------------------------------------
+
+
+def test_with_redis_stopped_the_full_path_answers_and_a_sign_out_meanwhile_holds(redis_cache, people, client_for):
+    submit(people.student, people.cohort)
+    client = warmed(client_for, people.mentor, QUEUE)
+    redis_cache.process.send_signal(signal.SIGSTOP)
+    try:
+        response = client.get(QUEUE)  # the cache reads a miss after its timeout: made afresh
+        assert response.status_code == 200 and not fast(response)
+        assert client.post(reverse("account_logout")).status_code == 302
+    finally:
+        redis_cache.process.send_signal(signal.SIGCONT)
+    cache._cache._skip_until = 0.0  # as a process whose back-off has run out
+    response = client.get(QUEUE)
+    assert signed_out(response) and not fast(response)
+    # The entry is still in Redis: another session of the same mentor is answered from it.
+    other = warmed(client_for, people.mentor, QUEUE)
+    assert fast(other.get(QUEUE))
