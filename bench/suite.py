@@ -256,7 +256,9 @@ def step_prepare(cohorts: dict[str, int]) -> dict:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.utils import timezone
+    from django.utils.crypto import get_random_string
     from django.utils.module_loading import import_string
 
     from accounts.models import User
@@ -293,7 +295,12 @@ def step_prepare(cohorts: dict[str, int]) -> dict:
             session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.save()
-            people[f"{role}@{slug}"] = {"cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+            # A browser holds the CSRF cookie its first page set (every page's sign-out form
+            # uses it): without one, each cached answer would set a new one.
+            csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+            people[f"{role}@{slug}"] = {
+                "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+            }
             if role == "mentor":
                 _, plaintext = token_create(
                     user=user,
