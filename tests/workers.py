@@ -27,11 +27,24 @@ VISIBILITY_TIMEOUT = 6
 
 
 @contextmanager
-def celery_publishing_to(url: str):
-    """Point this process's Celery app at `url` and turn eager mode off for the block."""
+def celery_publishing_to(url: str, *, broker_timeout: float | None = None):
+    """Point this process's Celery app at `url` and turn eager mode off for the block.
+
+    `broker_timeout` replaces the product's publish timeouts (CELERY_ENQUEUE_TIMEOUT, 2 s) in
+    this process: for a test whose subject is what a worker does with the task, not how
+    quickly a publish gives up, on a machine so loaded that a private Redis may answer late
+    (the publish then went to the outbox and the test failed before its subject began)."""
     saved = (app.conf.broker_url, app.conf.task_always_eager)
+    saved_timeouts = (app.conf.broker_transport_options, app.conf.broker_connection_timeout)
     app.conf.broker_url = url
     app.conf.task_always_eager = False
+    if broker_timeout is not None:
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "socket_connect_timeout": broker_timeout,
+            "socket_timeout": broker_timeout,
+        }
+        app.conf.broker_connection_timeout = broker_timeout
     app._pool = None
     app.amqp._producer_pool = None
     reset_broker_pause()
@@ -41,6 +54,7 @@ def celery_publishing_to(url: str):
         if app._pool is not None:
             app._pool.force_close_all()
         app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf.broker_transport_options, app.conf.broker_connection_timeout = saved_timeouts
         app._pool = None
         app.amqp._producer_pool = None
         reset_broker_pause()
