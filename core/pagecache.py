@@ -105,7 +105,7 @@ def render(request: HttpRequest, template_name: str, context: dict, **kwargs) ->
     return django_render(request, template_name, context, **kwargs)
 
 
-def fast_key(request: HttpRequest, parts: object) -> str:
+def fast_key(request: HttpRequest, parts: object, *, layout: bool = True) -> str:
     """The second key of an entry kept with `fast` (see the module's docstring): what the fast
     path can read before the middleware stack, for the same viewer and URL. The full path
     computes it with the values it made its own key from; the fast path with the same functions
@@ -114,7 +114,8 @@ def fast_key(request: HttpRequest, parts: object) -> str:
     fields = (field.attname for field in user._meta.concrete_fields if field.attname != "password")
     row = tuple((name, getattr(user, name)) for name in fields)
     shown: list[object] = [request.scheme, request.get_host(), request.get_full_path(), row, parts]
-    shown.extend(part(request) for part in _layout_parts)
+    if layout:
+        shown.extend(part(request) for part in _layout_parts)
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:40]
     return f"{KEY_PREFIX}:fast:{user.pk}:{digest}"
 
@@ -134,14 +135,20 @@ BuildResult = tuple[HttpResponse, datetime.datetime | None]
 
 
 def respond(
-    request: HttpRequest, key: str | None, build: Callable[[], BuildResult], *, fast: object = None
+    request: HttpRequest,
+    key: str | None,
+    build: Callable[[], BuildResult],
+    *,
+    fast: object = None,
+    fast_layout: bool = True,
 ) -> HttpResponse:
     """The answer kept under `key`, or `build()`'s, kept for next time. `build` returns the
     response (made with `render` when it holds a form) and the moment its body would change
     by itself, or None. With `key` None (a page not to cache) it is simply built.
 
-    With `fast` (the parts of `fast_key`: only for a view whose key and body they decide), a
-    kept or served entry is also kept under its fast key, as long as it has left to live.
+    With `fast` (the parts of `fast_key`: only for a view whose key and body they decide; with
+    `fast_layout` False for a response outside the layout, an API's), a kept or served entry is
+    also kept under its fast key, as long as it has left to live.
 
     The response says what happened in `page_cache`: "hit", "miss" (built and kept), or
     "bypass" (built, not kept); and its key in `page_cache_key`."""
@@ -155,7 +162,7 @@ def respond(
         if fast is not None:
             seconds = int(expires_at - time.time())
             if seconds > 0:
-                cache.set(fast_key(request, fast), entry, timeout=seconds)
+                cache.set(fast_key(request, fast, layout=fast_layout), entry, timeout=seconds)
         response = HttpResponse(with_csrf_token(body, marker, request), content_type=content_type)
         response.page_cache, response.page_cache_key = "hit", key
         return response
@@ -187,7 +194,7 @@ def respond(
         entry = (response["Content-Type"], body, marker if uses_marker else "", time.time() + seconds)
         kept = {key: entry}
         if fast is not None:
-            kept[fast_key(request, fast)] = entry
+            kept[fast_key(request, fast, layout=fast_layout)] = entry
         cache.set_many(kept, timeout=seconds)
         response.page_cache, response.page_cache_key = "miss", key
     else:

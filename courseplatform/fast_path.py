@@ -31,6 +31,10 @@ computes it when it keeps or serves the page (core/pagecache.py says which views
 Four queries, then one cache read; a miss goes down the full path, which keeps the entry under
 both keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers.
 
+The API's works list is answered the same way for a personal access token (`_api_answer`): the
+token checked by its own authentication class on every request, the media type negotiated by
+the view's renderers, the throttle counted once an entry is found, DRF's headers added.
+
 The answer carries what the stack would add: this request's own masked CSRF token in the forms
 and the CSRF cookie renewed (CsrfViewMiddleware's own code), `Vary: Cookie`, X-Frame-Options, the
 Content-Security-Policy (built once, core.middleware.default_csp) and Content-Length;
@@ -50,10 +54,14 @@ from django.core.exceptions import DisallowedHost, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django_prometheus.middleware import PrometheusAfterMiddleware
+from rest_framework.exceptions import AuthenticationFailed, NotAcceptable
+from rest_framework.request import Request
 
+from accounts.authentication import PersonalAccessTokenAuthentication
 from accounts.models import User
 from accounts.policies import must_enrol_second_factor
 from accounts.selectors import user_get_for_session
@@ -72,6 +80,9 @@ FAST_PAGES: dict[str, Callable[[ResolverMatch, int], bool]] = {
     "progress:mastery": lambda match, user_id: match.kwargs.get("student_id") == user_id,
 }
 
+# API lists kept the same way (`fast_layout=False`), answered for a personal access token.
+FAST_API_PAGES = frozenset({"api:v1:work-list"})
+
 _CSRF_CHARS = frozenset(CSRF_ALLOWED_CHARS)
 _MESSAGES_COOKIE = "messages"  # CookieStorage's (django.contrib.messages.storage.cookie)
 
@@ -84,7 +95,7 @@ def _fast_page(path: str):
         match = resolve(path)
     except Resolver404:
         return None
-    return match if match.view_name in FAST_PAGES else None
+    return match if match.view_name in FAST_PAGES or match.view_name in FAST_API_PAGES else None
 
 
 def _csrf_secret(request: HttpRequest) -> str | None:
@@ -129,11 +140,17 @@ def cached_signed_in_page(request: HttpRequest) -> HttpResponse | SessionRead | 
     if request.method not in ("GET", "HEAD") or _MESSAGES_COOKIE in request.COOKIES:
         return None
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    csrf_secret = _csrf_secret(request)
-    if not session_key or csrf_secret is None:
+    if not session_key and "HTTP_AUTHORIZATION" not in request.META:
         return None
     match = _fast_page(request.path_info)
     if match is None:
+        return None
+    if match.view_name in FAST_API_PAGES:
+        # A token's request; one with a session cookie too goes down the full path, which may
+        # read that session (the second-factor rule, LTI framing).
+        return _api_answer(request, match) if not session_key else None
+    csrf_secret = _csrf_secret(request)
+    if not session_key or csrf_secret is None or match.view_name not in FAST_PAGES:
         return None
     store = SessionStore(session_key)
     session = store.load()
@@ -155,6 +172,7 @@ def _answer(
     if user is None:
         return None
     stamps = membership_stamps(user)
+    # The roles are the stamps' (cohorts registers the only role source, accounts.roles).
     if (
         settings.MFA_REQUIRED_FOR_STAFF
         and not session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY)
@@ -173,10 +191,80 @@ def _answer(
             request.__dict__.pop(name, None)
         return None
     content_type, body, marker = entry
+    store._session_cache = session  # as loaded: anything after this reads no row again
     request.session = store
     request.resolver_match = match
     request.META["CSRF_COOKIE"] = csrf_secret
     response = HttpResponse(pagecache.with_csrf_token(body, marker, request), content_type=content_type)
+    response.page_cache, response.page_cache_key, response.page_cache_path = "hit", key, "fast"
+    return response
+
+
+@functools.lru_cache(maxsize=16)
+def _api_view(view_name: str, match: ResolverMatch) -> tuple:
+    """What DRF's view for this URL answers with besides its body, made once per process as
+    `ViewSetMixin.as_view` makes the view: (renderers, content negotiation, throttle classes,
+    its default response headers: Allow, and Vary with several renderers)."""
+    view = match.func.cls(**match.func.initkwargs)
+    actions = dict(match.func.actions)
+    if "get" in actions and "head" not in actions:
+        actions["head"] = actions["get"]
+    for method, action in actions.items():
+        setattr(view, method, getattr(view, action))
+    return (view.get_renderers(), view.get_content_negotiator(), view.throttle_classes, view.default_response_headers)
+
+
+def _api_answer(request: HttpRequest, match: ResolverMatch) -> HttpResponse | None:
+    """The cached API list the full path would serve this token's request, or None. The token
+    is checked by its own authentication class (accounts.authentication: prefix, digest in
+    constant time, revoked, expired, the owner active; in the database on every request), and
+    the throttle counted as DRF would, once an entry is found."""
+    words = request.META["HTTP_AUTHORIZATION"].split()
+    if len(words) != 2 or words[0].lower() != "bearer" or not words[1].isascii():
+        return None
+    try:
+        user, token = PersonalAccessTokenAuthentication().authenticate_token(words[1])
+    except AuthenticationFailed:
+        return None
+    # Every token's scope allows GET and HEAD (accounts.permissions.TokenScopeAllowsMethod).
+    stamps = membership_stamps(user)
+    if settings.MFA_REQUIRED_FOR_STAFF and must_enrol_second_factor(user, roles=roles_of_stamps(stamps)):
+        return None
+    renderers, negotiator, throttle_classes, view_headers = _api_view(match.view_name, match)
+    api_request = Request(request)
+    try:
+        _, media_type = negotiator.select_renderer(api_request, renderers, match.kwargs.get("format"))
+    except NotAcceptable:
+        return None
+    request.user = user
+    # The API's time zone is the default one (accounts.middleware.UserTimeZoneMiddleware).
+    parts = (stamps, media_type, timezone.get_default_timezone_name())
+    try:
+        key = pagecache.fast_key(request, parts, layout=False)
+    except DisallowedHost:
+        key = None
+    entry = pagecache.fast_entry_get(key) if key is not None else None
+    if entry is not None:
+        api_request.user, api_request.auth = user, token
+        if not all(throttle().allow_request(api_request, None) for throttle in throttle_classes):
+            entry = None  # the full path answers the 429 (a refused request is not counted)
+    if entry is None:
+        for name in ("user", "auth"):
+            request.__dict__.pop(name, None)
+        return None
+    content_type, body, _ = entry  # an API body has no form
+    response = HttpResponse(body, content_type=content_type)
+    headers = dict(view_headers)
+    vary = headers.pop("Vary", None)
+    if vary is not None:
+        patch_vary_headers(response, [value.strip() for value in vary.split(",")])
+    for name, value in headers.items():
+        response[name] = value
+    if settings.MFA_REQUIRED_FOR_STAFF:
+        # The full path's second-factor middleware asks for the session's user, so the session
+        # (empty: no cookie) is accessed and SessionMiddleware adds Vary: Cookie.
+        patch_vary_headers(response, ("Cookie",))
+    request.resolver_match = match
     response.page_cache, response.page_cache_key, response.page_cache_path = "hit", key, "fast"
     return response
 
@@ -204,8 +292,9 @@ class SignedInPageMiddleware:
             if policy:
                 response[header] = policy
         response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
-        self.csrf.process_response(request, response)  # the cookie renewed, as get_token asks
-        patch_vary_headers(response, ("Cookie",))  # the session was read
+        if "CSRF_COOKIE" in request.META:  # a page's: its token was used
+            self.csrf.process_response(request, response)  # the cookie renewed, as get_token asks
+            patch_vary_headers(response, ("Cookie",))  # the session was read
         response["Content-Length"] = str(len(response.content))  # as CommonMiddleware does
         if self.metrics is not None:
             self.metrics.process_request(request)

@@ -156,16 +156,10 @@ class WorkViewSet(viewsets.GenericViewSet):
         # version (a work opened, a draft saved, a submission or decision, members and mentors:
         # docs/performance.md, "Cached pages") or a new cohort appears among theirs. A platform
         # admin sees every cohort's work, which no one version covers: made every time.
-        key = None
+        key = parts = None
         if pagecache.query_is(request, WORK_LIST_QUERY_NAMES) and not is_platform_admin(request.user):
-            key = pagecache.page_key(
-                request,
-                "api-works",
-                membership_stamps(request.user),
-                request.accepted_media_type,
-                timezone.get_current_timezone_name(),
-                layout=False,
-            )
+            parts = (membership_stamps(request.user), request.accepted_media_type, timezone.get_current_timezone_name())
+            key = pagecache.page_key(request, "api-works", *parts, layout=False)
 
         def build() -> pagecache.BuildResult:
             works = selectors.works_listed_for(
@@ -181,7 +175,9 @@ class WorkViewSet(viewsets.GenericViewSet):
             )
             return HttpResponse(body, content_type=content_type), None
 
-        return pagecache.respond(request, key, build)
+        # Its key is the stamps, media type and time zone, the URL and the viewer: answered
+        # before the middleware too for a token (courseplatform/fast_path.py).
+        return pagecache.respond(request, key, build, fast=parts, fast_layout=False)
 
     def create(self, request: Request) -> Response:
         given = WorkOpenInput(data=request.data)

@@ -1,7 +1,9 @@
 """Cached signed-in pages answered before the middleware stack (courseplatform/fast_path.py):
 the same answer as the full path, for the same viewer only, and never once the database says
 the stack would refuse them (signed out, session gone or expired, password changed, account
-deactivated, second factor owed), whatever Redis went through meanwhile.
+deactivated, second factor owed), whatever Redis went through meanwhile. The same for the API's
+works list with a personal access token (revoked, expired, its owner deactivated; the throttle
+counted once, the media type negotiated as DRF does).
 
 Whether an answer came from the fast path shows on the response (`page_cache_path`)."""
 
@@ -344,3 +346,140 @@ def test_with_redis_stopped_the_full_path_answers_and_a_sign_out_meanwhile_holds
     # The entry is still in Redis: another session of the same mentor is answered from it.
     other = warmed(client_for, people.mentor, QUEUE)
     assert fast(other.get(QUEUE))
+
+
+# --- The API's works list, for a personal access token -----------------------------------------
+
+WORKS = "/api/v1/works/"
+
+
+def token_client(user, scope: str = "read_write", **headers) -> Client:
+    from tests.factories import PersonalAccessTokenFactory
+
+    token = PersonalAccessTokenFactory(user=user, scope=scope)
+    client = Client(headers={"Authorization": f"Bearer {token.plaintext}", **headers})
+    client.token = token
+    return client
+
+
+def warmed_api(client: Client, path: str = WORKS) -> Client:
+    first = client.get(path)
+    assert first.status_code == 200 and not fast(first) and first.page_cache in ("miss", "hit")
+    again = client.get(path)
+    assert again.status_code == 200 and fast(again)
+    return client
+
+
+@pytest.fixture
+def open_work(people):
+    from submissions import services
+
+    week = people.cohort.course.weeks.get(number=20)
+    return services.work_get_or_create(student=people.student, cohort=people.cohort, week=week)
+
+
+@pytest.mark.parametrize("mfa_required", [False, True])
+@pytest.mark.parametrize("accept", ["application/json", "application/json; indent=2", "*/*"])
+def test_the_fast_api_answer_is_the_full_paths_answer(
+    people, open_work, full_path_client, settings, mfa_required, accept
+):
+    settings.MFA_REQUIRED_FOR_STAFF = mfa_required
+    client = token_client(people.mentor, Accept=accept)
+    client.get(WORKS, {"page_size": 1})
+    quick = client.get(WORKS, {"page_size": 1})
+    assert fast(quick)
+    full = full_path_client(client)
+    full.defaults.update(client.defaults)
+    full_answer = full.get(WORKS, {"page_size": 1})
+    assert not fast(full_answer) and full_answer.page_cache == "hit"
+    assert quick.status_code == full_answer.status_code == 200
+    assert quick.content == full_answer.content
+    assert headers(quick) == headers(full_answer)
+
+
+def test_a_fast_api_answer_costs_one_query_and_counts_the_throttle(
+    people, open_work, settings, django_assert_num_queries
+):
+    client = warmed_api(token_client(people.mentor))
+    # 2: the token with its owner (last used a moment ago: not written again), my cohorts with
+    # their versions (membership stamps); then one cache read and the throttle's count.
+    with django_assert_num_queries(2):
+        assert fast(client.get(WORKS))
+    # Three requests counted so far (two to warm up, one measured): the fourth is the last allowed.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "4/hour", "anon": None}}
+    answers = [client.get(WORKS) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 429, 429]
+    assert fast(answers[0]) and not fast(answers[1]) and answers[1].has_header("Retry-After")
+
+
+def test_a_revoked_token_is_refused_at_once(people, open_work):
+    from accounts.services import token_revoke
+
+    client = warmed_api(token_client(people.mentor, scope="read"))
+    token_revoke(token=client.token)
+    response = client.get(WORKS)
+    assert response.status_code == 401 and not fast(response)
+
+
+def test_an_expired_token_is_refused_at_once(people, open_work):
+    client = warmed_api(token_client(people.mentor))
+    type(client.token).objects.filter(pk=client.token.pk).update(
+        expires_at=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    response = client.get(WORKS)
+    assert response.status_code == 401 and not fast(response)
+
+
+def test_a_deactivated_owners_token_is_refused_at_once(people, open_work):
+    client = warmed_api(token_client(people.mentor))
+    people.mentor.is_active = False
+    people.mentor.save(update_fields=["is_active"])
+    response = client.get(WORKS)
+    assert response.status_code == 401 and not fast(response)
+
+
+def test_a_wrong_secret_is_refused(people, open_work):
+    client = warmed_api(token_client(people.mentor))
+    forged = client.token.plaintext[:-1] + ("a" if client.token.plaintext[-1] != "a" else "b")
+    response = Client(headers={"Authorization": f"Bearer {forged}"}).get(WORKS)
+    assert response.status_code == 401 and not fast(response)
+
+
+def test_another_viewers_token_gets_their_own_list(people, open_work):
+    mentor = warmed_api(token_client(people.mentor))
+    assert open_work.pk in {row["id"] for row in mentor.get(WORKS).json()["results"]}
+    foreign = token_client(people.foreign_mentor)
+    foreign.get(WORKS)
+    answer = foreign.get(WORKS)
+    assert fast(answer) and open_work.pk not in {row["id"] for row in answer.json()["results"]}
+
+
+def test_staff_who_owe_a_second_factor_get_the_full_paths_403(people, open_work, settings):
+    people.mentor.is_staff = True
+    people.mentor.save(update_fields=["is_staff"])
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    client = warmed_api(token_client(people.mentor))
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    response = client.get(WORKS)
+    assert response.status_code == 403 and not fast(response)
+
+
+def test_a_token_with_a_session_cookie_or_a_post_takes_the_full_path(people, open_work, client_for):
+    client = warmed_api(token_client(people.mentor))
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = "whatever-session"
+    assert not fast(client.get(WORKS))
+    assert not fast(token_client(people.mentor).post(WORKS, {}, content_type="application/json"))
+
+
+def test_an_unacceptable_media_type_gets_the_full_paths_406(people, open_work):
+    client = warmed_api(token_client(people.mentor))
+    response = client.get(WORKS, headers={"Accept": "text/csv"})
+    assert response.status_code == 406 and not fast(response)
+
+
+def test_leaving_the_cohort_changes_the_list_at_once(people, open_work):
+    client = warmed_api(token_client(people.mentor))
+    membership_remove(membership=Membership.objects.get(user=people.mentor, cohort=people.cohort))
+    response = client.get(WORKS)
+    assert not fast(response) and response.page_cache == "miss"
+    assert open_work.pk not in {row["id"] for row in response.json()["results"]}
