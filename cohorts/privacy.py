@@ -72,7 +72,7 @@ def _erase(erasure: Erasure) -> None:
     )
     # The gradebook's cached rows carry names: the former name must not outlive the erasure there.
     for cohort_id in Membership.objects.filter(user=user).values_list("cohort_id", flat=True):
-        cohort_grades_changed(cohort_id=cohort_id)
+        cohort_grades_changed(cohort_id=cohort_id, student_id=user.pk)
 
 
 PROVIDER = DataProvider(

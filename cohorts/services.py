@@ -17,6 +17,7 @@ from curriculum.models import Course, Week
 from . import emails
 from .models import Cohort, CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
 from .schedule import week_window
+from .signals import student_changed
 
 
 @transaction.atomic
@@ -29,14 +30,22 @@ def cohort_create(
     return cohort
 
 
-def cohort_grades_changed(*, cohort_id: int) -> None:
+def cohort_grades_changed(*, cohort_id: int, student_id: int | None = None) -> None:
     """Say that what the cohort's gradebook, heatmap or at-risk marks show has changed: their
     cached renderings are keyed by Cohort.grades_version (insights/grid_cache.py). Called by
     every service that changes a cell's inputs (works, scores, members and mentors,
     extensions, retrospectives, the risk log, the at-risk rules), inside its transaction, so
     the new version commits with the change or not at all. An UPDATE, not save(): no history
-    row, and no other field is written back."""
+    row, and no other field is written back.
+
+    `student_id`: the student whose own record changed (a submission, a mentor's score, a
+    retrospective, the risk log, their membership as a student). The apps above keep figures
+    per student and refresh only that student's, in this same transaction
+    (signals.student_changed). Changes that touch no student's record (mentors, extensions,
+    the at-risk thresholds) name none: what depends on them is decided when it is read."""
     Cohort.objects.filter(pk=cohort_id).update(grades_version=models.F("grades_version") + 1)
+    if student_id is not None:
+        student_changed.send(sender=Cohort, cohort_id=cohort_id, student_id=student_id)
 
 
 def cohort_works_changed(*, cohort_id: int) -> None:
@@ -66,7 +75,7 @@ def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Members
     except IntegrityError as exc:  # a concurrent request added them first
         raise ValidationError({"user": f"{user.email} is already a member of {cohort}."}) from exc
     _mentor_assignments_restore(membership)
-    cohort_grades_changed(cohort_id=cohort.pk)
+    cohort_grades_changed(cohort_id=cohort.pk, student_id=user.pk if role == Membership.Role.STUDENT else None)
     return membership, True
 
 
@@ -118,7 +127,10 @@ def membership_remove(*, membership: Membership) -> None:
         )
     involved.delete()
     membership.delete()
-    cohort_grades_changed(cohort_id=membership.cohort_id)
+    cohort_grades_changed(
+        cohort_id=membership.cohort_id,
+        student_id=membership.user_id if membership.role == Membership.Role.STUDENT else None,
+    )
 
 
 def _require_role(cohort: Cohort, user: User, role: str, field: str) -> None:

@@ -37,6 +37,8 @@ from cohorts.models import Cohort, Membership, MentorAssignment
 from cohorts.schedule import week_window
 from cohorts.services import cohort_create
 from curriculum.models import Course, Week
+from insights.models import AtRiskInputs
+from insights.services import at_risk_inputs_rebuild
 from portfolios.models import Portfolio, PortfolioEntry, PortfolioEntryArtifact
 from portfolios.services import entry_bloom_levels
 from rubrics.models import Assessment, Criterion, CriterionScore, ObjectiveJudgement, Rubric
@@ -1022,6 +1024,15 @@ def cohort_load(
             # Fresh statistics, so that the planner sees the new sizes right away.
             for model, _, _ in COLUMNS:
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            # What the services keep per student as they write (insights' at-risk inputs), made
+            # for the whole cohort at once from the rows just loaded.
+            inputs_started = time.perf_counter()
+            result.rows[AtRiskInputs._meta.db_table] = at_risk_inputs_rebuild(cohort=cohort)
+            cursor.execute(f'ANALYZE "{AtRiskInputs._meta.db_table}"')
+            say(
+                f"  {AtRiskInputs._meta.db_table:<36} {result.rows[AtRiskInputs._meta.db_table]:>10,} rows "
+                f"{time.perf_counter() - inputs_started:6.1f} s"
+            )
     for index in range(len(loader.weeks)):
         for outcome in loader.plan[index]:
             result.outcomes[OUTCOME_NAMES[outcome]] = result.outcomes.get(OUTCOME_NAMES[outcome], 0) + 1

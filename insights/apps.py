@@ -6,3 +6,8 @@ class InsightsConfig(AppConfig):
 
     name = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

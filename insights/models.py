@@ -80,3 +80,38 @@ class AtRiskRules(models.Model):
             raise ValidationError(
                 {"falling_score_weeks": "A fall needs at least two scored weeks: choose 2 or more, or 0 for off."}
             )
+
+
+class AtRiskInputs(models.Model):
+    """What the at-risk rules read of one student of one cohort, kept up to date by the write
+    path (insights.services.at_risk_inputs_refresh, in the transaction of the change) so that
+    a cohort's at-risk map is one indexed read of these rows, whatever the cohort's size.
+
+    Each field holds the facts, never a verdict: the thresholds (which instructors change at
+    any time) and "past due" (which changes with time alone) are applied when the rows are
+    read (insights.selectors.at_risk_from_inputs). Week numbers are the course's."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    # The weeks with a submitted revision (a week without one is "missing" once past due).
+    submitted_weeks = models.JSONField(default=list)
+    # [week, score as text] of each scored week, in week order: the latest mentor score of the
+    # week's work (text keeps the decimal exact).
+    scores = models.JSONField(default=list)
+    # [week, revisions] of each week with two revisions or more, in week order.
+    revisions = models.JSONField(default=list)
+    # The weeks with a finished retrospective (retain, improve and scale written).
+    retrospective_weeks = models.JSONField(default=list)
+    # [week logged, how many] of the high or critical risks still open, in week order.
+    open_high_risks = models.JSONField(default=list)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "at-risk inputs"
+        verbose_name_plural = "at-risk inputs"
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "student"], name="at_risk_inputs_one_per_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"At-risk inputs of student {self.student_id} in cohort {self.cohort_id}"

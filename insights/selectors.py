@@ -27,7 +27,7 @@ from rubrics.selectors import format_score, gradebook_student_scope, latest_ment
 from submissions.models import Retrospective, Revision, RiskEntry, WeeklyWork, work_status
 
 from .aggregates import PercentileCont
-from .models import MAX_WEEKS, AtRiskRules
+from .models import MAX_WEEKS, AtRiskInputs, AtRiskRules
 
 # --- At-risk students ---------------------------------------------------------------------------
 
@@ -108,6 +108,39 @@ def at_risk_in_cohorts(
     if connection.vendor == "postgresql":
         return _at_risk_in_sql(cohorts, student_ids=student_ids, now=now, rules=rules)
     return _at_risk_in_python(cohorts, student_ids=student_ids, now=now, rules=rules)
+
+
+def rule_input_queries(cohort_ids: list[int], student_ids: Iterable[int] | QuerySet | None) -> dict[str, QuerySet]:
+    """What the rules read, each from its owner's query (narrowed to these students when
+    given): the students (cohort id, user id), their works of a week (id, cohort id, student id,
+    week id, latest revision id), the latest mentor score of each work (work id, score), the
+    finished retrospectives (cohort id, student id, week id) and the open high risks per week
+    logged (cohort id, student id, week number, count). Both the rules in SQL and the refresh
+    of the stored inputs (insights.services.at_risk_inputs_refresh) read these."""
+
+    def narrowed(queryset: QuerySet, field: str = "student_id") -> QuerySet:
+        return queryset if student_ids is None else queryset.filter(**{f"{field}__in": student_ids})
+
+    students = narrowed(Membership.objects.filter(cohort_id__in=cohort_ids).students(), "user_id")
+    works = narrowed(WeeklyWork.objects.filter(cohort_id__in=cohort_ids, week__isnull=False))
+    scores = narrowed(
+        Assessment.objects.latest_mentor().filter(revision__work__cohort_id__in=cohort_ids),
+        "revision__work__student_id",
+    )
+    retrospectives = narrowed(Retrospective.objects.filter(cohort_id__in=cohort_ids)).done()
+    risks = narrowed(
+        RiskEntry.objects.filter(cohort_id__in=cohort_ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES)
+    )
+    return {
+        "students": students.order_by().values("cohort_id", "user_id"),
+        "works": works.order_by().values("pk", "cohort_id", "student_id", "week_id", "latest_revision_id"),
+        "scores": scores.order_by().values("revision__work_id", "score"),
+        "retrospectives": retrospectives.order_by().values("cohort_id", "student_id", "week_id"),
+        "risks": risks.order_by()
+        .values("cohort_id", "student_id", "week_opened__number")
+        .annotate(count=Count("pk"))
+        .values("cohort_id", "student_id", "week_opened__number", "count"),
+    }
 
 
 def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
@@ -235,31 +268,7 @@ def _at_risk_in_sql(
         if not student_ids:  # an empty page: nobody to check (and an empty IN compiles to no SQL)
             return {c.pk: {} for c in cohorts}
 
-    def narrowed(queryset: QuerySet, field: str = "student_id") -> QuerySet:
-        return queryset if student_ids is None else queryset.filter(**{f"{field}__in": student_ids})
-
-    students = narrowed(Membership.objects.filter(cohort_id__in=cohort_ids).students(), "user_id")
-    works = narrowed(WeeklyWork.objects.filter(cohort_id__in=cohort_ids, week__isnull=False))
-    scores = narrowed(
-        Assessment.objects.latest_mentor().filter(revision__work__cohort_id__in=cohort_ids),
-        "revision__work__student_id",
-    )
-    retrospectives = narrowed(Retrospective.objects.filter(cohort_id__in=cohort_ids)).done()
-    risks = narrowed(
-        RiskEntry.objects.filter(cohort_id__in=cohort_ids, status=RiskEntry.Status.OPEN, severity__in=HIGH_SEVERITIES)
-    )
-    parts = {
-        "students": _sql_of(students.order_by().values("cohort_id", "user_id")),
-        "works": _sql_of(works.order_by().values("pk", "cohort_id", "student_id", "week_id", "latest_revision_id")),
-        "scores": _sql_of(scores.order_by().values("revision__work_id", "score")),
-        "retrospectives": _sql_of(retrospectives.order_by().values("cohort_id", "student_id", "week_id")),
-        "risks": _sql_of(
-            risks.order_by()
-            .values("cohort_id", "student_id", "week_opened__number")
-            .annotate(count=Count("pk"))
-            .values("cohort_id", "student_id", "week_opened__number", "count")
-        ),
-    }
+    parts = {name: _sql_of(queryset) for name, queryset in rule_input_queries(cohort_ids, student_ids).items()}
 
     weeks_of: dict[int, list[tuple[int, int]]] = defaultdict(list)  # course → (number, week id)
     for week_id, course_id, number in Week.objects.filter(course_id__in={c.course_id for c in cohorts}).values_list(
@@ -504,6 +513,66 @@ def _reasons(
     return reasons
 
 
+def at_risk_from_inputs(
+    cohort: Cohort,
+    *,
+    student_ids: QuerySet,
+    now: datetime.datetime,
+    rules: AtRiskRules,
+) -> tuple[dict[int, list[AtRiskReason]], int]:
+    """at_risk_students for these students (a query of their ids) read from their stored
+    inputs (AtRiskInputs, kept by the write path), with how many students were read: three
+    queries (the course's weeks, the cohort's extensions, the students with their rows) whatever
+    the cohort's size or activity. The thresholds and "past due" at `now` (extensions applied,
+    cohorts' DueDates) are applied here, so a rule change or a due date passing needs no
+    write. A student without a row has no record that a service wrote (the row is made with
+    the membership): nothing submitted, scored, reflected on or logged."""
+    numbers = sorted(Week.objects.filter(course_id=cohort.course_id).values_list("number", flat=True))
+    due = cohort_selectors.due_dates(cohort=cohort)
+    regular_past_due = [n for n in numbers if now > due.due_at(cohort, n, None)]
+    extended_students = {student_id for _, student_id, _ in due.extended()}
+    scope_sql, scope_params = _sql_of(student_ids)
+    table = connection.ops.quote_name(AtRiskInputs._meta.db_table)
+    sql = (
+        f"SELECT s.id, i.submitted_weeks, i.scores, i.revisions, i.retrospective_weeks, i.open_high_risks "
+        f"FROM ({scope_sql}) s(id) LEFT JOIN {table} i ON i.cohort_id = %s AND i.student_id = s.id ORDER BY s.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*scope_params, cohort.pk))
+        rows = cursor.fetchall()
+    decode = AtRiskInputs._meta.get_field("scores").from_db_value
+    found: dict[int, list[AtRiskReason]] = {}
+    for student_id, *stored in rows:
+        submitted, scores, revisions, reflected, risks = (
+            ([] if value is None else decode(value, None, connection)) for value in stored
+        )
+        past_due = (
+            [n for n in numbers if now > due.due_at(cohort, n, student_id)]
+            if student_id in extended_students
+            else regular_past_due
+        )
+        done, handed_in = set(reflected), set(submitted)
+        falling: list[tuple[int, Decimal]] = []
+        k = rules.falling_score_weeks
+        if k and len(scores) >= k:
+            last = [(n, Decimal(score)) for n, score in scores[-k:]]
+            if all(later[1] < earlier[1] for earlier, later in zip(last, last[1:], strict=False)):
+                falling = last
+        overdue = [(n, count) for n, count in risks if n in past_due]
+        reasons = _reasons_found(
+            rules,
+            missing=[n for n in past_due if n not in handed_in],
+            falling=falling,
+            many=[(n, count) for n, count in revisions if rules.max_revisions and count > rules.max_revisions],
+            without_retrospective=[n for n in past_due if n not in done],
+            overdue=sorted({n for n, _ in overdue}),
+            overdue_total=sum(count for _, count in overdue),
+        )
+        if reasons:
+            found[student_id] = reasons
+    return found, len(rows)
+
+
 @dataclass
 class AtRiskRow:
     student: User
@@ -572,7 +641,9 @@ def at_risk_followed(
     and calls between two changes decide the rules once. `cached_only`: None instead of
     computing on a miss (the gradebook's marks then check only the page's students). Queries:
     the role (none when `manages` is given), the rules (none when given), the next due date;
-    on a miss the number of students followed and at_risk_students' three."""
+    on a miss at_risk_from_inputs' three (the students followed with their stored inputs, not
+    the cohort's records: the first request after a change costs the same whatever the
+    cohort's size)."""
     now = now or timezone.now()
     if manages is None:
         manages = can_manage_cohort(user, cohort)
@@ -582,10 +653,8 @@ def at_risk_followed(
     followed = cache.get(key)
     if followed is None and not cached_only:
         scope = gradebook_student_scope(cohort, user, manages=manages)
-        followed = AtRiskFollowed(
-            found=at_risk_students(cohort, student_ids=scope.values("pk"), now=now, rules=rules),
-            followed=scope.count(),
-        )
+        found, count = at_risk_from_inputs(cohort, student_ids=scope.values("pk"), now=now, rules=rules)
+        followed = AtRiskFollowed(found=found, followed=count)
         seconds = AT_RISK_CACHE_SECONDS
         if due is not None:
             seconds = min(seconds, int((due - timezone.now()).total_seconds()))

@@ -571,7 +571,7 @@ def _store_assessment(
     CriterionScore.objects.bulk_create(rows)
     _freeze(rubric, now)
     if kind == Assessment.Kind.MENTOR:  # a new latest mentor score: cells, totals, averages
-        cohort_grades_changed(cohort_id=revision.work.cohort_id)
+        cohort_grades_changed(cohort_id=revision.work.cohort_id, student_id=revision.work.student_id)
     elif calibration_run is not None:  # the scorer's review queue no longer lists the run
         cohort_grades_changed(cohort_id=calibration_run.cohort_id)
     return assessment

@@ -130,7 +130,7 @@ def retrospective_save(
     retro.full_clean()
     retro.save()
     if changed:  # the at-risk rule reads retrospectives ("done" or not)
-        cohort_grades_changed(cohort_id=cohort.pk)
+        cohort_grades_changed(cohort_id=cohort.pk, student_id=student.pk)
     return retro
 
 
@@ -238,7 +238,7 @@ def work_submit(
     work.state = WeeklyWork.State.SUBMITTED if number == 1 else WeeklyWork.State.RESUBMITTED
     work.latest_revision = revision
     work.save(update_fields=["state", "latest_revision", "updated_at"])
-    cohort_grades_changed(cohort_id=work.cohort_id)
+    cohort_grades_changed(cohort_id=work.cohort_id, student_id=work.student_id)
     # Peer reviewers are chosen in the background once this commits (named, not imported:
     # the review app builds on submissions, not the other way round).
     enqueue("rubrics.assign_peer_reviewers", revision.pk)
@@ -413,7 +413,7 @@ def risk_entry_create(
     )
     entry.full_clean()
     entry.save()
-    cohort_grades_changed(cohort_id=cohort.pk)  # the at-risk rule reads open high risks
+    cohort_grades_changed(cohort_id=cohort.pk, student_id=student.pk)  # the at-risk rule reads open high risks
     return entry
 
 
@@ -431,7 +431,7 @@ def risk_entry_close(*, entry: RiskEntry, week: Week, resolution: str = "") -> R
     entry.resolution = resolution
     entry.full_clean()
     entry.save(update_fields=["status", "week_closed", "resolution", "updated_at"])
-    cohort_grades_changed(cohort_id=entry.cohort_id)
+    cohort_grades_changed(cohort_id=entry.cohort_id, student_id=entry.student_id)
     return entry
 
 
@@ -447,5 +447,5 @@ def risk_entry_reopen(*, entry: RiskEntry) -> RiskEntry:
     entry.week_closed = None
     entry.full_clean()
     entry.save(update_fields=["status", "week_closed", "updated_at"])
-    cohort_grades_changed(cohort_id=entry.cohort_id)
+    cohort_grades_changed(cohort_id=entry.cohort_id, student_id=entry.student_id)
     return entry

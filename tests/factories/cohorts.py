@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from cohorts.models import Cohort, CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
+from cohorts.signals import student_changed
 from curriculum.selectors import course_default
 
 from .accounts import UserFactory
@@ -44,6 +45,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     cohort = factory.SubFactory(CohortFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.STUDENT
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        membership = super()._create(model_class, *args, **kwargs)
+        if membership.role == Membership.Role.STUDENT:
+            tell_student_changed(membership.cohort_id, membership.user_id)
+        return membership
+
+
+def tell_student_changed(cohort_id: int, student_id: int) -> None:
+    """What the services say when they change a student's record
+    (cohorts.services.cohort_grades_changed), for the factories that save rows directly: the
+    apps above that keep per-student figures (insights' at-risk inputs) stay true to the rows."""
+    student_changed.send(sender=Cohort, cohort_id=cohort_id, student_id=student_id)
 
 
 class MentorAssignmentFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,8 @@ from submissions.models import (
     improve_item_key,
 )
 
+from .cohorts import tell_student_changed
+
 __all__ = [
     "WeeklyWorkFactory",
     "RevisionFactory",
@@ -186,6 +188,12 @@ class RiskEntryFactory(factory.django.DjangoModelFactory):
     severity = RiskEntry.Severity.MEDIUM
     week_opened = factory.LazyAttribute(lambda o: o.cohort.course.weeks.get(number=1))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        entry = super()._create(model_class, *args, **kwargs)
+        tell_student_changed(entry.cohort_id, entry.student_id)
+        return entry
+
 
 class RetrospectiveFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -197,6 +205,12 @@ class RetrospectiveFactory(factory.django.DjangoModelFactory):
     retain = "Measuring before changing anything."
     improve = "Start the load tests earlier in the week."
     scale = "Keep a latency budget for every new endpoint."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        retrospective = super()._create(model_class, *args, **kwargs)
+        tell_student_changed(retrospective.cohort_id, retrospective.student_id)
+        return retrospective
 
 
 class ImproveItemStatusFactory(factory.django.DjangoModelFactory):

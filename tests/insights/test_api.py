@@ -87,11 +87,11 @@ def test_the_at_risk_list_runs_a_fixed_number_of_queries(running, client_for, dj
     _add_students(running.cohort, running.mentor, size - 2)
     AtRiskRulesFactory(cohort=running.cohort)
     client = client_for(running.instructor)
-    # 14: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
-    # students or the mentor's), the next due date (the cached map's key), then the map made:
-    # weeks, extensions, the one aggregate of the rules, the number of students followed; the
+    # 13: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
+    # students or the mentor's), the next due date (the cached map's key), then the map made
+    # from the stored inputs: weeks, extensions, the students followed with their inputs; the
     # page's count and its students.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(at_risk_url(running.cohort))
     assert response.status_code == 200
     assert response.json()["count"] == size - 1

@@ -73,12 +73,12 @@ def test_the_at_risk_list_runs_a_fixed_number_of_queries(running, client_for, dj
     _add_students(running.cohort, running.mentor, size - 2)
     AtRiskRulesFactory(cohort=running.cohort)
     client = client_for(running.instructor)
-    # 16: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
-    # students or the mentor's), the next due date (the cached map's key), then the map made:
-    # weeks, extensions, the one aggregate of the rules, the number of students followed; the
+    # 15: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
+    # students or the mentor's), the next due date (the cached map's key), then the map made
+    # from the stored inputs: weeks, extensions, the students followed with their inputs; the
     # page's count and its 50 students, role (may tune the rules and sees the whole cohort),
     # navigation roles.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = client.get(reverse("insights:at_risk", args=[running.cohort.slug]))
     assert response.status_code == 200
     html = response.content.decode()
