@@ -6,6 +6,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from . import lookups
         from .observability import gauges
 
         gauges.register()
+        lookups.register()

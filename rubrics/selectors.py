@@ -877,7 +877,7 @@ def gradebook_page(
             work_status_q(status=query.status, cohort=cohort, targets=_status_targets(columns, cohort), now=now)
         )
     if keep_ids is not None:
-        students = students.filter(pk__in=list(keep_ids))
+        students = students.filter(pk__any_of=list(keep_ids))  # one parameter however many (core/lookups.py)
 
     if query.sort != "name" and query.status in _TIMELESS_STATUSES and keep_ids is None:
         order = _score_order(cohort, user, query, students, columns, manages=manages)
