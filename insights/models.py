@@ -94,16 +94,16 @@ class AtRiskInputs(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
     student = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     # The weeks with a submitted revision (a week without one is "missing" once past due).
-    submitted_weeks = models.JSONField(default=list)
+    submitted_weeks = models.JSONField(default=list, blank=True)
     # [week, score as text] of each scored week, in week order: the latest mentor score of the
     # week's work (text keeps the decimal exact).
-    scores = models.JSONField(default=list)
+    scores = models.JSONField(default=list, blank=True)
     # [week, revisions] of each week with two revisions or more, in week order.
-    revisions = models.JSONField(default=list)
+    revisions = models.JSONField(default=list, blank=True)
     # The weeks with a finished retrospective (retain, improve and scale written).
-    retrospective_weeks = models.JSONField(default=list)
+    retrospective_weeks = models.JSONField(default=list, blank=True)
     # [week logged, how many] of the high or critical risks still open, in week order.
-    open_high_risks = models.JSONField(default=list)
+    open_high_risks = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,11 +17,11 @@ class Migration(migrations.Migration):
             name="AtRiskInputs",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("submitted_weeks", models.JSONField(default=list)),
-                ("scores", models.JSONField(default=list)),
-                ("revisions", models.JSONField(default=list)),
-                ("retrospective_weeks", models.JSONField(default=list)),
-                ("open_high_risks", models.JSONField(default=list)),
+                ("submitted_weeks", models.JSONField(blank=True, default=list)),
+                ("scores", models.JSONField(blank=True, default=list)),
+                ("revisions", models.JSONField(blank=True, default=list)),
+                ("retrospective_weeks", models.JSONField(blank=True, default=list)),
+                ("open_high_risks", models.JSONField(blank=True, default=list)),
                 ("refreshed_at", models.DateTimeField(auto_now=True)),
                 (
                     "cohort",
