@@ -9,6 +9,13 @@ by the higher app, so the layers import-linter checks still hold.
 
 A provider is called once per page with the slot's keyword arguments and returns a list of
 Panel; it must do a fixed number of queries however many sections or threads there are.
+
+A page kept whole in the cache (core/pagecache.py) shows its panels as they were when it was
+made, so it must know when they change. A provider registered with `key` says it: a function
+of the same keyword arguments answering a value that changes whenever its panels would (a
+version its app bumps), read without a query on every request; the slot's `key_parts` gathers
+them into the page's key. A slot with a provider that gave no `key` answers None: such a page
+asks its panels on every request and is not kept whole.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 Provider = Callable[..., Iterable["Panel"]]
+KeyPart = Callable[..., object]
 
 
 @dataclass(frozen=True)
@@ -60,17 +68,34 @@ class PanelSlot:
     def __init__(self, name: str) -> None:
         self.name = name
         self._providers: list[Provider] = []
+        self._keys: dict[Provider, KeyPart] = {}
 
-    def register(self, provider: Provider) -> Provider:
+    def register(self, provider: Provider, *, key: KeyPart | None = None) -> Provider:
         """Add a provider (usable as a decorator); registering the same one twice is a no-op,
-        so a ready() that runs again (tests, reloads) does not show a panel twice."""
+        so a ready() that runs again (tests, reloads) does not show a panel twice. `key`: what
+        its panels depend on, for pages cached whole (see the module docstring)."""
         if provider not in self._providers:
             self._providers.append(provider)
+        if key is not None:
+            self._keys[provider] = key
         return provider
 
     def unregister(self, provider: Provider) -> None:
         if provider in self._providers:
             self._providers.remove(provider)
+        self._keys.pop(provider, None)
+
+    def key_parts(self, **subject) -> tuple | None:
+        """What every provider's panels for this subject depend on, in registration order, for
+        the key of a page cached whole; None when a provider did not say (the page must then
+        ask for its panels on every request)."""
+        parts = []
+        for provider in self._providers:
+            key = self._keys.get(provider)
+            if key is None:
+                return None
+            parts.append((f"{provider.__module__}.{provider.__qualname__}", key(**subject)))
+        return tuple(parts)
 
     def panels(self, **subject) -> PlacedPanels:
         return PlacedPanels(panel for provider in self._providers for panel in provider(**subject))

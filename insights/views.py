@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cohorts.models import Cohort
 from cohorts.policies import can_manage_cohort
 from cohorts.selectors import next_due_passing
+from core import pagecache
 from curriculum.selectors import course_default, course_get_latest
 from rubrics import selectors as grades
 from rubrics.policies import cohort_get_for_gradebook
@@ -32,6 +33,7 @@ from rubrics.policies import cohort_get_for_gradebook
 from . import grid_cache, policies, selectors, services
 from .forms import AtRiskRulesForm, GradebookQueryForm, TurnaroundPeriodForm
 from .grid import gradebook_row_html, heatmap_row_html, heatmap_titles
+from .models import MAX_WEEKS
 from .panels import GRADES
 from .services import RULE_FIELDS
 
@@ -205,33 +207,52 @@ def _grid_rows(kind: str, page: grades.GradebookPage) -> list:
 
 
 def _grid_page(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    """The gradebook or the heatmap: its content from the cache when this viewer's scope asked
-    for this query string since the cohort last changed (insights/grid_cache.py), else
-    computed, rendered and kept."""
+    """The gradebook or the heatmap, kept whole by core.pagecache per viewer and query string
+    until the cohort's grades_version, its schedule or name, the panels' versions (the LMS
+    grade syncs: GRADES.key_parts) or what the layout shows of the viewer change, or a due date
+    passes. On a miss its content (the grid) may still come from insights/grid_cache.py, which
+    keeps it for every viewer of the same scope."""
     cohort = cohort_get_for_gradebook(request.user, slug)
     manages = can_manage_cohort(request.user, cohort)
     key = grid_cache.grid_key(kind, cohort, request.user, sees_every_student=manages, params=request.GET)
-    content = grid_cache.grid_get(key)
-    context: dict = {"cohort": cohort}
-    if content is None:
+    panel_parts = GRADES.key_parts(cohort=cohort, user=request.user, manages=manages)
+    page_key = None
+    if key is not None and panel_parts is not None and pagecache.query_is(request, grid_cache.QUERY_FIELDS):
+        page_key = pagecache.page_key(request, f"insights-{kind}", key, panel_parts)
+
+    def build() -> pagecache.BuildResult:
         now = timezone.now()
-        page, form = _page(request, cohort, manages)
-        context.update(
-            book=page,
-            rows=_grid_rows(kind, page),
-            form=form,
-            manages=manages,
-            **_links(page, at_risk_only=form.at_risk_only()),
+        content = grid_cache.grid_get(key)
+        context: dict = {"cohort": cohort}
+        exact, until = True, None
+        if content is None:
+            page, form = _page(request, cohort, manages)
+            context.update(
+                book=page,
+                rows=_grid_rows(kind, page),
+                form=form,
+                manages=manages,
+                **_links(page, at_risk_only=form.at_risk_only()),
+            )
+            # No context processors for the content (the site's header, rendered around it, has
+            # them): it needs only the request's path and query string.
+            content = render_to_string(f"insights/_{kind}.html", {**context, "request": request})
+            exact = form.is_exact()
+            if key is not None and exact:
+                numbers = {column.due_week.number for column in page.columns}
+                until = next_due_passing(cohort, numbers=numbers, now=now)
+                grid_cache.grid_put(key, content, until=until)
+        panels = GRADES.panels(cohort=cohort, user=request.user, manages=manages)
+        response = pagecache.render(
+            request, f"insights/{kind}.html", {**context, "grid": mark_safe(content), "panels": panels}
         )
-        # No context processors for the content (the site's header, rendered around it, has
-        # them): it needs only the request's path and query string.
-        content = render_to_string(f"insights/_{kind}.html", {**context, "request": request})
-        if key is not None and form.is_exact():
-            numbers = {column.due_week.number for column in page.columns}
-            grid_cache.grid_put(key, content, until=next_due_passing(cohort, numbers=numbers, now=now))
-    panels = GRADES.panels(cohort=cohort, user=request.user, manages=manages)
-    # The grid was rendered by us (cached or now); the panels are asked outside the cache.
-    return render(request, f"insights/{kind}.html", {**context, "grid": mark_safe(content), "panels": panels})
+        if not exact:  # a query string the form corrected is answered, never kept (as the grid)
+            return response, now
+        if until is None:  # the grid came from its cache: when the page would change by itself
+            until = next_due_passing(cohort, numbers=range(1, MAX_WEEKS + 1), now=now)
+        return response, until
+
+    return pagecache.respond(request, page_key, build)
 
 
 @login_required

@@ -12,4 +12,4 @@ class LtiConfig(AppConfig):
 
         # Grade passback answers the review app's decisions; the gradebook shows the syncs.
         receivers.connect()
-        GRADES.register(panels.grades_panel)
+        GRADES.register(panels.grades_panel, key=panels.grades_panel_key)

@@ -3,6 +3,9 @@ syncs that the sync pages and the gradebook panel share."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,6 +17,26 @@ from .claims import Launch
 from .models import Context, GradeSync, ResourceLink, RosterSync
 
 PENDING_SESSION_KEY = "lti.launch"
+
+
+def grades_panel_version_key(cohort_id: int) -> str:
+    return f"lti:grades-panel:v1:{cohort_id}"
+
+
+def grades_panel_version(cohort_id: int) -> str:
+    """The version of what the gradebook's LMS panel shows for the cohort (its LMS course and
+    how many scores were sent, wait or failed): a token in the shared cache that
+    lti.services.grades_panel_changed replaces whenever any of it changes. No query: it is
+    read on every request for a cached gradebook page. A token nobody set yet (a new cohort,
+    an evicted entry, the cache just emptied) is made now; a fresh random one can never name
+    an entry made under an earlier one."""
+    key = grades_panel_version_key(cohort_id)
+    version = cache.get(key)
+    if version is None:
+        version = secrets.token_hex(8)
+        if not cache.add(key, version, timeout=None):
+            version = cache.get(key) or version
+    return version
 
 
 def pending_launch(request: HttpRequest) -> Launch | None:

@@ -6,7 +6,9 @@ the LMS line item, exactly once) and `roster` (the LMS roster previewed, then ap
 from __future__ import annotations
 
 import datetime
+import secrets
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +21,19 @@ from curriculum.models import CapstoneDeliverable, Course, Week
 
 from ..claims import Launch
 from ..models import Context, Deployment, LmsAccount, Platform, ResourceLink
+from ..selectors import grades_panel_version_key
+
+
+def grades_panel_changed(*, cohort_id: int | None) -> None:
+    """Say that what the cohort's gradebook panel shows changed (its LMS course, or a grade
+    sync's status): cached gradebook and heatmap pages key on lti.selectors.
+    grades_panel_version. The new token is set once the change commits, so no request can
+    read the new version and still see the old rows; between the commit and the set (the same
+    request's on-commit hooks) the page may be served as it was a moment before."""
+    if cohort_id is None:
+        return
+    key = grades_panel_version_key(cohort_id)
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), timeout=None))
 
 
 @transaction.atomic
@@ -43,6 +58,7 @@ def context_record(*, launch: Launch) -> Context:
             setattr(context, name, value)
         context.full_clean()
         context.save(update_fields=[*changed, "updated_at"])
+        grades_panel_changed(cohort_id=context.cohort_id)  # the panel names the LMS course
     return context
 
 
@@ -69,6 +85,7 @@ def context_cohort_create(
     )
     context.cohort = cohort
     context.save(update_fields=["cohort", "updated_at"])
+    grades_panel_changed(cohort_id=cohort.pk)
     membership_sync(cohort=cohort, user=instructor, role=Membership.Role.INSTRUCTOR)
     return cohort
 

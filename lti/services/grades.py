@@ -34,6 +34,7 @@ from rubrics.models import Assessment
 
 from .. import advantage
 from ..models import Context, GradeSync, LmsAccount, ResourceLink
+from . import grades_panel_changed
 
 SCORE_MAXIMUM = Decimal("100")
 # By name: lti.tasks imports this module.
@@ -111,6 +112,7 @@ def grade_sync_record(*, assessment: Assessment) -> GradeSync | None:
         sync.status, sync.last_error = GradeSync.Status.FAILED, problem
     sync.full_clean()
     sync.save()
+    grades_panel_changed(cohort_id=work.cohort_id)
     if not problem:
         enqueue(SEND_TASK, sync.pk)
     return sync
@@ -169,12 +171,13 @@ def grade_sync_send(*, sync_id: int, now: datetime.datetime | None = None) -> Gr
     """Send one recorded score (see the module docstring). Raises LmsUnavailable after
     recording "will retry", for the task to retry; returns the row otherwise."""
     with transaction.atomic():
-        sync = GradeSync.objects.select_for_update().get(pk=sync_id)
+        sync = GradeSync.objects.select_for_update(of=("self",)).select_related("context").get(pk=sync_id)
         if sync.status in (GradeSync.Status.SENT, GradeSync.Status.FAILED):
             return sync
         uncertain = sync.status == GradeSync.Status.SENDING
         sync.status = GradeSync.Status.SENDING
         sync.save(update_fields=["status", "updated_at"])
+        grades_panel_changed(cohort_id=sync.context.cohort_id)
 
     with transaction.atomic():
         sync = (
@@ -205,6 +208,7 @@ def grade_sync_send(*, sync_id: int, now: datetime.datetime | None = None) -> Gr
                 "updated_at",
             ]
         )
+        grades_panel_changed(cohort_id=sync.context.cohort_id)
     if sync.status == GradeSync.Status.RETRYING:
         raise advantage.LmsUnavailable(sync.last_error, sync.last_status_code)
     return sync
@@ -246,6 +250,7 @@ def grade_sync_retry(*, sync: GradeSync, by: User) -> GradeSync:
     sync.status, sync.last_error = (GradeSync.Status.FAILED, problem) if problem else (GradeSync.Status.PENDING, "")
     sync.retried_by = by
     sync.save()
+    grades_panel_changed(cohort_id=sync.context.cohort_id)
     if not problem:
         enqueue(SEND_TASK, sync.pk)
     return sync

@@ -35,3 +35,24 @@ def test_an_empty_slot_renders_nothing_and_a_template_reads_a_placement_by_name(
     assert template.render(Context({"panels": slot.panels()})) == "[3]"
     slot.unregister(slot._providers[0])
     assert not slot.panels()
+
+
+def test_a_slot_gives_its_providers_key_parts_or_none_when_one_did_not_say():
+    slot = PanelSlot("page")
+    versions = {"a": 1}
+
+    def versioned(*, subject):
+        return [Panel("a.html")]
+
+    def unversioned(*, subject):
+        return [Panel("b.html")]
+
+    slot.register(versioned, key=lambda *, subject: (subject, versions["a"]))
+    first = slot.key_parts(subject=7)
+    versions["a"] = 2  # the provider's app bumped its version
+    assert slot.key_parts(subject=7) != first and slot.key_parts(subject=8) != slot.key_parts(subject=7)
+    slot.register(unversioned)
+    assert slot.key_parts(subject=7) is None  # a page cached whole would miss this panel's changes
+    slot.unregister(unversioned)
+    assert slot.key_parts(subject=7) == slot.key_parts(subject=7) is not None
+    assert PanelSlot("empty").key_parts(subject=7) == ()
