@@ -25,8 +25,9 @@ from ..selectors import grades_panel_version_key
 
 
 def grades_panel_changed(*, cohort_id: int | None) -> None:
-    """Say that what the cohort's gradebook panel shows changed (its LMS course, or a grade
-    sync's status): cached gradebook and heatmap pages key on lti.selectors.
+    """Say that what the cohort's gradebook panel shows changed (its LMS course, or how many
+    grade syncs are sent, waiting (pending, sending, retrying) or failed): cached gradebook and
+    heatmap pages key on lti.selectors.
     grades_panel_version. The new token is set once the change commits, so no request can
     read the new version and still see the old rows; between the commit and the set (the same
     request's on-commit hooks) the page may be served as it was a moment before."""

@@ -171,13 +171,12 @@ def grade_sync_send(*, sync_id: int, now: datetime.datetime | None = None) -> Gr
     """Send one recorded score (see the module docstring). Raises LmsUnavailable after
     recording "will retry", for the task to retry; returns the row otherwise."""
     with transaction.atomic():
-        sync = GradeSync.objects.select_for_update(of=("self",)).select_related("context").get(pk=sync_id)
+        sync = GradeSync.objects.select_for_update().get(pk=sync_id)
         if sync.status in (GradeSync.Status.SENT, GradeSync.Status.FAILED):
             return sync
         uncertain = sync.status == GradeSync.Status.SENDING
         sync.status = GradeSync.Status.SENDING
         sync.save(update_fields=["status", "updated_at"])
-        grades_panel_changed(cohort_id=sync.context.cohort_id)
 
     with transaction.atomic():
         sync = (
@@ -208,7 +207,8 @@ def grade_sync_send(*, sync_id: int, now: datetime.datetime | None = None) -> Gr
                 "updated_at",
             ]
         )
-        grades_panel_changed(cohort_id=sync.context.cohort_id)
+        if sync.status != GradeSync.Status.RETRYING:  # the panel counts sent and failed apart
+            grades_panel_changed(cohort_id=sync.context.cohort_id)
     if sync.status == GradeSync.Status.RETRYING:
         raise advantage.LmsUnavailable(sync.last_error, sync.last_status_code)
     return sync
@@ -250,7 +250,7 @@ def grade_sync_retry(*, sync: GradeSync, by: User) -> GradeSync:
     sync.status, sync.last_error = (GradeSync.Status.FAILED, problem) if problem else (GradeSync.Status.PENDING, "")
     sync.retried_by = by
     sync.save()
-    grades_panel_changed(cohort_id=sync.context.cohort_id)
-    if not problem:
+    if not problem:  # failed to waiting: the panel's counts move (still failed: they do not)
+        grades_panel_changed(cohort_id=sync.context.cohort_id)
         enqueue(SEND_TASK, sync.pk)
     return sync
