@@ -14,16 +14,24 @@ from .models import FEEDBACK_KINDS, Kind, ReminderLog
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
-def unsubscribe_token(user: User, kind: str) -> str:
-    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=False)
+def unsubscribe_token(user: User, *kinds: str) -> str:
+    """A signed token that stops `user`'s e-mails of `kinds` (one kind, as every link sent
+    before the gathered reminders, or the several kinds of one gathered e-mail)."""
+    return signing.dumps(
+        {"u": user.pk, "k": kinds[0] if len(kinds) == 1 else list(kinds)}, salt=UNSUBSCRIBE_SALT, compress=False
+    )
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """The (user id, kind) a token was made for; raises signing.BadSignature if tampered."""
+def read_unsubscribe_token(token: str) -> tuple[int, tuple[str, ...]]:
+    """The (user id, kinds) a token was made for; raises signing.BadSignature if tampered."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or data.get("k") not in Kind.values or not isinstance(data.get("u"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise signing.BadSignature("Malformed unsubscribe token.")
-    return data["u"], data["k"]
+    kinds = data.get("k")
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds) if isinstance(kinds, list) else ()
+    if not kinds or any(kind not in Kind.values for kind in kinds):
+        raise signing.BadSignature("Malformed unsubscribe token.")
+    return data["u"], kinds
 
 
 def absolute(path: str) -> str:
@@ -32,31 +40,19 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
-    user = log.recipient
-    unsubscribe_url = absolute(
-        reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user, log.kind)})
-    )
-    # Feedback notifications list each comment with a link to its own thread.
-    template = "feedback" if log.kind in FEEDBACK_KINDS else "reminder"
+def _unsubscribe_url(user: User, *kinds: str) -> str:
+    return absolute(reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user, *kinds)}))
+
+
+def _message(*, user: User, subject: str, template: str, context: dict, unsubscribe_url: str) -> EmailMultiAlternatives:
     context = {
-        "threads": [
-            {"line": thread["line"], "url": absolute(thread["url"])} for thread in log.context.get("threads", [])
-        ],
-        "threads_heading": log.context.get("threads_heading", ""),
-        "threads_more": log.context.get("threads_more", 0),
+        **context,
         "recipient": user,
-        "title": log.title,
-        "body": log.body,
-        "link": absolute(log.url or "/"),
-        "sections": log.context.get("sections", []),
-        "kind_label": Kind(log.kind).label,
-        "unsubscribe_url": unsubscribe_url,
         "preferences_url": absolute(reverse("notifications:preferences")),
         "site_url": settings.SITE_URL,
     }
     message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{log.title}",
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
         body=render_to_string(f"notifications/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
@@ -68,3 +64,53 @@ def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string(f"notifications/email/{template}.html", context), "text/html")
     return message
+
+
+def reminder_email(log: ReminderLog) -> EmailMultiAlternatives:
+    user = log.recipient
+    unsubscribe_url = _unsubscribe_url(user, log.kind)
+    # Feedback notifications list each comment with a link to its own thread.
+    template = "feedback" if log.kind in FEEDBACK_KINDS else "reminder"
+    context = {
+        "threads": [
+            {"line": thread["line"], "url": absolute(thread["url"])} for thread in log.context.get("threads", [])
+        ],
+        "threads_heading": log.context.get("threads_heading", ""),
+        "threads_more": log.context.get("threads_more", 0),
+        "title": log.title,
+        "body": log.body,
+        "link": absolute(log.url or "/"),
+        "sections": log.context.get("sections", []),
+        "kind_label": Kind(log.kind).label,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return _message(user=user, subject=log.title, template=template, context=context, unsubscribe_url=unsubscribe_url)
+
+
+def reminders_email(logs: list[ReminderLog]) -> EmailMultiAlternatives:
+    """One e-mail telling one person several reminders of a sweep, each with its own link,
+    and a link to stop each kind among them; the one-click header stops all of those kinds."""
+    user = logs[0].recipient
+    kinds = list(dict.fromkeys(log.kind for log in logs))  # in the order they first appear
+    reminders = [
+        {
+            "title": log.title,
+            "body": log.body,
+            "link": absolute(log.url or "/"),
+            "sections": log.context.get("sections", []),
+        }
+        for log in logs
+    ]
+    context = {
+        "title": f"{len(logs)} reminders",
+        "reminders": reminders,
+        "unsubscribes": [{"kind_label": Kind(kind).label, "url": _unsubscribe_url(user, kind)} for kind in kinds],
+    }
+    subject = f"{len(logs)} reminders: {logs[0].title}, and {len(logs) - 1} more"
+    return _message(
+        user=user,
+        subject=subject,
+        template="reminders",
+        context=context,
+        unsubscribe_url=_unsubscribe_url(user, *kinds),
+    )

@@ -138,10 +138,13 @@ class ReminderLog(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="reminderlog_status_created"),
-            # Only the rows waiting for delivery: a delivery batch reads them in key order from
-            # where the last stopped, however many sent reminders the log keeps.
+            # Only the rows waiting for delivery: a delivery batch reads them in (recipient, id)
+            # order from where the last stopped, however many sent reminders the log keeps, and
+            # a person's rows arrive together (one e-mail).
             models.Index(
-                fields=["id"], condition=models.Q(status__in=["pending", "sending"]), name="reminderlog_waiting"
+                fields=["recipient", "id"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="reminderlog_waiting_recipient",
             ),
         ]
 

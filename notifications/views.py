@@ -72,16 +72,16 @@ def preferences_test_email(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user_id, kind = read_unsubscribe_token(token)
+        user_id, kinds = read_unsubscribe_token(token)
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
-    context = {"kind_label": Kind(kind).label, "email": user.email}
+    context = {"kind_label": "”, “".join(Kind(kind).label for kind in kinds), "email": user.email}
     if request.method == "POST":
-        services.email_unsubscribe(user=user, kind=kind)
+        services.email_unsubscribe(user=user, kinds=kinds)
         return render(request, "notifications/unsubscribe_done.html", context)
-    if NotificationPreference.objects.filter(user=user, kind=kind, email=False).exists():
+    if NotificationPreference.objects.filter(user=user, kind__in=kinds, email=False).count() == len(kinds):
         return render(request, "notifications/unsubscribe_already.html", context)
     return render(request, "notifications/unsubscribe_confirm.html", context)

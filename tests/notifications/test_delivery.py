@@ -72,7 +72,7 @@ def test_reminder_email_reaches_a_real_smtp_server_with_html_text_link_and_unsub
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe in text and unsubscribe in html
     token = unsubscribe.rstrip("/").rsplit("/", 1)[1]
-    assert read_unsubscribe_token(token) == (people.student.pk, Kind.DEADLINE_APPROACHING)
+    assert read_unsubscribe_token(token) == (people.student.pk, (Kind.DEADLINE_APPROACHING,))
 
 
 def test_reminder_is_delivered_in_app_and_by_email_once(people):
@@ -169,3 +169,44 @@ def test_notification_send_delivers_once_per_subject_and_period(db):
         )
     assert Notification.objects.filter(recipient=user).count() == 1
     assert len(mail.outbox) == 1
+
+
+WEEK2_OPEN = datetime.datetime(2026, 9, 14, 6, 0, tzinfo=datetime.UTC)  # week 1 overdue, week 2's digest
+
+
+def test_a_persons_reminders_of_one_sweep_arrive_in_one_email_with_a_way_to_stop_each_kind(people, smtp_server, client):
+    reminders_sweep(now=WEEK2_OPEN)
+    logs = ReminderLog.objects.filter(recipient=people.student)
+    assert sorted(logs.values_list("kind", flat=True)) == [Kind.OVERDUE, Kind.WEEKLY_DIGEST]
+    [message] = [m for m in smtp_server.messages if m["To"] == people.student.email]
+    assert message["Subject"].startswith("[Course platform] 2 reminders: ")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    for log in logs:
+        assert log.title in text and log.status == ReminderLog.Status.SENT and log.emailed
+    assert "Still missing" in text  # the digest's sections are there too
+    assert f'href="https://courses.example.org/work/{people.cohort.slug}/weeks/1/"' in html
+    # One link per kind in the message, and one header that stops both.
+    links = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Stop ")]
+    tokens = [link.rstrip("/").rsplit("/", 1)[1] for link in links]
+    assert sorted(read_unsubscribe_token(token) for token in tokens) == sorted(
+        [(people.student.pk, (Kind.OVERDUE,)), (people.student.pk, (Kind.WEEKLY_DIGEST,))]
+    )
+    header = str(message["List-Unsubscribe"]).strip().strip("<>")
+    user_id, kinds = read_unsubscribe_token(header.rstrip("/").rsplit("/", 1)[1])
+    assert user_id == people.student.pk and sorted(kinds) == [Kind.OVERDUE, Kind.WEEKLY_DIGEST]
+    response = client.post(header.removeprefix("https://courses.example.org"))  # the mail client's one click
+    assert response.status_code == 200
+    assert set(people.student.notification_preferences.filter(email=False).values_list("kind", flat=True)) == {
+        Kind.OVERDUE,
+        Kind.WEEKLY_DIGEST,
+    }
+
+
+def test_a_kind_whose_email_is_off_is_left_out_of_the_gathered_email(people):
+    NotificationPreferenceFactory(user=people.student, kind=Kind.WEEKLY_DIGEST, email=False)
+    reminders_sweep(now=WEEK2_OPEN)
+    [message] = [m for m in mail.outbox if m.to == [people.student.email]]
+    assert message.subject == "[Course platform] Week 1 is overdue"  # alone, so the one-reminder e-mail
+    assert Notification.objects.filter(recipient=people.student).count() == 2  # both shown on the site
+    assert set(ReminderLog.objects.filter(recipient=people.student).values_list("status", flat=True)) == {"sent"}

@@ -103,7 +103,7 @@ def test_unsubscribe_link_asks_before_stopping_anything(client_for):
 
 def test_unsubscribe_link_for_a_kind_already_stopped_says_so(client_for):
     user = UserFactory(email="ada@example.com")
-    services.email_unsubscribe(user=user, kind=Kind.WEEKLY_DIGEST)
+    services.email_unsubscribe(user=user, kinds=(Kind.WEEKLY_DIGEST,))
     html = client_for(None).get(_unsubscribe_url(user)).content.decode()
     assert "E-mails already stopped" in html
     assert "already receives no “Weekly digest” e-mails" in html
@@ -113,7 +113,7 @@ def test_unsubscribe_link_for_a_kind_already_stopped_says_so(client_for):
 
 def test_another_kind_stopped_does_not_count_as_already_stopped(client_for):
     user = UserFactory()
-    services.email_unsubscribe(user=user, kind=Kind.OVERDUE)
+    services.email_unsubscribe(user=user, kinds=(Kind.OVERDUE,))
     html = client_for(None).get(_unsubscribe_url(user)).content.decode()
     assert "already" not in html
 
