@@ -104,12 +104,14 @@ def test_the_sweep_reads_a_fixed_number_of_queries_per_batch(course, students):
 
 
 def test_the_sweeps_memory_follows_the_batch_not_the_number_of_students(course, settings, monkeypatch):
-    """Peak Python memory of a whole sweep (finding, recording, delivering in-app) over 50
-    and over 500 students, 50 to a batch and 50 reminders to a delivery batch: about the
+    """Peak Python memory of a whole sweep (finding, recording, delivering in-app and by
+    e-mail: one gathered e-mail per person, built and handed to a backend that keeps nothing)
+    over 50 and over 500 students, 50 to a batch and 50 reminders to a delivery batch: about the
     same. Before batching, the sweep held every work of every running cohort as model
     instances and every reminder found (2.9 GiB at 33,340 students), and each delivery
     batch's rows stayed in memory until a full garbage collection (a reference cycle)."""
     settings.REMINDERS_SWEEP_BATCH = 50
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     monkeypatch.setattr(services, "DELIVERY_BATCH", 50)
 
     def peak(students: int, prefix: str, start: datetime.date) -> tuple[int, int]:
@@ -117,7 +119,7 @@ def test_the_sweeps_memory_follows_the_batch_not_the_number_of_students(course, 
         gc.collect()
         tracemalloc.start()
         try:
-            result = reminders_sweep(now=week3_opened(cohort), send_email=False)
+            result = reminders_sweep(now=week3_opened(cohort))
             return tracemalloc.get_traced_memory()[1], result.found
         finally:
             tracemalloc.stop()
