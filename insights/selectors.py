@@ -156,6 +156,10 @@ def _sql_of(queryset: QuerySet) -> tuple[str, tuple]:
 # GROUP BY student over it, the falling trend a window over the scored weeks, newest first
 # (row_number: how far back, lead: the score of the scored week before). Only students meeting
 # at least one rule come back, each with the weeks (and scores, counts) its reasons name.
+# Every rule's CTE is MATERIALIZED: the planner's estimates of the CTEs above are far too small
+# (24 grid rows for 3,216), and inlined it joined each rule's GROUP BY in a nested loop that
+# aggregated it again for every student (a cohort report chunk of 134 students: 250 ms;
+# materialized, each is aggregated once: 135 ms, load average 10).
 _AT_RISK_SQL = """
 WITH students(cohort_id, student_id) AS MATERIALIZED ({students}),
 weeks(cohort_id, week_id, number, regular_past_due) AS MATERIALIZED (
@@ -192,21 +196,21 @@ revision_counts AS MATERIALIZED (
 scores(work_id, score) AS MATERIALIZED ({scores}),
 retrospectives(cohort_id, student_id, week_id) AS MATERIALIZED ({retrospectives}),
 risks(cohort_id, student_id, number, count) AS MATERIALIZED ({risks}),
-missing AS (
+missing AS MATERIALIZED (
     SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks
     FROM grid g
     LEFT JOIN works wk ON wk.cohort_id = g.cohort_id AND wk.student_id = g.student_id AND wk.week_id = g.week_id
     WHERE g.past_due AND wk.latest_revision_id IS NULL
     GROUP BY g.cohort_id, g.student_id
 ),
-scored AS (
+scored AS MATERIALIZED (
     SELECT ww.cohort_id, ww.student_id, ww.number, sc.score,
         row_number() OVER newest_first AS back,
         lead(sc.score) OVER newest_first AS previous
     FROM work_weeks ww JOIN scores sc ON sc.work_id = ww.id
     WINDOW newest_first AS (PARTITION BY ww.cohort_id, ww.student_id ORDER BY ww.number DESC)
 ),
-falling AS (
+falling AS MATERIALIZED (
     SELECT sd.cohort_id, sd.student_id,
         array_agg(sd.number ORDER BY sd.number) AS weeks, array_agg(sd.score ORDER BY sd.number) AS scores
     FROM scored sd JOIN rules r ON r.cohort_id = sd.cohort_id
@@ -214,7 +218,7 @@ falling AS (
     GROUP BY sd.cohort_id, sd.student_id, r.falling
     HAVING count(*) = r.falling AND bool_and(sd.back = r.falling OR sd.score < sd.previous)
 ),
-many AS (
+many AS MATERIALIZED (
     SELECT ww.cohort_id, ww.student_id,
         array_agg(ww.number ORDER BY ww.number) AS weeks, array_agg(rc.count ORDER BY ww.number) AS counts
     FROM work_weeks ww
@@ -223,7 +227,7 @@ many AS (
     WHERE r.max_revisions > 0 AND rc.count > r.max_revisions
     GROUP BY ww.cohort_id, ww.student_id
 ),
-without_retrospective AS (
+without_retrospective AS MATERIALIZED (
     SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks
     FROM grid g
     LEFT JOIN retrospectives rt
@@ -231,7 +235,7 @@ without_retrospective AS (
     WHERE g.past_due AND rt.week_id IS NULL
     GROUP BY g.cohort_id, g.student_id
 ),
-overdue AS (
+overdue AS MATERIALIZED (
     SELECT g.cohort_id, g.student_id, array_agg(g.number ORDER BY g.number) AS weeks, sum(rk.count) AS total
     FROM grid g
     JOIN risks rk ON rk.cohort_id = g.cohort_id AND rk.student_id = g.student_id AND rk.number = g.number
