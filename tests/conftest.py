@@ -1,5 +1,6 @@
-"""Shared fixtures. The bundled curriculum is imported once per test database; tests that
-flush the database (transactional ones) get it back through the `course` fixture."""
+"""Shared fixtures. The bundled curriculum is imported once per test database, and again,
+committed, right after each test that flushed the database (a transactional one), so every
+test finds it as the session began."""
 
 import shutil
 from pathlib import Path
@@ -7,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from cohorts.models import Membership
 from core import cache as fail_soft
@@ -35,6 +38,32 @@ def import_bundled_curriculum() -> Course:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         import_bundled_curriculum()
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    """What makes pytest-django run a test as a TransactionTestCase, which empties every table
+    when it ends."""
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, the curriculum is imported again and committed.
+    Without it every later test of the process imported it inside its own rolled-back
+    transaction (the `course` fixture), about a second of CPU per test."""
+    try:
+        return (yield)
+    finally:
+        if _flushes_the_database(item):
+            with item.config.stash[blocking_manager_key].unblock():
+                if course_default() is None:
+                    import_bundled_curriculum()
+                # Left open, this connection outlived the session after a browser journey
+                # (Playwright's loop holds another context), and the test database was not dropped.
+                connections.close_all()
 
 
 @pytest.fixture
