@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cohorts', '0005_grades_version'),
-        ('curriculum', '0005_import_baselines_from_history'),
-        ('submissions', '0007_work_grid_cells_index'),
+        ("cohorts", "0005_grades_version"),
+        ("curriculum", "0005_import_baselines_from_history"),
+        ("submissions", "0007_work_grid_cells_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='revision',
-            index=models.Index(fields=['work', 'id'], name='revision_work_ids'),
+            model_name="revision",
+            index=models.Index(fields=["work", "id"], name="revision_work_ids"),
         ),
         migrations.AddIndex(
-            model_name='weeklywork',
-            index=models.Index(fields=['cohort', 'student'], include=('id', 'week', 'deliverable', 'latest_revision'), name='work_cohort_cells'),
+            model_name="weeklywork",
+            index=models.Index(
+                fields=["cohort", "student"],
+                include=("id", "week", "deliverable", "latest_revision"),
+                name="work_cohort_cells",
+            ),
         ),
     ]
