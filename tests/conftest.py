@@ -57,7 +57,9 @@ def pytest_runtest_teardown(item, nextitem):
     try:
         return (yield)
     finally:
-        if _flushes_the_database(item):
+        # Not after the process's last test (no next item): its teardown has already dropped the
+        # test database and pointed the connection back at the real one.
+        if nextitem is not None and _flushes_the_database(item):
             with item.config.stash[blocking_manager_key].unblock():
                 if course_default() is None:
                     import_bundled_curriculum()

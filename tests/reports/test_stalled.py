@@ -79,8 +79,8 @@ def run_status(pk: int) -> str:
     return ReportRun.objects.values_list("status", flat=True).get(pk=pk)
 
 
-def build_directories() -> set[str]:
-    return {path.name for path in Path(tempfile.gettempdir()).glob("report-*-*")}
+def build_directories(root: str | None = None) -> set[str]:
+    return {path.name for path in Path(root or tempfile.gettempdir()).glob("report-*-*")}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,10 +91,14 @@ def test_a_report_whose_whole_worker_was_killed_is_started_again_by_the_reconcil
     for _ in range(4):
         MembershipFactory(cohort=people.cohort)
     report_workers.extra_env["REPORTS_TEST_CHUNK_DELAY"] = "0.6"
+    # The workers' scratch directories in a temporary directory of this test's own: under xdist
+    # another process's report builds come and go in the shared one, and were counted as leaked.
+    scratch = tempfile.mkdtemp(prefix="stalled-scratch-")
+    report_workers.extra_env["TMPDIR"] = scratch
     run = report_request(kind="cohort", fmt="csv", cohort=people.cohort, by=people.instructor, enqueue_build=False)
     report_workers.database.share()
     first = report_workers.start()
-    before = build_directories()
+    before = build_directories(scratch)
     with celery_publishing_to(redis_server.url):
         assert publish("reports.build_report", [run.pk], {})
         wait_for(
@@ -103,7 +107,7 @@ def test_a_report_whose_whole_worker_was_killed_is_started_again_by_the_reconcil
             "the first worker never got a third of the way",
             report_workers,
         )
-        leaked = build_directories() - before
+        leaked = build_directories(scratch) - before
         report_workers.kill(first)
         killed_at = time.monotonic()
         assert run_status(run.pk) == "running"
@@ -122,7 +126,8 @@ def test_a_report_whose_whole_worker_was_killed_is_started_again_by_the_reconcil
     assert (run.progress, run.attempts, run.error) == (100, 2, "")
     assert recovered_after < 60, f"recovered after {recovered_after:.0f} s"
     # The killed build's scratch directory was removed by the next build.
-    assert leaked and not (leaked & build_directories())
+    assert leaked and not (leaked & build_directories(scratch))
+    shutil.rmtree(scratch, ignore_errors=True)
     folder = Path(report_workers.media_root) / "reports" / str(run.pk)
     assert [p.name for p in folder.iterdir()] == [Path(run.file.name).name]
     print(f"\nstalled noticed {noticed_after:.1f} s after the kill; report ready {recovered_after:.1f} s after it")
