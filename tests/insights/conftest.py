@@ -2,21 +2,28 @@
 history through the real services (submitting, reviewing, retrospectives, the risk log)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from cohorts.models import Cohort, Membership
 from cohorts.schedule import week_window
+from rubrics.models import Assessment
 from rubrics.services import rubric_install_defaults
 from submissions import services as submission_services
-from submissions.models import Revision
+from submissions.models import Revision, RiskEntry, WeeklyWork
+from submissions.services import work_request_changes
 from tests.factories import (
     AssessmentFactory,
+    ExtensionFactory,
     MembershipFactory,
     MentorAssignmentFactory,
     RetrospectiveFactory,
+    RiskEntryFactory,
     UserFactory,
+    reviewed_work,
 )
 
 # The people fixture's cohort starts on Monday 7 September 2026 (Europe/Berlin, due 23:59 on
@@ -110,3 +117,86 @@ def reviewed(running, rubric):
         revision = submit(student, running.cohort, number, at=yesterday - datetime.timedelta(hours=hours))
         score(revision, reviewer, 3, at=yesterday)
     return running
+
+
+@pytest.fixture
+def mixed(people, rubric):
+    """Two cohorts, each student meeting a different mix of rules."""
+    cohort = people.cohort
+    steady_student(cohort, people.mentor, "Steady")
+    steady_student(cohort, people.mentor, "Behind", weeks=(1, 2, 3))
+    extended = steady_student(cohort, people.mentor, "Extended", weeks=(1, 2, 3))
+    ExtensionFactory(
+        cohort=cohort,
+        student=extended,
+        week=cohort.course.weeks.get(number=5),
+        due_at=datetime.datetime(2026, 10, 20, 21, 59, tzinfo=datetime.UTC),
+    )
+    falling = steady_student(cohort, people.mentor, "Falling", retrospectives=(1, 2, 3))
+    for number, points in ((2, 1), (3, 4), (4, 3), (5, 2)):
+        score(falling.weekly_works.get(week__number=number).latest_revision, people.mentor, points)
+    rising = steady_student(cohort, people.mentor, "Rising")
+    for number, points in ((3, 2), (4, 3), (5, 3)):
+        score(rising.weekly_works.get(week__number=number).latest_revision, people.mentor, points)
+    revising = steady_student(cohort, people.mentor, "Reviser")
+    work = revising.weekly_works.get(week__number=2)
+    for resubmission in range(4):
+        work_request_changes(work=work, revision=work.latest_revision, by=people.mentor)
+        submit(revising, cohort, 2, at=datetime.datetime(2026, 9, 16, 10 + resubmission, tzinfo=datetime.UTC))
+        work.refresh_from_db()
+    risky = steady_student(cohort, people.mentor, "Risky", retrospectives=(1, 2, 3, 4))
+    weeks = {w.number: w for w in cohort.course.weeks.filter(number__in=(1, 2, 5, 6))}
+    for number, severity in ((5, RiskEntry.Severity.HIGH), (2, RiskEntry.Severity.CRITICAL), (6, "critical")):
+        RiskEntryFactory(cohort=cohort, student=risky, severity=severity, week_opened=weeks[number])
+    retrospective(risky, cohort, 5, scale="  ")  # not done
+    struggling = new_student(cohort, people.mentor, "Struggling")
+    submit(struggling, cohort, 1)
+    # The other cohort (same schedule): someone who did nothing, someone who did everything.
+    Cohort.objects.filter(pk=people.other_cohort.pk).update(start_date=cohort.start_date)
+    people.other_cohort.refresh_from_db()
+    new_student(people.other_cohort, people.foreign_mentor, "Elsewhere")
+    steady_student(people.other_cohort, people.foreign_mentor, "Elsewhere steady")
+    return people
+
+
+@pytest.fixture
+def graded(people, course):
+    """Three students with hand-made grades (latest mentor scores):
+
+    | student        | W1 | W2                  | W3    | total | average |
+    | Ada (student)  | 80 | 60 then 70 → 70     | draft | 150   | 75      |
+    | Bea (other)    | 90 | 40 changes req.,late| –     | 130   | 65      |
+    | Cy (third)     | –  | –                   | –     | –     | –       |
+
+    W1 average (80+90)/2 = 85; W2 (70+40)/2 = 55. Cy is mentored by the unassigned mentor."""
+    cohort = people.cohort
+    cohort.start_date = timezone.localdate() - datetime.timedelta(days=70)
+    cohort.save(update_fields=["start_date"])
+    User.objects.filter(pk=people.student.pk).update(name="Ada Lovelace")
+    User.objects.filter(pk=people.other_student.pk).update(name="Bea Carter")
+    people.third = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT, user__name="Cy Young").user
+    MentorAssignmentFactory(cohort=cohort, mentor=people.unassigned_mentor, student=people.third)
+    week = {n: course.weeks.get(number=n) for n in (1, 2, 3)}
+    reviewed_work(cohort=cohort, student=people.student, week=week[1], score="80", scorer=people.mentor)
+    twice = reviewed_work(cohort=cohort, student=people.student, week=week[2], score="60", scorer=people.mentor)
+    Assessment.objects.create(
+        revision=twice.latest_revision,
+        rubric=Assessment.objects.get(revision=twice.latest_revision).rubric,
+        scorer=people.instructor,
+        kind=Assessment.Kind.MENTOR,
+        decision=Assessment.Decision.ACCEPT,
+        score=Decimal("70"),
+        submitted_at=twice.latest_revision.submitted_at + datetime.timedelta(hours=5),
+    )
+    WeeklyWork.objects.create(cohort=cohort, student=people.student, week=week[3])
+    reviewed_work(cohort=cohort, student=people.other_student, week=week[1], score="90", scorer=people.mentor)
+    reviewed_work(
+        cohort=cohort,
+        student=people.other_student,
+        week=week[2],
+        state=WeeklyWork.State.CHANGES_REQUESTED,
+        score="40",
+        late=True,
+        scorer=people.mentor,
+    )
+    return people

@@ -27,7 +27,6 @@ from submissions.services import (
 from tests.factories import AtRiskInputsFactory
 
 from .conftest import NOW, new_student, score, steady_student, submit
-from .test_at_risk_sql import mixed  # noqa: F401 (a fixture: every student meets a different mix of rules)
 from .test_pages import _add_students
 
 pytestmark = [
@@ -189,7 +188,7 @@ def test_a_due_date_passing_applies_on_reading_with_no_row_written(people):
     ],
 )
 @pytest.mark.parametrize("day", [datetime.date(2026, 9, 30), datetime.date(2026, 10, 14), datetime.date(2026, 11, 30)])
-def test_the_map_from_the_stored_inputs_equals_the_rules_decided_from_the_records(mixed, rules, day):  # noqa: F811
+def test_the_map_from_the_stored_inputs_equals_the_rules_decided_from_the_records(mixed, rules, day):
     now = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
     found_anyone = False
     for cohort in (mixed.cohort, mixed.other_cohort):

@@ -14,11 +14,8 @@ from cohorts.schedule import week_window
 from insights.models import AtRiskRules
 from insights.selectors import _at_risk_in_python, _at_risk_in_sql, at_risk_followed
 from insights.services import at_risk_rules_update
-from submissions.models import RiskEntry
-from submissions.services import work_request_changes
-from tests.factories import ExtensionFactory, RiskEntryFactory
 
-from .conftest import NOW, new_student, retrospective, score, steady_student, submit
+from .conftest import NOW, retrospective, score, submit
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,46 +27,6 @@ def _as_text(found: dict) -> dict:
     return {
         cohort: {student: [str(r) for r in reasons] for student, reasons in m.items()} for cohort, m in found.items()
     }
-
-
-@pytest.fixture
-def mixed(people, rubric):
-    """Two cohorts, each student meeting a different mix of rules."""
-    cohort = people.cohort
-    steady_student(cohort, people.mentor, "Steady")
-    steady_student(cohort, people.mentor, "Behind", weeks=(1, 2, 3))
-    extended = steady_student(cohort, people.mentor, "Extended", weeks=(1, 2, 3))
-    ExtensionFactory(
-        cohort=cohort,
-        student=extended,
-        week=cohort.course.weeks.get(number=5),
-        due_at=datetime.datetime(2026, 10, 20, 21, 59, tzinfo=datetime.UTC),
-    )
-    falling = steady_student(cohort, people.mentor, "Falling", retrospectives=(1, 2, 3))
-    for number, points in ((2, 1), (3, 4), (4, 3), (5, 2)):
-        score(falling.weekly_works.get(week__number=number).latest_revision, people.mentor, points)
-    rising = steady_student(cohort, people.mentor, "Rising")
-    for number, points in ((3, 2), (4, 3), (5, 3)):
-        score(rising.weekly_works.get(week__number=number).latest_revision, people.mentor, points)
-    revising = steady_student(cohort, people.mentor, "Reviser")
-    work = revising.weekly_works.get(week__number=2)
-    for resubmission in range(4):
-        work_request_changes(work=work, revision=work.latest_revision, by=people.mentor)
-        submit(revising, cohort, 2, at=datetime.datetime(2026, 9, 16, 10 + resubmission, tzinfo=datetime.UTC))
-        work.refresh_from_db()
-    risky = steady_student(cohort, people.mentor, "Risky", retrospectives=(1, 2, 3, 4))
-    weeks = {w.number: w for w in cohort.course.weeks.filter(number__in=(1, 2, 5, 6))}
-    for number, severity in ((5, RiskEntry.Severity.HIGH), (2, RiskEntry.Severity.CRITICAL), (6, "critical")):
-        RiskEntryFactory(cohort=cohort, student=risky, severity=severity, week_opened=weeks[number])
-    retrospective(risky, cohort, 5, scale="  ")  # not done
-    struggling = new_student(cohort, people.mentor, "Struggling")
-    submit(struggling, cohort, 1)
-    # The other cohort (same schedule): someone who did nothing, someone who did everything.
-    Cohort.objects.filter(pk=people.other_cohort.pk).update(start_date=cohort.start_date)
-    people.other_cohort.refresh_from_db()
-    new_student(people.other_cohort, people.foreign_mentor, "Elsewhere")
-    steady_student(people.other_cohort, people.foreign_mentor, "Elsewhere steady")
-    return people
 
 
 @pytest.mark.parametrize(

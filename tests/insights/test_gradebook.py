@@ -17,62 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from cohorts.models import Membership, MentorAssignment
+from cohorts.models import MentorAssignment
 from cohorts.schedule import week_window
 from cohorts.selectors import next_due_passing
 from cohorts.services import extension_grant, mentor_assign
 from insights.grid_cache import grid_get, grid_put
-from rubrics.models import Assessment
 from rubrics.selectors import GradebookQuery, decode_cursor, encode_cursor, gradebook_page
 from submissions import services as submission_services
-from submissions.models import WORK_STATUSES, WeeklyWork
-from tests.factories import ExtensionFactory, MembershipFactory, MentorAssignmentFactory, reviewed_work
+from submissions.models import WORK_STATUSES
+from tests.factories import ExtensionFactory, reviewed_work
 from tests.reports.bulk import bulk_cohort
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def graded(people, course):
-    """Three students with hand-made grades (latest mentor scores):
-
-    | student        | W1 | W2                  | W3    | total | average |
-    | Ada (student)  | 80 | 60 then 70 → 70     | draft | 150   | 75      |
-    | Bea (other)    | 90 | 40 changes req.,late| –     | 130   | 65      |
-    | Cy (third)     | –  | –                   | –     | –     | –       |
-
-    W1 average (80+90)/2 = 85; W2 (70+40)/2 = 55. Cy is mentored by the unassigned mentor."""
-    cohort = people.cohort
-    cohort.start_date = timezone.localdate() - datetime.timedelta(days=70)
-    cohort.save(update_fields=["start_date"])
-    User.objects.filter(pk=people.student.pk).update(name="Ada Lovelace")
-    User.objects.filter(pk=people.other_student.pk).update(name="Bea Carter")
-    people.third = MembershipFactory(cohort=cohort, role=Membership.Role.STUDENT, user__name="Cy Young").user
-    MentorAssignmentFactory(cohort=cohort, mentor=people.unassigned_mentor, student=people.third)
-    week = {n: course.weeks.get(number=n) for n in (1, 2, 3)}
-    reviewed_work(cohort=cohort, student=people.student, week=week[1], score="80", scorer=people.mentor)
-    twice = reviewed_work(cohort=cohort, student=people.student, week=week[2], score="60", scorer=people.mentor)
-    Assessment.objects.create(
-        revision=twice.latest_revision,
-        rubric=Assessment.objects.get(revision=twice.latest_revision).rubric,
-        scorer=people.instructor,
-        kind=Assessment.Kind.MENTOR,
-        decision=Assessment.Decision.ACCEPT,
-        score=Decimal("70"),
-        submitted_at=twice.latest_revision.submitted_at + datetime.timedelta(hours=5),
-    )
-    WeeklyWork.objects.create(cohort=cohort, student=people.student, week=week[3])
-    reviewed_work(cohort=cohort, student=people.other_student, week=week[1], score="90", scorer=people.mentor)
-    reviewed_work(
-        cohort=cohort,
-        student=people.other_student,
-        week=week[2],
-        state=WeeklyWork.State.CHANGES_REQUESTED,
-        score="40",
-        late=True,
-        scorer=people.mentor,
-    )
-    return people
 
 
 def page_for(user, client_for, people, **params):

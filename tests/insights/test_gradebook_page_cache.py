@@ -15,7 +15,7 @@ from submissions import services as submission_services
 from tests.factories import ContextFactory, GradeSyncFactory, LmsAccountFactory
 
 from .conftest import score
-from .test_gradebook import CACHED_PAGE_QUERIES, cells_of, graded, names  # noqa: F401 (graded: a fixture)
+from .test_gradebook import CACHED_PAGE_QUERIES, cells_of, names
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def url_of(view: str, cohort) -> str:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_a_repeat_is_the_kept_page_in_four_queries(graded, client_for, django_assert_num_queries, view):  # noqa: F811
+def test_a_repeat_is_the_kept_page_in_four_queries(graded, client_for, django_assert_num_queries, view):
     client = client_for(graded.instructor)
     first = client.get(url_of(view, graded.cohort), {"sort": "name", "dir": "desc"})
     assert first.page_cache == "miss"
@@ -39,7 +39,7 @@ def test_a_repeat_is_the_kept_page_in_four_queries(graded, client_for, django_as
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_a_submission_gives_the_page_a_new_key(graded, client_for, view):  # noqa: F811
+def test_a_submission_gives_the_page_a_new_key(graded, client_for, view):
     client = client_for(graded.instructor)
     client.get(url_of(view, graded.cohort))
     assert client.get(url_of(view, graded.cohort)).page_cache == "hit"
@@ -51,7 +51,7 @@ def test_a_submission_gives_the_page_a_new_key(graded, client_for, view):  # noq
     assert client.get(url_of(view, graded.cohort)).page_cache == "hit"
 
 
-def test_a_mentor_decision_shows_on_the_kept_page(graded, client_for, rubric):  # noqa: F811
+def test_a_mentor_decision_shows_on_the_kept_page(graded, client_for, rubric):
     client = client_for(graded.unassigned_mentor)  # Cy Young's mentor
     url = url_of("insights:gradebook", graded.cohort)
     week = graded.cohort.course.weeks.get(number=4)
@@ -65,7 +65,7 @@ def test_a_mentor_decision_shows_on_the_kept_page(graded, client_for, rubric):  
     assert "gb-score" not in cells_of(before, "Cy Young") and "gb-score" in cells_of(after, "Cy Young")
 
 
-def test_a_grade_sync_status_change_shows_on_the_kept_page(graded, client_for, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_grade_sync_status_change_shows_on_the_kept_page(graded, client_for, django_capture_on_commit_callbacks):
     cohort = graded.cohort
     context = ContextFactory(cohort=cohort, lineitems_url="https://lms.example.edu/lineitems")
     LmsAccountFactory(platform=context.platform, user=graded.student)
@@ -92,7 +92,7 @@ def test_a_grade_sync_status_change_shows_on_the_kept_page(graded, client_for, d
     assert "1</strong> on the way" in client.get(url_of("insights:heatmap", cohort)).content.decode()
 
 
-def test_an_lms_course_linked_or_renamed_shows_on_the_kept_page(graded, client_for):  # noqa: F811
+def test_an_lms_course_linked_or_renamed_shows_on_the_kept_page(graded, client_for):
     from lti.services import grades_panel_changed
 
     client = client_for(graded.instructor)
@@ -105,7 +105,7 @@ def test_an_lms_course_linked_or_renamed_shows_on_the_kept_page(graded, client_f
     assert after.page_cache == "miss" and "Backend, autumn" in after.content.decode()
 
 
-def test_members_and_mentors_change_the_kept_page(graded, client_for):  # noqa: F811
+def test_members_and_mentors_change_the_kept_page(graded, client_for):
     instructor, mentor = client_for(graded.instructor), client_for(graded.unassigned_mentor)
     url = url_of("insights:gradebook", graded.cohort)
     assert names(instructor.get(url)) == ["Ada Lovelace", "Bea Carter", "Cy Young"]
@@ -126,7 +126,7 @@ def test_members_and_mentors_change_the_kept_page(graded, client_for):  # noqa: 
         ({"mentor": "unassigned"}, ["Cy Young"]),
     ],
 )
-def test_each_query_string_is_kept_apart(graded, client_for, params, expected):  # noqa: F811
+def test_each_query_string_is_kept_apart(graded, client_for, params, expected):
     client = client_for(graded.instructor)
     url = url_of("insights:gradebook", graded.cohort)
     assert client.get(url).page_cache == "miss"
@@ -139,7 +139,7 @@ def test_each_query_string_is_kept_apart(graded, client_for, params, expected): 
     assert names(client.get(url)) == ["Ada Lovelace", "Bea Carter", "Cy Young"]
 
 
-def test_another_viewer_never_gets_someone_elses_kept_page(graded, client_for):  # noqa: F811
+def test_another_viewer_never_gets_someone_elses_kept_page(graded, client_for):
     url = url_of("insights:gradebook", graded.cohort)
     instructor = client_for(graded.instructor)
     instructor.get(url)
