@@ -123,6 +123,11 @@ _MEMBERSHIP_STAMPS = CompiledQuery(
 )
 
 
+def stamp_of_cohort(stamps: Iterable[MembershipStamp], *, slug: str) -> MembershipStamp | None:
+    """The viewer's stamp of the cohort with this slug, if they belong to it (no query)."""
+    return next((stamp for stamp in stamps if stamp.slug == slug), None)
+
+
 def roles_of_stamps(stamps: Iterable[MembershipStamp]) -> set[str]:
     """roles_for_user's answer from membership_stamps' rows (no query)."""
     return {stamp.role for stamp in stamps}

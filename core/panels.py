@@ -12,10 +12,12 @@ Panel; it must do a fixed number of queries however many sections or threads the
 
 A page kept whole in the cache (core/pagecache.py) shows its panels as they were when it was
 made, so it must know when they change. A provider registered with `key` says it: a function
-of the same keyword arguments answering a value that changes whenever its panels would (a
-version its app bumps), read without a query on every request; the slot's `key_parts` gathers
-them into the page's key. A slot with a provider that gave no `key` answers None: such a page
-asks its panels on every request and is not kept whole.
+answering a value that changes whenever its panels would (a version its app bumps), read
+without a query on every request; the slot's `key_parts` gathers them into the page's key. Its
+keyword arguments are the ones the slot's documentation names for keys (the subject's ids, which
+a page answered before its rows are read knows; insights.panels.GRADES: `cohort_id`). A slot
+with a provider that gave no `key` answers None: such a page asks its panels on every request
+and is not kept whole.
 """
 
 from __future__ import annotations

@@ -25,11 +25,13 @@ meanwhile. Then, as the stack would:
   CsrfViewMiddleware accepts without rewriting it (none, or an old masked one: the full path
   sets a new one).
 
-The entry is found by pagecache.fast_key over the user row, the viewer's membership stamps, the
-URL and the layout's parts (the navigation's row), computed by the same functions as the view
-computes it when it keeps or serves the page (core/pagecache.py says which views may opt in).
-Four queries, then one cache read; a miss goes down the full path, which keeps the entry under
-both keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers.
+The entry is found by pagecache.fast_key over the user row, the URL, the layout's parts (the
+navigation's row) and the page's own parts: what its view's function listed in FAST_PAGES makes
+of the viewer's membership stamps and the URL (the stamps themselves for the review queue; the
+stamp of the cohort and the LMS panel's version for the gradebook), the same function the view
+calls when it keeps or serves the page (core/pagecache.py says which views may opt in). Four
+queries, then one cache read (two for the gradebook); a miss goes down the full path, which
+keeps the entry under both keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers.
 
 The API's works list is answered the same way for a personal access token (`_api_answer`): the
 token checked by its own authentication class on every request, the media type negotiated by
@@ -70,14 +72,31 @@ from cohorts.selectors import membership_stamps, roles_of_stamps
 from core import pagecache
 from core.middleware import default_csp
 from core.sessions import SessionStore, read_in_this_request
+from insights.views import grid_fast_parts
 from lti.framing import FRAME_ORIGIN_SESSION_KEY
+from progress.views import mastery_fast_parts
+from rubrics.views import review_queue_fast_parts
 
-# The pages whose views keep their entries with `fast` (core/pagecache.py), by URL name, each
-# with whether a viewer's request of it may have been kept so: a learner's mastery page only
-# for the learner (a mentor's view shows the learner's name, which the fast key does not hold).
-FAST_PAGES: dict[str, Callable[[ResolverMatch, int], bool]] = {
-    "rubrics:queue": lambda match, user_id: True,
-    "progress:mastery": lambda match, user_id: match.kwargs.get("student_id") == user_id,
+
+class FastPage(NamedTuple):
+    """A page whose view keeps its entries with `fast` (core/pagecache.py).
+
+    `parts`: the view's own function that gives its `fast` parts from the URL's keyword
+    arguments, the viewer's user row and their membership stamps (and reads nothing else that
+    costs a query), or None where the view keeps no fast entry. The view calls the same function
+    with the same values, so the two paths find the same entry or nothing.
+    `viewer_may`: a check of the URL's arguments against the session's user id, made before any
+    row is read, for pages the view keeps only for some viewers (a learner's own mastery page)."""
+
+    parts: Callable[..., object]
+    viewer_may: Callable[[dict, int], bool] = lambda url_kwargs, user_id: True
+
+
+FAST_PAGES: dict[str, FastPage] = {
+    "rubrics:queue": FastPage(review_queue_fast_parts),
+    "progress:mastery": FastPage(mastery_fast_parts, lambda url_kwargs, user_id: url_kwargs["student_id"] == user_id),
+    "insights:gradebook": FastPage(grid_fast_parts),
+    "insights:heatmap": FastPage(grid_fast_parts),
 }
 
 # API lists kept the same way (`fast_layout=False`), answered for a personal access token.
@@ -166,7 +185,8 @@ def _answer(
     if session.get(SessionStorage.session_key) or session.get(FRAME_ORIGIN_SESSION_KEY):
         return None
     user_id = _session_user_id(session)
-    if user_id is None or not FAST_PAGES[match.view_name](match, user_id):
+    page = FAST_PAGES[match.view_name]
+    if user_id is None or not page.viewer_may(match.kwargs, user_id):
         return None
     user = _signed_in_user(session, user_id)
     if user is None:
@@ -180,8 +200,9 @@ def _answer(
     ):
         return None
     request.user = user
+    parts = page.parts(user=user, stamps=stamps, **match.kwargs)
     try:
-        key = pagecache.fast_key(request, stamps)
+        key = pagecache.fast_key(request, parts) if parts is not None else None
     except DisallowedHost:  # the full path answers it (CommonMiddleware's 400)
         key = None
     entry = pagecache.fast_entry_get(key) if key is not None else None

@@ -22,9 +22,10 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import User
 from cohorts.models import Cohort
 from cohorts.policies import can_manage_cohort
-from cohorts.selectors import next_due_passing
+from cohorts.selectors import MembershipStamp, membership_stamps, next_due_passing, stamp_of_cohort
 from core import pagecache
 from curriculum.selectors import course_default, course_get_latest
 from rubrics import selectors as grades
@@ -206,16 +207,31 @@ def _grid_rows(kind: str, page: grades.GradebookPage) -> list:
     ]
 
 
+def grid_fast_parts(*, user: User, stamps: tuple[MembershipStamp, ...], slug: str, **url_kwargs) -> tuple | None:
+    """What decides a gradebook or heatmap page besides the viewer's user row, its URL and the
+    layout, so that courseplatform/fast_path.py answers a repeat with these alone: the viewer's
+    stamp of the cohort (every field of the cohort that grid_key reads, and their role there,
+    which with the user row decides the access and the scope) and the panels' versions (no
+    query). None for a cohort the viewer is no member of (an admin's view: the full path)."""
+    stamp = stamp_of_cohort(stamps, slug=slug)
+    if stamp is None:
+        return None
+    panel_parts = GRADES.key_parts(cohort_id=stamp.cohort_id)
+    return None if panel_parts is None else (stamp, panel_parts)
+
+
 def _grid_page(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     """The gradebook or the heatmap, kept whole by core.pagecache per viewer and query string
     until the cohort's grades_version, its schedule or name, the panels' versions (the LMS
     grade syncs: GRADES.key_parts) or what the layout shows of the viewer change, or a due date
     passes. On a miss its content (the grid) may still come from insights/grid_cache.py, which
     keeps it for every viewer of the same scope."""
+    # Read before the cohort, so that the fast key is never newer than the page's own.
+    fast = grid_fast_parts(user=request.user, stamps=membership_stamps(request.user), slug=slug)
     cohort = cohort_get_for_gradebook(request.user, slug)
     manages = can_manage_cohort(request.user, cohort)
     key = grid_cache.grid_key(kind, cohort, request.user, sees_every_student=manages, params=request.GET)
-    panel_parts = GRADES.key_parts(cohort=cohort, user=request.user, manages=manages)
+    panel_parts = fast[1] if fast is not None else GRADES.key_parts(cohort_id=cohort.pk)
     page_key = None
     if key is not None and panel_parts is not None and pagecache.query_is(request, grid_cache.QUERY_FIELDS):
         page_key = pagecache.page_key(request, f"insights-{kind}", key, panel_parts)
@@ -252,7 +268,7 @@ def _grid_page(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             until = next_due_passing(cohort, numbers=range(1, MAX_WEEKS + 1), now=now)
         return response, until
 
-    return pagecache.respond(request, page_key, build)
+    return pagecache.respond(request, page_key, build, fast=fast)
 
 
 @login_required

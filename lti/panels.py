@@ -8,11 +8,11 @@ from .models import Context, GradeSync
 from .selectors import grades_panel_version
 
 
-def grades_panel_key(*, cohort, **kwargs) -> str:
+def grades_panel_key(*, cohort_id: int) -> str:
     """What grades_panel shows depends on, for a gradebook page cached whole: the version the
     LTI services bump when the cohort's LMS course or a grade sync's status changes (no query).
     The viewer (whose role decides the roster button) is in the page's key already."""
-    return grades_panel_version(cohort.pk)
+    return grades_panel_version(cohort_id)
 
 
 def grades_panel(*, cohort, user, manages: bool, **kwargs) -> list[Panel]:

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from cohorts.selectors import membership_stamps, next_due_passing
+from accounts.models import User
+from cohorts.selectors import MembershipStamp, membership_stamps, next_due_passing
 from core import pagecache
 from submissions.selectors import student_cohorts
 
@@ -47,18 +48,30 @@ def grades(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
     )
 
 
+def mastery_fast_parts(
+    *, user: User, stamps: tuple[MembershipStamp, ...], student_id: int, **url_kwargs
+) -> tuple | None:
+    """A learner's own mastery page is answered before the middleware too
+    (courseplatform/fast_path.py), keyed by their membership stamps: they hold every part of
+    content_key's but the mentor scores' version, which only moves for this cohort with a
+    mentor assessment of its work, and that bumps its grades_version in the same transaction
+    (rubrics.services._store_assessment). A mentor's view shows the learner's name, which the
+    stamps do not hold: None."""
+    return stamps if student_id == user.pk else None
+
+
 @login_required
 @require_GET
 def mastery(request: HttpRequest, slug: str, student_id: int) -> HttpResponse:
     """The whole page from the cache when this viewer asked for it since anything it shows
     last changed (core/pagecache.py); else its content from the cache when it was made for this
     viewer scope (progress/page_cache.py); else computed, rendered and kept."""
-    # A learner's own page is answered before the middleware too (courseplatform/fast_path.py),
-    # keyed by their membership stamps, read first so that the page's key is never newer: they
-    # hold every part of content_key's but the mentor scores' version, which only moves for this
-    # cohort with a mentor assessment of its work, and that bumps its grades_version in the same
-    # transaction (rubrics.services._store_assessment).
-    fast = membership_stamps(request.user) if student_id == request.user.pk else None
+    # The stamps are read first, so that the fast key is never newer than the page's own.
+    fast = (
+        mastery_fast_parts(user=request.user, stamps=membership_stamps(request.user), student_id=student_id)
+        if student_id == request.user.pk
+        else None
+    )
     cohort, student = policies.learner_get_for_progress(request.user, slug, student_id)
     is_own = student.pk == request.user.pk
     content_key = page_cache.mastery_key(cohort, student, own=is_own)

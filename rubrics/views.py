@@ -12,9 +12,11 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from cohorts.models import Membership
 from cohorts.policies import can_manage_cohort, is_platform_admin
 from cohorts.selectors import (
+    MembershipStamp,
     cohort_get_for_user,
     cohorts_managed_by,
     membership_stamps,
@@ -33,6 +35,12 @@ from .models import Assessment, SelfAssessmentDraft
 from .panels import PEER_REVIEW, SCORING
 
 # --- Review queue ----------------------------------------------------------------------------
+
+
+def review_queue_fast_parts(*, user: User, stamps: tuple[MembershipStamp, ...], **url_kwargs) -> tuple:
+    """The queue's `fast` parts (courseplatform/fast_path.py): its key is the viewer's stamps,
+    the URL, the viewer and the layout."""
+    return stamps
 
 
 @login_required
@@ -72,9 +80,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         )
         return response, page.changes_at(now)
 
-    # Its key is the stamps, the URL, the viewer and the layout: answered before the middleware
-    # too (courseplatform/fast_path.py).
-    return pagecache.respond(request, key, build, fast=stamps)
+    # Answered before the middleware too (courseplatform/fast_path.py).
+    return pagecache.respond(request, key, build, fast=review_queue_fast_parts(user=request.user, stamps=stamps))
 
 
 # --- Mentor scoring --------------------------------------------------------------------------

@@ -52,6 +52,20 @@ def mastery_url(people) -> str:
     return reverse("progress:mastery", args=[people.cohort.slug, people.student.pk])
 
 
+def grid_url(people, kind: str = "gradebook", query: str = "") -> str:
+    return reverse(f"insights:{kind}", args=[people.cohort.slug]) + query
+
+
+# Each page answered before the middleware, with who sees it: (viewer, URL) by name.
+FAST_PAGE_CASES = {
+    "queue": lambda people: (people.mentor, QUEUE),
+    "mastery": lambda people: (people.student, mastery_url(people)),
+    "gradebook, instructor": lambda people: (people.instructor, grid_url(people)),
+    "gradebook by total, mentor": lambda people: (people.mentor, grid_url(people, query="?sort=total&dir=desc")),
+    "heatmap, instructor": lambda people: (people.instructor, grid_url(people, "heatmap")),
+}
+
+
 def warmed(client_for, user, url: str) -> Client:
     """A signed-in browser whose next request of `url` is answered by the fast path: the first
     answer made and kept the page and set the CSRF cookie."""
@@ -101,9 +115,9 @@ def queue_client(people, client_for):
     return warmed(client_for, people.mentor, QUEUE)
 
 
-@pytest.mark.parametrize("page", ["queue", "mastery"])
+@pytest.mark.parametrize("page", FAST_PAGE_CASES)
 def test_the_fast_answer_is_the_full_paths_answer(page, people, scored, client_for, settings, full_path_client):  # noqa: F811
-    user, url = (people.mentor, QUEUE) if page == "queue" else (people.student, mastery_url(people))
+    user, url = FAST_PAGE_CASES[page](people)
     client = warmed(client_for, user, url)
     quick = client.get(url)
     assert fast(quick)
@@ -141,6 +155,82 @@ def test_a_learners_own_mastery_page_costs_four_queries(people, scored, client_f
     learner = warmed(client_for, people.student, mastery_url(people))
     with django_assert_num_queries(4):  # the same four: no cohort, student or mentor scores' row
         assert fast(learner.get(mastery_url(people)))
+
+
+@pytest.mark.parametrize("kind", ["gradebook", "heatmap"])
+def test_a_gradebook_page_costs_four_queries_and_two_cache_reads(
+    kind,
+    people,
+    scored,  # noqa: F811
+    client_for,
+    django_assert_num_queries,
+):
+    client = warmed(client_for, people.instructor, grid_url(people, kind))
+    reads = []
+    real_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    # The same four as the queue's; the cache: the LMS panel's version, then the page.
+    with django_assert_num_queries(4):
+        cache.get = counting_get
+        try:
+            assert fast(client.get(grid_url(people, kind)))
+        finally:
+            del cache.get
+    assert [key.split(":")[0] for key in reads] == ["lti", "pagecache"]
+
+
+def test_the_gradebook_changes_at_once_with_its_grades_and_its_lms_panel(
+    people,
+    scored,  # noqa: F811
+    client_for,
+    django_capture_on_commit_callbacks,
+):
+    from lti.services import grades_panel_changed
+
+    client = warmed(client_for, people.instructor, grid_url(people))
+    submit(people.other_student, people.cohort, 5)  # a new submission bumps the cohort's grades_version
+    changed = client.get(grid_url(people))
+    assert not fast(changed) and changed.page_cache == "miss"
+    assert fast(client.get(grid_url(people)))
+    with django_capture_on_commit_callbacks(execute=True):
+        grades_panel_changed(cohort_id=people.cohort.pk)  # a grade sync's status moved
+    panel = client.get(grid_url(people))
+    assert not fast(panel) and panel.page_cache == "miss"
+
+
+def test_the_gradebook_is_only_ever_the_viewers_own(people, scored, client_for):  # noqa: F811
+    """Two viewers of one cohort with different scopes get their own pages; a learner, a
+    mentor of another cohort and an admin who is no member never get one from the fast path."""
+    instructor = warmed(client_for, people.instructor, grid_url(people))
+    mentor = warmed(client_for, people.unassigned_mentor, grid_url(people))
+    everyone, unassigned = instructor.get(grid_url(people)), mentor.get(grid_url(people))
+    assert fast(everyone) and fast(unassigned)
+    assert people.student.display_name in everyone.content.decode()
+    assert people.student.display_name not in unassigned.content.decode()  # mentors see their own students
+    for outsider in (people.student, people.foreign_mentor):
+        client = client_for(outsider)
+        for _ in range(2):
+            response = client.get(grid_url(people))
+            assert response.status_code == 404 and not fast(response)
+    admin = client_for(people.admin)
+    for _ in range(2):
+        response = admin.get(grid_url(people))
+        assert response.status_code == 200 and not fast(response)
+
+
+def test_an_instructor_made_mentor_gets_a_mentors_gradebook_at_once(people, scored, client_for):  # noqa: F811
+    from cohorts.services import membership_ensure
+
+    client = warmed(client_for, people.instructor, grid_url(people))
+    Membership.objects.filter(user=people.instructor, cohort=people.cohort).delete()
+    membership_ensure(cohort=people.cohort, user=people.instructor, role=Membership.Role.MENTOR)
+    response = client.get(grid_url(people))
+    assert not fast(response) and response.status_code == 200
+    assert people.student.display_name not in response.content.decode()  # no student of theirs
 
 
 def test_a_fast_answer_is_counted_per_view_in_the_metrics(queue_client):
