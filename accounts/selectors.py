@@ -38,14 +38,7 @@ def token_get_for_owner(user: User, pk: int) -> PersonalAccessToken:
     return get_object_or_404(tokens_of(user), pk=pk)
 
 
-# Read for every signed-in page answered before the middleware (courseplatform/fast_path.py):
-# compiled once per process. The same row as ModelBackend.get_user reads, with its converters.
-_USER_BY_ID = CompiledQuery(lambda user_id: User._default_manager.filter(pk=user_id))
-
-
-def user_get_for_session(user_id: int) -> User | None:
-    """The account a session names, as Django's authentication backends load it (None when it
-    is gone or may not sign in: ModelBackend.user_can_authenticate), in one query."""
-    found = _USER_BY_ID.objects(user_id)
-    user = found[0] if found else None
-    return user if user is not None and user.is_active else None
+# The row Django's ModelBackend.get_user reads for a session's user, compiled once per process:
+# the signed-in fast path reads it on every answer, in one statement with the person's cohorts
+# and unread count (courseplatform/viewer.py), and makes the instance with its converters.
+USER_BY_ID = CompiledQuery(lambda user_id: User._default_manager.filter(pk=user_id))

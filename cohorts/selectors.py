@@ -113,12 +113,13 @@ def membership_stamps(user: User) -> tuple[MembershipStamp, ...]:
     works_version (cohort_works_changed: a draft saved). A page takes the fields it shows."""
     if not getattr(user, "is_authenticated", False):
         return ()
-    return tuple(MembershipStamp(*row) for row in _MEMBERSHIP_STAMPS.rows(user.pk))
+    return tuple(MembershipStamp(*row) for row in MEMBERSHIP_STAMPS.rows(user.pk))
 
 
-# Read on every hit of a cached page: compiled once per process. The values are the driver's
-# (no model converters), which is all a cache key and roles_of_stamps need.
-_MEMBERSHIP_STAMPS = CompiledQuery(
+# Read on every hit of a cached page: compiled once per process (courseplatform/viewer.py reads
+# it in one statement with the person's user row). The values are the driver's (no model
+# converters), which is all a cache key and roles_of_stamps need.
+MEMBERSHIP_STAMPS = CompiledQuery(
     lambda user_id: Membership.objects.filter(user_id=user_id).order_by("cohort_id").values(*MEMBERSHIP_STAMP_FIELDS)
 )
 

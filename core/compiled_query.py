@@ -73,6 +73,16 @@ class CompiledQuery:
             raise ValueError(f"Columns with the same name: {names}")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    def sql(self, value: object, *, using: str = DEFAULT_DB_ALIAS) -> tuple[str, tuple]:
+        """Its SQL and parameters for `value`, for a statement that reads it with other
+        queries in one round trip (see `objects_from_rows` for its model instances)."""
+        _, sql, bound = self._bound(value, using)
+        return sql, bound
+
+    def column_count(self, *, using: str = DEFAULT_DB_ALIAS) -> int:
+        """How many columns its rows have."""
+        return self._compiler(using)[0].col_count
+
     def objects(self, value: object, *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
         """Model instances, as Django's ModelIterable makes them (for a QuerySet of models with
         select_related, without annotations or known related objects)."""
@@ -81,7 +91,17 @@ class CompiledQuery:
         run = copy.copy(compiler)
         run.connection = connections[using]
         run.as_sql = lambda *args, **kwargs: (sql, bound)
-        results = run.execute_sql(MULTI)
+        return self._instances(run, run.execute_sql(MULTI), using)
+
+    def objects_from_rows(self, rows: list[tuple], *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+        """What `objects` answers, from rows of this query's columns (as the driver gave them)
+        that a larger statement read."""
+        run = copy.copy(self._compiler(using)[0])
+        run.connection = connections[using]
+        return self._instances(run, [rows], using)
+
+    @staticmethod
+    def _instances(run, results, using: str) -> list[Model]:
         select, klass_info = run.select, run.klass_info
         if run.annotation_col_map:
             raise ValueError("objects() does not set annotations.")

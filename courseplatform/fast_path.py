@@ -8,11 +8,11 @@ public page's (portfolios/middleware.py) and answers a GET or HEAD of a page lis
 FAST_PAGES when, and only when, the full stack would let the same viewer through and serve the
 same cached entry; anything else passes the request on untouched.
 
-The database stays the authority for who is signed in: every answer reads the session row and
-the user row with SQL compiled once per process (core/sessions.py, accounts.selectors), never a
-cached "still valid" flag, so a sign-out, a flushed or cycled session, a password change, a
-deactivated account takes effect on the very next request, whatever Redis went through
-meanwhile. Then, as the stack would:
+The database stays the authority for who is signed in: every answer reads the session row, then
+the user row with their cohorts and unread count in one statement, with SQL compiled once per
+process (core/sessions.py, courseplatform/viewer.py), never a cached "still valid" flag, so a
+sign-out, a flushed or cycled session, a password change, a deactivated account takes effect on
+the very next request, whatever Redis went through meanwhile. Then, as the stack would:
 
 - the session decoded with Django's signing (a tampered or unknown key reads as no session),
   its expiry checked in SQL, its user named with an authentication backend of the settings, and
@@ -26,12 +26,14 @@ meanwhile. Then, as the stack would:
   sets a new one).
 
 The entry is found by pagecache.fast_key over the user row, the URL, the layout's parts (the
-navigation's row) and the page's own parts: what its view's function listed in FAST_PAGES makes
+navigation, made from the same rows by courseplatform.navigation.navigation_of) and the page's
+own parts: what its view's function listed in FAST_PAGES makes
 of the viewer's membership stamps and the URL (the stamps themselves for the review queue; the
 stamp of the cohort and the LMS panel's version for the gradebook), the same function the view
-calls when it keeps or serves the page (core/pagecache.py says which views may opt in). Four
-queries, then one cache read (two for the gradebook); a miss goes down the full path, which
-keeps the entry under both keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers.
+calls when it keeps or serves the page (core/pagecache.py says which views may opt in). Two
+queries (the session; the viewer), then one cache read (two for the gradebook); a miss goes
+down the full path, which keeps the entry under both keys. Redis unreachable: the fail-soft
+cache reads a miss, so the full path answers.
 
 The API's works list is answered the same way for a personal access token (`_api_answer`): the
 token checked by its own authentication class on every request, the media type negotiated by
@@ -66,12 +68,13 @@ from rest_framework.request import Request
 from accounts.authentication import PersonalAccessTokenAuthentication
 from accounts.models import User
 from accounts.policies import must_enrol_second_factor
-from accounts.selectors import user_get_for_session
 from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 from cohorts.selectors import membership_stamps, roles_of_stamps
 from core import pagecache
 from core.middleware import default_csp
 from core.sessions import SessionStore, read_in_this_request
+from courseplatform.navigation import navigation_known, navigation_of
+from courseplatform.viewer import Viewer, viewer_get
 from insights.views import grid_fast_parts
 from lti.framing import FRAME_ORIGIN_SESSION_KEY
 from progress.views import mastery_fast_parts
@@ -133,16 +136,18 @@ def _session_user_id(session: dict) -> int | None:
         return None
 
 
-def _signed_in_user(session: dict, user_id: int) -> User | None:
+def _signed_in_viewer(session: dict, user_id: int) -> Viewer | None:
     """The session's user as django.contrib.auth.get_user finds it with the current secret,
-    or None (gone, inactive, an unknown backend, or a hash that does not match)."""
+    with their membership stamps and unread count (one statement), or None (gone, inactive, an
+    unknown backend, or a hash that does not match)."""
     session_hash = session.get(HASH_SESSION_KEY)
     if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS or not session_hash:
         return None
-    user = user_get_for_session(user_id)
-    if user is None or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+    viewer = viewer_get(user_id)
+    # ModelBackend.user_can_authenticate, then the hash as get_user compares it.
+    if viewer is None or not viewer.user.is_active:
         return None
-    return user
+    return viewer if constant_time_compare(session_hash, viewer.user.get_session_auth_hash()) else None
 
 
 class SessionRead(NamedTuple):
@@ -188,18 +193,20 @@ def _answer(
     page = FAST_PAGES[match.view_name]
     if user_id is None or not page.viewer_may(match.kwargs, user_id):
         return None
-    user = _signed_in_user(session, user_id)
-    if user is None:
+    viewer = _signed_in_viewer(session, user_id)
+    if viewer is None:
         return None
-    stamps = membership_stamps(user)
+    user, stamps = viewer.user, viewer.stamps
     # The roles are the stamps' (cohorts registers the only role source, accounts.roles).
+    roles = roles_of_stamps(stamps)
     if (
         settings.MFA_REQUIRED_FOR_STAFF
         and not session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY)
-        and must_enrol_second_factor(user, roles=roles_of_stamps(stamps))
+        and must_enrol_second_factor(user, roles=roles)
     ):
         return None
     request.user = user
+    navigation_known(request, navigation_of(user, roles=roles, unread_notifications=viewer.unread_notifications))
     parts = page.parts(user=user, stamps=stamps, **match.kwargs)
     try:
         key = pagecache.fast_key(request, parts) if parts is not None else None

@@ -51,12 +51,26 @@ def _navigation(request: HttpRequest) -> dict:
         return {"nav": {"signed_in": False}}
     found = _NAVIGATION_ROW.dicts(user.pk)
     row = found[0] if found else {}
+    roles = {role for role in Membership.Role.values if row.get(f"is_{role}")}
+    return navigation_of(user, roles=roles, unread_notifications=int(row.get("unread_notifications") or 0))
+
+
+def navigation_of(user: User, *, roles: set[str], unread_notifications: int) -> dict:
+    """The navigation of a signed-in person with these membership roles and unread count: what
+    the full path reads in one query (_navigation) and the fast path from the rows it read
+    already (courseplatform/viewer.py), so both make the same layout part."""
     values = {
-        "is_student": bool(row.get("is_student")),
-        "is_mentor": bool(row.get("is_mentor")),
-        "is_instructor": bool(row.get("is_instructor")),
-        "unread_notifications": int(row.get("unread_notifications") or 0),
+        "is_student": Membership.Role.STUDENT in roles,
+        "is_mentor": Membership.Role.MENTOR in roles,
+        "is_instructor": Membership.Role.INSTRUCTOR in roles,
+        "unread_notifications": unread_notifications,
     }
     # Insights (insights.policies): a cohort's mentors and instructors; staff for the coverage.
     shows_insights = values["is_mentor"] or values["is_instructor"] or user.is_staff or user.is_superuser
     return {"nav": {"signed_in": True, "is_staff": user.is_staff, "shows_insights": shows_insights, **values}}
+
+
+def navigation_known(request: HttpRequest, navigation_values: dict) -> None:
+    """Let this request's navigation answer these values (read by the fast path) instead of
+    reading them again."""
+    request._navigation = navigation_values

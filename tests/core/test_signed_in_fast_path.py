@@ -144,21 +144,21 @@ def test_the_token_in_a_fast_answer_is_good_for_a_post(people, client_for):
     assert signed_out.status_code == 302 and not Session.objects.exists()
 
 
-def test_a_fast_answer_costs_four_queries(queue_client, django_assert_num_queries):
-    # 4: the session, the user, the viewer's cohorts with their versions (membership stamps),
-    # the navigation's roles and unread count; then one cache read.
-    with django_assert_num_queries(4):
+def test_a_fast_answer_costs_two_queries(queue_client, django_assert_num_queries):
+    # 2: the session; the user with the viewer's cohorts and their versions (membership stamps)
+    # and the unread count, in one statement (courseplatform/viewer.py); then one cache read.
+    with django_assert_num_queries(2):
         assert fast(queue_client.get(QUEUE))
 
 
-def test_a_learners_own_mastery_page_costs_four_queries(people, scored, client_for, django_assert_num_queries):  # noqa: F811
+def test_a_learners_own_mastery_page_costs_two_queries(people, scored, client_for, django_assert_num_queries):  # noqa: F811
     learner = warmed(client_for, people.student, mastery_url(people))
-    with django_assert_num_queries(4):  # the same four: no cohort, student or mentor scores' row
+    with django_assert_num_queries(2):  # the same two: no cohort, student or mentor scores' row
         assert fast(learner.get(mastery_url(people)))
 
 
 @pytest.mark.parametrize("kind", ["gradebook", "heatmap"])
-def test_a_gradebook_page_costs_four_queries_and_two_cache_reads(
+def test_a_gradebook_page_costs_two_queries_and_two_cache_reads(
     kind,
     people,
     scored,  # noqa: F811
@@ -173,8 +173,8 @@ def test_a_gradebook_page_costs_four_queries_and_two_cache_reads(
         reads.append(key)
         return real_get(key, *args, **kwargs)
 
-    # The same four as the queue's; the cache: the LMS panel's version, then the page.
-    with django_assert_num_queries(4):
+    # The same two as the queue's; the cache: the LMS panel's version, then the page.
+    with django_assert_num_queries(2):
         cache.get = counting_get
         try:
             assert fast(client.get(grid_url(people, kind)))

@@ -298,14 +298,15 @@ def test_a_get_writes_nothing(graded, client_for):
 # marks of the page's students (six: tests/insights/test_gradebook_at_risk.py).
 PAGE_QUERIES = 16 + 6
 # The same page again, kept whole (core/pagecache.py) and answered before the middleware
-# (courseplatform/fast_path.py): session, user, the viewer's membership stamps (their role in
-# the cohort: the permission and the scope in the key), navigation roles. The LMS grade-sync
-# panel is in the kept page, keyed by its version in the cache (no query; it was one).
-CACHED_PAGE_QUERIES = 4
+# (courseplatform/fast_path.py): the session; the user with the viewer's membership stamps
+# (their role in the cohort: the permission and the scope in the key) and unread count in one
+# statement (courseplatform/viewer.py). The LMS grade-sync panel is in the kept page, keyed by
+# its version in the cache (no query; it was one).
+CACHED_PAGE_QUERIES = 2
 # A request with the CSRF cookie (set by the browser's first page) of a page not kept yet: the
-# fast path reads the user, their stamps and the navigation for the fast key, finds nothing, and
-# the full path reads them again (the session row is handed on, not read twice).
-FAST_PATH_MISS = 3
+# fast path reads the user with their stamps and unread count for the fast key, finds nothing,
+# and the full path reads what it needs again (the session row is handed on, not read twice).
+FAST_PATH_MISS = 1
 
 
 @pytest.mark.parametrize("size", [5, 200])

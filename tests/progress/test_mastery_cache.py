@@ -114,9 +114,10 @@ def test_an_entry_ends_when_the_next_due_date_passes(redis_cache, people, scored
 def test_a_learners_own_repeat_reads_no_student_row(people, scored, client_for, django_assert_num_queries):
     client = client_for(people.student)
     client.get(url(people))
-    # 4: answered before the middleware (courseplatform/fast_path.py): session, user, the
-    # learner's cohorts with their versions (membership stamps), navigation roles. No cohort or
-    # student row, and no mentor scores' version (the cohort's grades_version covers it).
-    with django_assert_num_queries(4):
+    # 2: answered before the middleware (courseplatform/fast_path.py): the session, then the
+    # user with the learner's cohorts and versions (membership stamps) and unread count in one
+    # statement (courseplatform/viewer.py). No cohort or student row, and no mentor scores'
+    # version (the cohort's grades_version covers it).
+    with django_assert_num_queries(2):
         response = client.get(url(people))
     assert b"Your mastery" in response.content
