@@ -48,7 +48,12 @@ class Cohort(models.Model):
     # its grades (a draft saved: cohorts.services.cohort_works_changed). Kept apart so that
     # autosaves never throw the gradebook's cached renderings away.
     works_version = models.PositiveBigIntegerField(default=0, editable=False)
-    history = HistoricalRecords(excluded_fields=["grades_version", "works_version"])
+    # Part of the key of the cached cohort page (cohorts/views.py): bumped in the transaction
+    # that creates, revokes or accepts an invitation (cohorts.services.cohort_invitations_changed),
+    # so its list of pending invitations is never older than the database. Kept apart from
+    # grades_version: an invitation changes no grade, and must not throw away the gradebook.
+    invitations_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["grades_version", "works_version", "invitations_version"])
 
     class Meta:
         ordering = ["-start_date", "name"]

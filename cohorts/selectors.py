@@ -87,6 +87,9 @@ MEMBERSHIP_STAMP_FIELDS = (
     "cohort__start_date",
     "cohort__time_zone",
     "cohort__due_time",
+    # The cohort page (cohorts/views.py, answered before the middleware too) shows these.
+    "cohort__invitations_version",
+    "cohort__late_policy",
 )
 
 
@@ -103,6 +106,8 @@ class MembershipStamp(NamedTuple):
     start_date: object  # the driver's values, as created_at
     time_zone: str
     due_time: object
+    invitations_version: int
+    late_policy: str
 
 
 def membership_stamps(user: User) -> tuple[MembershipStamp, ...]:
@@ -127,6 +132,19 @@ MEMBERSHIP_STAMPS = CompiledQuery(
 def stamp_of_cohort(stamps: Iterable[MembershipStamp], *, slug: str) -> MembershipStamp | None:
     """The viewer's stamp of the cohort with this slug, if they belong to it (no query)."""
     return next((stamp for stamp in stamps if stamp.slug == slug), None)
+
+
+def stamp_of_cohort_row(cohort: Cohort, *, role: str | None) -> MembershipStamp:
+    """A MembershipStamp made of a cohort row already read (no query), for a viewer who is no
+    member of it (a platform admin: role None). Its values are the model's, not the driver's:
+    it is only ever part of the full path's own key, never compared with membership_stamps'."""
+    return MembershipStamp(*(_stamp_value(cohort, role, name) for name in MEMBERSHIP_STAMP_FIELDS))
+
+
+def _stamp_value(cohort: Cohort, role: str | None, name: str) -> object:
+    if name == "role":
+        return role
+    return getattr(cohort, name.removeprefix("cohort__").replace("cohort_id", "pk"))
 
 
 def roles_of_stamps(stamps: Iterable[MembershipStamp]) -> set[str]:
@@ -392,12 +410,22 @@ def cohorts_with_member_counts(user: User) -> list[Cohort]:
     )
 
 
-def cohort_pending_invitations(cohort: Cohort, *, search: str = "") -> QuerySet[CohortInvitation]:
-    """Invitations still waiting for their person (not accepted, revoked or expired); only
-    the addresses containing `search` when given."""
+def next_invitation_expiring(cohort: Cohort, *, now: datetime.datetime) -> datetime.datetime | None:
+    """The first instant after `now` at which one of the cohort's pending invitations expires
+    (one query): until then the pending list reads as it does at `now` (an expiry writes no row,
+    so no version says it), and a cached cohort page stays true until then."""
+    pending = CohortInvitation.objects.filter(cohort=cohort).pending(now=now)
+    return pending.aggregate(first=Min("expires_at"))["first"]
+
+
+def cohort_pending_invitations(
+    cohort: Cohort, *, search: str = "", now: datetime.datetime | None = None
+) -> QuerySet[CohortInvitation]:
+    """Invitations still waiting for their person (not accepted, revoked or expired) at `now`
+    (default: the present); only the addresses containing `search` when given."""
     invitations = (
         CohortInvitation.objects.filter(cohort=cohort)
-        .pending(now=timezone.now())
+        .pending(now=now or timezone.now())
         .select_related("invited_by")
         .order_by("email", "pk")
     )

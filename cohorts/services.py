@@ -56,6 +56,14 @@ def cohort_works_changed(*, cohort_id: int) -> None:
     Cohort.objects.filter(pk=cohort_id).update(works_version=models.F("works_version") + 1)
 
 
+def cohort_invitations_changed(*, cohort_id: int) -> None:
+    """Say that the cohort's pending invitations changed (one created, replaced, revoked or
+    accepted): the cached cohort page is keyed by Cohort.invitations_version (cohorts/views.py).
+    Called inside the changing transaction, like cohort_grades_changed; an invitation that
+    expires changes no row, so the page's entry expires with it instead."""
+    Cohort.objects.filter(pk=cohort_id).update(invitations_version=models.F("invitations_version") + 1)
+
+
 @transaction.atomic
 def membership_ensure(*, cohort: Cohort, user: User, role: str) -> tuple[Membership, bool]:
     """Add a person to a cohort in one role, unless they hold it already; says whether they
@@ -233,6 +241,7 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
+    cohort_invitations_changed(cohort_id=cohort.pk)
     message = emails.invitation_email(invitation, token)
     # robust: a mail server that refuses must not turn a saved invitation into an error page;
     # the instructor can invite again, which replaces the link.
@@ -247,6 +256,7 @@ def invitation_revoke(*, invitation: CohortInvitation) -> None:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        cohort_invitations_changed(cohort_id=invitation.cohort_id)
 
 
 @transaction.atomic
@@ -278,6 +288,9 @@ def invitation_accept(*, invitation: CohortInvitation, user: User) -> tuple[Memb
                 cohort_grades_changed(cohort_id=cohort.pk)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # Even when membership_ensure added nobody (already a member in that role): the invitation
+    # leaves the pending list.
+    cohort_invitations_changed(cohort_id=cohort.pk)
     return membership, assignments
 
 

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -13,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
+from core import pagecache
 from core.forms import service_error_text
 
 from . import policies, selectors, services
@@ -71,9 +74,12 @@ def _page(request: HttpRequest, items, param: str, anchor: str, *, count: int | 
     return page
 
 
-def _detail_context(request: HttpRequest, cohort: Cohort, **bound_forms) -> dict:
-    """What the cohort page shows; `bound_forms` replace the blank management forms with
-    refused ones, so their errors appear beside their fields."""
+def _detail_context(
+    request: HttpRequest, cohort: Cohort, *, now: datetime.datetime | None = None, **bound_forms
+) -> dict:
+    """What the cohort page shows (the pending invitations as at `now`, default the present);
+    `bound_forms` replace the blank management forms with refused ones, so their errors appear
+    beside their fields."""
     user = request.user
     access = policies.cohort_access(user, cohort)
     can_manage, show_roster, my_role = access.can_manage, access.can_view_roster, access.role
@@ -145,7 +151,7 @@ def _detail_context(request: HttpRequest, cohort: Cohort, **bound_forms) -> dict
             invitation_search=invitation_search,
             invitations=_page(
                 request,
-                selectors.cohort_pending_invitations(cohort, search=invitation_search),
+                selectors.cohort_pending_invitations(cohort, search=invitation_search, now=now),
                 "ipage",
                 "invitations",
             ),
@@ -159,10 +165,46 @@ def _detail_context(request: HttpRequest, cohort: Cohort, **bound_forms) -> dict
     return context
 
 
+# The query parameters the cohort page reads (_detail_context): only these are kept in the cache.
+DETAIL_QUERY = ("role", "q", "page", "mentor", "aq", "mpage", "apage", "epage", "eq", "ipage", "iq")
+
+
+def cohort_fast_parts(*, user: User, stamps: tuple[selectors.MembershipStamp, ...], slug: str) -> tuple | None:
+    """What decides the cohort page besides the viewer's user row, its URL and the layout, so
+    that courseplatform/fast_path.py answers a repeat with these alone (no query): the viewer's
+    stamp of the cohort (their role, which decides what they see; grades_version, bumped by
+    every member, mentor assignment and extension change; invitations_version; the cohort's
+    fields the page shows) and whether they are a platform admin (who manages every cohort).
+    None for a cohort the viewer is no member of (an admin's view: the full path)."""
+    stamp = selectors.stamp_of_cohort(stamps, slug=slug)
+    return None if stamp is None else (stamp, policies.is_platform_admin(user))
+
+
 @login_required
 def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    cohort = selectors.cohort_get_for_user(request.user, slug)
-    return render(request, "cohorts/cohort_detail.html", _detail_context(request, cohort))
+    """The cohort page, kept whole by core.pagecache per viewer and query string until the
+    viewer's stamp of the cohort changes (members, mentors, extensions: grades_version; the
+    invitations: invitations_version; the cohort's own fields; their role) or the next pending
+    invitation expires, at most pagecache.MAX_SECONDS (a person renaming themselves)."""
+    # Read before the cohort, so that the fast key is never newer than the page's own.
+    fast = cohort_fast_parts(user=request.user, stamps=selectors.membership_stamps(request.user), slug=slug)
+    cohort = selectors.cohort_get_for_user(request.user, slug, with_viewer_role=True)
+    # A platform admin who is no member: the cohort row just read holds every version the page
+    # depends on (the roles it shows come with grades_version), so it keys their page too.
+    parts = fast
+    if parts is None and policies.is_platform_admin(request.user):
+        parts = (selectors.stamp_of_cohort_row(cohort, role=None), True)
+    key = None
+    if parts is not None and pagecache.query_is(request, DETAIL_QUERY):
+        key = pagecache.page_key(request, "cohort-detail", parts)
+
+    def build() -> pagecache.BuildResult:
+        now = timezone.now()
+        context = _detail_context(request, cohort, now=now)
+        until = selectors.next_invitation_expiring(cohort, now=now) if context["can_manage"] else None
+        return pagecache.render(request, "cohorts/cohort_detail.html", context), until
+
+    return pagecache.respond(request, key, build, fast=fast)
 
 
 @login_required

@@ -70,12 +70,13 @@ from accounts.models import User
 from accounts.policies import must_enrol_second_factor
 from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 from cohorts.selectors import membership_stamps, roles_of_stamps
+from cohorts.views import cohort_fast_parts
 from core import pagecache
 from core.middleware import default_csp
 from core.sessions import SessionStore, read_in_this_request
 from courseplatform.navigation import navigation_known, navigation_of
 from courseplatform.viewer import Viewer, viewer_get
-from insights.views import grid_fast_parts
+from insights.views import at_risk_fast_parts, grid_fast_parts
 from lti.framing import FRAME_ORIGIN_SESSION_KEY
 from progress.views import mastery_fast_parts
 from rubrics.views import review_queue_fast_parts
@@ -100,6 +101,8 @@ FAST_PAGES: dict[str, FastPage] = {
     "progress:mastery": FastPage(mastery_fast_parts, lambda url_kwargs, user_id: url_kwargs["student_id"] == user_id),
     "insights:gradebook": FastPage(grid_fast_parts),
     "insights:heatmap": FastPage(grid_fast_parts),
+    "cohorts:detail": FastPage(cohort_fast_parts),
+    "insights:at_risk": FastPage(at_risk_fast_parts),
 }
 
 # API lists kept the same way (`fast_layout=False`), answered for a personal access token.

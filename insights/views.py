@@ -23,9 +23,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from cohorts.models import Cohort
-from cohorts.policies import can_manage_cohort
-from cohorts.selectors import MembershipStamp, membership_stamps, next_due_passing, stamp_of_cohort
+from cohorts.models import Cohort, Membership
+from cohorts.policies import can_manage_cohort, is_platform_admin
+from cohorts.selectors import (
+    MembershipStamp,
+    membership_stamps,
+    next_due_passing,
+    stamp_of_cohort,
+    stamp_of_cohort_row,
+)
 from core import pagecache
 from curriculum.selectors import course_default, course_get_latest
 from rubrics import selectors as grades
@@ -51,30 +57,65 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/index.html", {"cohorts": cohorts, "show_coverage": show_coverage})
 
 
+def at_risk_fast_parts(*, user: User, stamps: tuple[MembershipStamp, ...], slug: str) -> tuple | None:
+    """What decides the at-risk list besides the viewer's user row, its URL and the layout, so
+    that courseplatform/fast_path.py answers a repeat with these alone (no query): the viewer's
+    stamp of the cohort (their role, which decides the access and whose students they follow;
+    grades_version, bumped by every change of the rules and of their inputs: works, scores,
+    retrospectives, risks, members, mentors, extensions) and whether they are a platform admin.
+    None for a cohort the viewer is no member of (an admin's view: the full path), and for a
+    student, who is refused the page (nothing to find)."""
+    stamp = stamp_of_cohort(stamps, slug=slug)
+    admin = is_platform_admin(user)
+    if stamp is None or (stamp.role == Membership.Role.STUDENT and not admin):
+        return None
+    return (stamp, admin)
+
+
 @login_required
 @require_GET
 def at_risk(request: HttpRequest, slug: str) -> HttpResponse:
+    """The at-risk list, kept whole by core.pagecache per viewer and page until the viewer's
+    stamp of the cohort changes (grades_version: the rules and every input of them) or the next
+    due date passes (a student falls behind with nothing written), at most
+    pagecache.MAX_SECONDS (a student renaming themselves)."""
+    # Read before the cohort, so that the fast key is never newer than the page's own.
+    fast = at_risk_fast_parts(user=request.user, stamps=membership_stamps(request.user), slug=slug)
     cohort = policies.cohort_get_for_insights(request.user, slug)
-    rules = selectors.at_risk_rules_for(cohort)
-    followed = selectors.at_risk_followed(cohort, request.user, rules=rules)
-    # Only the page's 50 students are read as users; the map says who and why.
-    page = Paginator(followed.students(), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = followed.rows(page.object_list)
-    manages = policies.can_tune_at_risk_rules(request.user, cohort)
-    return render(
-        request,
-        "insights/at_risk.html",
-        {
-            "cohort": cohort,
-            "page": page,
-            "at_risk_count": len(followed.found),
-            "student_count": followed.followed,
-            "rules": [(AtRiskRulesForm.Meta.labels[name], getattr(rules, name)) for name in RULE_FIELDS],
-            # Those who tune the rules are those who see every student (policies.sees_every_student).
-            "can_tune": manages,
-            "whole_cohort": manages,
-        },
-    )
+    parts = fast
+    if parts is None and is_platform_admin(request.user):
+        # No member: the cohort row just read holds grades_version and what the page shows of it.
+        parts = (stamp_of_cohort_row(cohort, role=None), True)
+    key = None
+    if parts is not None and pagecache.query_is(request, ("page",)):
+        key = pagecache.page_key(request, "insights-at-risk", parts)
+
+    def build() -> pagecache.BuildResult:
+        now = timezone.now()
+        rules = selectors.at_risk_rules_for(cohort)
+        manages = policies.can_tune_at_risk_rules(request.user, cohort)
+        followed = selectors.at_risk_followed(cohort, request.user, manages=manages, rules=rules, now=now)
+        # Only the page's 50 students are read as users; the map says who and why.
+        page = Paginator(followed.students(), PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = followed.rows(page.object_list)
+        response = pagecache.render(
+            request,
+            "insights/at_risk.html",
+            {
+                "cohort": cohort,
+                "page": page,
+                "at_risk_count": len(followed.found),
+                "student_count": followed.followed,
+                "rules": [(AtRiskRulesForm.Meta.labels[name], getattr(rules, name)) for name in RULE_FIELDS],
+                # Those who tune the rules are those who see every student (policies.sees_every_student).
+                "can_tune": manages,
+                "whole_cohort": manages,
+            },
+        )
+        # "Behind" and "open after its week was due" change when a due date passes, with no write.
+        return response, next_due_passing(cohort, numbers=range(1, MAX_WEEKS + 1), now=now)
+
+    return pagecache.respond(request, key, build, fast=fast)
 
 
 @login_required

@@ -56,8 +56,21 @@ def grid_url(people, kind: str = "gradebook", query: str = "") -> str:
     return reverse(f"insights:{kind}", args=[people.cohort.slug]) + query
 
 
+def cohort_url(people, query: str = "") -> str:
+    return reverse("cohorts:detail", args=[people.cohort.slug]) + query
+
+
+def at_risk_url(people, query: str = "") -> str:
+    return reverse("insights:at_risk", args=[people.cohort.slug]) + query
+
+
 # Each page answered before the middleware, with who sees it: (viewer, URL) by name.
 FAST_PAGE_CASES = {
+    "cohort page, instructor": lambda people: (people.instructor, cohort_url(people)),
+    "cohort page, mentor, students found": lambda people: (people.mentor, cohort_url(people, "?role=student&q=a")),
+    "cohort page, student": lambda people: (people.student, cohort_url(people)),
+    "at-risk list, instructor": lambda people: (people.instructor, at_risk_url(people)),
+    "at-risk list, mentor, page 1": lambda people: (people.mentor, at_risk_url(people, "?page=1")),
     "queue": lambda people: (people.mentor, QUEUE),
     "mastery": lambda people: (people.student, mastery_url(people)),
     "gradebook, instructor": lambda people: (people.instructor, grid_url(people)),
@@ -181,6 +194,91 @@ def test_a_gradebook_page_costs_two_queries_and_two_cache_reads(
         finally:
             del cache.get
     assert [key.split(":")[0] for key in reads] == ["lti", "pagecache"]
+
+
+@pytest.mark.parametrize("page", ["cohort", "at-risk"])
+@pytest.mark.parametrize("role", ["instructor", "mentor"])
+def test_a_cohort_page_or_at_risk_list_costs_four_queries_and_one_cache_read(
+    page, role, people, client_for, django_assert_num_queries
+):
+    url = (cohort_url if page == "cohort" else at_risk_url)(people)
+    client = warmed(client_for, getattr(people, role), url)
+    reads = []
+    real_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    # The same four as the queue's (session, user, membership stamps, the navigation's roles);
+    # the viewer's stamp of the cohort is the whole key: no cohort, role or roster row.
+    with django_assert_num_queries(4):
+        cache.get = counting_get
+        try:
+            assert fast(client.get(url))
+        finally:
+            del cache.get
+    assert [key.split(":")[0] for key in reads] == ["pagecache"]
+
+
+def test_the_cohort_page_is_only_ever_the_viewers_own(people, client_for):
+    """Each member gets the page made for them (the roster and management for those who may,
+    who teaches for a learner); an outsider gets 404 and a signed-out visitor the sign-in, never
+    from the fast path; an admin who is no member gets the page from the full path's cache."""
+    url = cohort_url(people)
+    bodies = {}
+    for role in ("instructor", "mentor", "student", "other_student"):
+        client = warmed(client_for, getattr(people, role), url)
+        response = client.get(url)
+        assert fast(response)
+        bodies[role] = response.content.decode()
+    assert "Pending invitations" in bodies["instructor"] and "Grant an extension" in bodies["instructor"]
+    assert people.student.email in bodies["mentor"] and "Pending invitations" not in bodies["mentor"]
+    for learner in ("student", "other_student"):
+        assert "Who teaches this cohort" in bodies[learner] and people.other_student.email not in bodies[learner]
+    for outsider in (people.foreign_mentor, people.stranger):
+        client = client_for(outsider)
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 404 and not fast(response)
+    admin = client_for(people.admin)
+    answers = [admin.get(url) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert not any(fast(answer) for answer in answers) and answers[-1].page_cache == "hit"
+    assert "Pending invitations" in answers[-1].content.decode()  # an admin manages every cohort
+    response = Client().get(url)
+    assert signed_out(response) and not fast(response)
+
+
+def test_the_at_risk_list_is_only_ever_the_viewers_own(people, client_for):
+    """The instructor sees the whole cohort, a mentor their own students; learners and a mentor
+    of another cohort get 404, never from the fast path; an admin who is no member gets the
+    list from the full path's cache; a signed-out visitor the sign-in."""
+    url = at_risk_url(people)
+    instructor = warmed(client_for, people.instructor, url).get(url)
+    unassigned = warmed(client_for, people.unassigned_mentor, url).get(url)
+    assert fast(instructor) and fast(unassigned)
+    assert "students of the cohort" in instructor.content.decode()
+    assert "0 of 0 students you mentor" in unassigned.content.decode()
+    for outsider in (people.student, people.other_student, people.foreign_mentor):
+        client = client_for(outsider)
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 404 and not fast(response)
+    admin = client_for(people.admin)
+    answers = [admin.get(url) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert not any(fast(answer) for answer in answers) and answers[-1].page_cache == "hit"
+    response = Client().get(url)
+    assert signed_out(response) and not fast(response)
+
+
+def test_a_cohort_page_query_it_does_not_read_is_never_kept(people, client_for):
+    client = warmed(client_for, people.instructor, cohort_url(people))
+    for query in ("?utm=x", "?page=1&page=2"):
+        answers = [client.get(cohort_url(people, query)) for _ in range(2)]
+        assert [answer.page_cache for answer in answers] == ["bypass", "bypass"]
+        assert not any(fast(answer) for answer in answers)
 
 
 def test_the_gradebook_changes_at_once_with_its_grades_and_its_lms_panel(

@@ -73,12 +73,14 @@ def test_the_at_risk_list_runs_a_fixed_number_of_queries(running, client_for, dj
     _add_students(running.cohort, running.mentor, size - 2)
     AtRiskRulesFactory(cohort=running.cohort)
     client = client_for(running.instructor)
-    # 15: session, user, cohort, role (may view the cohort), a teacher of it, rules, role (all
-    # students or the mentor's), the next due date (the cached map's key), then the map made
-    # from the stored inputs: weeks, extensions, the students followed with their inputs; the
-    # page's count and its 50 students, role (may tune the rules and sees the whole cohort),
-    # navigation roles.
-    with django_assert_num_queries(15):
+    # 16: session, user, the viewer's membership stamps (the page's key, core.pagecache: read
+    # first), cohort, role (may view the cohort), a teacher of it, rules, role (may tune the
+    # rules and sees the whole cohort: passed to the map, which no longer asks), the next due
+    # date (the cached map's key), then the map made from the stored inputs: weeks,
+    # extensions, the students followed with their inputs; the page's count and its 50
+    # students, the next due date again (when the kept page ends), navigation roles. Before
+    # the page was kept whole: 15 (no stamps, no second due date, the role asked by the map).
+    with django_assert_num_queries(16):
         response = client.get(reverse("insights:at_risk", args=[running.cohort.slug]))
     assert response.status_code == 200
     html = response.content.decode()
