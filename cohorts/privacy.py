@@ -13,7 +13,7 @@ from accounts.models import User
 from core.privacy import DataProvider, Erasure, ExportArchive
 
 from .models import CohortInvitation, EndedMentorAssignment, Extension, Membership, MentorAssignment
-from .services import cohort_grades_changed
+from .services import cohort_grades_changed, cohort_invitations_changed
 
 
 def _export(user: User, archive: ExportArchive) -> None:
@@ -56,13 +56,14 @@ def _export(user: User, archive: ExportArchive) -> None:
 def _erase(erasure: Erasure) -> None:
     user = erasure.user
     # An invitation names the address it was sent to: it goes, whatever its state.
-    erasure.count(
-        "invitations deleted",
-        CohortInvitation.objects.filter(
-            models.Q(email__in=[s.lower() for s in (user.email, *erasure.former_strings) if s])
-            | models.Q(accepted_by=user)
-        ).delete()[0],
+    invitations = CohortInvitation.objects.filter(
+        models.Q(email__in=[s.lower() for s in (user.email, *erasure.former_strings) if s]) | models.Q(accepted_by=user)
     )
+    # The cached cohort pages list pending invitations by address: the erased one must not
+    # outlive the erasure there (the person may be no member, so grades_version below misses it).
+    for cohort_id in set(invitations.values_list("cohort_id", flat=True)):
+        cohort_invitations_changed(cohort_id=cohort_id)
+    erasure.count("invitations deleted", invitations.delete()[0])
     erasure.count(
         "extension reasons blanked", Extension.objects.filter(student=user).exclude(reason="").update(reason="")
     )

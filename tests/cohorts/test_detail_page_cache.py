@@ -150,3 +150,25 @@ def test_a_refused_form_is_never_kept(people, instructor):
     assert response.status_code == 400 and "This field is required" in response.content.decode()
     again = instructor.get(url(people))
     assert fast(again) and "This field is required" not in again.content.decode()
+
+
+def test_an_erased_invitees_address_leaves_the_list_at_once(people, instructor, django_capture_on_commit_callbacks):
+    """An account erasure deletes the invitations sent to the person's address; they may be no
+    member of the cohort (no grades_version bump there), so the erasure bumps its
+    invitations_version: the address never outlives the erasure in a kept page."""
+    from privacy import services as privacy_services
+
+    invitee = UserFactory(email="invitee@example.com")
+    invitee.set_password("correct horse battery staple")
+    invitee.save(update_fields=["password"])
+    services.invitation_create(
+        cohort=people.cohort, email=invitee.email, role=Membership.Role.STUDENT, invited_by=people.instructor
+    )
+    assert "invitee@example.com" in fresh(instructor, people)
+    assert fast(instructor.get(url(people)))
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy_services.erasure_request(user=invitee, by=invitee, password="correct horse battery staple")
+    later = timezone.now() + privacy_services.grace_period() + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(privacy_services.erasures_run_due(now=later)) == 1
+    assert "invitee@example.com" not in fresh(instructor, people)
