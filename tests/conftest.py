@@ -3,13 +3,18 @@ committed, right after each test that flushed the database (a transactional one)
 test finds it as the session began."""
 
 import shutil
+import threading
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.test import Client
+from django.utils import timezone
 from pytest_django.plugin import blocking_manager_key
 
 from cohorts.models import Membership
@@ -19,6 +24,7 @@ from curriculum.bloom import ensure_bloom_taxonomy
 from curriculum.models import BloomLevel, BloomVerb, Course
 from curriculum.selectors import course_default
 from curriculum.services import curriculum_import, load_overlay
+from tests import demo_snapshot
 from tests.factories import CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
 from tests.redis_server import PrivateRedis
 
@@ -34,10 +40,30 @@ def import_bundled_curriculum() -> Course:
     return report.course
 
 
+# Every database connection this process's main thread opens. Django keeps one per thread,
+# except that while an asyncio loop runs in the thread (Playwright's sync API keeps one running
+# from the first browser journey to the end of the session) it keeps them per context
+# (asgiref's Local): the browser journeys then open a second connection beside the first, and
+# closing "the" connection at the end closes only the one visible at that moment.
+_main_thread_connections: weakref.WeakSet = weakref.WeakSet()
+
+
+@receiver(connection_created)
+def _remember_main_thread_connection(sender, connection, **kwargs):
+    if threading.current_thread() is threading.main_thread():
+        _main_thread_connections.add(connection)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         import_bundled_curriculum()
+    yield
+    # Before pytest-django drops the test database, which PostgreSQL refuses while another
+    # connection uses it ("... is being accessed by other users"): close them all, whichever
+    # context opened them.
+    for wrapper in list(_main_thread_connections):
+        wrapper.close()
 
 
 def _flushes_the_database(item: pytest.Item) -> bool:
@@ -71,6 +97,36 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.fixture
 def course(db) -> Course:
     return course_default() or import_bundled_curriculum()
+
+
+@pytest.fixture(scope="session")
+def demo_builder(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo of this test process, built the first time a test asks for it (and again if
+    the day has changed since: its due dates count from the day it was built)."""
+    built: dict[str, demo_snapshot.DemoSnapshot] = {}
+
+    def snapshot() -> demo_snapshot.DemoSnapshot:
+        if "demo" not in built or built["demo"].built_on != timezone.localdate():
+            with django_db_blocker.unblock():
+                built["demo"] = demo_snapshot.build(tmp_path_factory.mktemp("demo-media"))
+        return built["demo"]
+
+    snapshot()  # now, before the first test that asks for it opens its transaction
+    return snapshot
+
+
+@pytest.fixture
+def demo(request, demo_builder, settings, tmp_path) -> demo_snapshot.DemoSnapshot:
+    """The database holds exactly what `seed_demo` builds (its files in this test's
+    MEDIA_ROOT), as if the test had just run it: built once per process and copied in
+    (tests/demo_snapshot.py). It replaces every row, so a test asks for it before anything
+    that writes (not `course` or `people`: the demo has its own copy of the curriculum).
+    Gives what the build printed (`output`) and the e-mails it sent (`outbox`)."""
+    snapshot = demo_builder()
+    request.getfixturevalue("transactional_db" if _flushes_the_database(request.node) else "db")
+    settings.MEDIA_ROOT = tmp_path / "demo-media"
+    demo_snapshot.restore(snapshot, settings.MEDIA_ROOT)
+    return snapshot
 
 
 @pytest.fixture

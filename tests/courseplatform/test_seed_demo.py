@@ -19,10 +19,8 @@ def _row_counts() -> dict[str, int]:
     }
 
 
-def test_seed_demo_creates_the_demo_and_is_idempotent(course):
-    first = io.StringIO()
-    call_command("seed_demo", stdout=first)
-    output = first.getvalue()
+def test_seed_demo_creates_the_demo_and_is_idempotent(demo):
+    output = demo.output  # the first run's (the demo fixture's build)
     assert "admin@demo.example" in output
     assert "Demo ready" in output
 
@@ -46,8 +44,7 @@ def test_seed_demo_creates_the_demo_and_is_idempotent(course):
     assert _row_counts() == counts
 
 
-def test_reset_passwords_prints_new_working_passwords(course):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_reset_passwords_prints_new_working_passwords(demo):
     out = io.StringIO()
     call_command("seed_demo", "--reset-passwords", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if "sam@demo.example" in line)

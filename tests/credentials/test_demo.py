@@ -1,20 +1,12 @@
 import io
 
-import pytest
 from django.core.management import call_command
 
 from credentials.models import Credential
 from credentials.verification import verify_text
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def test_seed_demo_issues_one_credential_on_the_public_portfolio_once(course, client_for):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_demo_issues_one_credential_on_the_public_portfolio_once(demo, client_for):
     credential = Credential.objects.get()
     assert credential.entry.portfolio.slug == "priya-backend" and not credential.entry.is_capstone
     assert verify_text(credential.jwt).valid

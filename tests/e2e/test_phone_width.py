@@ -1,12 +1,9 @@
 """On a 390 px phone every page of the journeys fits the screen: the page never scrolls
 sideways (a wide table scrolls inside its own box), the navigation folds behind a menu
 button, and on the scoring page the rubric is one tap away. The pages and their content
-come from the demo (`seed_demo`), so long texts and full grids are measured, not empty states."""
-
-import io
+come from the demo (`seed_demo`, the `demo` fixture of tests/conftest.py), so long texts and full grids are measured, not empty states."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
@@ -31,11 +28,6 @@ OVERFLOWING = """() => {
   }
   return found.slice(0, 5);
 }"""
-
-
-@pytest.fixture
-def demo(course):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 # One test visits every journey page (about 50 now, each audited with axe): it outgrew the

@@ -1,19 +1,11 @@
 import io
 
-import pytest
 from django.core.management import call_command
 
 from portfolios.models import Portfolio, PortfolioEntry
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def test_seed_demo_builds_a_public_and_an_unlisted_portfolio_once(course, client_for):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_demo_builds_a_public_and_an_unlisted_portfolio_once(demo, client_for):
     public = Portfolio.objects.get(slug="priya-backend")
     unlisted = Portfolio.objects.get(slug="sam-builds")
     assert (public.visibility, unlisted.visibility) == ("public", "unlisted")

@@ -7,9 +7,8 @@ from privacy.models import DataExport, ErasureRequest
 
 
 @pytest.mark.django_db
-def test_seed_demo_shows_a_ready_archive_and_a_scheduled_erasure(course, media_root):
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())  # idempotent: still one of each
+def test_seed_demo_shows_a_ready_archive_and_a_scheduled_erasure(demo):
+    call_command("seed_demo", stdout=io.StringIO())  # run again, idempotent: still one of each
     export = DataExport.objects.get()
     assert export.status == DataExport.Status.SUCCEEDED and export.file
     erasure = ErasureRequest.objects.get()

@@ -7,9 +7,8 @@ from reports.models import ReportRun
 
 
 @pytest.mark.django_db
-def test_seed_demo_leaves_one_finished_cohort_report_in_csv_and_pdf(course):
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())  # idempotent: still one of each
+def test_seed_demo_leaves_one_finished_cohort_report_in_csv_and_pdf(demo):
+    call_command("seed_demo", stdout=io.StringIO())  # run again, idempotent: still one of each
     runs = ReportRun.objects.filter(cohort__slug="demo-cohort", kind=ReportRun.Kind.COHORT)
     assert sorted(runs.values_list("format", "status", "requested_by__email")) == [
         ("csv", "succeeded", "instructor@demo.example"),

@@ -390,9 +390,8 @@ def test_workspace_links_to_the_page_only_while_the_author_can_submit(
     assert link not in client_for(people.student).get(workspace).content.decode()
 
 
-def test_demo_gives_a_student_a_saved_self_assessment_on_a_draft(course):
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_gives_a_student_a_saved_self_assessment_on_a_draft(demo):
+    call_command("seed_demo", stdout=io.StringIO())  # run again, idempotent
     draft = SelfAssessmentDraft.objects.select_related("work").get(work__cohort__slug="demo-cohort")
     assert draft.work.state == WeeklyWork.State.DRAFT
     assert draft.work.student.email == "sam@demo.example"

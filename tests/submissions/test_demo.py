@@ -6,9 +6,7 @@ from submissions.models import Artifact, Revision, RiskEntry, WeeklyWork
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_work_in_every_state_and_is_idempotent(course, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_seed_demo_creates_work_in_every_state_and_is_idempotent(demo):
     states = set(WeeklyWork.objects.values_list("state", flat=True))
     assert states >= {"draft", "submitted", "changes_requested", "resubmitted", "accepted"}
     assert Revision.objects.filter(is_late=True).exists()
