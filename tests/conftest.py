@@ -4,6 +4,9 @@ test finds it as the session began."""
 
 import shutil
 import threading
+import time
+import traceback
+import warnings
 import weakref
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,12 +49,35 @@ def import_bundled_curriculum() -> Course:
 # (asgiref's Local): the browser journeys then open a second connection beside the first, and
 # closing "the" connection at the end closes only the one visible at that moment.
 _main_thread_connections: weakref.WeakSet = weakref.WeakSet()
+# Who opened each PostgreSQL backend of this process (by its pid): named in a warning if one is
+# still connected when the test database is to be dropped.
+_opened_by: dict[int, str] = {}
+ROOT = Path(__file__).resolve().parent.parent
+ROOT_PREFIX = f"{ROOT}/"
 
 
 @receiver(connection_created)
-def _remember_main_thread_connection(sender, connection, **kwargs):
+def _remember_connection(sender, connection, **kwargs):
     if threading.current_thread() is threading.main_thread():
         _main_thread_connections.add(connection)
+    if connection.vendor == "postgresql":
+        stack = traceback.extract_stack(limit=40)[:-1]  # without this function
+        ours = [
+            f"{Path(f.filename).relative_to(ROOT)}:{f.lineno}"
+            for f in stack
+            if f.filename.startswith(ROOT_PREFIX) and "site-packages" not in f.filename
+        ]
+        _opened_by[connection.connection.info.backend_pid] = f"thread {threading.current_thread().name}: " + (
+            " < ".join(reversed(ours[-6:])) or "(library code only)"
+        )
+
+
+def _others_connected() -> list[tuple[int, str]]:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchall()
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +90,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # context opened them.
     for wrapper in list(_main_thread_connections):
         wrapper.close()
+    if connections["default"].vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        deadline = time.monotonic() + 10  # a live server's threads close theirs as their sockets close
+        while (others := _others_connected()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        connections["default"].close()
+    if others:
+        warnings.warn(
+            "Still connected to the test database at the end of the session (it cannot be dropped):\n"
+            + "\n".join(
+                f"pid {pid} ({state}), {_opened_by.get(pid, 'not opened by Django in this process')}"
+                for pid, state in others
+            ),
+            pytest.PytestWarning,
+            stacklevel=1,
+        )
 
 
 def _flushes_the_database(item: pytest.Item) -> bool:
