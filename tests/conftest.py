@@ -143,15 +143,19 @@ def course(db) -> Course:
 
 
 @pytest.fixture(scope="session")
-def demo_builder(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo of this test process, built the first time a test asks for it (and again if
-    the day has changed since: its due dates count from the day it was built)."""
+def demo_builder(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
+    """The demo of this test run, built the first time a test asks for it (and again if the
+    day has changed since: its due dates count from the day it was built), shared by the
+    pytest-xdist processes through the folder that holds their temporary folders."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # .../pytest-N/, above each process's popen-gwN/
     built: dict[str, demo_snapshot.DemoSnapshot] = {}
 
     def snapshot() -> demo_snapshot.DemoSnapshot:
         if "demo" not in built or built["demo"].built_on != timezone.localdate():
             with django_db_blocker.unblock():
-                built["demo"] = demo_snapshot.build(tmp_path_factory.mktemp("demo-media"))
+                built["demo"] = demo_snapshot.shared_build(shared / f"demo-{timezone.localdate()}")
         return built["demo"]
 
     snapshot()  # now, before the first test that asks for it opens its transaction

@@ -2,9 +2,10 @@
 database in about a second (the `demo` fixture in tests/conftest.py).
 
 Building the demo takes 20-60 s on the 2-core machine; ten tests need it. The first of them
-in a process builds it inside a transaction, copies every table out (PostgreSQL's binary
+in the test run builds it inside a transaction, copies every table out (PostgreSQL's binary
 `COPY ... TO STDOUT`) together with the files it wrote, and rolls back, so the database is
-left as it was. Each test that asks for the demo then empties every table (`TRUNCATE`, inside
+left as it was; the other pytest-xdist processes of the run wait for it and read the same
+copy (`shared_build`: a file lock and a pickle beside pytest's temporary folders). Each test that asks for the demo then empties every table (`TRUNCATE`, inside
 its own transaction when it has one, so its rollback brings the tables back) and copies the
 rows in: the same rows, the same primary keys, the same files, as if it had run `seed_demo`
 itself. Nothing is shared between tests but the bytes, so they stay independent of each other
@@ -13,7 +14,9 @@ and of their order.
 
 from __future__ import annotations
 
+import fcntl
 import io
+import pickle
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -80,6 +83,23 @@ def build(media: Path) -> DemoSnapshot:
         output=out.getvalue(),
         outbox=list(mail.outbox[sent:]),
     )
+
+
+def shared_build(directory: Path) -> DemoSnapshot:
+    """The demo built once for every process of this test run: the first to get here builds
+    it (its process's database is as any other's: migrations and the curriculum), the others
+    wait on the lock and read it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = directory / "snapshot.pickle"
+    with (directory / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists():
+            return pickle.loads(stored.read_bytes())
+        snapshot = build(directory / "media")
+        partial = directory / "snapshot.partial"
+        partial.write_bytes(pickle.dumps(snapshot))
+        partial.replace(stored)
+        return snapshot
 
 
 def restore(snapshot: DemoSnapshot, media: Path) -> None:
