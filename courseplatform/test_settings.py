@@ -36,6 +36,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405 (django_
     # configuration is untouched, and the fault tests' private servers keep their defaults.
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # In memory, and named so: pytest-django recognises SQLite by Django's own engine name only,
+    # and under django_prometheus's wrapper it gave each xdist process the file
+    # "test_<path of db.sqlite3>_gw0", in a directory that does not exist ("unable to open
+    # database file" in every database test of `make test` on the embedded defaults). Each
+    # process has its own in-memory database.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
 MEDIA_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="courseplatform-test-static-")
 SECURE_SSL_REDIRECT = False
