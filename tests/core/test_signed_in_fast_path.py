@@ -7,6 +7,7 @@ counted once, the media type negotiated as DRF does).
 
 Whether an answer came from the fast path shows on the response (`page_cache_path`)."""
 
+import contextlib
 import re
 import signal
 
@@ -89,6 +90,23 @@ def warmed(client_for, user, url: str) -> Client:
     again = client.get(url)
     assert again.status_code == 200 and fast(again)
     return client
+
+
+@contextlib.contextmanager
+def cache_reads():
+    """The keys the shared cache is asked for inside the block, in order."""
+    reads = []
+    real_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    cache.get = counting_get
+    try:
+        yield reads
+    finally:
+        del cache.get
 
 
 def without_csrf(body: bytes) -> bytes:
@@ -179,20 +197,9 @@ def test_a_gradebook_page_costs_two_queries_and_two_cache_reads(
     django_assert_num_queries,
 ):
     client = warmed(client_for, people.instructor, grid_url(people, kind))
-    reads = []
-    real_get = cache.get
-
-    def counting_get(key, *args, **kwargs):
-        reads.append(key)
-        return real_get(key, *args, **kwargs)
-
     # The same two as the queue's; the cache: the LMS panel's version, then the page.
-    with django_assert_num_queries(2):
-        cache.get = counting_get
-        try:
-            assert fast(client.get(grid_url(people, kind)))
-        finally:
-            del cache.get
+    with django_assert_num_queries(2), cache_reads() as reads:
+        assert fast(client.get(grid_url(people, kind)))
     assert [key.split(":")[0] for key in reads] == ["lti", "pagecache"]
 
 
@@ -203,22 +210,11 @@ def test_a_cohort_page_or_at_risk_list_costs_two_queries_and_one_cache_read(
 ):
     url = (cohort_url if page == "cohort" else at_risk_url)(people)
     client = warmed(client_for, getattr(people, role), url)
-    reads = []
-    real_get = cache.get
-
-    def counting_get(key, *args, **kwargs):
-        reads.append(key)
-        return real_get(key, *args, **kwargs)
-
     # The same two as the queue's (the session; the user with their membership stamps and
     # unread count); the viewer's stamp of the cohort is the whole key: no cohort, role or
     # roster row.
-    with django_assert_num_queries(2):
-        cache.get = counting_get
-        try:
-            assert fast(client.get(url))
-        finally:
-            del cache.get
+    with django_assert_num_queries(2), cache_reads() as reads:
+        assert fast(client.get(url))
     assert [key.split(":")[0] for key in reads] == ["pagecache"]
 
 
