@@ -31,6 +31,9 @@ from tests import demo_snapshot
 from tests.factories import CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
 from tests.redis_server import PrivateRedis
 
+# The `postgresql` marker: on SQLite, such a test runs against a private PostgreSQL server.
+pytest_plugins = ["tests.on_postgresql"]
+
 
 def import_bundled_curriculum() -> Course:
     ensure_bloom_taxonomy(BloomLevel, BloomVerb)

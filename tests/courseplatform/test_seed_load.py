@@ -24,6 +24,8 @@ from tests.factories import MembershipFactory, UserFactory
 
 START = datetime.date(2026, 1, 5)  # a Monday; week 4 (the open week) runs 26 Jan – 1 Feb
 STUDENTS, WEEKS = 20, 4
+# seed_load writes with PostgreSQL's COPY and refuses SQLite by design.
+pytestmark = pytest.mark.postgresql
 
 
 def load(*extra: str) -> None:

@@ -7,7 +7,6 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from cohorts.models import Cohort, Membership
 from cohorts.schedule import week_window
@@ -31,7 +30,7 @@ from .test_pages import _add_students
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="compares the PostgreSQL refresh with the others"),
+    pytest.mark.postgresql,  # compares the PostgreSQL refresh with the others
 ]
 
 FIELDS = ("submitted_weeks", "scores", "revisions", "retrospective_weeks", "open_high_risks")

@@ -7,7 +7,6 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from cohorts.models import Cohort
 from cohorts.schedule import week_window
@@ -19,7 +18,7 @@ from .conftest import NOW, retrospective, score, submit
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL rules are PostgreSQL's"),
+    pytest.mark.postgresql,  # the SQL rules are PostgreSQL's
 ]
 
 

@@ -155,3 +155,27 @@ class PrimaryAndReplica:
         self.replica.stop()
         self.primary.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateServer:
+    """One private PostgreSQL server (no replica), for the tests that need PostgreSQL itself
+    when the suite runs on SQLite (tests/on_postgresql.py)."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="cp-test-pg-"))
+        _chown(self.root)
+        self.server = Server("main", self.root)
+
+    def url(self, database: str) -> str:
+        return self.server.url(database)
+
+    def start(self) -> None:
+        _run([str(BINDIR / "initdb"), "-D", str(self.server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+        with (self.server.data / "postgresql.conf").open("a") as conf:
+            # Throwaway data: a commit need not reach the disk (the shared test server's setting too).
+            conf.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
