@@ -5,9 +5,10 @@ The templates (templates/notifications/email/) are Jinja2, not the Django templa
 sweep builds one e-mail per person (3,904 at 3,698 students, each a text and an HTML part), and
 Django's templates, interpreted node by node, took about 1 ms of CPU per e-mail, a sixth of the
 sweep's CPU; Jinja2 compiles each template to a Python function once. Variables in the HTML part
-are escaped by Django's own `conditional_escape`, so the e-mails are the same to the byte."""
+are escaped as Django's templates escape them, so the e-mails are the same to the byte."""
 
 import functools
+import html
 
 import jinja2
 from django.conf import settings
@@ -15,7 +16,6 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from markupsafe import Markup
 
 from accounts.models import User
@@ -56,9 +56,13 @@ def _unsubscribe_url(user: User, *kinds: str) -> str:
 
 
 def _escaped(value) -> Markup:
-    """What a variable prints in an HTML part: Django's escaping (`&#x27;` for a quote where
-    MarkupSafe writes `&#39;`), so that the e-mails read as they did from Django's templates."""
-    return Markup(conditional_escape(value))
+    """What a variable prints in an HTML part: Django's `conditional_escape` (html.escape:
+    `&#x27;` for a quote where MarkupSafe writes `&#39;`), so that the e-mails read as they did
+    from Django's templates; written out, as Django's own goes through its lazy-string wrapper
+    (a fifth of the rendering's CPU)."""
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())
+    return Markup(html.escape(str(value)))
 
 
 @functools.cache

@@ -202,6 +202,23 @@ class Sweep:
         self.now = now
         self.batch_size = batch_size or settings.REMINDERS_SWEEP_BATCH
         self.mentor_digests: dict[tuple[int, int], MentorDigest] = {}
+        self._paths: dict[tuple[str, int, int], str] = {}
+
+    def week_path(self, cohort: Cohort, number: int) -> str:
+        """`_week_path`, reversed once per sweep: every student of a cohort is linked to the
+        same few weeks, and 3,698 students' reminders called reverse() 44,000 times for them
+        (a third of finding's CPU)."""
+        key = ("week", cohort.pk, number)
+        if key not in self._paths:
+            self._paths[key] = _week_path(cohort, number)
+        return self._paths[key]
+
+    def deliverable_path(self, cohort: Cohort, deliverable: CapstoneDeliverable) -> str:
+        """`_deliverable_path`, reversed once per sweep (as `week_path`)."""
+        key = ("deliverable", cohort.pk, deliverable.pk)
+        if key not in self._paths:
+            self._paths[key] = _deliverable_path(cohort, deliverable)
+        return self._paths[key]
 
     @cached_property
     def cohorts(self) -> list[Cohort]:
@@ -536,7 +553,7 @@ def _unsubmitted_work_due(
             period_key=period_key,
             title=week_title,
             body=f"Your work for week {number}, “{week.title if week else f'Week {number}'}”, {rest}",
-            url=_week_path(cohort, number),
+            url=data.sweep.week_path(cohort, number),
             context={"cohort": cohort.name, "week": number, **context, "due_at": due.key},
         )
     for deliverable in data.deliverables_due_in(cohort, number):
@@ -549,7 +566,7 @@ def _unsubmitted_work_due(
             period_key=period_key,
             title=deliverable_title(_quoted(deliverable.title)),
             body=f"{_deliverable_phrase(deliverable)} {rest}",
-            url=_deliverable_path(cohort, deliverable),
+            url=data.sweep.deliverable_path(cohort, deliverable),
             context=_deliverable_context(cohort, deliverable, number, due.key, **context),
         )
 
@@ -774,7 +791,7 @@ def _student_digest(data: SweepData, cohort: Cohort, week: Week, student: User) 
             f"Week {week.number} is open and due {_format_instant(window.effective_due_at, cohort.time_zone)}."
             f"{_where_you_are(window.effective_due_at, cohort, student)}"
         ),
-        url=_week_path(cohort, week.number),
+        url=data.sweep.week_path(cohort, week.number),
         context={
             "sections": [
                 {"heading": "This week's objectives", "items": objectives},

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import MentorAssignment
+from core.bulk import insert_ignoring_conflicts
 from core.queue import enqueue
 from feedback.models import Comment, Thread
 from feedback.selectors import comment_author_shown_to
@@ -68,21 +69,23 @@ def preferences_for(user_ids: set[int]) -> dict[tuple[int, str], tuple[bool, boo
 
 
 def reminders_record(*, reminders: list[Reminder]) -> None:
-    """Insert the log rows; rows that exist already (sent or pending) are left alone."""
-    rows = [
-        ReminderLog(
-            recipient=reminder.recipient,
-            kind=reminder.kind,
-            subject_key=reminder.subject_key,
-            period_key=reminder.period_key,
-            title=reminder.title[:200],
-            body=reminder.body,
-            url=reminder.url,
-            context=reminder.context,
-        )
-        for reminder in reminders
-    ]
-    ReminderLog.objects.bulk_create(rows, ignore_conflicts=True, batch_size=DELIVERY_BATCH)
+    """Insert the log rows; rows that exist already (sent or pending) are left alone. Column by
+    column (core.bulk): a sweep records 38,000 rows at 3,698 students, and an instance per row
+    through bulk_create cost about 3 s of its CPU."""
+    insert_ignoring_conflicts(
+        ReminderLog,
+        rows={
+            "recipient_id": [reminder.recipient.pk for reminder in reminders],
+            "kind": [reminder.kind for reminder in reminders],
+            "subject_key": [reminder.subject_key for reminder in reminders],
+            "period_key": [reminder.period_key for reminder in reminders],
+            "title": [reminder.title[:200] for reminder in reminders],
+            "body": [reminder.body for reminder in reminders],
+            "url": [reminder.url for reminder in reminders],
+            "context": [reminder.context for reminder in reminders],
+        },
+        batch_size=DELIVERY_BATCH,
+    )
 
 
 def _in_app_body(log: ReminderLog) -> str:
@@ -138,6 +141,14 @@ def _batch_rows(rows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [row for row in rows if row[0] != last_recipient]
 
 
+# What delivering a log row reads: the in-app notification, the e-mail (emails.py: the recipient's
+# display name and address), the claim and the attempts of a failed e-mail.
+_DELIVERY_FIELDS = (
+    *("id", "recipient_id", "kind", "title", "body", "url", "context", "claim_token", "emailed", "attempts"),
+    *("recipient__id", "recipient__email", "recipient__name", "recipient__is_active"),
+)
+
+
 def _deliver_batch(
     *, now: datetime.datetime, log_ids: list[int] | None, send_email: bool, after: tuple[int, int]
 ) -> _Batch:
@@ -178,11 +189,14 @@ def _deliver_batch(
     )
     # By primary key alone, the claim checked here: with the token in the WHERE clause, a
     # planner whose statistics still saw a small log walked the whole recipient index instead
-    # (0.6 s a batch at 38,000 rows).
+    # (0.6 s a batch at 38,000 rows). Only the columns delivery reads (_DELIVERY_FIELDS): the
+    # log's and the recipient's dates and the password hash, parsed for each of a sweep's 38,000
+    # rows, were about a tenth of delivery's CPU.
     logs = [
         log
         for log in ReminderLog.objects.filter(pk__in=candidates)
         .select_related("recipient")
+        .only(*_DELIVERY_FIELDS)
         .order_by("recipient_id", "pk")
         if log.claim_token == token
     ]
@@ -192,25 +206,26 @@ def _deliver_batch(
 
     in_app = []
     emails = []
-    # Notifications name their log by id: assigning the instance to the one-to-one field would
-    # also point the log back at the notification, a reference cycle that keeps every batch's
-    # rows in memory until the garbage collector's next full pass.
     for log in logs:
         email_on, in_app_on = preferences.get((log.recipient_id, log.kind), (True, True))
         if in_app_on:
-            in_app.append(
-                Notification(
-                    recipient_id=log.recipient_id,
-                    kind=log.kind,
-                    title=log.title,
-                    body=_in_app_body(log),
-                    url=log.url,
-                    reminder_id=log.pk,
-                )
-            )
+            in_app.append(log)
         if send_email and email_on and not log.emailed and log.recipient.email and log.recipient.is_active:
             emails.append(log)
-    Notification.objects.bulk_create(in_app, ignore_conflicts=True)
+    # Column by column (core.bulk), one statement for the batch: an instance per notification
+    # through bulk_create cost about 2 s of a 38,000-reminder sweep's CPU.
+    insert_ignoring_conflicts(
+        Notification,
+        rows={
+            "recipient_id": [log.recipient_id for log in in_app],
+            "kind": [log.kind for log in in_app],
+            "title": [log.title for log in in_app],
+            "body": [_in_app_body(log) for log in in_app],
+            "url": [log.url for log in in_app],
+            "reminder_id": [log.pk for log in in_app],
+        },
+        batch_size=DELIVERY_BATCH,
+    )
 
     email_ids = {log.pk for log in emails}
     without_email = [log.pk for log in logs if log.pk not in email_ids]
@@ -256,27 +271,31 @@ def _mark_and_claim_sql(sent: int, claim: int) -> str:
     still ours) and claims the rows of the next (those still waiting), so the next e-mail goes
     out only once the last is recorded. One round trip per e-mail instead of two, and no ORM
     query to compile: at 400,000 e-mails a sweep spent most of its time on these round trips.
-    Plain SQL that SQLite runs too (a list of placeholders, not PostgreSQL's ANY)."""
-    just_sent = "id IN (" + ", ".join(["%s"] * sent) + ")" if sent else "FALSE"
-    to_claim = "id IN (" + ", ".join(["%s"] * claim) + ")" if claim else "FALSE"
+    Plain SQL that SQLite runs too (a list of placeholders, not PostgreSQL's ANY). The
+    parameters are named, so that each id is passed once however often the statement names
+    it: with every id repeated (7 times for the e-mail just sent), a gathered e-mail's statement
+    had more parameters than psycopg caches the parsing of (50), and parsing it again for each
+    of 3,900 e-mails cost about 0.3 ms of CPU each."""
+    just_sent = "id IN (" + ", ".join(f"%(sent{i})s" for i in range(sent)) + ")" if sent else "FALSE"
+    to_claim = "id IN (" + ", ".join(f"%(claim{i})s" for i in range(claim)) + ")" if claim else "FALSE"
     return f"""
 UPDATE {ReminderLog._meta.db_table} SET
     status = CASE WHEN {just_sent} THEN 'sent' ELSE 'sending' END,
-    emailed = CASE WHEN {just_sent} THEN %s ELSE emailed END,
-    sent_at = CASE WHEN {just_sent} THEN %s ELSE sent_at END,
-    claim_token = CASE WHEN {just_sent} THEN '' ELSE %s END,
-    claimed_at = CASE WHEN {just_sent} THEN claimed_at ELSE %s END
-WHERE ({just_sent} AND claim_token = %s) OR ({to_claim} AND status = 'pending' AND emailed = %s)
+    emailed = CASE WHEN {just_sent} THEN %(emailed)s ELSE emailed END,
+    sent_at = CASE WHEN {just_sent} THEN %(now)s ELSE sent_at END,
+    claim_token = CASE WHEN {just_sent} THEN '' ELSE %(token)s END,
+    claimed_at = CASE WHEN {just_sent} THEN claimed_at ELSE %(now)s END
+WHERE ({just_sent} AND claim_token = %(token)s) OR ({to_claim} AND status = 'pending' AND emailed = %(waiting)s)
 RETURNING id
 """
 
 
 def _mark_and_claim(cursor, *, sent: list[int], claim: list[int], now, token: str) -> set[int]:
     """Mark the rows `sent` sent and claim the rows `claim`; those of `claim` now ours."""
-    cursor.execute(
-        _mark_and_claim_sql(len(sent), len(claim)),
-        [*sent, *sent, True, *sent, now, *sent, token, *sent, now, *sent, token, *claim, False],
-    )
+    parameters = {"emailed": True, "now": now, "token": token, "waiting": False}
+    parameters.update((f"sent{i}", pk) for i, pk in enumerate(sent))
+    parameters.update((f"claim{i}", pk) for i, pk in enumerate(claim))
+    cursor.execute(_mark_and_claim_sql(len(sent), len(claim)), parameters)
     claimed = set(claim)
     return {row[0] for row in cursor.fetchall() if row[0] in claimed}
 
