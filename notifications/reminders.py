@@ -207,7 +207,7 @@ class Sweep:
     def week_path(self, cohort: Cohort, number: int) -> str:
         """`_week_path`, reversed once per sweep: every student of a cohort is linked to the
         same few weeks, and 3,698 students' reminders called reverse() 44,000 times for them
-        (a third of finding's CPU)."""
+        (half of finding's time under cProfile)."""
         key = ("week", cohort.pk, number)
         if key not in self._paths:
             self._paths[key] = _week_path(cohort, number)

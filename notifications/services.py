@@ -189,9 +189,8 @@ def _deliver_batch(
     )
     # By primary key alone, the claim checked here: with the token in the WHERE clause, a
     # planner whose statistics still saw a small log walked the whole recipient index instead
-    # (0.6 s a batch at 38,000 rows). Only the columns delivery reads (_DELIVERY_FIELDS): the
-    # log's and the recipient's dates and the password hash, parsed for each of a sweep's 38,000
-    # rows, were about a tenth of delivery's CPU.
+    # (0.6 s a batch at 38,000 rows). Only the columns delivery reads (_DELIVERY_FIELDS): not the
+    # log's and the recipient's dates and the password hash, for each of a sweep's 38,000 rows.
     logs = [
         log
         for log in ReminderLog.objects.filter(pk__in=candidates)
@@ -212,8 +211,7 @@ def _deliver_batch(
             in_app.append(log)
         if send_email and email_on and not log.emailed and log.recipient.email and log.recipient.is_active:
             emails.append(log)
-    # Column by column (core.bulk), one statement for the batch: an instance per notification
-    # through bulk_create cost about 2 s of a 38,000-reminder sweep's CPU.
+    # Column by column (core.bulk), one statement for the batch, no instance per notification.
     insert_ignoring_conflicts(
         Notification,
         rows={
@@ -274,8 +272,8 @@ def _mark_and_claim_sql(sent: int, claim: int) -> str:
     Plain SQL that SQLite runs too (a list of placeholders, not PostgreSQL's ANY). The
     parameters are named, so that each id is passed once however often the statement names
     it: with every id repeated (7 times for the e-mail just sent), a gathered e-mail's statement
-    had more parameters than psycopg caches the parsing of (50), and parsing it again for each
-    of 3,900 e-mails cost about 0.3 ms of CPU each."""
+    had more parameters than psycopg caches the parsing of (50): converting it cost 0.30 ms of
+    CPU, now 0.08 ms (10 + 10 ids, psycopg's mogrify)."""
     just_sent = "id IN (" + ", ".join(f"%(sent{i})s" for i in range(sent)) + ")" if sent else "FALSE"
     to_claim = "id IN (" + ", ".join(f"%(claim{i})s" for i in range(claim)) + ")" if claim else "FALSE"
     return f"""
