@@ -29,6 +29,7 @@ from curriculum.selectors import course_default
 from curriculum.services import curriculum_import, load_overlay
 from tests import demo_snapshot
 from tests.factories import CohortFactory, MembershipFactory, MentorAssignmentFactory, UserFactory
+from tests.on_postgresql import OnPrivatePostgreSQL
 from tests.redis_server import PrivateRedis
 
 # The `postgresql` marker: on SQLite, such a test runs against a private PostgreSQL server.
@@ -114,7 +115,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 def _flushes_the_database(item: pytest.Item) -> bool:
     """What makes pytest-django run a test as a TransactionTestCase, which empties every table
-    when it ends."""
+    when it ends. Not a stand-in for a test run on a private PostgreSQL server: it carries the
+    test's markers, but the test flushed the child's database, not this one."""
+    if isinstance(item, OnPrivatePostgreSQL):
+        return False
     marker = item.get_closest_marker("django_db")
     return bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))

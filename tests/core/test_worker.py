@@ -150,7 +150,7 @@ def test_redis_down_a_request_returns_fast_and_the_task_runs_when_redis_is_back(
     )
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts a PostgreSQL backend's connection")
+@pytest.mark.postgresql  # cuts a PostgreSQL backend's connection
 @pytest.mark.django_db(transaction=True)
 def test_database_connections_cut_mid_task_are_retried_not_counted_as_dead_workers(course, workers, redis_server):
     """pg_terminate_backend cuts the task's connection (as a PostgreSQL restart or failover
