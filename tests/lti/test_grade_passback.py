@@ -242,6 +242,7 @@ def test_changes_requested_and_cohorts_without_an_lms_send_nothing(people, lms, 
     assert GradeSync.objects.count() == 0
 
 
+@pytest.mark.postgresql  # the row lock it checks is PostgreSQL's (SQLite's in-memory test database refuses a second writer)
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_at_once_send_the_score_once(people, linked, lms, eager_tasks):
     """The same task delivered twice at the same time (a message given out again): the row
