@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from markupsafe import Markup
 
 from accounts.models import User
@@ -51,8 +51,26 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+_TOKEN_PLACE = "0token0"  # stands for a token in the reversed unsubscribe path
+
+
+@functools.lru_cache(maxsize=8)
+def _paths(urlconf: str, script_prefix: str) -> tuple[str, str, str]:
+    """(preferences path, unsubscribe path before its token, after it), reversed once per URL
+    configuration: an e-mail reversed them once per kind it stops, plus twice, and reverse()
+    was a third of building a sweep's e-mails (3,823 at 3,698 students). A token is base64
+    (URL-safe) and colons, characters reverse() leaves as they are."""
+    before, after = reverse("notifications:unsubscribe", kwargs={"token": _TOKEN_PLACE}).split(_TOKEN_PLACE)
+    return reverse("notifications:preferences"), before, after
+
+
+def _link_paths() -> tuple[str, str, str]:
+    return _paths(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
 def _unsubscribe_url(user: User, *kinds: str) -> str:
-    return absolute(reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user, *kinds)}))
+    _, before, after = _link_paths()
+    return absolute(f"{before}{unsubscribe_token(user, *kinds)}{after}")
 
 
 def _escaped(value) -> Markup:
@@ -85,7 +103,7 @@ def _message(*, user: User, subject: str, template: str, context: dict, unsubscr
     context = {
         **context,
         "recipient": user,
-        "preferences_url": absolute(reverse("notifications:preferences")),
+        "preferences_url": absolute(_link_paths()[0]),
         "site_url": settings.SITE_URL,
     }
     message = EmailMultiAlternatives(
