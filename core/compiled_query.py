@@ -12,7 +12,8 @@ settings read while building it). `rows` and `dicts` answer the values the datab
 gives: no model converters run (PostgreSQL's booleans are booleans, SQLite's are 0 and 1), so a
 caller uses them as truthy values or as parts of a key. `objects` answers model instances as
 iterating the QuerySet would (converters applied, select_related objects attached), through
-the compiler kept from the first compilation.
+the compiler kept from the first compilation. On PostgreSQL each is a statement prepared once
+per connection (core/prepared.py).
 """
 
 import copy
@@ -21,7 +22,8 @@ from collections.abc import Callable
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
-from django.db.models.sql.constants import MULTI
+
+from core import prepared
 
 # What the builder is called with: a value no row has, found again among the compiled parameters.
 INT_STAND_IN = -7_319_640_245_117
@@ -59,7 +61,7 @@ class CompiledQuery:
     def _execute(self, value: object, using: str) -> tuple[list[str], list[tuple]]:
         _, sql, bound = self._bound(value, using)
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, bound)
+            prepared.execute(cursor, sql, bound)
             return [column[0] for column in cursor.description], cursor.fetchall()
 
     def rows(self, value: object, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
@@ -86,12 +88,7 @@ class CompiledQuery:
     def objects(self, value: object, *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
         """Model instances, as Django's ModelIterable makes them (for a QuerySet of models with
         select_related, without annotations or known related objects)."""
-        compiler, sql, bound = self._bound(value, using)
-        # A copy per call: this thread's connection, and the kept SQL instead of compiling again.
-        run = copy.copy(compiler)
-        run.connection = connections[using]
-        run.as_sql = lambda *args, **kwargs: (sql, bound)
-        return self._instances(run, run.execute_sql(MULTI), using)
+        return self.objects_from_rows(self._execute(value, using)[1], using=using)
 
     def objects_from_rows(self, rows: list[tuple], *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
         """What `objects` answers, from rows of this query's columns (as the driver gave them)

@@ -44,13 +44,14 @@ that use it and how each is invalidated.
 
 import datetime
 import hashlib
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.shortcuts import render as django_render
 from django.utils import timezone
 
@@ -128,7 +129,33 @@ def fast_entry_get(key: str) -> tuple[str, bytes, str] | None:
 
 def with_csrf_token(body: bytes, marker: str, request: HttpRequest) -> bytes:
     """The body with this request's own masked CSRF token in place of the marker."""
-    return body.replace(marker.encode(), get_token(request).encode()) if marker else body
+    return body.replace(marker.encode(), csrf_token(request).encode()) if marker else body
+
+
+_CSRF_POSITION = {char: position for position, char in enumerate(CSRF_ALLOWED_CHARS)}
+# Random bytes below this, taken modulo the alphabet's size, give each character equally often.
+_CSRF_UNBIASED_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def csrf_token(request: HttpRequest) -> str:
+    """What django.middleware.csrf.get_token answers (the request's secret, masked afresh, and
+    the cookie marked for renewal), with the mask drawn from one read of the OS's randomness
+    instead of 32 calls of `secrets.choice`: on a cached page that was a fifth of the CPU left
+    once the middleware was skipped. The same alphabet, length, uniform mask and cipher
+    (CsrfViewMiddleware unmasks it as it unmasks its own); a request without a secret yet is
+    Django's own case."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None or len(secret) != CSRF_SECRET_LENGTH or not _CSRF_POSITION.keys() >= set(secret):
+        return get_token(request)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    size = len(CSRF_ALLOWED_CHARS)
+    mask: list[int] = []
+    while len(mask) < CSRF_SECRET_LENGTH:
+        mask.extend(byte % size for byte in os.urandom(CSRF_SECRET_LENGTH) if byte < _CSRF_UNBIASED_BELOW)
+    mask = mask[:CSRF_SECRET_LENGTH]
+    chars = CSRF_ALLOWED_CHARS
+    cipher = (chars[(_CSRF_POSITION[char] + shift) % size] for char, shift in zip(secret, mask, strict=True))
+    return "".join(chars[shift] for shift in mask) + "".join(cipher)
 
 
 BuildResult = tuple[HttpResponse, datetime.datetime | None]
@@ -200,7 +227,7 @@ def respond(
     else:
         response.page_cache = "bypass"
     if uses_marker:
-        response.content = body.replace(marker.encode(), get_token(request).encode())
+        response.content = body.replace(marker.encode(), csrf_token(request).encode())
     return response
 
 

@@ -12,6 +12,8 @@ unreachable could leave the session alive in Redis once it comes back.)
 A request that read its session row already (courseplatform/fast_path.py, which then passed it
 on) hands what it decoded to the store of the same request with `read_in_this_request`, so the
 row is read once per request, not twice; nothing outlives the request.
+
+The statement is prepared once per connection on PostgreSQL (core/prepared.py).
 """
 
 from collections.abc import Iterator
@@ -21,6 +23,8 @@ from contextvars import ContextVar
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
+
+from core import prepared
 
 # (session key, its decoded data) read from the database earlier in this request, used once.
 _read_earlier: ContextVar[list | None] = ContextVar("session_read_earlier", default=None)
@@ -58,7 +62,7 @@ class SessionStore(db.SessionStore):
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.session_key, now])
+            prepared.execute(cursor, sql, [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None

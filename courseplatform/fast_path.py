@@ -10,7 +10,8 @@ same cached entry; anything else passes the request on untouched.
 
 The database stays the authority for who is signed in: every answer reads the session row, then
 the user row with their cohorts and unread count in one statement, with SQL compiled once per
-process (core/sessions.py, courseplatform/viewer.py), never a cached "still valid" flag, so a
+process and prepared once per connection (core/sessions.py, courseplatform/viewer.py,
+core/prepared.py), never a cached "still valid" flag, so a
 sign-out, a flushed or cycled session, a password change, a deactivated account takes effect on
 the very next request, whatever Redis went through meanwhile. Then, as the stack would:
 
@@ -33,7 +34,9 @@ stamp of the cohort and the LMS panel's version for the gradebook), the same fun
 calls when it keeps or serves the page (core/pagecache.py says which views may opt in). Two
 queries (the session; the viewer), then one cache read (two for the gradebook); a miss goes
 down the full path, which keeps the entry under both keys. Redis unreachable: the fail-soft
-cache reads a miss, so the full path answers.
+cache reads a miss, so the full path answers. The first statement is also the connection's
+health check (core/first_statement.py): a connection PostgreSQL dropped fails it, is closed,
+and the full path answers on a new one.
 
 The API's works list is answered the same way for a personal access token (`_api_answer`): the
 token checked by its own authentication class on every request, the media type negotiated by
@@ -54,7 +57,9 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages.storage.session import SessionStorage
+from django.contrib.sessions.models import Session
 from django.core.exceptions import DisallowedHost, ValidationError
+from django.db import router
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.urls import Resolver404, ResolverMatch, resolve
@@ -72,6 +77,7 @@ from accounts.stages import PROVIDER_SECOND_FACTOR_SESSION_KEY
 from cohorts.selectors import membership_stamps, roles_of_stamps
 from cohorts.views import cohort_fast_parts
 from core import pagecache
+from core.first_statement import StaleConnection, checks_connection
 from core.middleware import default_csp
 from core.sessions import SessionStore, read_in_this_request
 from courseplatform.navigation import navigation_known, navigation_of
@@ -180,7 +186,11 @@ def cached_signed_in_page(request: HttpRequest) -> HttpResponse | SessionRead | 
     if not session_key or csrf_secret is None or match.view_name not in FAST_PAGES:
         return None
     store = SessionStore(session_key)
-    session = store.load()
+    try:
+        with checks_connection(router.db_for_read(Session)):
+            session = store.load()
+    except StaleConnection:
+        return None  # the full path answers on a new connection
     if not session:
         return None
     response = _answer(request, match, store, session, csrf_secret)
@@ -254,8 +264,9 @@ def _api_answer(request: HttpRequest, match: ResolverMatch) -> HttpResponse | No
     if len(words) != 2 or words[0].lower() != "bearer" or not words[1].isascii():
         return None
     try:
-        user, token = PersonalAccessTokenAuthentication().authenticate_token(words[1])
-    except AuthenticationFailed:
+        with checks_connection(router.db_for_read(User)):
+            user, token = PersonalAccessTokenAuthentication().authenticate_token(words[1])
+    except (AuthenticationFailed, StaleConnection):
         return None
     # Every token's scope allows GET and HEAD (accounts.permissions.TokenScopeAllowsMethod).
     stamps = membership_stamps(user)

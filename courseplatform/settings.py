@@ -192,6 +192,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # or report here runs long enough to earn the compilation back.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The statements every signed-in request runs (its session row, its viewer) are prepared once
+# per connection on PostgreSQL (core/prepared.py). Turn off behind PgBouncer in transaction
+# pooling, which does not carry SQL-level PREPARE from one statement to the next.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # A PostgreSQL streaming replica (hot standby) for reports and exports (core/db_routing.py,
 # docs/deployment.md): only their data gathering reads from it; every write, every other read
 # and every read by someone who wrote in the last DATABASE_REPLICA_PIN_SECONDS stay on the primary.

@@ -113,6 +113,36 @@ def test_the_csrf_marker_is_replaced_by_each_requests_token(db, run):
     assert first.META["CSRF_COOKIE_NEEDS_UPDATE"] and second.META["CSRF_COOKIE_NEEDS_UPDATE"]
 
 
+def test_the_csrf_token_of_a_kept_page_is_djangos_token_of_the_same_secret():
+    """pagecache.csrf_token masks the request's secret as django.middleware.csrf.get_token does
+    (CsrfViewMiddleware unmasks it to the same secret), with a fresh, uniform mask each time."""
+    from collections import Counter
+
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _add_new_csrf_cookie, _unmask_cipher_token
+
+    request = _request()
+    secret = _add_new_csrf_cookie(request)
+    del request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    tokens = [pagecache.csrf_token(request) for _ in range(2000)]
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]  # the cookie renewed, as get_token asks
+    assert all(len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS) for token in tokens)
+    assert {_unmask_cipher_token(token) for token in tokens} == {secret}
+    assert len(set(tokens)) == len(tokens)
+    # Every character of the alphabet is drawn about equally often (64,000 draws: ~1,032 each).
+    counts = Counter("".join(token[:32] for token in tokens))
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert max(counts.values()) < 1.25 * min(counts.values())
+
+
+def test_a_request_without_a_csrf_secret_gets_a_new_cookie_as_with_get_token():
+    from django.middleware.csrf import _unmask_cipher_token
+
+    request = _request()
+    token = pagecache.csrf_token(request)
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
 def test_an_answer_due_to_change_already_is_not_kept(db, run):
     from django.utils import timezone
 
