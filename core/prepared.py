@@ -79,7 +79,8 @@ def execute(cursor: CursorWrapper, sql: str, params: tuple | list) -> None:
     call = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
     for attempt in (1, 2):
         if name not in known:
-            driver_connection.execute(f"PREPARE {name} AS {positional}")
+            with cursor.db.wrap_database_errors:  # Django's exceptions, as for any statement
+                driver_connection.execute(f"PREPARE {name} AS {positional}")
             known.add(name)
         try:
             cursor.execute(call, params)

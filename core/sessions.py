@@ -49,6 +49,12 @@ class SessionStore(db.SessionStore):
             return data
         return super().load()
 
+    def read(self) -> tuple[str, dict] | None:
+        """The row's data as stored and as decoded (load()'s answer), or None when there is no
+        such session or it has expired."""
+        row = self._get_session_from_db()
+        return (row.session_data, self.decode(row.session_data)) if row is not None else None
+
     def _get_session_from_db(self):
         if not self.session_key:  # a key refused by the base class's validation, or none at all
             self._session_key = None

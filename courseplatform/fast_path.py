@@ -81,7 +81,7 @@ from core.first_statement import StaleConnection, checks_connection
 from core.middleware import default_csp
 from core.sessions import SessionStore, read_in_this_request
 from courseplatform.navigation import navigation_known, navigation_of
-from courseplatform.viewer import Viewer, viewer_get
+from courseplatform.viewer import Viewer, session_and_viewer_get, viewer_get
 from insights.views import at_risk_fast_parts, grid_fast_parts
 from lti.framing import FRAME_ORIGIN_SESSION_KEY
 from progress.views import mastery_fast_parts
@@ -145,18 +145,36 @@ def _session_user_id(session: dict) -> int | None:
         return None
 
 
-def _signed_in_viewer(session: dict, user_id: int) -> Viewer | None:
+def _signed_in_viewer(session: dict, user_id: int, prefetched: tuple[int, Viewer | None] | None) -> Viewer | None:
     """The session's user as django.contrib.auth.get_user finds it with the current secret,
-    with their membership stamps and unread count (one statement), or None (gone, inactive, an
-    unknown backend, or a hash that does not match)."""
+    with their membership stamps and unread count (one statement, unless they were read with
+    the session: `prefetched`, for the user id this process last saw in it), or None (gone,
+    inactive, an unknown backend, or a hash that does not match)."""
     session_hash = session.get(HASH_SESSION_KEY)
     if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS or not session_hash:
         return None
-    viewer = viewer_get(user_id)
+    viewer = prefetched[1] if prefetched is not None and prefetched[0] == user_id else viewer_get(user_id)
     # ModelBackend.user_can_authenticate, then the hash as get_user compares it.
     if viewer is None or not viewer.user.is_active:
         return None
     return viewer if constant_time_compare(session_hash, viewer.user.get_session_auth_hash()) else None
+
+
+class SessionSeen(NamedTuple):
+    """A session this process answered before: its row's data as stored, what it decoded to,
+    and the user id in it."""
+
+    data: str
+    session: dict
+    user_id: int
+
+
+# By session key. A repeat visitor's session row and viewer are read in one statement, for the
+# user id seen last time: the row's data, read with it, says whether that is still its user (a
+# changed row is decoded again, and a different user read with a second statement). Nothing
+# here says a session is valid; only that this process decoded that very row before.
+_sessions_seen: dict[str, SessionSeen] = {}
+SESSIONS_SEEN_MAX = 10_000  # then forgotten all at once: a few megabytes at most
 
 
 class SessionRead(NamedTuple):
@@ -186,19 +204,39 @@ def cached_signed_in_page(request: HttpRequest) -> HttpResponse | SessionRead | 
     if not session_key or csrf_secret is None or match.view_name not in FAST_PAGES:
         return None
     store = SessionStore(session_key)
+    seen = _sessions_seen.get(session_key)
+    prefetched = None
     try:
         with checks_connection(router.db_for_read(Session)):
-            session = store.load()
+            if seen is None:
+                read = store.read()
+            else:
+                data, viewer = session_and_viewer_get(session_key, seen.user_id)
+                prefetched = (seen.user_id, viewer)
+                read = None if data is None else (data, dict(seen.session) if data == seen.data else store.decode(data))
     except StaleConnection:
         return None  # the full path answers on a new connection
-    if not session:
+    if read is None or not read[1]:
+        _sessions_seen.pop(session_key, None)
         return None
-    response = _answer(request, match, store, session, csrf_secret)
-    return response if response is not None else SessionRead(session_key, session)
+    data, session = read
+    user_id = _session_user_id(session)
+    if user_id is not None and (seen is None or seen.data != data):
+        if len(_sessions_seen) >= SESSIONS_SEEN_MAX:
+            _sessions_seen.clear()
+        _sessions_seen[session_key] = SessionSeen(data, dict(session), user_id)
+    response = _answer(request, match, store, session, csrf_secret, prefetched)
+    # The full path gets its own decoded copy: it may change the session.
+    return response if response is not None else SessionRead(session_key, store.decode(data))
 
 
 def _answer(
-    request: HttpRequest, match: ResolverMatch, store: SessionStore, session: dict, csrf_secret: str
+    request: HttpRequest,
+    match: ResolverMatch,
+    store: SessionStore,
+    session: dict,
+    csrf_secret: str,
+    prefetched: tuple[int, Viewer | None] | None,
 ) -> HttpResponse | None:
     if session.get(SessionStorage.session_key) or session.get(FRAME_ORIGIN_SESSION_KEY):
         return None
@@ -206,7 +244,7 @@ def _answer(
     page = FAST_PAGES[match.view_name]
     if user_id is None or not page.viewer_may(match.kwargs, user_id):
         return None
-    viewer = _signed_in_viewer(session, user_id)
+    viewer = _signed_in_viewer(session, user_id, prefetched)
     if viewer is None:
         return None
     user, stamps = viewer.user, viewer.stamps

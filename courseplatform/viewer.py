@@ -12,8 +12,10 @@ the three joined queries cost the database more than running them.
 
 from typing import NamedTuple
 
+from django.contrib.sessions.models import Session
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import OuterRef
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import USER_BY_ID
@@ -39,22 +41,58 @@ UNREAD_COUNT = CompiledQuery(
 )
 
 
-def viewer_get(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> Viewer | None:
-    """The account with this id (None when it is gone), its membership stamps by cohort and its
-    unread count, in one round trip: one row per membership (one with empty stamp columns for
-    a person of no cohort)."""
+def _viewer_statement(user_id: int, using: str) -> tuple[str, str, tuple]:
+    """(the FROM clause's joins, ORDER BY, params) of the viewer's three queries."""
     parts = [query.sql(user_id, using=using) for query in (USER_BY_ID, UNREAD_COUNT, MEMBERSHIP_STAMPS)]
     (user_sql, user_params), (unread_sql, unread_params), (stamps_sql, stamps_params) = parts
-    sql = (
-        f"SELECT * FROM ({user_sql}) viewer_user CROSS JOIN ({unread_sql}) viewer_unread "
-        f"LEFT JOIN ({stamps_sql}) viewer_stamps ON 1 = 1 ORDER BY viewer_stamps.cohort_id"
+    joins = (
+        f"({user_sql}) viewer_user CROSS JOIN ({unread_sql}) viewer_unread "
+        f"LEFT JOIN ({stamps_sql}) viewer_stamps ON 1 = 1"
     )
-    with connections[using].cursor() as cursor:
-        prepared.execute(cursor, sql, (*user_params, *unread_params, *stamps_params))
-        rows = cursor.fetchall()
-    if not rows:
+    return joins, "viewer_stamps.cohort_id", (*user_params, *unread_params, *stamps_params)
+
+
+def _viewer_of_rows(rows: list[tuple], using: str) -> Viewer | None:
+    """The viewer from the rows of `_viewer_statement`'s columns (None: no such account)."""
+    if not rows or rows[0][0] is None:
         return None
     width = USER_BY_ID.column_count(using=using)
     (user,) = USER_BY_ID.objects_from_rows([tuple(rows[0][:width])], using=using)
     stamps = tuple(MembershipStamp(*row[width + 1 :]) for row in rows if row[width + 1] is not None)
     return Viewer(user, stamps, int(rows[0][width] or 0))
+
+
+def viewer_get(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> Viewer | None:
+    """The account with this id (None when it is gone), its membership stamps by cohort and its
+    unread count, in one round trip: one row per membership (one with empty stamp columns for
+    a person of no cohort)."""
+    joins, order, params = _viewer_statement(user_id, using)
+    with connections[using].cursor() as cursor:
+        prepared.execute(cursor, f"SELECT * FROM {joins} ORDER BY {order}", params)
+        rows = cursor.fetchall()
+    return _viewer_of_rows(rows, using)
+
+
+def session_and_viewer_get(
+    session_key: str, user_id: int, *, using: str = DEFAULT_DB_ALIAS
+) -> tuple[str | None, Viewer | None]:
+    """The data of the session row `session_key` (None when there is no such session or it has
+    expired) and, read in the same statement, the viewer `user_id` as `viewer_get` reads them
+    (None when that account is gone): for the fast path's repeat visitor, whose user id it
+    learnt from an earlier answer. The row's data says whether that is still the session's user."""
+    joins, order, params = _viewer_statement(user_id, using)
+    quote = connections[using].ops.quote_name
+    sql = (
+        f"SELECT session_row.{quote('session_data')}, viewer.* "
+        f"FROM {quote(Session._meta.db_table)} session_row "
+        f"LEFT JOIN (SELECT * FROM {joins}) viewer ON 1 = 1 "
+        f"WHERE session_row.{quote('session_key')} = %s AND session_row.{quote('expire_date')} > %s "
+        f"ORDER BY viewer.cohort_id"
+    )
+    now = connections[using].ops.adapt_datetimefield_value(timezone.now())
+    with connections[using].cursor() as cursor:
+        prepared.execute(cursor, sql, (*params, session_key, now))
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    return rows[0][0], _viewer_of_rows([row[1:] for row in rows], using)
