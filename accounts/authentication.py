@@ -12,7 +12,7 @@ from core.compiled_query import STR_STAND_IN, CompiledQuery
 
 # Every API request with a token runs it: compiled to SQL once per process (the ORM's compilation
 # cost more than PostgreSQL's answer on the unique prefix index).
-_TOKEN_BY_PREFIX = CompiledQuery(
+TOKEN_BY_PREFIX = CompiledQuery(
     lambda prefix: PersonalAccessToken.objects.select_related("user").filter(prefix=prefix).order_by()[:1],
     stand_in=STR_STAND_IN,
 )
@@ -39,11 +39,19 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_token(presented)
 
     def authenticate_token(self, presented: str):
+        found = TOKEN_BY_PREFIX.objects(self.prefix_of(presented))
+        return self.authenticate_found(presented, found[0] if found else None)
+
+    def prefix_of(self, presented: str) -> str:
+        """The public prefix of a token as presented, which TOKEN_BY_PREFIX looks up."""
         if not presented.startswith(TOKEN_PREFIX) or presented.count("_") < 2:
             raise exceptions.AuthenticationFailed(self.failure)
-        prefix = presented[len(TOKEN_PREFIX) :].split("_", 1)[0]
-        found = _TOKEN_BY_PREFIX.objects(prefix)
-        token = found[0] if found else None
+        return presented[len(TOKEN_PREFIX) :].split("_", 1)[0]
+
+    def authenticate_found(self, presented: str, token: PersonalAccessToken | None):
+        """(user, token) when `token`, the row TOKEN_BY_PREFIX found for the presented token's
+        prefix (with its user), is that token and may be used now; else AuthenticationFailed.
+        Its use is recorded (accounts.services.token_touch)."""
         now = timezone.now()
         if (
             token is None

@@ -185,19 +185,19 @@ def test_a_compiled_query_must_use_its_value(db):
 
 
 def test_compiled_objects_are_what_the_queryset_gives(people):
-    from accounts.authentication import _TOKEN_BY_PREFIX
+    from accounts.authentication import TOKEN_BY_PREFIX
     from accounts.models import PersonalAccessToken
     from tests.factories import PersonalAccessTokenFactory
 
     token = PersonalAccessTokenFactory(user=people.mentor, scope="read")
-    [found] = _TOKEN_BY_PREFIX.objects(token.prefix)
+    [found] = TOKEN_BY_PREFIX.objects(token.prefix)
     expected = PersonalAccessToken.objects.select_related("user").get(prefix=token.prefix)
     fields = [f.attname for f in PersonalAccessToken._meta.concrete_fields]
     assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
     user_fields = [f.attname for f in type(expected.user)._meta.concrete_fields]
     assert [getattr(found.user, name) for name in user_fields] == [getattr(expected.user, name) for name in user_fields]
     assert not found._state.adding and found._state.db == "default"
-    assert _TOKEN_BY_PREFIX.objects("nothing-like-it") == []
+    assert TOKEN_BY_PREFIX.objects("nothing-like-it") == []
 
 
 def test_the_session_store_reads_what_djangos_database_store_wrote(db):
