@@ -31,8 +31,10 @@ navigation, made from the same rows by courseplatform.navigation.navigation_of) 
 own parts: what its view's function listed in FAST_PAGES makes
 of the viewer's membership stamps and the URL (the stamps themselves for the review queue; the
 stamp of the cohort and the LMS panel's version for the gradebook), the same function the view
-calls when it keeps or serves the page (core/pagecache.py says which views may opt in). Two
-queries (the session; the viewer), then one cache read (two for the gradebook); a miss goes
+calls when it keeps or serves the page (core/pagecache.py says which views may opt in). One
+query (the session row with the viewer this process last saw in it, `_sessions_seen`; two for a
+session it has not seen: the session, then the viewer), then one cache read (two for the
+gradebook); a miss goes
 down the full path, which keeps the entry under both keys. Redis unreachable: the fail-soft
 cache reads a miss, so the full path answers. The first statement is also the connection's
 health check (core/first_statement.py): a connection PostgreSQL dropped fails it, is closed,
