@@ -298,11 +298,11 @@ def test_a_get_writes_nothing(graded, client_for):
 # marks of the page's students (six: tests/insights/test_gradebook_at_risk.py).
 PAGE_QUERIES = 16 + 6
 # The same page again, kept whole (core/pagecache.py) and answered before the middleware
-# (courseplatform/fast_path.py): the session; the user with the viewer's membership stamps
+# (courseplatform/fast_path.py): the session row with the user, the viewer's membership stamps
 # (their role in the cohort: the permission and the scope in the key) and unread count in one
-# statement (courseplatform/viewer.py). The LMS grade-sync panel is in the kept page, keyed by
-# its version in the cache (no query; it was one).
-CACHED_PAGE_QUERIES = 2
+# statement (courseplatform/viewer.py; a session this process has seen). The LMS grade-sync
+# panel is in the kept page, keyed by its version in the cache (no query; it was one).
+CACHED_PAGE_QUERIES = 1
 # A request with the CSRF cookie (set by the browser's first page) of a page not kept yet: the
 # fast path reads the user with their stamps and unread count for the fast key, finds nothing,
 # and the full path reads what it needs again (the session row is handed on, not read twice).

@@ -27,13 +27,17 @@ def url_of(view: str, cohort) -> str:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_a_repeat_is_the_kept_page_in_two_queries(graded, client_for, django_assert_num_queries, view):
+def test_a_repeat_is_the_kept_page_in_one_or_two_queries(graded, client_for, django_assert_num_queries, view):
     client = client_for(graded.instructor)
     first = client.get(url_of(view, graded.cohort), {"sort": "name", "dir": "desc"})
     assert first.page_cache == "miss"
-    # The session; the user with their cohorts (their role here) and unread count.
-    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+    # The first look of the fast path at this session (the first answer set the CSRF cookie):
+    # the session; the user with their cohorts (their role here) and unread count.
+    with django_assert_num_queries(2):
         again = client.get(url_of(view, graded.cohort), {"sort": "name", "dir": "desc"})
+    # Then both in one statement, for the user this process saw in that session.
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        assert client.get(url_of(view, graded.cohort), {"sort": "name", "dir": "desc"}).page_cache_path == "fast"
     assert again.page_cache == "hit"  # the body kept; only the CSRF token is this request's own
     assert again.page_cache_path == "fast"
     assert names(again) == names(first) == ["Cy Young", "Bea Carter", "Ada Lovelace"]
