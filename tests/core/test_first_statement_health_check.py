@@ -57,7 +57,7 @@ def test_a_fast_answer_sends_no_separate_health_check(mentor_client, health_chec
     assert health_checks == [1]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts a PostgreSQL backend's connection")
+@pytest.mark.postgresql  # cuts a PostgreSQL backend's connection
 def test_a_connection_the_server_dropped_is_replaced_and_the_page_answered(mentor_client):
     new_request()
     cut_pid = connection.connection.info.backend_pid

@@ -49,7 +49,7 @@ def test_a_statement_is_prepared_once_per_connection_and_answers_as_the_plain_on
         assert first_sql[0].startswith("SELECT role")
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="pg_prepared_statements and DEALLOCATE are PostgreSQL's")
+@pytest.mark.postgresql  # pg_prepared_statements and DEALLOCATE are PostgreSQL's
 def test_a_statement_the_server_forgot_is_prepared_again():
     membership = MembershipFactory()
     sql = "SELECT cohort_id FROM cohorts_membership WHERE user_id = %s"
@@ -95,7 +95,7 @@ def test_placeholders_become_positional_and_percent_signs_literal():
     )
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's statements are prepared")
+@pytest.mark.postgresql  # only PostgreSQL's statements are prepared
 def test_a_placeholder_count_that_does_not_match_is_refused():
     with connection.cursor() as cursor, pytest.raises(ValueError, match="2 placeholders for 1 parameters"):
         prepared.execute(cursor, "SELECT %s, %s", (1,))
