@@ -100,6 +100,7 @@ def _files(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.postgresql  # backup and restore are pg_dump/pg_restore (they refuse SQLite by design)
 def test_backup_drop_restore_gives_back_every_row_and_file(scratch, tmp_path):
     database, name, admin = scratch
     media = tmp_path / "media"
