@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from insights.selectors import AtRiskReason, at_risk_rules_for, at_risk_students
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
 from submissions.models import WORK_STATUSES, WorkStatus, work_status, work_status_legend
-from submissions.selectors import IMPROVE_TALLY_KEYS, improve_item_tally
+from submissions.selectors import IMPROVE_TALLY_KEYS, improve_item_tally, improve_item_totals
 
 from .selectors import CourseFrame, StudentFacts, WorkFacts, course_frame, student_chunk, student_dossier, student_ids
 
@@ -75,12 +76,18 @@ class Section:
 class ReportDocument:
     title: str
     subtitle: str
-    notes: list[str]
+    make_notes: Callable[[], list[str]]  # the notes under the title: see `notes`
     sections: Iterator[Section]
     filename_stem: str
     landscape: bool = False
     sectioned: bool = False  # several sections (CSV: a title row before each)
     generated_at: datetime.datetime = field(default_factory=timezone.now)
+
+    @cached_property
+    def notes(self) -> list[str]:
+        """Made when a writer first reads them (HTML and PDF, before the rows; a CSV has no
+        notes): the cohort report's give whole-cohort totals that cost a pass over its students."""
+        return self.make_notes()
 
 
 def _percent(part: int, whole: int) -> str:
@@ -195,21 +202,26 @@ def cohort_report(
     frame = course_frame(cohort, now or timezone.now())
     ids = student_ids(cohort, mentor_id=mentor.pk if mentor else None)
     rules = at_risk_rules_for(cohort)
-    # Counted once for every student of the report (two queries, read as a stream), so the
-    # notes can give the whole cohort's figures before the rows; each row shows its student's.
-    improve = improve_item_tally(cohort, ids, through_week=weeks_begun(cohort, frame.now, len(frame.weeks)))
-    improve_total = {key: sum(counts[key] for counts in improve.values()) for key in IMPROVE_TALLY_KEYS}
+    through_week = weeks_begun(cohort, frame.now, len(frame.weeks))
 
-    def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int], list[AtRiskReason]]]:
+    def load(chunk: list[int]) -> list[tuple[StudentFacts, tuple[int, int], list[AtRiskReason], dict[str, int]]]:
         objectives = objectives_met_by_student(cohort, chunk)
         at_risk = at_risk_students(cohort, student_ids=chunk, now=frame.now, rules=rules)
+        # Per chunk, like every other column: read for the whole cohort at once, the improve
+        # items held every student's retrospectives (the build's peak grew with the cohort).
+        improve = improve_item_tally(cohort, chunk, through_week=through_week)
         return [
-            (facts, objectives.get(facts.student.pk, (0, 0)), at_risk.get(facts.student.pk, []))
+            (
+                facts,
+                objectives.get(facts.student.pk, (0, 0)),
+                at_risk.get(facts.student.pk, []),
+                improve[facts.student.pk],
+            )
             for facts in student_chunk(frame, chunk)
         ]
 
-    def row(loaded: tuple[StudentFacts, tuple[int, int], list[AtRiskReason]]) -> list[str]:
-        facts, (met, judged), reasons = loaded
+    def row(loaded: tuple[StudentFacts, tuple[int, int], list[AtRiskReason], dict[str, int]]) -> list[str]:
+        facts, (met, judged), reasons, improve = loaded
         s = summarise(frame, facts)
         return [
             facts.student.display_name,
@@ -225,7 +237,7 @@ def cohort_report(
             str(facts.retrospectives_done),
             str(facts.portfolio_entries),
             f"{met}/{judged}",
-            "/".join(str(improve[facts.student.pk][key]) for key in IMPROVE_TALLY_KEYS),
+            "/".join(str(improve[key]) for key in IMPROVE_TALLY_KEYS),
             "yes" if reasons else "no",
             "; ".join(str(reason) for reason in reasons),
         ]
@@ -255,10 +267,13 @@ def cohort_report(
             PdfCell(figures_end, len(columns)),
         ],
     )
-    return ReportDocument(
-        title=f"Cohort progress report: {cohort.name}",
-        subtitle=_scope_note(cohort, mentor, len(ids)),
-        notes=[
+
+    def notes() -> list[str]:
+        # The whole cohort's counts, before the rows: a second pass over the students' improve
+        # items, streamed (one student's rows held at a time), made only for a format that
+        # shows notes.
+        improve_total = improve_item_totals(cohort, ids, through_week=through_week)
+        return [
             LEGEND,
             rules.describe(),
             "Evidence completeness: required lab evidence present / required, "
@@ -270,7 +285,12 @@ def cohort_report(
             f"{'These students' if mentor is not None else 'The whole cohort'}: {improve_total['done']} done, "
             f"{improve_total['carried']} carried forward, {improve_total['dropped']} dropped, "
             f"{improve_total['unset']} not set yet.",
-        ],
+        ]
+
+    return ReportDocument(
+        title=f"Cohort progress report: {cohort.name}",
+        subtitle=_scope_note(cohort, mentor, len(ids)),
+        make_notes=notes,
         sections=iter([section]),
         filename_stem=f"cohort-progress-{cohort.slug}",
         landscape=True,
@@ -315,7 +335,7 @@ def gradebook_report(
     return ReportDocument(
         title=f"Gradebook: {cohort.name}",
         subtitle=_scope_note(cohort, mentor, len(ids)),
-        notes=[
+        make_notes=lambda: [
             "Each cell: the work's state, the latest mentor score (0–100) and “late” when the latest revision was "
             "late; “missing” when nothing was submitted by the due date (extensions applied).",
             "Capstone deliverables: P<project>.<deliverable>.",
@@ -466,7 +486,7 @@ def student_report(
     return ReportDocument(
         title=f"Student progress report: {student.display_name}",
         subtitle=f"{student.email} · {cohort.name}",
-        notes=notes,
+        make_notes=lambda: notes,
         sections=sections(),
         filename_stem=f"student-progress-{cohort.slug}-{student.pk}",
         sectioned=True,

@@ -3,7 +3,10 @@ from a fixed number of queries, whatever the number of weeks, revisions or artif
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
@@ -640,47 +643,85 @@ def improve_items_for_work(work: WeeklyWork) -> list[ImproveItem]:
     return improve_items_shown(week_number=number, previous_improve=previous, carried_in=carried_in, statuses=statuses)
 
 
-def improve_item_tally(cohort: Cohort, student_ids: list[int], *, through_week: int) -> dict[int, dict[str, int]]:
-    """Per student, how many improve items shown in weeks 2..`through_week` (the weeks begun)
-    are done, carried forward, dropped or not set yet (keys "done", "carried", "dropped",
-    "unset"): the same rule as the workspace (improve_items_shown), in two queries for any
-    number of students."""
-    tally: dict[int, dict[str, int]] = {pk: dict.fromkeys(IMPROVE_TALLY_KEYS, 0) for pk in student_ids}
+IMPROVE_TALLY_KEYS = ("done", "carried", "dropped", "unset")
+
+
+def improve_item_counts(
+    cohort: Cohort, student_ids: list[int], *, through_week: int
+) -> Iterator[tuple[int, dict[str, int]]]:
+    """(student id, counts) for each of these students who has improve items shown in weeks
+    2..`through_week` (the weeks begun), in student id order: how many are done, carried
+    forward, dropped or not set yet (keys IMPROVE_TALLY_KEYS), by the same rule as the workspace
+    (improve_items_shown). Two queries for any number of students, read ordered by student
+    through server-side cursors and merged, so that one student's retrospectives and statuses
+    are held at a time: the cohort report totals a whole cohort with this (read into dicts at
+    once, 3,334 students' rows took 19 MB, and the build's peak at 33,340 was 190 MiB higher)."""
     if through_week < 2 or not student_ids:
-        return tally
-    retros: dict[tuple[int, int], tuple[int, str]] = {}
-    for student_id, week_id, number, improve in (
+        return
+    retros = (
         Retrospective.objects.filter(cohort=cohort, student_id__in=student_ids, week__number__lt=through_week)
         .exclude(improve="")
-        .order_by()
+        .order_by("student_id")
         .values_list("student_id", "week_id", "week__number", "improve")
         .iterator(chunk_size=2000)
-    ):
-        retros[(student_id, number)] = (week_id, improve)
-    rows: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for row in (
+    )
+    statuses = (
         ImproveItemStatus.objects.filter(cohort=cohort, student_id__in=student_ids, week__number__lte=through_week)
-        .order_by("origin_week__number", "pk")
+        # Within a student, each week's rows keep the order improve_items_shown expects.
+        .order_by("student_id", "origin_week__number", "pk")
         .values_list("student_id", "week__number", "origin_week_id", "origin_week__number", "key", "text", "status")
-    ):
-        rows[(row[0], row[1])].append(row[2:])
-    for student_id in student_ids:
-        counts = tally[student_id]
-        for number in range(2, through_week + 1):
-            carried_in = [
-                (origin_id, origin_number, key, text)
-                for origin_id, origin_number, key, text, status in rows.get((student_id, number - 1), [])
-                if status == ImproveItemStatus.Status.CARRIED
-            ]
-            statuses = {key: (status, "") for _, _, key, _, status in rows.get((student_id, number), [])}
-            for item in improve_items_shown(
-                week_number=number,
-                previous_improve=retros.get((student_id, number - 1)),
-                carried_in=carried_in,
-                statuses=statuses,
-            ):
-                counts[item.status or "unset"] += 1
+        .iterator(chunk_size=2000)
+    )
+    by_student = [groupby(retros, key=itemgetter(0)), groupby(statuses, key=itemgetter(0))]
+    heads = [next(group, None) for group in by_student]
+    while heads[0] is not None or heads[1] is not None:
+        student_id = min(head[0] for head in heads if head is not None)
+        own: list[list[tuple]] = [[], []]
+        for index, head in enumerate(heads):
+            if head is not None and head[0] == student_id:
+                own[index] = list(head[1])
+                heads[index] = next(by_student[index], None)
+        yield student_id, _improve_counts(own[0], own[1], through_week)
+
+
+def _improve_counts(retros: list[tuple], statuses: list[tuple], through_week: int) -> dict[str, int]:
+    """One student's counts (improve_item_counts) from their retrospectives (student id, week
+    id, week number, improve) and status rows (student id, week number, origin week id, origin
+    week number, key, text, status)."""
+    improve = {number: (week_id, text) for _, week_id, number, text in retros}
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for row in statuses:
+        rows[row[1]].append(row[2:])
+    counts = dict.fromkeys(IMPROVE_TALLY_KEYS, 0)
+    for number in range(2, through_week + 1):
+        carried_in = [
+            (origin_id, origin_number, key, text)
+            for origin_id, origin_number, key, text, status in rows.get(number - 1, [])
+            if status == ImproveItemStatus.Status.CARRIED
+        ]
+        shown = improve_items_shown(
+            week_number=number,
+            previous_improve=improve.get(number - 1),
+            carried_in=carried_in,
+            statuses={key: (status, "") for _, _, key, _, status in rows.get(number, [])},
+        )
+        for item in shown:
+            counts[item.status or "unset"] += 1
+    return counts
+
+
+def improve_item_tally(cohort: Cohort, student_ids: list[int], *, through_week: int) -> dict[int, dict[str, int]]:
+    """improve_item_counts as a dict for every one of these students (zeros for those with no
+    items): for a chunk of the cohort report's students, never a whole cohort."""
+    tally = {pk: dict.fromkeys(IMPROVE_TALLY_KEYS, 0) for pk in student_ids}
+    tally.update(improve_item_counts(cohort, student_ids, through_week=through_week))
     return tally
 
 
-IMPROVE_TALLY_KEYS = ("done", "carried", "dropped", "unset")
+def improve_item_totals(cohort: Cohort, student_ids: list[int], *, through_week: int) -> dict[str, int]:
+    """improve_item_counts summed over these students, holding one student's rows at a time."""
+    totals = dict.fromkeys(IMPROVE_TALLY_KEYS, 0)
+    for _, counts in improve_item_counts(cohort, student_ids, through_week=through_week):
+        for key, count in counts.items():
+            totals[key] += count
+    return totals
