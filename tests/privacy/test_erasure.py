@@ -54,8 +54,13 @@ def _rows_mentioning(text: str) -> list[str]:
     found = []
     with connection.cursor() as cursor:
         for table in TOUCHED_TABLES:
-            cursor.execute(f"SELECT row_to_json(t)::text FROM {table} t")  # noqa: S608 - fixed names
-            found += [f"{table}: {row}" for (row,) in cursor.fetchall() if text.lower() in row.lower()]
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT row_to_json(t)::text FROM {table} t")  # noqa: S608 - fixed names
+                rows = [row for (row,) in cursor.fetchall()]
+            else:  # SQLite (the embedded default): every column of the row as text
+                cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+                rows = [" ".join(str(value) for value in row) for row in cursor.fetchall()]
+            found += [f"{table}: {row}" for row in rows if text.lower() in row.lower()]
     return found
 
 
