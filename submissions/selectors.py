@@ -646,6 +646,11 @@ def improve_items_for_work(work: WeeklyWork) -> list[ImproveItem]:
 IMPROVE_TALLY_KEYS = ("done", "carried", "dropped", "unset")
 
 
+# Rows fetched at a time by improve_item_counts' two server-side cursors: what it holds of them
+# is bounded by this, not by the number of students.
+IMPROVE_ROWS_PER_FETCH = 2000
+
+
 def improve_item_counts(
     cohort: Cohort, student_ids: list[int], *, through_week: int
 ) -> Iterator[tuple[int, dict[str, int]]]:
@@ -663,14 +668,14 @@ def improve_item_counts(
         .exclude(improve="")
         .order_by("student_id")
         .values_list("student_id", "week_id", "week__number", "improve")
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=IMPROVE_ROWS_PER_FETCH)
     )
     statuses = (
         ImproveItemStatus.objects.filter(cohort=cohort, student_id__in=student_ids, week__number__lte=through_week)
         # Within a student, each week's rows keep the order improve_items_shown expects.
         .order_by("student_id", "origin_week__number", "pk")
         .values_list("student_id", "week__number", "origin_week_id", "origin_week__number", "key", "text", "status")
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=IMPROVE_ROWS_PER_FETCH)
     )
     by_student = [groupby(retros, key=itemgetter(0)), groupby(statuses, key=itemgetter(0))]
     heads = [next(group, None) for group in by_student]

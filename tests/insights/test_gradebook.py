@@ -307,6 +307,9 @@ CACHED_PAGE_QUERIES = 1
 # fast path reads the user with their stamps and unread count for the fast key, finds nothing,
 # and the full path reads what it needs again (the session row is handed on, not read twice).
 FAST_PATH_MISS = 1
+# The same for a session the fast path has seen before: its look is one statement (the session
+# row with the viewer), and the full path reads no session row: nothing more than the page.
+FAST_PATH_MISS_SEEN = 0
 
 
 @pytest.mark.parametrize("size", [5, 200])
