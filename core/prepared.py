@@ -55,7 +55,7 @@ def _name(sql: str) -> str:
     return "cp_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
 
 
-def preparable(cursor: CursorWrapper) -> bool:
+def _preparable(cursor: CursorWrapper) -> bool:
     connection = cursor.db
     return (
         connection.vendor == "postgresql"
@@ -67,7 +67,7 @@ def preparable(cursor: CursorWrapper) -> bool:
 
 def execute(cursor: CursorWrapper, sql: str, params: tuple | list) -> None:
     """`cursor.execute(sql, params)`, as a prepared statement where it can be (see above)."""
-    if not preparable(cursor):
+    if not _preparable(cursor):
         cursor.execute(sql, params)
         return
     driver_connection = cursor.db.connection

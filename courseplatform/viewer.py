@@ -43,15 +43,16 @@ UNREAD_COUNT = CompiledQuery(
 )
 
 
-def _viewer_statement(user_id: int, using: str) -> tuple[str, str, tuple]:
-    """(the FROM clause's joins, ORDER BY, params) of the viewer's three queries."""
+def _viewer_statement(user_id: int, using: str) -> tuple[str, tuple]:
+    """(the FROM clause's joins, params) of the viewer's three queries; their stamps' rows are
+    ordered by `viewer_stamps.cohort_id`."""
     parts = [query.sql(user_id, using=using) for query in (USER_BY_ID, UNREAD_COUNT, MEMBERSHIP_STAMPS)]
     (user_sql, user_params), (unread_sql, unread_params), (stamps_sql, stamps_params) = parts
     joins = (
         f"({user_sql}) viewer_user CROSS JOIN ({unread_sql}) viewer_unread "
         f"LEFT JOIN ({stamps_sql}) viewer_stamps ON 1 = 1"
     )
-    return joins, "viewer_stamps.cohort_id", (*user_params, *unread_params, *stamps_params)
+    return joins, (*user_params, *unread_params, *stamps_params)
 
 
 def _viewer_of_rows(rows: list[tuple], using: str) -> Viewer | None:
@@ -68,9 +69,9 @@ def viewer_get(user_id: int, *, using: str = DEFAULT_DB_ALIAS) -> Viewer | None:
     """The account with this id (None when it is gone), its membership stamps by cohort and its
     unread count, in one round trip: one row per membership (one with empty stamp columns for
     a person of no cohort)."""
-    joins, order, params = _viewer_statement(user_id, using)
+    joins, params = _viewer_statement(user_id, using)
     with connections[using].cursor() as cursor:
-        prepared.execute(cursor, f"SELECT * FROM {joins} ORDER BY {order}", params)
+        prepared.execute(cursor, f"SELECT * FROM {joins} ORDER BY viewer_stamps.cohort_id", params)
         rows = cursor.fetchall()
     return _viewer_of_rows(rows, using)
 
@@ -82,7 +83,7 @@ def session_and_viewer_get(
     expired) and, read in the same statement, the viewer `user_id` as `viewer_get` reads them
     (None when that account is gone): for the fast path's repeat visitor, whose user id it
     learnt from an earlier answer. The row's data says whether that is still the session's user."""
-    joins, order, params = _viewer_statement(user_id, using)
+    joins, params = _viewer_statement(user_id, using)
     quote = connections[using].ops.quote_name
     sql = (
         f"SELECT session_row.{quote('session_data')}, viewer.* "
