@@ -9,7 +9,7 @@ PORT ?= 8000
 # A development server shows tracebacks and skips HTTPS redirects unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps lint format worker beat bench bench-scale bench-deps clean
+.PHONY: run install install-dev migrate seed serve test e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps redis-deps lint format worker beat bench bench-scale bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,12 @@ run: seed serve
 # browser, gunicorn, a worker, a private Redis or PostgreSQL): with two, pytest and what it
 # started kept about 1.1 of the 2 cores busy. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
-test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps
+# Without DATABASE_URL (in the environment or .env) the suite runs on a PostgreSQL server and a
+# redis-server of its own, started for the run and removed after it (tests/with_services.py).
+test: install-dev e2e-deps backup-deps proxy-deps observability-deps replica-deps preview-deps redis-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
+	$(BIN)/python -m tests.with_services $(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # The Debian programs the suite runs: each target installs its package when the check fails
 # and this is root, or says which tests will fail and how to install it.
@@ -92,6 +94,11 @@ observability-deps:
 # streaming replica of it: it needs the server programs (initdb, pg_ctl, pg_basebackup).
 replica-deps:
 	$(call debian_install,{ ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } >/dev/null 2>&1,postgresql,the replica test,tests/scaleout/test_replica.py)
+
+# redis-server: the suite's own Redis when DATABASE_URL is not set (tests/with_services.py), and
+# the outage tests' private instances (tests/redis_server.py).
+redis-deps:
+	$(call debian_install,command -v redis-server >/dev/null 2>&1,--no-install-recommends redis-server,the suite's own Redis,the suite without DATABASE_URL and the Redis outage tests)
 
 # Evidence previews draw the first page of a PDF with poppler's pdftoppm (Debian's poppler-utils),
 # in a bounded child process (submissions/previews.py). Without it a PDF shows its name and type
