@@ -125,6 +125,16 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that takes the `demo` fixture uses the database though it may carry no
+    `django_db` marker (the fixture asks for `db` when it runs). pytest-django sets up only
+    the databases that the collected tests' markers declare, so such a test run alone had no
+    test database ("no such table" on SQLite): it gets the marker its fixture implies."""
+    for item in items:
+        if "demo" in getattr(item, "fixturenames", ()) and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(transaction=_flushes_the_database(item)))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush, the curriculum is imported again and committed.
