@@ -84,10 +84,31 @@ def _others_connected() -> list[tuple[int, str]]:
         return cursor.fetchall()
 
 
+# Autovacuum stays off the test database's tables, whatever the server's setting. A test's rows
+# are uncommitted until its rollback, and a vacuum during the test does not count them: it wrote
+# "0 rows" over tables full of a bulk-loaded cohort, the planner took them for empty, and one
+# gradebook query ran for more than 14 minutes (a private server with autovacuum on, 5 December;
+# the machine's shared server has it off, so CI never met it). Nothing here needs a vacuum: every
+# test's rows are rolled back or flushed.
+_NO_AUTOVACUUM = """
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = current_schema()
+    LOOP
+        EXECUTE 'ALTER TABLE ' || t.name || ' SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)';
+    END LOOP;
+END $$
+"""
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         import_bundled_curriculum()
+        if connections["default"].vendor == "postgresql":
+            with connections["default"].cursor() as cursor:
+                cursor.execute(_NO_AUTOVACUUM)
     yield
     # Before pytest-django drops the test database, which PostgreSQL refuses while another
     # connection uses it ("... is being accessed by other users"): close them all, whichever
