@@ -453,15 +453,22 @@ class RubricAttachment(models.Model):
 class AssessmentQuerySet(models.QuerySet):
     def latest_mentor(self) -> "AssessmentQuerySet":
         """Each work's latest mentor assessment (by submission time, then id): the score the
-        gradebook, its totals and averages, and the cohort report show. An anti-join, so that
-        sums and averages over many works stay one SQL aggregate."""
-        newer = Assessment.objects.filter(
-            kind=Assessment.Kind.MENTOR, revision__work_id=models.OuterRef("revision__work_id")
-        ).filter(
-            models.Q(submitted_at__gt=models.OuterRef("submitted_at"))
-            | models.Q(submitted_at=models.OuterRef("submitted_at"), pk__gt=models.OuterRef("pk"))
+        gradebook, its totals and averages, and the cohort report show. A condition on each
+        row, so that sums and averages over many works stay one SQL aggregate: its id is the
+        first of its work's mentor assessments, newest first (a LIMIT 1 subquery the planner
+        can only run as an index look-up per work). It was NOT EXISTS (a newer one) with an
+        OR, which PostgreSQL could also plan as a hash of every mentor assessment joined to
+        every revision, built again for each row of an outer query: after a VACUUM of the 10×
+        bench database it chose that for the gradebook's totals, 70 s for one page
+        (docs/performance.md, 5 December 23:17)."""
+        latest = (
+            Assessment.objects.filter(
+                kind=Assessment.Kind.MENTOR, revision__work_id=models.OuterRef("revision__work_id")
+            )
+            .order_by("-submitted_at", "-pk")
+            .values("pk")[:1]
         )
-        return self.filter(kind=Assessment.Kind.MENTOR).exclude(models.Exists(newer))
+        return self.filter(kind=Assessment.Kind.MENTOR, pk=models.Subquery(latest))
 
 
 class Assessment(models.Model):
