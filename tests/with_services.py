@@ -21,23 +21,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import environ
+
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "courseplatform"
 
 
 def database_named() -> bool:
-    """Whether the settings will find a DATABASE_URL: the environment, or .env as
-    courseplatform/settings.py reads it (django-environ, never overriding the environment)."""
-    if os.environ.get("DATABASE_URL"):
-        return True
-    env_file = ROOT / ".env"
-    if not env_file.exists():
-        return False
-    for line in env_file.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.strip().removeprefix("export ").partition("=")
-        if name.strip() == "DATABASE_URL" and value.strip().strip("'\""):
-            return True
-    return False
+    """Whether the settings will find a DATABASE_URL: the environment, or .env read as
+    courseplatform/settings.py reads it (django-environ's read_env, never overriding the
+    environment; the command inherits what it added, as the settings would read it anyway)."""
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
+    return bool(os.environ.get("DATABASE_URL"))
 
 
 def run_with_private_services(command: list[str]) -> int:
