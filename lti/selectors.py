@@ -12,26 +12,37 @@ from django.urls import reverse
 
 from accounts.models import User
 from cohorts.models import Cohort, MentorAssignment
+from core.cache import LocalMirror
 
 from .claims import Launch
 from .models import Context, GradeSync, ResourceLink, RosterSync
 
 PENDING_SESSION_KEY = "lti.launch"
+# How long a process trusts its copy of a panel version without hearing of a change: only a
+# deletion lost in a network partition could last that long (core.cache.LocalMirror).
+PANEL_VERSION_MIRROR_SECONDS = 60
 
 
 def grades_panel_version_key(cohort_id: int) -> str:
     return f"lti:grades-panel:v1:{cohort_id}"
 
 
+# Every web process keeps the versions it read and drops one the moment any process replaces
+# it (core.cache.LocalMirror: a deletion announced over Redis). A repeat of a cached gradebook
+# page reads its panel's version on every request: from the process, it costs no round trip,
+# where a Redis GET was a tenth of the page's CPU (docs/performance.md, 6 December).
+panel_versions = LocalMirror(seconds=PANEL_VERSION_MIRROR_SECONDS)
+
+
 def grades_panel_version(cohort_id: int) -> str:
     """The version of what the gradebook's LMS panel shows for the cohort (its LMS course and
     how many scores were sent, wait or failed): a token in the shared cache that
-    lti.services.grades_panel_changed replaces whenever any of it changes. No query: it is
-    read on every request for a cached gradebook page. A token nobody set yet (a new cohort,
-    an evicted entry, the cache just emptied) is made now; a fresh random one can never name
-    an entry made under an earlier one."""
+    lti.services.grades_panel_changed drops whenever any of it changes. No query: it is read on
+    every request for a cached gradebook page. A token nobody set yet (a new cohort, one just
+    dropped, an evicted entry, the cache just emptied) is made now; a fresh random one can
+    never name an entry made under an earlier one."""
     key = grades_panel_version_key(cohort_id)
-    version = cache.get(key)
+    version = panel_versions.get(key)
     if version is None:
         version = secrets.token_hex(8)
         if not cache.add(key, version, timeout=None):

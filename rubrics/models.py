@@ -682,14 +682,19 @@ class CalibrationRun(models.Model):
 
 class ObjectiveJudgementQuerySet(models.QuerySet):
     def current(self) -> "ObjectiveJudgementQuerySet":
-        """The judgement that stands for each objective of each work: the latest one (a week
-        accepted again after being reopened is judged again)."""
-        later = ObjectiveJudgement.objects.filter(
-            work=models.OuterRef("work_id"),
-            objective=models.OuterRef("objective_id"),
-            assessment__submitted_at__gt=models.OuterRef("assessment__submitted_at"),
+        """The judgement that stands for each objective of each work: the latest one, by its
+        assessment's submission time, then id (a week accepted again after being reopened is
+        judged again). Written as latest_mentor is, and for the same reason: the first of the
+        (work, objective)'s judgements, newest first, is a LIMIT 1 look-up on their index, where
+        NOT EXISTS a newer one leaves the planner free to hash every judgement per outer row."""
+        latest = (
+            ObjectiveJudgement.objects.filter(
+                work_id=models.OuterRef("work_id"), objective_id=models.OuterRef("objective_id")
+            )
+            .order_by("-assessment__submitted_at", "-pk")
+            .values("pk")[:1]
         )
-        return self.exclude(models.Exists(later))
+        return self.filter(pk=models.Subquery(latest))
 
 
 class ObjectiveJudgement(models.Model):

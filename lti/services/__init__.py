@@ -6,9 +6,7 @@ the LMS line item, exactly once) and `roster` (the LMS roster previewed, then ap
 from __future__ import annotations
 
 import datetime
-import secrets
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,20 +19,22 @@ from curriculum.models import CapstoneDeliverable, Course, Week
 
 from ..claims import Launch
 from ..models import Context, Deployment, LmsAccount, Platform, ResourceLink
-from ..selectors import grades_panel_version_key
+from ..selectors import grades_panel_version_key, panel_versions
 
 
 def grades_panel_changed(*, cohort_id: int | None) -> None:
     """Say that what the cohort's gradebook panel shows changed (its LMS course, or how many
     grade syncs are sent, waiting (pending, sending, retrying) or failed): cached gradebook and
-    heatmap pages key on lti.selectors.
-    grades_panel_version. The new token is set once the change commits, so no request can
-    read the new version and still see the old rows; between the commit and the set (the same
-    request's on-commit hooks) the page may be served as it was a moment before."""
+    heatmap pages key on lti.selectors.grades_panel_version. Its token is dropped once the
+    change commits, in the cache and in every web process's copy, and the next reader makes a
+    new one, so no request can read the new version and still see the old rows; between the
+    commit and the drop (the same request's on-commit hooks) the page may be served as it was a
+    moment before. A drop that finds Redis away is held and sent once it answers again
+    (core.cache)."""
     if cohort_id is None:
         return
     key = grades_panel_version_key(cohort_id)
-    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), timeout=None))
+    transaction.on_commit(lambda: panel_versions.delete_many([key]))
 
 
 @transaction.atomic

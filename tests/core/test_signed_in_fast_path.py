@@ -231,18 +231,56 @@ def test_a_learners_own_mastery_page_costs_one_query(people, scored, client_for,
 
 
 @pytest.mark.parametrize("kind", ["gradebook", "heatmap"])
-def test_a_gradebook_page_costs_one_query_and_two_cache_reads(
+def test_with_redis_a_gradebook_page_costs_one_query_and_one_cache_read(
     kind,
+    redis_cache,
     people,
     scored,  # noqa: F811
     client_for,
     django_assert_num_queries,
 ):
     client = warmed(client_for, people.instructor, grid_url(people, kind))
-    # The same one as the queue's; the cache: the LMS panel's version, then the page.
+    # The same query as the queue's; the cache: the page alone. The LMS panel's version comes
+    # from this process's copy of it (lti.selectors.panel_versions).
     with django_assert_num_queries(1), cache_reads() as reads:
         assert fast(client.get(grid_url(people, kind)))
+    assert [key.split(":")[0] for key in reads] == ["pagecache"]
+
+
+def test_without_a_shared_cache_the_panel_version_is_read_on_every_request(
+    settings,
+    people,
+    scored,  # noqa: F811
+    client_for,
+    django_assert_num_queries,
+):
+    # Local memory (the embedded default): no other process to hear from, nothing mirrored.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    client = warmed(client_for, people.instructor, grid_url(people))
+    with django_assert_num_queries(1), cache_reads() as reads:
+        assert fast(client.get(grid_url(people)))
     assert [key.split(":")[0] for key in reads] == ["lti", "pagecache"]
+
+
+def test_with_redis_an_lms_panel_change_in_another_process_is_seen_by_the_next_request(
+    redis_cache,
+    people,
+    scored,  # noqa: F811
+    client_for,
+):
+    """Another web process records a grade sync and drops the panel's version through its own
+    mirror: this process hears of it only on its Redis subscription, and must not answer from
+    its copy."""
+    from core.cache import LocalMirror
+    from lti.selectors import grades_panel_version_key
+
+    client = warmed(client_for, people.instructor, grid_url(people))
+    assert fast(client.get(grid_url(people)))
+    another_process = LocalMirror(seconds=60)
+    another_process.delete_many([grades_panel_version_key(people.cohort.pk)])
+    changed = client.get(grid_url(people))
+    assert not fast(changed) and changed.page_cache == "miss"
+    assert fast(client.get(grid_url(people)))
 
 
 @pytest.mark.parametrize("page", ["cohort", "at-risk"])

@@ -1,6 +1,8 @@
 """Criteria linked to a week's outcome objectives (installed by default, frozen with the rubric
 version), and the judgement of each objective when a mentor accepts the week."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -153,3 +155,36 @@ def test_requesting_changes_judges_nothing(people, rubric):
             decision=Assessment.Decision.REQUEST_CHANGES,
             judgements={week1[0].pk: (True, "Looks met.")},
         )
+
+
+def _judged_again(judgement: ObjectiveJudgement, *, by, seconds_later: int, met: bool) -> ObjectiveJudgement:
+    """A second judgement of the same objective of the same work, as an acceptance after a
+    reopen would make it: its own assessment (by another scorer), `seconds_later` than the
+    first's."""
+    first = judgement.assessment
+    again = Assessment.objects.create(
+        revision=first.revision,
+        rubric=first.rubric,
+        scorer=by,
+        kind=first.kind,
+        decision=first.decision,
+        score=first.score,
+        submitted_at=first.submitted_at + datetime.timedelta(seconds=seconds_later),
+    )
+    return ObjectiveJudgement.objects.create(
+        assessment=again, work=judgement.work, objective=judgement.objective, derived_met=met, met=met, rule="x"
+    )
+
+
+def test_the_current_judgement_is_the_latest_and_only_one_stands_per_objective_and_work(people, rubric):
+    assessment = accept(submit(people.student, people.cohort), people.mentor, rubric, 4)
+    first = ObjectiveJudgement.objects.filter(assessment=assessment).order_by("objective__order").first()
+    assert first.met
+    later = _judged_again(first, by=people.unassigned_mentor, seconds_later=60, met=False)
+    tied = _judged_again(
+        later, by=people.instructor, seconds_later=0, met=False
+    )  # the same instant: the higher id stands
+    current = ObjectiveJudgement.objects.current().filter(work=first.work, objective=first.objective)
+    assert list(current.values_list("pk", flat=True)) == [tied.pk]
+    others = ObjectiveJudgement.objects.current().filter(assessment=assessment).exclude(objective=first.objective)
+    assert others.count() == ObjectiveJudgement.objects.filter(assessment=assessment).count() - 1
