@@ -10,12 +10,14 @@ What it does:
    (cohorts bench-30, bench-334, bench-3334). --scale uses a database of its own (the same name
    + "_scale") that also holds bench-33340, so that a plain run never sweeps the 10× cohort's
    reminders. A third one (the same name + "_small") holds only bench-30: the "empty database"
-   of the API figure.
+   of the API figure. After any load the whole database is VACUUMed and ANALYZEd, as a
+   production server's autovacuum would soon do.
 2. gunicorn starts on a free port with the production config (courseplatform/gunicorn.conf.py)
    at 2 workers × 4 threads, DEBUG off, bench settings (the production URLs + /bench/hello/).
    The cache is Redis, as in production: BENCH_REDIS_URL or REDIS_URL, else the local Redis's
    database 0 under the key prefix "bench" (local memory only when no Redis answers, said so).
-   wrk, pinned to CPU 1 (`taskset -c 1`), drives each target for --seconds with 16 connections;
+   wrk, pinned to CPU 1 (`taskset -c 1`), drives each target for --seconds with 16 connections,
+   each gunicorn worker holding at least 4 of them (a run is started again until they do);
    every repetition measures the hello view and then every target (their order rotates between
    repetitions), and a target's figure is its throughput divided by the hello view's in the
    same repetition: the median, with the minimum and maximum, over the repetitions.
