@@ -125,7 +125,7 @@ def rule_input_queries(cohort_ids: list[int], student_ids: Iterable[int] | Query
     students = narrowed(Membership.objects.filter(cohort_id__in=cohort_ids).students(), "user_id")
     works = narrowed(WeeklyWork.objects.filter(cohort_id__in=cohort_ids, week__isnull=False))
     scores = narrowed(
-        Assessment.objects.latest_mentor().filter(revision__work__cohort_id__in=cohort_ids),
+        Assessment.objects.latest_mentor_ranked().filter(revision__work__cohort_id__in=cohort_ids),
         "revision__work__student_id",
     )
     retrospectives = narrowed(Retrospective.objects.filter(cohort_id__in=cohort_ids)).done()

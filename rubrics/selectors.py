@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import (
     Avg,
     CharField,
@@ -689,20 +690,46 @@ def _score_order_in_sql(
     cohort: Cohort, query: GradebookQuery, students: QuerySet[User], columns: list[GradeColumn]
 ) -> list[tuple[Decimal | None, int]]:
     """(score, id) of every student in `students` in two queries: the cohort's latest mentor
-    scores grouped by student once (a hash aggregate over the cohort's works), and the students.
-    The same figures as with_grade_totals and _score_key, which compute them per student (a
-    correlated subquery each: 1.8 s of database time at 3,334 students, against one pass)."""
-    scores = _latest_scores(cohort).filter(revision__work__student_id__in=students.values("pk")).order_by()
+    scores by student (the window read, AssessmentQuerySet.latest_mentor_ranked: one sort of the
+    cohort's mentor assessments, summed or averaged per student in SQL for a total or an
+    average), and the students. The same figures as with_grade_totals and _score_key, which
+    compute them per student (a correlated subquery each: 1.8 s of database time at 3,334
+    students; the per-work look-up of latest_mentor grouped once still took 0.5-1 s, the window
+    read 0.1-0.2 s: docs/performance.md, 6 December)."""
+    latest = (
+        Assessment.objects.latest_mentor_ranked()
+        .filter(revision__work__cohort=cohort, revision__work__student_id__in=students.values("pk"))
+        .order_by()
+    )
     if query.sort in ("total", "average"):
-        figure = Sum("score") if query.sort == "total" else Round(Avg("score"), 2)
-        grouped = scores.values("revision__work__student_id").annotate(key=figure)
+        by_student = _latest_scores_by_student(latest, query.sort)
     else:
         column = next(c for c in columns if c.key == query.sort)
-        grouped = scores.filter(
-            revision__work__week_id=column.week_id, revision__work__deliverable_id=column.deliverable_id
-        ).annotate(key=F("score"))
-    by_student = dict(grouped.values_list("revision__work__student_id", "key"))
+        by_student = dict(
+            latest.filter(
+                revision__work__week_id=column.week_id, revision__work__deliverable_id=column.deliverable_id
+            ).values_list("revision__work__student_id", "score")
+        )
     return [(by_student.get(pk), pk) for pk in students.order_by().values_list("pk", flat=True)]
+
+
+_SCORE_FIELD = DecimalField(max_digits=8, decimal_places=2)
+
+
+def _latest_scores_by_student(latest: QuerySet[Assessment], figure: str) -> dict[int, Decimal]:
+    """Student id → the sum ("total") or the mean to two places ("average") of the latest
+    mentor scores in `latest` (a latest_mentor_ranked query), as with_grade_totals computes
+    them. Grouped in SQL around the ranked query: Django would group the ranked query itself
+    before ranking, and so sum every assessment of a work, not its latest."""
+    rows = latest.values("revision__work__student_id", "score")
+    sql, params = rows.query.sql_with_params()
+    aggregate = "SUM(latest.score)" if figure == "total" else "ROUND(AVG(latest.score), 2)"
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(
+            f'SELECT latest."revision__work__student_id", {aggregate} FROM ({sql}) latest GROUP BY 1',  # noqa: S608 (ours)
+            params,
+        )
+        return {student_id: _SCORE_FIELD.to_python(value) for student_id, value in cursor.fetchall()}
 
 
 def _page_of_order(
@@ -945,7 +972,7 @@ def latest_mentor_scores(cohort: Cohort | list[Cohort], student_ids: list[int]) 
     gradebook, the cohort report and the at-risk rules read this score."""
     cohort_ids = [c.pk for c in cohort] if isinstance(cohort, list) else [cohort.pk]
     return dict(
-        Assessment.objects.latest_mentor()
+        Assessment.objects.latest_mentor_ranked()
         .filter(revision__work__cohort_id__in=cohort_ids, revision__work__student_id__in=student_ids)
         .order_by()
         .values_list("revision__work_id", "score")
