@@ -140,16 +140,20 @@ bench: install bench-deps
 bench-scale: install bench-deps
 	$(BIN)/python bench/suite.py --scale $(BENCH_ARGS)
 
-# wrk drives the pages; taskset (util-linux) pins it to one CPU.
+# wrk drives the pages; taskset (util-linux) pins it to one CPU; ss (iproute2) says how wrk's
+# connections are spread over the gunicorn workers (bench/suite.py restarts a lopsided run).
 bench-deps:
-	@if ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }; \
-	  else \
-	    echo "wrk is missing and this is not root: install it with sudo apt-get install -y wrk"; exit 1; \
+	@for pair in wrk:wrk ss:iproute2; do \
+	  tool=$${pair%%:*}; package=$${pair#*:}; \
+	  if ! command -v $$tool >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y $$package \
+	        || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$package; }; \
+	    else \
+	      echo "$$tool is missing and this is not root: install it with sudo apt-get install -y $$package"; exit 1; \
+	    fi; \
 	  fi; \
-	fi
+	done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules test-artifacts

@@ -769,6 +769,8 @@ def _wait_ready(port: int, log: Path, timeout: float = 60.0) -> None:
 
 
 def throughput(env: dict, people: dict, paths: dict, repetitions: int, seconds: float) -> list[dict]:
+    if shutil.which("ss") is None:
+        print("  ss (iproute2) is missing: runs are taken however wrk's connections fall on the workers", flush=True)
     port = _free_port()
     server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"}
     log_path = Path(env["MEDIA_ROOT"]).parent / "gunicorn.log"

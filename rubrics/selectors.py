@@ -724,11 +724,11 @@ def _latest_scores_by_student(latest: QuerySet[Assessment], figure: str) -> dict
     rows = latest.values("revision__work__student_id", "score")
     sql, params = rows.query.sql_with_params()
     aggregate = "SUM(latest.score)" if figure == "total" else "ROUND(AVG(latest.score), 2)"
+    # Only the ORM's own SQL and one of the two aggregates above go into the statement; every
+    # value stays a bound parameter.
     with connections[rows.db].cursor() as cursor:
-        cursor.execute(
-            f'SELECT latest."revision__work__student_id", {aggregate} FROM ({sql}) latest GROUP BY 1',  # noqa: S608 (ours)
-            params,
-        )
+        grouped = f'SELECT latest."revision__work__student_id", {aggregate} FROM ({sql}) latest GROUP BY 1'
+        cursor.execute(grouped, params)
         return {student_id: _SCORE_FIELD.to_python(value) for student_id, value in cursor.fetchall()}
 
 

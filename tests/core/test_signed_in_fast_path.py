@@ -26,7 +26,6 @@ from cohorts.services import membership_remove
 from core.sessions import SessionStore
 from courseplatform import fast_path
 from lti.framing import FRAME_ORIGIN_SESSION_KEY
-from tests.progress.conftest import rubric, scored  # noqa: F401 (fixtures)
 from tests.rubrics.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +149,7 @@ def queue_client(people, client_for):
 
 
 @pytest.mark.parametrize("page", FAST_PAGE_CASES)
-def test_the_fast_answer_is_the_full_paths_answer(page, people, scored, client_for, settings, full_path_client):  # noqa: F811
+def test_the_fast_answer_is_the_full_paths_answer(page, people, scored, client_for, settings, full_path_client):
     user, url = FAST_PAGE_CASES[page](people)
     client = warmed(client_for, user, url)
     quick = client.get(url)
@@ -224,7 +223,7 @@ def test_a_session_row_rewritten_for_another_user_is_theirs_never_the_previous_u
     assert not fast(response) and response.status_code == 302  # a student has no review queue
 
 
-def test_a_learners_own_mastery_page_costs_one_query(people, scored, client_for, django_assert_num_queries):  # noqa: F811
+def test_a_learners_own_mastery_page_costs_one_query(people, scored, client_for, django_assert_num_queries):
     learner = warmed(client_for, people.student, mastery_url(people))
     with django_assert_num_queries(1):  # the same one: no cohort, student or mentor scores' row
         assert fast(learner.get(mastery_url(people)))
@@ -235,7 +234,7 @@ def test_with_redis_a_gradebook_page_costs_one_query_and_one_cache_read(
     kind,
     redis_cache,
     people,
-    scored,  # noqa: F811
+    scored,
     client_for,
     django_assert_num_queries,
 ):
@@ -250,7 +249,7 @@ def test_with_redis_a_gradebook_page_costs_one_query_and_one_cache_read(
 def test_without_a_shared_cache_the_panel_version_is_read_on_every_request(
     settings,
     people,
-    scored,  # noqa: F811
+    scored,
     client_for,
     django_assert_num_queries,
 ):
@@ -265,7 +264,7 @@ def test_without_a_shared_cache_the_panel_version_is_read_on_every_request(
 def test_with_redis_an_lms_panel_change_in_another_process_is_seen_by_the_next_request(
     redis_cache,
     people,
-    scored,  # noqa: F811
+    scored,
     client_for,
 ):
     """Another web process records a grade sync and drops the panel's version through its own
@@ -360,7 +359,7 @@ def test_a_cohort_page_query_it_does_not_read_is_never_kept(people, client_for):
 
 def test_the_gradebook_changes_at_once_with_its_grades_and_its_lms_panel(
     people,
-    scored,  # noqa: F811
+    scored,
     client_for,
     django_capture_on_commit_callbacks,
 ):
@@ -377,7 +376,7 @@ def test_the_gradebook_changes_at_once_with_its_grades_and_its_lms_panel(
     assert not fast(panel) and panel.page_cache == "miss"
 
 
-def test_the_gradebook_is_only_ever_the_viewers_own(people, scored, client_for):  # noqa: F811
+def test_the_gradebook_is_only_ever_the_viewers_own(people, scored, client_for):
     """Two viewers of one cohort with different scopes get their own pages; a learner, a
     mentor of another cohort and an admin who is no member never get one from the fast path."""
     instructor = warmed(client_for, people.instructor, grid_url(people))
@@ -397,7 +396,7 @@ def test_the_gradebook_is_only_ever_the_viewers_own(people, scored, client_for):
         assert response.status_code == 200 and not fast(response)
 
 
-def test_an_instructor_made_mentor_gets_a_mentors_gradebook_at_once(people, scored, client_for):  # noqa: F811
+def test_an_instructor_made_mentor_gets_a_mentors_gradebook_at_once(people, scored, client_for):
     from cohorts.services import membership_ensure
 
     client = warmed(client_for, people.instructor, grid_url(people))
@@ -487,7 +486,7 @@ def test_a_session_naming_another_user_gets_their_page_never_this_one(queue_clie
     assert Session.objects.filter(pk=session.pk).exists()
 
 
-def test_a_learner_never_gets_another_learners_mastery_page(people, scored, client_for):  # noqa: F811
+def test_a_learner_never_gets_another_learners_mastery_page(people, scored, client_for):
     warmed(client_for, people.student, mastery_url(people))
     other = client_for(people.other_student)
     other.get(mastery_url(people))  # the CSRF cookie
