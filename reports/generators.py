@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from cohorts.models import Cohort
 from cohorts.schedule import weeks_begun
+from core.read_ahead import read_ahead
 from insights.selectors import AtRiskReason, at_risk_rules_for, at_risk_students
 from progress.selectors import mastery_as_data, mastery_for, objectives_met_by_student
 from rubrics.selectors import GradeRow, format_score, grade_text, gradebook_columns, gradebook_rows, with_grade_totals
@@ -176,12 +177,11 @@ def _chunked_rows(
     progress: Progress,
 ) -> Iterator[list[str]]:
     """Rows for the students `ids`, loaded a chunk at a time by `load` (so memory does not
-    grow with the cohort)."""
+    grow with the cohort), the next chunk read while this one's rows are made (core.read_ahead)."""
     done = 0
     size = chunk_size()
     progress(0.0)
-    for start in range(0, len(ids), size):
-        chunk = load(ids[start : start + size])
+    for chunk in read_ahead((ids[start : start + size] for start in range(0, len(ids), size)), load):
         for item in chunk:
             yield make_row(item)
         done += len(chunk)

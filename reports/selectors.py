@@ -211,13 +211,16 @@ def student_chunk(frame: CourseFrame, ids: list[int]) -> list[StudentFacts]:
         Retrospective.objects.filter(cohort=cohort, student_id__in=ids).done().values_list("student_id", flat=True)
     ):
         retros[student_id] += 1
+    # Found from the students' portfolios (a portfolio is its owner's, and holds only their own
+    # works): from the chunk's works the planner hashed every entry of the database per chunk,
+    # 30 ms a chunk at 3,334 students and ten times that at 33,340.
     entries = dict(
         PortfolioEntry.objects.published()
-        .filter(work__cohort=cohort, work__student_id__in=ids)
+        .filter(portfolio__user_id__in=ids, work__cohort=cohort)
         .order_by()
-        .values("work__student_id")
+        .values("portfolio__user_id")
         .annotate(n=Count("pk"))
-        .values_list("work__student_id", "n")
+        .values_list("portfolio__user_id", "n")
     )
     return [
         StudentFacts(
