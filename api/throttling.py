@@ -32,6 +32,16 @@ class _SettingsRate:
         allowed, self.retry_after = backend.count_request(self.key, limit=self.num_requests, duration=self.duration)
         return allowed
 
+    def request_count(self, request, view) -> tuple[str, int, int] | None:
+        """What allow_request would count for this request with the Redis cache: (its key, the
+        limit, the period in seconds), or None when it would count nothing (no rate set, or a
+        request this throttle does not cover). For a caller that reads and counts in one round
+        trip (FailSoftRedisCache.get_and_count_request)."""
+        if self.rate is None:
+            return None
+        self.key = self.get_cache_key(request, view)
+        return None if self.key is None else (self.key, self.num_requests, self.duration)
+
     def wait(self):
         if self.retry_after is not None:
             return max(1, self.retry_after)

@@ -50,6 +50,7 @@ _ANSWER_WHEN_DOWN = {
     "delete_many": None,
     "clear": False,
     "count_request": (True, 0),  # rate limits fail open
+    "get_and_count_request": (_MISS, True, 0),
 }
 _UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _DELETES = {"delete", "delete_many"}
@@ -128,7 +129,7 @@ class _FailSoftClient:
 # cache call, which cost 42 % of reading the public page's cached head; the client is
 # thread-safe (each command borrows a connection from the pool), and redis-py's pool starts
 # afresh in a forked child, so sharing it across threads and gunicorn's forks is safe.
-_clients: dict[tuple, tuple[redis.Redis, Script]] = {}
+_clients: dict[tuple, tuple[redis.Redis, Script, Script]] = {}
 _clients_lock = threading.Lock()
 
 # The counting hashes live under their own names: DRF's throttle kept a pickled list under the
@@ -140,32 +141,54 @@ RATE_WINDOW_PREFIX = "rate-window:"
 # range + this window". A request over the limit is not counted, and gets the seconds until one
 # would be allowed. (DRF's throttle kept a list of every request's time, read and written back
 # whole: two round trips and up to 2,000 pickled floats per API request.)
-_COUNT_REQUEST = """
-local now, duration, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local window = math.floor(now / duration)
-local elapsed = (now - window * duration) / duration
-local current = tonumber(redis.call('HGET', KEYS[1], tostring(window)) or 0)
-local previous = tonumber(redis.call('HGET', KEYS[1], tostring(window - 1)) or 0)
-if previous * (1 - elapsed) + current + 1 <= limit then
-  redis.call('HINCRBY', KEYS[1], tostring(window), 1)
-  redis.call('HDEL', KEYS[1], tostring(window - 2))
-  redis.call('EXPIRE', KEYS[1], duration * 2)
-  return {1, 0}
+_COUNT_FUNCTION = """
+local function count(key, now, duration, limit)
+  local window = math.floor(now / duration)
+  local elapsed = (now - window * duration) / duration
+  local current = tonumber(redis.call('HGET', key, tostring(window)) or 0)
+  local previous = tonumber(redis.call('HGET', key, tostring(window - 1)) or 0)
+  if previous * (1 - elapsed) + current + 1 <= limit then
+    redis.call('HINCRBY', key, tostring(window), 1)
+    redis.call('HDEL', key, tostring(window - 2))
+    redis.call('EXPIRE', key, duration * 2)
+    return 1, 0
+  end
+  local wait
+  if current + 1 <= limit then
+    wait = (1 - (limit - current - 1) / previous - elapsed) * duration
+  else
+    wait = (1 - elapsed + 1 - (limit - 1) / current) * duration
+  end
+  -- The estimate can ask for up to one and a half periods; never more than one is promised (by
+  -- then every request counted now has left a true sliding window), as DRF's throttle did.
+  return 0, math.ceil(math.min(wait, duration))
 end
-local wait
-if current + 1 <= limit then
-  wait = (1 - (limit - current - 1) / previous - elapsed) * duration
-else
-  wait = (1 - elapsed + 1 - (limit - 1) / current) * duration
-end
--- The estimate can ask for up to one and a half periods; never more than one is promised (by
--- then every request counted now has left a true sliding window), as DRF's throttle did.
-return {0, math.ceil(math.min(wait, duration))}
 """
+_COUNT_REQUEST = (
+    _COUNT_FUNCTION
+    + """
+local allowed, wait = count(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+return {allowed, wait}
+"""
+)
+# A cached answer and the request counted, in one round trip: the value under KEYS[1] and, only
+# when there is one, the request counted under KEYS[2] (the API's fast answer: a throttle counts
+# only a request it answers; a miss goes down the full path, which counts it there).
+_GET_AND_COUNT_REQUEST = (
+    _COUNT_FUNCTION
+    + """
+local value = redis.call('GET', KEYS[1])
+if not value then
+  return {0}
+end
+local allowed, wait = count(KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+return {1, allowed, wait, value}
+"""
+)
 
 
 class _SharedClientCacheClient(RedisCacheClient):
-    def _client_and_script(self, write: bool) -> tuple[redis.Redis, Script]:
+    def _client_and_scripts(self, write: bool) -> tuple[redis.Redis, Script, Script]:
         server = self._servers[self._get_connection_pool_index(write)]
         identity = (server, repr(sorted(self._pool_options.items())))
         found = _clients.get(identity)
@@ -174,16 +197,30 @@ class _SharedClientCacheClient(RedisCacheClient):
                 found = _clients.get(identity)
                 if found is None:
                     client = self._client(connection_pool=self._pool_class.from_url(server, **self._pool_options))
-                    found = _clients[identity] = (client, client.register_script(_COUNT_REQUEST))
+                    found = _clients[identity] = (
+                        client,
+                        client.register_script(_COUNT_REQUEST),
+                        client.register_script(_GET_AND_COUNT_REQUEST),
+                    )
         return found
 
     def get_client(self, key=None, *, write=False):
-        return self._client_and_script(write)[0]
+        return self._client_and_scripts(write)[0]
 
     def count_request(self, key: str, limit: int, duration: int, now: float) -> tuple[bool, int]:
-        client, script = self._client_and_script(write=True)
+        client, script, _ = self._client_and_scripts(write=True)
         allowed, wait = script(keys=[key], args=[repr(now), duration, limit], client=client)
         return bool(allowed), int(wait)
+
+    def get_and_count_request(
+        self, key: str, count_key: str, limit: int, duration: int, now: float
+    ) -> tuple[object, bool, int]:
+        client, _, script = self._client_and_scripts(write=True)
+        found = script(keys=[key, count_key], args=[repr(now), duration, limit], client=client)
+        if not found[0]:
+            return _MISS, True, 0
+        _, allowed, wait, value = found
+        return self._serializer.loads(value), bool(allowed), int(wait)
 
 
 class FailSoftRedisCache(RedisCache):
@@ -224,6 +261,21 @@ class FailSoftRedisCache(RedisCache):
         round trip: (allowed, seconds to wait when not). Allowed while Redis is unreachable."""
         window_key = self.make_and_validate_key(RATE_WINDOW_PREFIX + key)
         return self._cache.count_request(window_key, limit, duration, time.time())
+
+    def get_and_count_request(
+        self, key: str, count_key: str, *, limit: int, duration: int, default=None
+    ) -> tuple[object, bool, int]:
+        """`get(key, default)` and, only when the key holds a value, one request counted under
+        `count_key` as `count_request` counts it, in one round trip: (value, allowed, seconds to
+        wait when not). While Redis is unreachable: a miss, nothing counted."""
+        value, allowed, wait = self._cache.get_and_count_request(
+            self.make_and_validate_key(key),
+            self.make_and_validate_key(RATE_WINDOW_PREFIX + count_key),
+            limit,
+            duration,
+            time.time(),
+        )
+        return (default if value is _MISS else value), allowed, wait
 
 
 # --- Entries mirrored in the process, dropped by every process when one deletes them ----------

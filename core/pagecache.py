@@ -127,6 +127,19 @@ def fast_entry_get(key: str) -> tuple[str, bytes, str] | None:
     return entry[:3] if isinstance(entry, tuple) else None
 
 
+def counts_with_a_read() -> bool:
+    """Whether the cache can read an entry and count a request in one round trip (Redis)."""
+    return hasattr(cache, "get_and_count_request")
+
+
+def fast_entry_get_and_count(key: str, count_key: str, *, limit: int, duration: int) -> tuple[tuple | None, bool]:
+    """`fast_entry_get(key)` and, only when there is an entry, one request counted under
+    `count_key` (a throttle's: FailSoftRedisCache.count_request), in one round trip: (the
+    entry or None, whether the request is allowed)."""
+    entry, allowed, _ = cache.get_and_count_request(key, count_key, limit=limit, duration=duration)
+    return (entry[:3] if isinstance(entry, tuple) else None), allowed
+
+
 def with_csrf_token(body: bytes, marker: str, request: HttpRequest) -> bytes:
     """The body with this request's own masked CSRF token in place of the marker."""
     return body.replace(marker.encode(), csrf_token(request).encode()) if marker else body

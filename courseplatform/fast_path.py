@@ -33,16 +33,18 @@ of the viewer's membership stamps and the URL (the stamps themselves for the rev
 stamp of the cohort and the LMS panel's version for the gradebook), the same function the view
 calls when it keeps or serves the page (core/pagecache.py says which views may opt in). One
 query (the session row with the viewer this process last saw in it, `_sessions_seen`; two for a
-session it has not seen: the session, then the viewer), then one cache read (two for the
-gradebook); a miss goes
-down the full path, which keeps the entry under both keys. Redis unreachable: the fail-soft
+session it has not seen: the session, then the viewer), then one cache read (the gradebook's LMS
+panel version comes from this process's mirror, lti.selectors.panel_versions, read through to
+the cache when it has no copy); a miss goes down the full path, which keeps the entry under both
+keys. Redis unreachable: the fail-soft
 cache reads a miss, so the full path answers. The first statement is also the connection's
 health check (core/first_statement.py): a connection PostgreSQL dropped fails it, is closed,
 and the full path answers on a new one.
 
 The API's works list is answered the same way for a personal access token (`_api_answer`): the
 token checked by its own authentication class on every request, the media type negotiated by
-the view's renderers, the throttle counted once an entry is found, DRF's headers added.
+the view's renderers, the throttle counted once an entry is found (with Redis, in the same round
+trip as the read: core.cache.FailSoftRedisCache.get_and_count_request), DRF's headers added.
 
 The answer carries what the stack would add: this request's own masked CSRF token in the forms
 and the CSRF cookie renewed (CsrfViewMiddleware's own code), `Vary: Cookie`, X-Frame-Options, the
@@ -328,11 +330,8 @@ def _api_answer(request: HttpRequest, match: ResolverMatch) -> HttpResponse | No
         key = pagecache.fast_key(request, parts, layout=False)
     except DisallowedHost:
         key = None
-    entry = pagecache.fast_entry_get(key) if key is not None else None
-    if entry is not None:
-        api_request.user, api_request.auth = user, token
-        if not all(throttle().allow_request(api_request, None) for throttle in throttle_classes):
-            entry = None  # the full path answers the 429 (a refused request is not counted)
+    api_request.user, api_request.auth = user, token
+    entry = _entry_counted(key, throttle_classes, api_request) if key is not None else None
     if entry is None:
         for name in ("user", "auth"):
             request.__dict__.pop(name, None)
@@ -352,6 +351,26 @@ def _api_answer(request: HttpRequest, match: ResolverMatch) -> HttpResponse | No
     request.resolver_match = match
     response.page_cache, response.page_cache_key, response.page_cache_path = "hit", key, "fast"
     return response
+
+
+def _entry_counted(key: str, throttle_classes, api_request: Request) -> tuple[str, bytes, str] | None:
+    """The entry under the fast key, with the request counted by the view's throttles as DRF
+    counts it once the entry is found; None for a miss or a refusal (the full path answers the
+    429, and a refused request is not counted). With Redis, when one throttle counts this
+    request (a token's: the user throttle), the read and the count are one round trip."""
+    throttles = [throttle_class() for throttle_class in throttle_classes]
+    if pagecache.counts_with_a_read() and all(hasattr(throttle, "request_count") for throttle in throttles):
+        counts = [count for count in (t.request_count(api_request, None) for t in throttles) if count is not None]
+        if len(counts) == 1:
+            ((count_key, limit, duration),) = counts
+            entry, allowed = pagecache.fast_entry_get_and_count(key, count_key, limit=limit, duration=duration)
+            return entry if allowed else None
+        if not counts:
+            return pagecache.fast_entry_get(key)
+    entry = pagecache.fast_entry_get(key)
+    if entry is None or not all(throttle.allow_request(api_request, None) for throttle in throttles):
+        return None
+    return entry
 
 
 class SignedInPageMiddleware:

@@ -42,6 +42,15 @@ for _name in _TIMED:
 class InstrumentedFailSoftRedisCache(_TimedCalls, FailSoftRedisCache):
     """core.cache.FailSoftRedisCache, timed."""
 
+    def get_and_count_request(self, key, count_key, *, limit, duration, default=None):
+        started = time.perf_counter()
+        value, allowed, wait = super().get_and_count_request(
+            key, count_key, limit=limit, duration=duration, default=_MISSING
+        )
+        CACHE_OPERATION_DURATION.labels("get_and_count_request").observe(time.perf_counter() - started)
+        CACHE_GETS.labels("miss" if value is _MISSING else "hit").inc()
+        return (default if value is _MISSING else value), allowed, wait
+
 
 class InstrumentedLocMemCache(_TimedCalls, LocMemCache):
     """Django's local-memory cache (the embedded default), timed."""

@@ -216,6 +216,26 @@ def test_the_window_slides_instead_of_resetting(redis_cache, rates):
     assert count(start + 61 + 1)[0]
 
 
+def test_a_read_and_a_count_in_one_round_trip_count_only_what_is_found(redis_cache):
+    """FailSoftRedisCache.get_and_count_request (the API's fast answer): a miss counts nothing
+    (the full path will count that request), a hit counts as count_request does."""
+    backend = caches["default"]
+    cache.delete_many(["page-absent", "page-present", RATE_WINDOW_PREFIX + "throttle_test_read"])
+    assert backend.get_and_count_request("page-absent", "throttle_test_read", limit=1, duration=60) == (None, True, 0)
+    cache.set("page-present", ("text/html", b"<p>kept</p>", ""), 60)
+    found = backend.get_and_count_request("page-present", "throttle_test_read", limit=1, duration=60)
+    assert found == (("text/html", b"<p>kept</p>", ""), True, 0)
+    value, allowed, wait = backend.get_and_count_request("page-present", "throttle_test_read", limit=1, duration=60)
+    assert value == ("text/html", b"<p>kept</p>", "") and not allowed and 1 <= wait <= 60
+    assert backend.count_request("throttle_test_read", limit=1, duration=60)[0] is False  # the same window
+    redis_cache.stop()
+    assert backend.get_and_count_request("page-present", "throttle_test_read", limit=1, duration=60, default="x") == (
+        "x",
+        True,
+        0,
+    )
+
+
 def test_with_redis_down_the_limits_fail_open(redis_cache, rates):
     """As before: a Redis outage costs the rate limits, never the API."""
     rates(user="1000/hour", anon="1/minute")

@@ -12,6 +12,7 @@ import re
 import signal
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages import constants
@@ -671,6 +672,33 @@ def test_a_fast_api_answer_costs_one_query_and_counts_the_throttle(
     with django_assert_num_queries(1):
         assert fast(client.get(WORKS))
     # Three requests counted so far (two to warm up, one measured): the fourth is the last allowed.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "4/hour", "anon": None}}
+    answers = [client.get(WORKS) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 429, 429]
+    assert fast(answers[0]) and not fast(answers[1]) and answers[1].has_header("Retry-After")
+
+
+@pytest.mark.parametrize(
+    "backend", ["core.cache.FailSoftRedisCache", "core.observability.cache.InstrumentedFailSoftRedisCache"]
+)
+def test_with_redis_a_fast_api_answer_reads_and_counts_in_one_round_trip(
+    backend, redis_cache, people, open_work, settings, django_assert_num_queries
+):
+    """The page and the throttle's count in one script (FailSoftRedisCache.get_and_count_request),
+    counting as DRF does: the production backend (timed) and the plain one alike."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "BACKEND": backend}}
+    client = warmed_api(token_client(people.mentor))
+    monitor = redis.Redis.from_url(redis_cache.url)
+    before = monitor.info("commandstats")
+    with django_assert_num_queries(1):
+        assert fast(client.get(WORKS))
+    after = monitor.info("commandstats")
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
+    calls.pop("cmdstat_info", None)
+    sent = {name.removeprefix("cmdstat_") for name, count in calls.items() if count}
+    assert calls["cmdstat_evalsha"] == 1
+    assert sent - {"evalsha"} <= {"get", "hget", "hincrby", "hdel", "expire"}  # all inside the script
+    # Three counted (the miss by the full path, two fast answers): the fourth is the last allowed.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "4/hour", "anon": None}}
     answers = [client.get(WORKS) for _ in range(3)]
     assert [answer.status_code for answer in answers] == [200, 429, 429]
