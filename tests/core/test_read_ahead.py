@@ -4,6 +4,7 @@ read ahead where another connection would not see what this one sees."""
 
 import contextvars
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -21,10 +22,17 @@ def backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
-def open_backends(pids) -> set[int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
-        return {row[0] for row in cursor.fetchall()}
+def open_backends(pids, *, within: float = 10.0) -> set[int]:
+    """Those of these server processes still there once they had `within` seconds to go (a
+    closed connection's backend leaves pg_stat_activity a moment after the client hung up)."""
+    deadline = time.monotonic() + within
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+            found = {row[0] for row in cursor.fetchall()}
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 @pytest.mark.django_db(transaction=True)
