@@ -123,7 +123,10 @@ def fast_key(request: HttpRequest, parts: object, *, layout: bool = True) -> str
 
 def fast_entry_get(key: str) -> tuple[str, bytes, str] | None:
     """(content type, body, CSRF marker) kept under a fast key, if any."""
-    entry = cache.get(key)
+    return _fast_entry(cache.get(key))
+
+
+def _fast_entry(entry: object) -> tuple[str, bytes, str] | None:
     return entry[:3] if isinstance(entry, tuple) else None
 
 
@@ -132,12 +135,14 @@ def counts_with_a_read() -> bool:
     return hasattr(cache, "get_and_count_request")
 
 
-def fast_entry_get_and_count(key: str, count_key: str, *, limit: int, duration: int) -> tuple[tuple | None, bool]:
+def fast_entry_get_and_count(
+    key: str, count_key: str, *, limit: int, duration: int
+) -> tuple[tuple[str, bytes, str] | None, bool]:
     """`fast_entry_get(key)` and, only when there is an entry, one request counted under
     `count_key` (a throttle's: FailSoftRedisCache.count_request), in one round trip: (the
     entry or None, whether the request is allowed)."""
     entry, allowed, _ = cache.get_and_count_request(key, count_key, limit=limit, duration=duration)
-    return (entry[:3] if isinstance(entry, tuple) else None), allowed
+    return _fast_entry(entry), allowed
 
 
 def with_csrf_token(body: bytes, marker: str, request: HttpRequest) -> bytes:

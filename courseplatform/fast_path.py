@@ -29,11 +29,11 @@ the very next request, whatever Redis went through meanwhile. Then, as the stack
 The entry is found by pagecache.fast_key over the user row, the URL, the layout's parts (the
 navigation, made from the same rows by courseplatform.navigation.navigation_of) and the page's
 own parts: what its view's function listed in FAST_PAGES makes of the viewer's membership
-stamps and the URL (the stamps themselves for the review queue; the
-stamp of the cohort and the LMS panel's version for the gradebook), the same function the view
-calls when it keeps or serves the page (core/pagecache.py says which views may opt in). One
-query (the session row with the viewer this process last saw in it, `_sessions_seen`; two for a
-session it has not seen: the session, then the viewer), then one cache read (the gradebook's LMS
+stamps and the URL (the stamps themselves for the review queue; the stamp of the cohort and the
+LMS panel's version for the gradebook), the same function the view calls when it keeps or
+serves the page (core/pagecache.py says which views may opt in). One query (the session row
+with the viewer this process last saw in it, `_sessions_seen`; two for a session it has not
+seen: the session, then the viewer), then one cache read (the gradebook's LMS
 panel version comes from this process's mirror, lti.selectors.panel_versions, read through to
 the cache when it has no copy); a miss goes down the full path, which keeps the entry under both
 keys. Redis unreachable: the fail-soft cache reads a miss, so the full path answers. The first

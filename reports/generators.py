@@ -177,7 +177,7 @@ def _chunked_rows(
     progress: Progress,
 ) -> Iterator[list[str]]:
     """Rows for the students `ids`, loaded a chunk at a time by `load` (so memory does not
-    grow with the cohort), the next chunk read while this one's rows are made (core.read_ahead)."""
+    grow with the cohort), the next chunks read while this one's rows are made (core.read_ahead)."""
     done = 0
     size = chunk_size()
     progress(0.0)
